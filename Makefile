@@ -1,0 +1,69 @@
+# The one entry point. `make demo` and `make test` do all their own set-up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+MLFLOW_VERSION := $(shell cat $(ROOT)/MLFLOW_VERSION)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+STAMP := $(ROOT)/.work/stamps
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# Runs a command with a fresh harness server; MLFLOW_TRACKING_URI points at it.
+HARNESS := cd $(ROOT) && $(PY) -m tests.harness run --
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup setup-python server generate check-generated test test-spec demo bench bench-quick clean
+
+help:
+	@echo "make demo             start an embedded MLflow $(MLFLOW_VERSION) server and run every example"
+	@echo "make test             run every test (spec checks, Python, Java, R, contract suite)"
+	@echo "make server           serve a fresh MLflow server in the foreground (Ctrl-C stops it)"
+	@echo "make generate         regenerate the spec and every SDK's generated code"
+	@echo "make check-generated  fail if generated code differs from what the generators write"
+	@echo "make bench            run the benchmarks, writing bench/results.md"
+	@echo "language targets: test-python test-java test-r test-contract, setup-* and demo-*"
+
+setup: setup-python setup-java setup-r
+
+$(STAMP)/python: $(ROOT)/MLFLOW_VERSION $(ROOT)/requirements/dev.txt $(ROOT)/python/pyproject.toml
+	@mkdir -p $(STAMP)
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "mlflow[auth]==$(MLFLOW_VERSION)" -r $(ROOT)/requirements/dev.txt
+	$(PY) -m pip install -q -e "$(ROOT)/python"
+	@touch $@
+setup-python: $(STAMP)/python
+
+server: setup-python
+	cd $(ROOT) && $(PY) -m tests.harness serve
+
+generate: setup-python generate-spec generate-python generate-java generate-r
+
+generate-spec: setup-python
+	cd $(ROOT) && $(PY) openapi/tools/build_spec.py
+
+# Regenerate everything, then any difference from the committed files is a failure.
+GENERATED := openapi/mlflow.yaml python/src/mlflowrest/_generated java/src/generated r/R/generated_limits.R
+check-generated: generate
+	@cd $(ROOT) && if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
+	  git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \
+	  echo "generated code is stale or hand-edited: run make generate and commit"; exit 1; \
+	else echo "generated code is up to date"; fi
+
+test-spec: setup-python
+	cd $(ROOT) && $(PY) openapi/tools/validate.py
+	cd $(ROOT) && $(PY) openapi/tools/coverage.py
+	cd $(ROOT) && $(PY) -m pytest -q -p no:cacheprovider tests/spec
+
+test: check-generated test-spec test-python test-java test-r test-contract bench-quick
+	@echo "make test: all suites passed"
+
+demo: setup-python demo-run
+
+clean:
+	rm -rf $(ROOT)/.work $(ROOT)/java/target
+
+include $(ROOT)/python/python.mk
+-include $(ROOT)/java/java.mk
+-include $(ROOT)/r/r.mk
+-include $(ROOT)/tests/contract/contract.mk
+-include $(ROOT)/bench/bench.mk

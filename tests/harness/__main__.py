@@ -1,0 +1,55 @@
+"""Command line for the harness.
+
+  python -m tests.harness serve [--workers N]          serve until Ctrl-C, printing the URL
+  python -m tests.harness run [--workers N] -- CMD...  start a server, run CMD with
+                                                       MLFLOW_TRACKING_URI set, stop the server,
+                                                       exit with CMD's status
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+from tests.harness.server import MlflowServer
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.harness")
+    parser.add_argument("mode", choices=["serve", "run"])
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (0: the server's default)")
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--workdir", default=None, help="keep the store here instead of a temp folder")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+
+    server = MlflowServer(workers=args.workers or None, port=args.port, workdir=args.workdir, quiet=False)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.stop()
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.start()
+        if args.mode == "serve":
+            print(f"UI and API: {server.url}   (Ctrl-C stops it)", flush=True)
+            while True:
+                time.sleep(3600)
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        if not command:
+            parser.error("run needs a command after --")
+        env = {**os.environ, "MLFLOW_TRACKING_URI": server.url}
+        return subprocess.call(command, env=env)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""A real `mlflow server` on 127.0.0.1 for tests, benchmarks and the demo.
+
+Each server gets a free port, a fresh SQLite store (or the backend URI given), proxied
+artifacts in its own temp folder, and its own process group, so stopping it kills every
+worker it forked even when the tests around it fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+ROOT = Path(__file__).resolve().parents[2]
+PINNED = (ROOT / "MLFLOW_VERSION").read_text().strip()
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+class MlflowServer:
+    """Start with `with MlflowServer() as server: server.url`."""
+
+    def __init__(
+        self,
+        workers: int | None = 1,
+        backend_store_uri: str | None = None,
+        app_name: str | None = None,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        workdir: str | None = None,
+        port: int | None = None,
+        startup_timeout: float = 120.0,
+        quiet: bool = True,
+    ) -> None:
+        self.workers = workers
+        self.backend_store_uri = backend_store_uri
+        self.app_name = app_name
+        self.extra_args = extra_args or []
+        self.env = env or {}
+        self.port = port or free_port()
+        self.startup_timeout = startup_timeout
+        self.quiet = quiet
+        self._own_workdir = workdir is None
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="mlflowrest-server-"))
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start_seconds: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "server.log"
+
+    def command(self) -> list[str]:
+        store = self.backend_store_uri or f"sqlite:///{self.workdir / 'mlflow.db'}"
+        cmd = [
+            sys.executable, "-m", "mlflow", "server",
+            "--host", HOST, "--port", str(self.port),
+            "--backend-store-uri", store,
+            "--serve-artifacts", "--artifacts-destination", str(self.workdir / "artifacts"),
+        ]  # fmt: skip
+        if self.workers is not None:
+            cmd += ["--workers", str(self.workers)]
+        if self.app_name:
+            cmd += ["--app-name", self.app_name]
+        return cmd + self.extra_args
+
+    def start(self) -> MlflowServer:
+        import mlflow
+
+        if mlflow.__version__ != PINNED:
+            raise RuntimeError(f"mlflow {mlflow.__version__} installed, {PINNED} pinned: run `make setup`")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        env = {**os.environ, **self.env}
+        env.pop("MLFLOW_TRACKING_URI", None)
+        began = time.monotonic()
+        # start_new_session: the server and every worker it forks share one process group.
+        self.proc = subprocess.Popen(
+            self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env, start_new_session=True
+        )
+        deadline = began + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mlflow server exited with {self.proc.returncode}; see {self.log_path}:\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
+                    if r.status == 200:
+                        self.start_seconds = time.monotonic() - began
+                        if not self.quiet:
+                            print(f"mlflow {PINNED} server at {self.url} ready in {self.start_seconds:.1f} s", flush=True)
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"mlflow server not healthy after {self.startup_timeout} s:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, keep_store: bool = False) -> None:
+        """Kill the server's whole process group; remove its folder unless asked to keep it."""
+        if self.proc is not None and self.proc.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.proc.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if self.proc is not None:
+            # Workers may outlive the parent for a moment; the group id is the parent's pid.
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc = None
+        if self._own_workdir and not keep_store:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def restart(self) -> None:
+        """Stop and start again on the same store, port and artifact folder."""
+        self.stop(keep_store=True)
+        self.start()
+
+    def __enter__(self) -> MlflowServer:
+        return self.start()
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
