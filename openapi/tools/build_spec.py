@@ -368,8 +368,15 @@ def build() -> dict[str, Any]:
             },
             "responses": {
                 "Error": {
-                    "description": "An MLflow error; the HTTP status follows x-mlflow-error-codes.",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+                    "description": (
+                        "An MLflow error; the HTTP status follows x-mlflow-error-codes. Routing errors,"
+                        " crashes and auth or proxy layers answer with HTML or plain text instead."
+                    ),
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}},
+                        "text/html": {"schema": {"type": "string"}},
+                        "text/plain": {"schema": {"type": "string"}},
+                    },
                 }
             },
         },
