@@ -1,0 +1,58 @@
+"""mlflowrest: a light, typed client for the MLflow REST API.
+
+    from mlflowrest import MlflowClient, start_run
+    client = MlflowClient()                      # MLFLOW_TRACKING_URI and friends
+    with start_run(experiment_name="demo") as run:
+        run.log_param("alpha", 0.5)
+        run.log_metric("rmse", 0.78)
+
+Names load on first use, so `import mlflowrest` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "MlflowClient": "mlflowrest._client",
+    "Config": "mlflowrest._config",
+    "start_run": "mlflowrest._fluent",
+    "ActiveRun": "mlflowrest._fluent",
+    "BackgroundLogger": "mlflowrest._fluent",
+    "Page": "mlflowrest._resource",
+    "models": "mlflowrest._generated.models",
+    **{
+        name: "mlflowrest._exceptions"
+        for name in (
+            "MlflowError", "TransportError", "RequestTimeoutError", "ApiError", "InvalidParameterValueError",
+            "ResourceAlreadyExistsError", "ResourceDoesNotExistError", "UnauthenticatedError",
+            "PermissionDeniedError", "ConflictError", "RateLimitedError", "ServerError", "UnexpectedResponseError",
+        )  # fmt: skip
+    },
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from mlflowrest._client import MlflowClient
+    from mlflowrest._config import Config
+    from mlflowrest._exceptions import (
+        ApiError, ConflictError, InvalidParameterValueError, MlflowError, PermissionDeniedError, RateLimitedError,
+        RequestTimeoutError, ResourceAlreadyExistsError, ResourceDoesNotExistError, ServerError, TransportError,
+        UnauthenticatedError, UnexpectedResponseError,
+    )  # fmt: skip
+    from mlflowrest._fluent import ActiveRun, BackgroundLogger, start_run
+    from mlflowrest._generated import models
+    from mlflowrest._resource import Page
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mlflowrest' has no attribute {name!r}")
+    module = importlib.import_module(_EXPORTS[name])
+    value = module if name == "models" else getattr(module, name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,59 @@
+"""Split any log_batch into requests the server accepts (limits from the spec's x-mlflow-limits)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from mlflowrest._generated import models
+from mlflowrest._generated.limits import LIMITS
+
+MAX_METRICS = int(LIMITS["max_metrics_per_batch"])
+MAX_PARAMS_TAGS = int(LIMITS["max_params_tags_per_batch"])
+MAX_ENTITIES = int(LIMITS["max_entities_per_batch"])
+# The server measures the whole request body; keep room for the envelope and run id.
+MAX_BYTES = int(LIMITS["max_batch_request_bytes"]) - 4096
+
+
+@dataclass
+class Chunk:
+    metrics: list[models.Metric] = field(default_factory=list)
+    params: list[models.Param] = field(default_factory=list)
+    tags: list[models.RunTag] = field(default_factory=list)
+    size: int = 0
+    param_keys: set[str] = field(default_factory=set)
+
+    @property
+    def entities(self) -> int:
+        return len(self.metrics) + len(self.params) + len(self.tags)
+
+
+def _size(entity: models.Metric | models.Param | models.RunTag) -> int:
+    return len(json.dumps(entity.model_dump(mode="json", exclude_none=True))) + 2
+
+
+def chunk_batch(
+    metrics: Sequence[models.Metric], params: Sequence[models.Param], tags: Sequence[models.RunTag]
+) -> Iterator[Chunk]:
+    """Params and tags go first so a run's configuration lands before its metrics."""
+    chunk = Chunk()
+    for kind, items in (("params", params), ("tags", tags), ("metrics", metrics)):
+        for item in items:
+            size = _size(item)
+            full = (
+                chunk.entities >= MAX_ENTITIES
+                or chunk.size + size > MAX_BYTES
+                or (kind == "metrics" and len(chunk.metrics) >= MAX_METRICS)
+                or (kind == "params" and (len(chunk.params) >= MAX_PARAMS_TAGS or item.key in chunk.param_keys))
+                or (kind == "tags" and len(chunk.tags) >= MAX_PARAMS_TAGS)
+            )
+            if full and chunk.entities:
+                yield chunk
+                chunk = Chunk()
+            getattr(chunk, kind).append(item)
+            chunk.size += size
+            if kind == "params":
+                chunk.param_keys.add(str(item.key))
+    if chunk.entities:
+        yield chunk

@@ -1,0 +1,86 @@
+"""The client: configuration, one transport, and the resources as lazy attributes."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from types import TracebackType
+from typing import Any
+
+from mlflowrest._config import Config
+from mlflowrest._generated import resources as generated
+from mlflowrest._transport import Transport
+from mlflowrest.resources.artifacts import ArtifactsResource
+from mlflowrest.resources.experiments import ExperimentsResource
+from mlflowrest.resources.runs import RunsResource
+
+
+class MlflowClient:
+    """`MlflowClient()` reads MLFLOW_TRACKING_URI and MLflow's other variables; keyword
+    arguments (tracking_uri, token, username, password, timeout, max_retries, ...) override them."""
+
+    def __init__(self, tracking_uri: str | None = None, *, config: Config | None = None, **overrides: Any) -> None:
+        self.config = config or Config.from_env(tracking_uri, **overrides)
+        self._transport = Transport(self.config)
+
+    def __repr__(self) -> str:
+        return f"MlflowClient({self.config!r})"
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> MlflowClient:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def run_url(self, experiment_id: str, run_id: str) -> str:
+        return f"{self.config.tracking_uri}/#/experiments/{experiment_id}/runs/{run_id}"
+
+    @cached_property
+    def experiments(self) -> ExperimentsResource:
+        return ExperimentsResource(self)
+
+    @cached_property
+    def runs(self) -> RunsResource:
+        return RunsResource(self)
+
+    @cached_property
+    def metrics(self) -> generated.MetricsResource:
+        return generated.MetricsResource(self)
+
+    @cached_property
+    def artifacts(self) -> ArtifactsResource:
+        return ArtifactsResource(self)
+
+    @cached_property
+    def mlflow_artifacts(self) -> generated.MlflowArtifactsResource:
+        return generated.MlflowArtifactsResource(self)
+
+    @cached_property
+    def registered_models(self) -> generated.RegisteredModelsResource:
+        return generated.RegisteredModelsResource(self)
+
+    @cached_property
+    def model_versions(self) -> generated.ModelVersionsResource:
+        return generated.ModelVersionsResource(self)
+
+    @cached_property
+    def logged_models(self) -> generated.LoggedModelsResource:
+        return generated.LoggedModelsResource(self)
+
+    @cached_property
+    def webhooks(self) -> generated.WebhooksResource:
+        return generated.WebhooksResource(self)
+
+    @cached_property
+    def traces(self) -> generated.TracesResource:
+        return generated.TracesResource(self)
+
+    @cached_property
+    def datasets(self) -> generated.DatasetsResource:
+        return generated.DatasetsResource(self)
+
+    @cached_property
+    def server(self) -> generated.ServerResource:
+        return generated.ServerResource(self)

@@ -1,0 +1,116 @@
+"""Where the server is and how to reach it, read the way MLflow reads it (docs/design.md)."""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from mlflowrest._exceptions import InvalidParameterValueError
+
+DEFAULTS = {"max_retries": 7, "backoff_factor": 0.5, "backoff_jitter": 1.0, "timeout": 120.0}
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    tracking_uri: str
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    insecure_tls: bool = False
+    server_cert_path: str | None = None
+    client_cert_path: str | None = None
+    client_key_path: str | None = None
+    max_retries: int = int(DEFAULTS["max_retries"])
+    backoff_factor: float = DEFAULTS["backoff_factor"]
+    backoff_jitter: float = DEFAULTS["backoff_jitter"]
+    timeout: float = DEFAULTS["timeout"]
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        # Secrets are only ever shown as present or absent.
+        auth = "token" if self.token else "basic" if self.username else "none"
+        return (
+            f"Config(tracking_uri={self.tracking_uri!r}, auth={auth}, insecure_tls={self.insecure_tls}, "
+            f"max_retries={self.max_retries}, timeout={self.timeout})"
+        )
+
+    @classmethod
+    def from_env(cls, tracking_uri: str | None = None, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        env = os.environ if env is None else env
+        uri = tracking_uri or env.get("MLFLOW_TRACKING_URI")
+        if not uri:
+            raise InvalidParameterValueError(
+                "no tracking URI: pass tracking_uri or set MLFLOW_TRACKING_URI", field="tracking_uri"
+            )
+        values: dict[str, Any] = {
+            "username": env.get("MLFLOW_TRACKING_USERNAME"),
+            "password": env.get("MLFLOW_TRACKING_PASSWORD"),
+            "token": env.get("MLFLOW_TRACKING_TOKEN"),
+            "insecure_tls": env.get("MLFLOW_TRACKING_INSECURE_TLS", "").lower() in _TRUE,
+            "server_cert_path": env.get("MLFLOW_TRACKING_SERVER_CERT_PATH"),
+            "client_cert_path": env.get("MLFLOW_TRACKING_CLIENT_CERT_PATH"),
+            "max_retries": _number(env, "MLFLOW_HTTP_REQUEST_MAX_RETRIES", int, DEFAULTS["max_retries"]),
+            "backoff_factor": _number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", float, DEFAULTS["backoff_factor"]),
+            "backoff_jitter": _number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", float, DEFAULTS["backoff_jitter"]),
+            "timeout": _number(env, "MLFLOW_HTTP_REQUEST_TIMEOUT", float, DEFAULTS["timeout"]),
+        }
+        if uri == "databricks" or uri.startswith("databricks://"):
+            uri, found = _databricks(uri, env)
+            values.update({k: v for k, v in found.items() if v is not None})
+        _check_uri(uri)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(tracking_uri=uri.rstrip("/")), **values)
+
+
+def _number(env: Mapping[str, str], name: str, kind: type, default: float) -> Any:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return kind(default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise InvalidParameterValueError(f"{name}={raw!r} is not a {kind.__name__}", field=name) from None
+
+
+def _check_uri(uri: str) -> None:
+    parsed = urlparse(uri)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InvalidParameterValueError(
+            f"tracking URI {uri!r} is not http(s)://host[:port][/path] or databricks[://profile]",
+            field="tracking_uri",
+        )
+
+
+def _databricks(uri: str, env: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+    """A profile of ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), else DATABRICKS_HOST / _TOKEN."""
+    profile = uri.removeprefix("databricks").removeprefix("://") or "DEFAULT"
+    cfg_path = Path(env.get("DATABRICKS_CONFIG_FILE") or Path.home() / ".databrickscfg")
+    section: Mapping[str, str] = {}
+    if cfg_path.is_file():
+        parser = configparser.ConfigParser()
+        parser.read(cfg_path)
+        if profile == "DEFAULT":
+            section = parser.defaults()
+        elif parser.has_section(profile):
+            section = parser[profile]
+    if not section and profile != "DEFAULT":
+        raise InvalidParameterValueError(f"no profile {profile!r} in {cfg_path}", field="tracking_uri")
+    host = section.get("host") or env.get("DATABRICKS_HOST")
+    if not host:
+        raise InvalidParameterValueError(
+            f"databricks URI {uri!r}: no host in {cfg_path} or DATABRICKS_HOST", field="tracking_uri"
+        )
+    found = {
+        "token": section.get("token") or env.get("DATABRICKS_TOKEN"),
+        "username": section.get("username") or env.get("DATABRICKS_USERNAME"),
+        "password": section.get("password") or env.get("DATABRICKS_PASSWORD"),
+        "insecure_tls": (section.get("insecure") or env.get("DATABRICKS_INSECURE", "")).lower() in _TRUE or None,
+    }
+    host = host if host.startswith("http") else f"https://{host}"
+    return host, found

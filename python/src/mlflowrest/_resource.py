@@ -1,0 +1,88 @@
+"""Base of the generated resource classes, and the page iterator of search/list operations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
+
+import requests
+
+from mlflowrest._operation import Operation
+from mlflowrest._types import Model
+
+if TYPE_CHECKING:
+    from mlflowrest._client import MlflowClient
+
+BinaryBody = bytes | IO[bytes]
+R = TypeVar("R", bound=Model)
+T = TypeVar("T")
+
+
+class Page(Generic[R, T]):
+    """Iterating yields every item of every page, fetching pages as it goes.
+
+    `first` is the first page's response; `pages()` walks whole responses."""
+
+    def __init__(self, fetch: Callable[[str | None], R], items_field: str, first_token: str | None) -> None:
+        self._fetch = fetch
+        self._items_field = items_field
+        self._first_token = first_token
+        self._first: R | None = None
+
+    @property
+    def first(self) -> R:
+        if self._first is None:
+            self._first = self._fetch(self._first_token)
+        return self._first
+
+    def pages(self) -> Iterator[R]:
+        page = self.first
+        while True:
+            yield page
+            token = getattr(page, "next_page_token", None)
+            if not token:
+                return
+            page = self._fetch(token)
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from getattr(page, self._items_field) or []
+
+    def to_list(self) -> list[T]:
+        return list(self)
+
+
+class Resource:
+    def __init__(self, client: MlflowClient) -> None:
+        self._client = client
+
+    def _call(
+        self, model: type[R], op: Operation, path_params: Mapping[str, str], values: Mapping[str, Any], *,
+        data: Any = None, timeout: float | None = None, recover: Callable[[], R | None] | None = None,
+    ) -> R:  # fmt: skip
+        result = self._client._transport.call(op, path_params, values, data=data, timeout=timeout, recover=recover)
+        assert isinstance(result, model)
+        return result
+
+    def _send(
+        self, op: Operation, path_params: Mapping[str, str], values: Mapping[str, Any], *,
+        data: Any = None, timeout: float | None = None,
+    ) -> None:  # fmt: skip
+        self._client._transport.call(op, path_params, values, data=data, timeout=timeout)
+
+    def _stream(
+        self, op: Operation, path_params: Mapping[str, str], values: Mapping[str, Any], *, timeout: float | None = None
+    ) -> requests.Response:
+        response: requests.Response = self._client._transport.call(
+            op, path_params, values, timeout=timeout, stream=True
+        )
+        return response
+
+    def _paginate(
+        self, model: type[R], op: Operation, path_params: Mapping[str, str], values: Mapping[str, Any],
+        items_field: str, *, timeout: float | None = None,
+    ) -> Page[R, Any]:  # fmt: skip
+        def fetch(token: str | None) -> R:
+            return self._call(model, op, path_params, {**values, "page_token": token}, timeout=timeout)
+
+        return Page(fetch, items_field, values.get("page_token"))

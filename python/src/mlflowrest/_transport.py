@@ -1,0 +1,300 @@
+"""The one place that talks HTTP: URL, auth, timeouts, retries, error mapping."""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import json
+import logging
+import random
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping
+from importlib.metadata import entry_points
+from typing import IO, Any
+from urllib.parse import quote
+
+import pydantic
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
+
+from mlflowrest import _exceptions as errors
+from mlflowrest._config import Config
+from mlflowrest._operation import Operation
+from mlflowrest._types import Model
+
+log = logging.getLogger("mlflowrest")
+
+RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+USER_AGENT = "mlflowrest-python/0.1.0"
+HEADER_PROVIDERS_GROUP = "mlflowrest.request_header_providers"
+
+# The default multi-worker server leaves Nagle on and writes headers and body in two sends, so a
+# kept-alive client that delays its ACK waits ~40 ms per request. Asking for quick ACKs avoids it.
+_SOCKET_OPTIONS = [*HTTPConnection.default_socket_options]
+if hasattr(socket, "TCP_QUICKACK"):
+    _SOCKET_OPTIONS.append((socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1))
+
+
+class _QuickAckAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["socket_options"] = _SOCKET_OPTIONS
+        super().init_poolmanager(*args, **kwargs)
+
+
+Recover = Callable[[], Any]
+
+
+class _Recovered:
+    """What a create's recover hook found: the entity an earlier, unanswered try created."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class Transport:
+    def __init__(self, config: Config, session: requests.Session | None = None) -> None:
+        self.config = config
+        self.session = session or requests.Session()
+        adapter = _QuickAckAdapter(pool_connections=4, pool_maxsize=16)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = USER_AGENT
+        if config.insecure_tls:
+            self.session.verify = False
+        elif config.server_cert_path:
+            self.session.verify = config.server_cert_path
+        if config.client_cert_path:
+            self.session.cert = (
+                (config.client_cert_path, config.client_key_path) if config.client_key_path else config.client_cert_path
+            )
+        self._auth = _auth_header(config)
+        self._providers = _header_providers()
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def close(self) -> None:
+        self.session.close()
+
+    # ---- one call -----------------------------------------------------------------------------
+    def call(
+        self,
+        op: Operation,
+        path_params: Mapping[str, str],
+        values: Mapping[str, Any],
+        *,
+        data: Any = None,
+        timeout: float | None = None,
+        recover: Recover | None = None,
+        stream: bool = False,
+    ) -> Any:
+        url = self.config.tracking_uri + _fill_path(op, path_params)
+        params, body = _encode(op, values)
+        response = self.send(
+            op.method, url, op.path, params=params, json_body=body, data=data, timeout=timeout,
+            retry_writes=op.idempotent, recover=recover, stream=stream,
+        )  # fmt: skip
+        if isinstance(response, _Recovered):
+            return response.value
+        if stream or op.response_kind == "binary":
+            return response
+        if op.response_kind == "empty" or op.response_model is None:
+            return None
+        return _decode(op, response)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        *,
+        params: Any = None,
+        json_body: Any = None,
+        data: Any = None,
+        timeout: float | None = None,
+        retry_writes: bool = True,
+        recover: Recover | None = None,
+        stream: bool = False,
+    ) -> requests.Response | _Recovered:
+        """Send with the retry policy of docs/design.md; raise the typed error on failure."""
+        cfg = self.config
+        headers = self._headers(json_body is not None)
+        payload = json.dumps(json_body, allow_nan=False).encode() if json_body is not None else data
+        attempt = 0
+        ambiguous = False  # an earlier try may have reached the server
+        while True:
+            if ambiguous and recover is not None:
+                found = recover()
+                if found is not None:
+                    return _Recovered(found)
+            _rewind(payload)
+            try:
+                response = self.session.request(
+                    method, url, params=params, data=payload, headers=headers,
+                    timeout=timeout or cfg.timeout, stream=stream,
+                )  # fmt: skip
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                failure: errors.MlflowError = _transport_error(exc, method, path)
+                ambiguous = ambiguous or not isinstance(exc, requests.ConnectTimeout) and not _refused(exc)
+                wait = None
+            else:
+                if response.status_code < 400:
+                    return response
+                failure = _api_error(response, method, path)
+                if response.status_code not in RETRY_STATUS:
+                    raise failure
+                ambiguous = ambiguous or response.status_code >= 500
+                wait = _retry_after(response)
+            if attempt >= cfg.max_retries or not _replayable(payload) or (ambiguous and not retry_writes and not recover):
+                raise failure
+            delay = wait if wait is not None else min(cfg.backoff_factor * 2**attempt, MAX_RETRY_AFTER)
+            delay += random.uniform(0, cfg.backoff_jitter) if wait is None else 0.0
+            log.info("retrying %s %s in %.2fs after %s (retry %d/%d)", method, path, delay, failure, attempt + 1,
+                     cfg.max_retries)  # fmt: skip
+            self.sleep(delay)
+            attempt += 1
+
+    def _headers(self, has_json: bool) -> dict[str, str]:
+        headers = dict(self.config.headers)
+        for provider in self._providers:
+            try:
+                if provider.in_context():
+                    headers.update(provider.request_headers())
+            except Exception as exc:  # a broken plugin must not break logging
+                log.warning("request header provider %r failed: %s", type(provider).__name__, exc)
+        if self._auth:
+            headers["Authorization"] = self._auth
+        if has_json:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+
+# ---- helpers --------------------------------------------------------------------------------------
+def _auth_header(config: Config) -> str | None:
+    if config.token:
+        return f"Bearer {config.token}"
+    if config.username and config.password is not None:
+        return "Basic " + base64.b64encode(f"{config.username}:{config.password}".encode()).decode()
+    return None
+
+
+def _header_providers() -> list[Any]:
+    providers = []
+    for ep in entry_points(group=HEADER_PROVIDERS_GROUP):
+        try:
+            providers.append(ep.load()())
+        except Exception as exc:
+            log.warning("cannot load request header provider %s: %s", ep.name, exc)
+    return providers
+
+
+def _fill_path(op: Operation, path_params: Mapping[str, str]) -> str:
+    path = op.path
+    for name in op.path_params:
+        value = path_params.get(name)
+        if not value:
+            raise errors.InvalidParameterValueError(f"{name} is required", field=name)
+        path = path.replace("{" + name + "}", quote(str(value), safe="/" if name == "artifact_path" else ""))
+    return path
+
+
+def _encode(op: Operation, values: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Query parameters for GET, a validated JSON body otherwise."""
+    present = {k: v for k, v in values.items() if v is not None}
+    if op.body_kind == "json" and op.body_model is not None:
+        try:
+            model = op.body_model.model_validate(present)
+        except pydantic.ValidationError as exc:
+            raise _validation_error(exc, op) from None
+        return None, model.model_dump(mode="json", exclude_none=True, by_alias=True)
+    params: list[tuple[str, str]] = []
+    for key, value in present.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Model):
+                item = item.model_dump_json(exclude_none=True)
+            elif isinstance(item, bool):
+                item = "true" if item else "false"
+            params.append((key, str(item)))
+    return (params or None), None
+
+
+def _validation_error(exc: pydantic.ValidationError, op: Operation) -> errors.InvalidParameterValueError:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"])
+    ctx = first.get("ctx") or {}
+    limit = ", ".join(f"{k}={v}" for k, v in ctx.items() if k in ("max_length", "min_length", "pattern", "le", "ge"))
+    message = f"{field}: {first['msg']}" + (f" (limit: {limit})" if limit else "")
+    if len(exc.errors()) > 1:
+        message += f" and {len(exc.errors()) - 1} more problem(s)"
+    return errors.InvalidParameterValueError(message, field=field, limit=limit or None, method=op.method, path=op.path)
+
+
+def _decode(op: Operation, response: requests.Response) -> Any:
+    assert op.response_model is not None
+    try:
+        body = response.json()
+        return op.response_model.model_validate(body)
+    except (ValueError, pydantic.ValidationError) as exc:
+        snippet = response.text[:200]
+        raise errors.UnexpectedResponseError(
+            f"expected JSON {op.response_model.__name__}, got {response.headers.get('Content-Type', 'no content type')}"
+            f": {snippet!r} ({type(exc).__name__})",
+            http_status=response.status_code, method=op.method, path=op.path,
+        ) from None  # fmt: skip
+
+
+def _api_error(response: requests.Response, method: str, path: str) -> errors.ApiError:
+    code, message, body = None, None, None
+    try:
+        body = response.json()
+        if isinstance(body, dict):
+            code, message = body.get("error_code"), body.get("message")
+    except ValueError:
+        body = None
+    if message is None:
+        text = " ".join(response.text.split())[:200]
+        message = text or response.reason or "no message"
+    cls = errors.error_class(code, response.status_code)
+    return cls(str(message), http_status=response.status_code, error_code=code, method=method, path=path, body=body)
+
+
+def _transport_error(exc: Exception, method: str, path: str) -> errors.TransportError:
+    cls = errors.RequestTimeoutError if isinstance(exc, requests.Timeout) else errors.TransportError
+    reason = type(exc).__name__
+    inner = exc.args[0] if exc.args else exc
+    text = str(getattr(inner, "reason", inner))
+    # urllib3's text repeats the URL; keep the cause, never credentials (the URL has none).
+    return cls(f"{reason}: {text[:300]}", method=method, path=path)
+
+
+def _refused(exc: Exception) -> bool:
+    """A refused connection never reached the server: always safe to retry."""
+    text = str(exc)
+    return "Connection refused" in text or "NewConnectionError" in text
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        seconds = parsed.timestamp() - time.time() if parsed else 0.0
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+def _replayable(payload: Any) -> bool:
+    if payload is None or isinstance(payload, (bytes, str)):
+        return True
+    return bool(hasattr(payload, "seek") and getattr(payload, "seekable", lambda: False)())
+
+
+def _rewind(payload: Any) -> None:
+    if hasattr(payload, "seek") and _replayable(payload):
+        payload.seek(0)
+
+
+BinaryPayload = bytes | IO[bytes] | Iterable[bytes]

@@ -1,0 +1,34 @@
+"""Types the generated models build on."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+_SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _parse_double(value: Any) -> Any:
+    # protobuf's JSON sends NaN and infinities as strings.
+    return _SPECIAL.get(value, value) if isinstance(value, str) else value
+
+
+def _dump_double(value: float) -> float | str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+Double = Annotated[float, BeforeValidator(_parse_double), PlainSerializer(_dump_double, when_used="json")]
+"""A float on our side; a number or "NaN" / "Infinity" / "-Infinity" on the wire."""
+
+
+class Model(BaseModel):
+    """Base of every generated model: fields a newer server adds are kept, not rejected."""
+
+    # defer_build: ~280 models would otherwise build their validators at import time.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)

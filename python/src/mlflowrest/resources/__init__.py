@@ -1,0 +1,1 @@
+"""Hand-written extensions of the generated resources (retry-safe creates, chunking, files)."""
