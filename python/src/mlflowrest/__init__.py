@@ -24,25 +24,61 @@ _EXPORTS = {
     "BackgroundLogger": "mlflowrest._fluent",
     "Page": "mlflowrest._resource",
     "models": "mlflowrest._generated.models",
-    **{
-        name: "mlflowrest._exceptions"
-        for name in (
-            "MlflowError", "TransportError", "RequestTimeoutError", "ApiError", "InvalidParameterValueError",
-            "ResourceAlreadyExistsError", "ResourceDoesNotExistError", "UnauthenticatedError",
-            "PermissionDeniedError", "ConflictError", "RateLimitedError", "ServerError", "UnexpectedResponseError",
-        )  # fmt: skip
-    },
+    "MlflowError": "mlflowrest._exceptions",
+    "TransportError": "mlflowrest._exceptions",
+    "RequestTimeoutError": "mlflowrest._exceptions",
+    "ApiError": "mlflowrest._exceptions",
+    "InvalidParameterValueError": "mlflowrest._exceptions",
+    "ResourceAlreadyExistsError": "mlflowrest._exceptions",
+    "ResourceDoesNotExistError": "mlflowrest._exceptions",
+    "UnauthenticatedError": "mlflowrest._exceptions",
+    "PermissionDeniedError": "mlflowrest._exceptions",
+    "ConflictError": "mlflowrest._exceptions",
+    "RateLimitedError": "mlflowrest._exceptions",
+    "ServerError": "mlflowrest._exceptions",
+    "UnexpectedResponseError": "mlflowrest._exceptions",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ActiveRun",
+    "ApiError",
+    "BackgroundLogger",
+    "Config",
+    "ConflictError",
+    "InvalidParameterValueError",
+    "MlflowClient",
+    "MlflowError",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "RequestTimeoutError",
+    "ResourceAlreadyExistsError",
+    "ResourceDoesNotExistError",
+    "ServerError",
+    "TransportError",
+    "UnauthenticatedError",
+    "UnexpectedResponseError",
+    "models",
+    "start_run",
+]
 
 if TYPE_CHECKING:
     from mlflowrest._client import MlflowClient
     from mlflowrest._config import Config
     from mlflowrest._exceptions import (
-        ApiError, ConflictError, InvalidParameterValueError, MlflowError, PermissionDeniedError, RateLimitedError,
-        RequestTimeoutError, ResourceAlreadyExistsError, ResourceDoesNotExistError, ServerError, TransportError,
-        UnauthenticatedError, UnexpectedResponseError,
+        ApiError,
+        ConflictError,
+        InvalidParameterValueError,
+        MlflowError,
+        PermissionDeniedError,
+        RateLimitedError,
+        RequestTimeoutError,
+        ResourceAlreadyExistsError,
+        ResourceDoesNotExistError,
+        ServerError,
+        TransportError,
+        UnauthenticatedError,
+        UnexpectedResponseError,
     )  # fmt: skip
     from mlflowrest._fluent import ActiveRun, BackgroundLogger, start_run
     from mlflowrest._generated import models

@@ -41,7 +41,9 @@ class Config:
         )
 
     @classmethod
-    def from_env(cls, tracking_uri: str | None = None, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    def from_env(
+        cls, tracking_uri: str | None = None, env: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Config:
         env = os.environ if env is None else env
         uri = tracking_uri or env.get("MLFLOW_TRACKING_URI")
         if not uri:

@@ -81,7 +81,7 @@ class BackgroundLogger:
             self._wake.set()
 
     def _take(self) -> list[models.Metric]:
-        points = []
+        points: list[models.Metric] = []
         while self._queue and len(points) < _BATCH:
             key, value, ts, step = self._queue.popleft()
             points.append(models.Metric(key=key, value=value, timestamp=ts, step=step))

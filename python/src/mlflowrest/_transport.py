@@ -136,7 +136,7 @@ class Transport:
                 )  # fmt: skip
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failure: errors.MlflowError = _transport_error(exc, method, path)
-                ambiguous = ambiguous or not isinstance(exc, requests.ConnectTimeout) and not _refused(exc)
+                ambiguous = ambiguous or (not isinstance(exc, requests.ConnectTimeout) and not _refused(exc))
                 wait = None
             else:
                 if response.status_code < 400:
@@ -146,7 +146,11 @@ class Transport:
                     raise failure
                 ambiguous = ambiguous or response.status_code >= 500
                 wait = _retry_after(response)
-            if attempt >= cfg.max_retries or not _replayable(payload) or (ambiguous and not retry_writes and not recover):
+            if (
+                attempt >= cfg.max_retries
+                or not _replayable(payload)
+                or (ambiguous and not retry_writes and not recover)
+            ):
                 raise failure
             delay = wait if wait is not None else min(cfg.backoff_factor * 2**attempt, MAX_RETRY_AFTER)
             delay += random.uniform(0, cfg.backoff_jitter) if wait is None else 0.0

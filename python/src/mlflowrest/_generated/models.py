@@ -477,7 +477,7 @@ class LogMetric(Model):
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
     ]
     timestamp: int
-    step: int | None = None
+    step: int | None = 0
     model_id: str | None = None
     dataset_name: str | None = None
     dataset_digest: str | None = None
@@ -533,7 +533,7 @@ class Metric(Model):
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
     ] = None
     timestamp: int | None = None
-    step: int | None = None
+    step: int | None = 0
     dataset_name: str | None = None
     dataset_digest: str | None = None
     model_id: str | None = None
@@ -561,7 +561,7 @@ class MetricWithRunId(Model):
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
     ] = None
     timestamp: int | None = None
-    step: int | None = None
+    step: int | None = 0
     run_id: str | None = None
 
 
@@ -576,7 +576,7 @@ class ModelMetric(Model):
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
     ] = None
     timestamp: int | None = None
-    step: int | None = None
+    step: int | None = 0
     dataset_name: str | None = None
     dataset_digest: str | None = None
     model_id: str | None = None
@@ -613,7 +613,7 @@ class QueryTraceMetrics(Model):
     time_interval_seconds: int | None = None
     start_time_ms: int | None = None
     end_time_ms: int | None = None
-    max_results: int | None = None
+    max_results: int | None = 1000
     page_token: str | None = None
 
 
@@ -681,7 +681,7 @@ class SearchDatasetsResponse(Model):
 class SearchEvaluationDatasets(Model):
     experiment_ids: list[str] | None = None
     filter_string: str | None = None
-    max_results: int | None = None
+    max_results: int | None = 1000
     order_by: list[str] | None = None
     page_token: str | None = None
 
@@ -698,7 +698,7 @@ class SearchLoggedModelsDataset(Model):
 
 class SearchLoggedModelsOrderBy(Model):
     field_name: str
-    ascending: bool | None = None
+    ascending: bool | None = True
     dataset_name: str | None = None
     dataset_digest: str | None = None
 
@@ -1132,7 +1132,7 @@ class RunInputs(Model):
 
 
 class SearchExperiments(Model):
-    max_results: int | None = None
+    max_results: Annotated[int | None, Field(ge=1)] = 1000
     page_token: str | None = None
     filter: str | None = None
     order_by: list[str] | None = None
@@ -1148,7 +1148,7 @@ class SearchLoggedModels(Model):
     experiment_ids: list[str] | None = None
     filter: str | None = None
     datasets: list[SearchLoggedModelsDataset] | None = None
-    max_results: int | None = None
+    max_results: int | None = 50
     order_by: list[SearchLoggedModelsOrderBy] | None = None
     page_token: str | None = None
 
@@ -1156,8 +1156,8 @@ class SearchLoggedModels(Model):
 class SearchRuns(Model):
     experiment_ids: list[str] | None = None
     filter: str | None = None
-    run_view_type: Literal["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] | None = None
-    max_results: int | None = None
+    run_view_type: Literal["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] | None = 1
+    max_results: int | None = 1000
     order_by: list[str] | None = None
     page_token: str | None = None
 
@@ -1232,7 +1232,7 @@ class AssessmentsAssessment(Model):
     error: AssessmentsAssessmentError | None = None
     metadata: dict[str, str] | None = None
     overrides: str | None = None
-    valid: bool | None = None
+    valid: bool | None = True
 
 
 class CreateAssessmentBody(Model):
@@ -1355,7 +1355,7 @@ class SearchTracesResponse(Model):
 class SearchTracesV3(Model):
     locations: list[TraceLocation] | None = None
     filter: str | None = None
-    max_results: int | None = None
+    max_results: int | None = 100
     order_by: list[str] | None = None
     page_token: str | None = None
 

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Dict, List, Literal
 
 import requests
 
-from mlflowrest._generated import models
+from mlflowrest._generated import models as _models  # a parameter may be called `models`
 from mlflowrest._generated.operations import OPERATIONS
 from mlflowrest._resource import BinaryBody, Page, Resource
 
@@ -22,10 +22,10 @@ class ArtifactsResource(Resource):
         path: str | None = None,
         expiration: int | None = None,
         timeout: float | None = None,
-    ) -> models.CreatePresignedDownloadUrlResponse:
+    ) -> _models.CreatePresignedDownloadUrlResponse:
         """POST /api/2.0/mlflow/artifacts/presigned-download-url (createPresignedDownloadUrl)."""
         return self._call(
-            models.CreatePresignedDownloadUrlResponse,
+            _models.CreatePresignedDownloadUrlResponse,
             OPERATIONS["createPresignedDownloadUrl"],
             {},
             {"run_id": run_id, "path": path, "expiration": expiration},
@@ -40,10 +40,10 @@ class ArtifactsResource(Resource):
         expiration: int | None = None,
         model_id: str | None = None,
         timeout: float | None = None,
-    ) -> models.CreatePresignedUploadUrlResponse:
+    ) -> _models.CreatePresignedUploadUrlResponse:
         """POST /api/2.0/mlflow/artifacts/presigned-upload-url (createPresignedUploadUrl)."""
         return self._call(
-            models.CreatePresignedUploadUrlResponse,
+            _models.CreatePresignedUploadUrlResponse,
             OPERATIONS["createPresignedUploadUrl"],
             {},
             {"run_id": run_id, "path": path, "expiration": expiration, "model_id": model_id},
@@ -58,10 +58,10 @@ class ArtifactsResource(Resource):
         path: str | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.ListArtifactsResponse, models.FileInfo]:
+    ) -> Page[_models.ListArtifactsResponse, _models.FileInfo]:
         """GET /api/2.0/mlflow/artifacts/list (listArtifacts)."""
         return self._paginate(
-            models.ListArtifactsResponse,
+            _models.ListArtifactsResponse,
             OPERATIONS["listArtifacts"],
             {},
             {"run_id": run_id, "run_uuid": run_uuid, "path": path, "page_token": page_token},
@@ -74,11 +74,11 @@ class DatasetsResource(Resource):
     """Operations on datasets."""
 
     def add_to_experiments(
-        self, dataset_id: str, *, experiment_ids: list[str] | None = None, timeout: float | None = None
-    ) -> models.AddDatasetToExperimentsResponse:
+        self, dataset_id: str, *, experiment_ids: List[str] | None = None, timeout: float | None = None
+    ) -> _models.AddDatasetToExperimentsResponse:
         """POST /api/3.0/mlflow/datasets/{dataset_id}/add-experiments (addDatasetToExperiments)."""
         return self._call(
-            models.AddDatasetToExperimentsResponse,
+            _models.AddDatasetToExperimentsResponse,
             OPERATIONS["addDatasetToExperiments"],
             {"dataset_id": dataset_id},
             {"experiment_ids": experiment_ids},
@@ -89,7 +89,7 @@ class DatasetsResource(Resource):
         self,
         *,
         name: str,
-        experiment_ids: list[str] | None = None,
+        experiment_ids: List[str] | None = None,
         source_type: Literal["SOURCE_TYPE_UNSPECIFIED", "TRACE", "HUMAN", "DOCUMENT", "CODE"] | None = None,
         source: str | None = None,
         schema_: str | None = None,
@@ -97,10 +97,10 @@ class DatasetsResource(Resource):
         created_by: str | None = None,
         tags: str | None = None,
         timeout: float | None = None,
-    ) -> models.CreateDatasetResponse:
+    ) -> _models.CreateDatasetResponse:
         """POST /api/3.0/mlflow/datasets/create (createDataset)."""
         return self._call(
-            models.CreateDatasetResponse,
+            _models.CreateDatasetResponse,
             OPERATIONS["createDataset"],
             {},
             {
@@ -116,28 +116,30 @@ class DatasetsResource(Resource):
             timeout=timeout,
         )
 
-    def delete(self, dataset_id: str, *, timeout: float | None = None) -> models.DeleteDatasetResponse:
+    def delete(self, dataset_id: str, *, timeout: float | None = None) -> _models.DeleteDatasetResponse:
         """DELETE /api/3.0/mlflow/datasets/{dataset_id} (deleteDataset)."""
         return self._call(
-            models.DeleteDatasetResponse, OPERATIONS["deleteDataset"], {"dataset_id": dataset_id}, {}, timeout=timeout
+            _models.DeleteDatasetResponse, OPERATIONS["deleteDataset"], {"dataset_id": dataset_id}, {}, timeout=timeout
         )
 
     def delete_records(
-        self, dataset_id: str, *, dataset_record_ids: list[str] | None = None, timeout: float | None = None
-    ) -> models.DeleteDatasetRecordsResponse:
+        self, dataset_id: str, *, dataset_record_ids: List[str] | None = None, timeout: float | None = None
+    ) -> _models.DeleteDatasetRecordsResponse:
         """DELETE /api/3.0/mlflow/datasets/{dataset_id}/records (deleteDatasetRecords)."""
         return self._call(
-            models.DeleteDatasetRecordsResponse,
+            _models.DeleteDatasetRecordsResponse,
             OPERATIONS["deleteDatasetRecords"],
             {"dataset_id": dataset_id},
             {"dataset_record_ids": dataset_record_ids},
             timeout=timeout,
         )
 
-    def delete_tag(self, dataset_id: str, key: str, *, timeout: float | None = None) -> models.DeleteDatasetTagResponse:
+    def delete_tag(
+        self, dataset_id: str, key: str, *, timeout: float | None = None
+    ) -> _models.DeleteDatasetTagResponse:
         """DELETE /api/3.0/mlflow/datasets/{dataset_id}/tags/{key} (deleteDatasetTag)."""
         return self._call(
-            models.DeleteDatasetTagResponse,
+            _models.DeleteDatasetTagResponse,
             OPERATIONS["deleteDatasetTag"],
             {"dataset_id": dataset_id, "key": key},
             {},
@@ -146,10 +148,10 @@ class DatasetsResource(Resource):
 
     def get(
         self, dataset_id: str, *, page_token: str | None = None, timeout: float | None = None
-    ) -> models.GetDatasetResponse:
+    ) -> _models.GetDatasetResponse:
         """GET /api/3.0/mlflow/datasets/{dataset_id} (getDataset)."""
         return self._call(
-            models.GetDatasetResponse,
+            _models.GetDatasetResponse,
             OPERATIONS["getDataset"],
             {"dataset_id": dataset_id},
             {"page_token": page_token},
@@ -158,10 +160,10 @@ class DatasetsResource(Resource):
 
     def get_experiment_ids(
         self, dataset_id: str, *, timeout: float | None = None
-    ) -> models.GetDatasetExperimentIdsResponse:
+    ) -> _models.GetDatasetExperimentIdsResponse:
         """GET /api/3.0/mlflow/datasets/{dataset_id}/experiment-ids (getDatasetExperimentIds)."""
         return self._call(
-            models.GetDatasetExperimentIdsResponse,
+            _models.GetDatasetExperimentIdsResponse,
             OPERATIONS["getDatasetExperimentIds"],
             {"dataset_id": dataset_id},
             {},
@@ -175,10 +177,10 @@ class DatasetsResource(Resource):
         max_results: int | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> models.GetDatasetRecordsResponse:
+    ) -> _models.GetDatasetRecordsResponse:
         """GET /api/3.0/mlflow/datasets/{dataset_id}/records (getDatasetRecords)."""
         return self._call(
-            models.GetDatasetRecordsResponse,
+            _models.GetDatasetRecordsResponse,
             OPERATIONS["getDatasetRecords"],
             {"dataset_id": dataset_id},
             {"max_results": max_results, "page_token": page_token},
@@ -186,11 +188,11 @@ class DatasetsResource(Resource):
         )
 
     def remove_from_experiments(
-        self, dataset_id: str, *, experiment_ids: list[str] | None = None, timeout: float | None = None
-    ) -> models.RemoveDatasetFromExperimentsResponse:
+        self, dataset_id: str, *, experiment_ids: List[str] | None = None, timeout: float | None = None
+    ) -> _models.RemoveDatasetFromExperimentsResponse:
         """POST /api/3.0/mlflow/datasets/{dataset_id}/remove-experiments (removeDatasetFromExperiments)."""
         return self._call(
-            models.RemoveDatasetFromExperimentsResponse,
+            _models.RemoveDatasetFromExperimentsResponse,
             OPERATIONS["removeDatasetFromExperiments"],
             {"dataset_id": dataset_id},
             {"experiment_ids": experiment_ids},
@@ -200,16 +202,16 @@ class DatasetsResource(Resource):
     def search(
         self,
         *,
-        experiment_ids: list[str] | None = None,
+        experiment_ids: List[str] | None = None,
         filter_string: str | None = None,
         max_results: int | None = None,
-        order_by: list[str] | None = None,
+        order_by: List[str] | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.SearchEvaluationDatasetsResponse, models.DatasetsDataset]:
+    ) -> Page[_models.SearchEvaluationDatasetsResponse, _models.DatasetsDataset]:
         """POST /api/3.0/mlflow/datasets/search (searchEvaluationDatasets)."""
         return self._paginate(
-            models.SearchEvaluationDatasetsResponse,
+            _models.SearchEvaluationDatasetsResponse,
             OPERATIONS["searchEvaluationDatasets"],
             {},
             {
@@ -223,10 +225,10 @@ class DatasetsResource(Resource):
             timeout=timeout,
         )
 
-    def set_tags(self, dataset_id: str, *, tags: str, timeout: float | None = None) -> models.SetDatasetTagsResponse:
+    def set_tags(self, dataset_id: str, *, tags: str, timeout: float | None = None) -> _models.SetDatasetTagsResponse:
         """PATCH /api/3.0/mlflow/datasets/{dataset_id}/tags (setDatasetTags)."""
         return self._call(
-            models.SetDatasetTagsResponse,
+            _models.SetDatasetTagsResponse,
             OPERATIONS["setDatasetTags"],
             {"dataset_id": dataset_id},
             {"tags": tags},
@@ -235,10 +237,10 @@ class DatasetsResource(Resource):
 
     def upsert_records(
         self, dataset_id: str, *, records: str, updated_by: str | None = None, timeout: float | None = None
-    ) -> models.UpsertDatasetRecordsResponse:
+    ) -> _models.UpsertDatasetRecordsResponse:
         """POST /api/3.0/mlflow/datasets/{dataset_id}/records (upsertDatasetRecords)."""
         return self._call(
-            models.UpsertDatasetRecordsResponse,
+            _models.UpsertDatasetRecordsResponse,
             OPERATIONS["upsertDatasetRecords"],
             {"dataset_id": dataset_id},
             {"records": records, "updated_by": updated_by},
@@ -254,22 +256,22 @@ class ExperimentsResource(Resource):
         *,
         name: str,
         artifact_location: str | None = None,
-        tags: list[models.ExperimentTag] | None = None,
+        tags: List[_models.ExperimentTag] | None = None,
         timeout: float | None = None,
-    ) -> models.CreateExperimentResponse:
+    ) -> _models.CreateExperimentResponse:
         """POST /api/2.0/mlflow/experiments/create (createExperiment)."""
         return self._call(
-            models.CreateExperimentResponse,
+            _models.CreateExperimentResponse,
             OPERATIONS["createExperiment"],
             {},
             {"name": name, "artifact_location": artifact_location, "tags": tags},
             timeout=timeout,
         )
 
-    def delete(self, *, experiment_id: str, timeout: float | None = None) -> models.DeleteExperimentResponse:
+    def delete(self, *, experiment_id: str, timeout: float | None = None) -> _models.DeleteExperimentResponse:
         """POST /api/2.0/mlflow/experiments/delete (deleteExperiment)."""
         return self._call(
-            models.DeleteExperimentResponse,
+            _models.DeleteExperimentResponse,
             OPERATIONS["deleteExperiment"],
             {},
             {"experiment_id": experiment_id},
@@ -278,40 +280,40 @@ class ExperimentsResource(Resource):
 
     def delete_tag(
         self, *, experiment_id: str, key: str, timeout: float | None = None
-    ) -> models.DeleteExperimentTagResponse:
+    ) -> _models.DeleteExperimentTagResponse:
         """POST /api/2.0/mlflow/experiments/delete-experiment-tag (deleteExperimentTag)."""
         return self._call(
-            models.DeleteExperimentTagResponse,
+            _models.DeleteExperimentTagResponse,
             OPERATIONS["deleteExperimentTag"],
             {},
             {"experiment_id": experiment_id, "key": key},
             timeout=timeout,
         )
 
-    def get(self, *, experiment_id: str, timeout: float | None = None) -> models.GetExperimentResponse:
+    def get(self, *, experiment_id: str, timeout: float | None = None) -> _models.GetExperimentResponse:
         """GET /api/2.0/mlflow/experiments/get (getExperiment)."""
         return self._call(
-            models.GetExperimentResponse,
+            _models.GetExperimentResponse,
             OPERATIONS["getExperiment"],
             {},
             {"experiment_id": experiment_id},
             timeout=timeout,
         )
 
-    def get_by_name(self, *, experiment_name: str, timeout: float | None = None) -> models.GetExperimentByNameResponse:
+    def get_by_name(self, *, experiment_name: str, timeout: float | None = None) -> _models.GetExperimentByNameResponse:
         """GET /api/2.0/mlflow/experiments/get-by-name (getExperimentByName)."""
         return self._call(
-            models.GetExperimentByNameResponse,
+            _models.GetExperimentByNameResponse,
             OPERATIONS["getExperimentByName"],
             {},
             {"experiment_name": experiment_name},
             timeout=timeout,
         )
 
-    def restore(self, *, experiment_id: str, timeout: float | None = None) -> models.RestoreExperimentResponse:
+    def restore(self, *, experiment_id: str, timeout: float | None = None) -> _models.RestoreExperimentResponse:
         """POST /api/2.0/mlflow/experiments/restore (restoreExperiment)."""
         return self._call(
-            models.RestoreExperimentResponse,
+            _models.RestoreExperimentResponse,
             OPERATIONS["restoreExperiment"],
             {},
             {"experiment_id": experiment_id},
@@ -324,13 +326,13 @@ class ExperimentsResource(Resource):
         max_results: int | None = None,
         page_token: str | None = None,
         filter: str | None = None,
-        order_by: list[str] | None = None,
+        order_by: List[str] | None = None,
         view_type: Literal["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] | None = None,
         timeout: float | None = None,
-    ) -> Page[models.SearchExperimentsResponse, models.Experiment]:
+    ) -> Page[_models.SearchExperimentsResponse, _models.Experiment]:
         """POST /api/2.0/mlflow/experiments/search (searchExperiments)."""
         return self._paginate(
-            models.SearchExperimentsResponse,
+            _models.SearchExperimentsResponse,
             OPERATIONS["searchExperiments"],
             {},
             {
@@ -345,11 +347,11 @@ class ExperimentsResource(Resource):
         )
 
     def search_datasets(
-        self, *, experiment_ids: list[str] | None = None, timeout: float | None = None
-    ) -> models.SearchDatasetsResponse:
+        self, *, experiment_ids: List[str] | None = None, timeout: float | None = None
+    ) -> _models.SearchDatasetsResponse:
         """POST /api/2.0mlflow/experiments/search-datasets (searchDatasets)."""
         return self._call(
-            models.SearchDatasetsResponse,
+            _models.SearchDatasetsResponse,
             OPERATIONS["searchDatasets"],
             {},
             {"experiment_ids": experiment_ids},
@@ -358,10 +360,10 @@ class ExperimentsResource(Resource):
 
     def set_tag(
         self, *, experiment_id: str, key: str, value: str, timeout: float | None = None
-    ) -> models.SetExperimentTagResponse:
+    ) -> _models.SetExperimentTagResponse:
         """POST /api/2.0/mlflow/experiments/set-experiment-tag (setExperimentTag)."""
         return self._call(
-            models.SetExperimentTagResponse,
+            _models.SetExperimentTagResponse,
             OPERATIONS["setExperimentTag"],
             {},
             {"experiment_id": experiment_id, "key": key, "value": value},
@@ -370,10 +372,10 @@ class ExperimentsResource(Resource):
 
     def update(
         self, *, experiment_id: str, new_name: str | None = None, timeout: float | None = None
-    ) -> models.UpdateExperimentResponse:
+    ) -> _models.UpdateExperimentResponse:
         """POST /api/2.0/mlflow/experiments/update (updateExperiment)."""
         return self._call(
-            models.UpdateExperimentResponse,
+            _models.UpdateExperimentResponse,
             OPERATIONS["updateExperiment"],
             {},
             {"experiment_id": experiment_id, "new_name": new_name},
@@ -391,13 +393,13 @@ class LoggedModelsResource(Resource):
         name: str | None = None,
         model_type: str | None = None,
         source_run_id: str | None = None,
-        params: list[models.LoggedModelParameter] | None = None,
-        tags: list[models.LoggedModelTag] | None = None,
+        params: List[_models.LoggedModelParameter] | None = None,
+        tags: List[_models.LoggedModelTag] | None = None,
         timeout: float | None = None,
-    ) -> models.CreateLoggedModelResponse:
+    ) -> _models.CreateLoggedModelResponse:
         """POST /api/2.0/mlflow/logged-models (createLoggedModel)."""
         return self._call(
-            models.CreateLoggedModelResponse,
+            _models.CreateLoggedModelResponse,
             OPERATIONS["createLoggedModel"],
             {},
             {
@@ -411,10 +413,10 @@ class LoggedModelsResource(Resource):
             timeout=timeout,
         )
 
-    def delete(self, model_id: str, *, timeout: float | None = None) -> models.DeleteLoggedModelResponse:
+    def delete(self, model_id: str, *, timeout: float | None = None) -> _models.DeleteLoggedModelResponse:
         """DELETE /api/2.0/mlflow/logged-models/{model_id} (deleteLoggedModel)."""
         return self._call(
-            models.DeleteLoggedModelResponse,
+            _models.DeleteLoggedModelResponse,
             OPERATIONS["deleteLoggedModel"],
             {"model_id": model_id},
             {},
@@ -423,10 +425,10 @@ class LoggedModelsResource(Resource):
 
     def delete_tag(
         self, model_id: str, tag_key: str, *, timeout: float | None = None
-    ) -> models.DeleteLoggedModelTagResponse:
+    ) -> _models.DeleteLoggedModelTagResponse:
         """DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{tag_key} (deleteLoggedModelTag)."""
         return self._call(
-            models.DeleteLoggedModelTagResponse,
+            _models.DeleteLoggedModelTagResponse,
             OPERATIONS["deleteLoggedModelTag"],
             {"model_id": model_id, "tag_key": tag_key},
             {},
@@ -444,20 +446,20 @@ class LoggedModelsResource(Resource):
             "LOGGED_MODEL_UPLOAD_FAILED",
         ],
         timeout: float | None = None,
-    ) -> models.FinalizeLoggedModelResponse:
+    ) -> _models.FinalizeLoggedModelResponse:
         """PATCH /api/2.0/mlflow/logged-models/{model_id} (finalizeLoggedModel)."""
         return self._call(
-            models.FinalizeLoggedModelResponse,
+            _models.FinalizeLoggedModelResponse,
             OPERATIONS["finalizeLoggedModel"],
             {"model_id": model_id},
             {"status": status},
             timeout=timeout,
         )
 
-    def get(self, model_id: str, *, timeout: float | None = None) -> models.GetLoggedModelResponse:
+    def get(self, model_id: str, *, timeout: float | None = None) -> _models.GetLoggedModelResponse:
         """GET /api/2.0/mlflow/logged-models/{model_id} (getLoggedModel)."""
         return self._call(
-            models.GetLoggedModelResponse, OPERATIONS["getLoggedModel"], {"model_id": model_id}, {}, timeout=timeout
+            _models.GetLoggedModelResponse, OPERATIONS["getLoggedModel"], {"model_id": model_id}, {}, timeout=timeout
         )
 
     def list_artifacts(
@@ -467,10 +469,10 @@ class LoggedModelsResource(Resource):
         artifact_directory_path: str | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.ListLoggedModelArtifactsResponse, models.FileInfo]:
+    ) -> Page[_models.ListLoggedModelArtifactsResponse, _models.FileInfo]:
         """GET /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories (listLoggedModelArtifacts)."""
         return self._paginate(
-            models.ListLoggedModelArtifactsResponse,
+            _models.ListLoggedModelArtifactsResponse,
             OPERATIONS["listLoggedModelArtifacts"],
             {"model_id": model_id},
             {"artifact_directory_path": artifact_directory_path, "page_token": page_token},
@@ -479,11 +481,11 @@ class LoggedModelsResource(Resource):
         )
 
     def log_params(
-        self, model_id: str, *, params: list[models.LoggedModelParameter] | None = None, timeout: float | None = None
-    ) -> models.LogLoggedModelParamsRequestResponse:
+        self, model_id: str, *, params: List[_models.LoggedModelParameter] | None = None, timeout: float | None = None
+    ) -> _models.LogLoggedModelParamsRequestResponse:
         """POST /api/2.0/mlflow/logged-models/{model_id}/params (logLoggedModelParams)."""
         return self._call(
-            models.LogLoggedModelParamsRequestResponse,
+            _models.LogLoggedModelParamsRequestResponse,
             OPERATIONS["logLoggedModelParams"],
             {"model_id": model_id},
             {"params": params},
@@ -493,17 +495,17 @@ class LoggedModelsResource(Resource):
     def search(
         self,
         *,
-        experiment_ids: list[str] | None = None,
+        experiment_ids: List[str] | None = None,
         filter: str | None = None,
-        datasets: list[models.SearchLoggedModelsDataset] | None = None,
+        datasets: List[_models.SearchLoggedModelsDataset] | None = None,
         max_results: int | None = None,
-        order_by: list[models.SearchLoggedModelsOrderBy] | None = None,
+        order_by: List[_models.SearchLoggedModelsOrderBy] | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.SearchLoggedModelsResponse, models.LoggedModel]:
+    ) -> Page[_models.SearchLoggedModelsResponse, _models.LoggedModel]:
         """POST /api/2.0/mlflow/logged-models/search (searchLoggedModels)."""
         return self._paginate(
-            models.SearchLoggedModelsResponse,
+            _models.SearchLoggedModelsResponse,
             OPERATIONS["searchLoggedModels"],
             {},
             {
@@ -519,11 +521,11 @@ class LoggedModelsResource(Resource):
         )
 
     def set_tags(
-        self, model_id: str, *, tags: list[models.LoggedModelTag] | None = None, timeout: float | None = None
-    ) -> models.SetLoggedModelTagsResponse:
+        self, model_id: str, *, tags: List[_models.LoggedModelTag] | None = None, timeout: float | None = None
+    ) -> _models.SetLoggedModelTagsResponse:
         """PATCH /api/2.0/mlflow/logged-models/{model_id}/tags (setLoggedModelTags)."""
         return self._call(
-            models.SetLoggedModelTagsResponse,
+            _models.SetLoggedModelTagsResponse,
             OPERATIONS["setLoggedModelTags"],
             {"model_id": model_id},
             {"tags": tags},
@@ -543,10 +545,10 @@ class MetricsResource(Resource):
         page_token: str | None = None,
         max_results: int | None = None,
         timeout: float | None = None,
-    ) -> Page[models.GetMetricHistoryResponse, models.Metric]:
+    ) -> Page[_models.GetMetricHistoryResponse, _models.Metric]:
         """GET /api/2.0/mlflow/metrics/get-history (getMetricHistory)."""
         return self._paginate(
-            models.GetMetricHistoryResponse,
+            _models.GetMetricHistoryResponse,
             OPERATIONS["getMetricHistory"],
             {},
             {
@@ -564,15 +566,15 @@ class MetricsResource(Resource):
         self,
         *,
         metric_key: str,
-        run_ids: list[str] | None = None,
+        run_ids: List[str] | None = None,
         start_step: int | None = None,
         end_step: int | None = None,
         max_results: int | None = None,
         timeout: float | None = None,
-    ) -> models.GetMetricHistoryBulkIntervalResponse:
+    ) -> _models.GetMetricHistoryBulkIntervalResponse:
         """GET /api/2.0/mlflow/metrics/get-history-bulk-interval (getMetricHistoryBulkInterval)."""
         return self._call(
-            models.GetMetricHistoryBulkIntervalResponse,
+            _models.GetMetricHistoryBulkIntervalResponse,
             OPERATIONS["getMetricHistoryBulkInterval"],
             {},
             {
@@ -591,10 +593,10 @@ class MlflowArtifactsResource(Resource):
 
     def abort_multipart_upload(
         self, artifact_path: str, *, path: str | None = None, upload_id: str | None = None, timeout: float | None = None
-    ) -> models.ArtifactsAbortMultipartUploadResponse:
+    ) -> _models.ArtifactsAbortMultipartUploadResponse:
         """POST /api/2.0/mlflow-artifacts/mpu/abort/{artifact_path} (abortMultipartUpload)."""
         return self._call(
-            models.ArtifactsAbortMultipartUploadResponse,
+            _models.ArtifactsAbortMultipartUploadResponse,
             OPERATIONS["abortMultipartUpload"],
             {"artifact_path": artifact_path},
             {"path": path, "upload_id": upload_id},
@@ -607,12 +609,12 @@ class MlflowArtifactsResource(Resource):
         *,
         path: str | None = None,
         upload_id: str | None = None,
-        parts: list[models.ArtifactsMultipartUploadPart] | None = None,
+        parts: List[_models.ArtifactsMultipartUploadPart] | None = None,
         timeout: float | None = None,
-    ) -> models.ArtifactsCompleteMultipartUploadResponse:
+    ) -> _models.ArtifactsCompleteMultipartUploadResponse:
         """POST /api/2.0/mlflow-artifacts/mpu/complete/{artifact_path} (completeMultipartUpload)."""
         return self._call(
-            models.ArtifactsCompleteMultipartUploadResponse,
+            _models.ArtifactsCompleteMultipartUploadResponse,
             OPERATIONS["completeMultipartUpload"],
             {"artifact_path": artifact_path},
             {"path": path, "upload_id": upload_id, "parts": parts},
@@ -621,20 +623,20 @@ class MlflowArtifactsResource(Resource):
 
     def create_multipart_upload(
         self, artifact_path: str, *, path: str | None = None, num_parts: int | None = None, timeout: float | None = None
-    ) -> models.ArtifactsCreateMultipartUploadResponse:
+    ) -> _models.ArtifactsCreateMultipartUploadResponse:
         """POST /api/2.0/mlflow-artifacts/mpu/create/{artifact_path} (createMultipartUpload)."""
         return self._call(
-            models.ArtifactsCreateMultipartUploadResponse,
+            _models.ArtifactsCreateMultipartUploadResponse,
             OPERATIONS["createMultipartUpload"],
             {"artifact_path": artifact_path},
             {"path": path, "num_parts": num_parts},
             timeout=timeout,
         )
 
-    def delete(self, artifact_path: str, *, timeout: float | None = None) -> models.ArtifactsDeleteArtifactResponse:
+    def delete(self, artifact_path: str, *, timeout: float | None = None) -> _models.ArtifactsDeleteArtifactResponse:
         """DELETE /api/2.0/mlflow-artifacts/artifacts/{artifact_path} (deleteArtifact)."""
         return self._call(
-            models.ArtifactsDeleteArtifactResponse,
+            _models.ArtifactsDeleteArtifactResponse,
             OPERATIONS["deleteArtifact"],
             {"artifact_path": artifact_path},
             {},
@@ -647,20 +649,20 @@ class MlflowArtifactsResource(Resource):
 
     def get_presigned_download_url(
         self, artifact_path: str, *, timeout: float | None = None
-    ) -> models.ArtifactsGetPresignedDownloadUrlResponse:
+    ) -> _models.ArtifactsGetPresignedDownloadUrlResponse:
         """GET /api/2.0/mlflow-artifacts/presigned/{artifact_path} (getPresignedDownloadUrl)."""
         return self._call(
-            models.ArtifactsGetPresignedDownloadUrlResponse,
+            _models.ArtifactsGetPresignedDownloadUrlResponse,
             OPERATIONS["getPresignedDownloadUrl"],
             {"artifact_path": artifact_path},
             {},
             timeout=timeout,
         )
 
-    def list(self, *, path: str | None = None, timeout: float | None = None) -> models.ArtifactsListArtifactsResponse:
+    def list(self, *, path: str | None = None, timeout: float | None = None) -> _models.ArtifactsListArtifactsResponse:
         """GET /api/2.0/mlflow-artifacts/artifacts (listProxiedArtifacts)."""
         return self._call(
-            models.ArtifactsListArtifactsResponse,
+            _models.ArtifactsListArtifactsResponse,
             OPERATIONS["listProxiedArtifacts"],
             {},
             {"path": path},
@@ -681,15 +683,15 @@ class ModelVersionsResource(Resource):
         name: str,
         source: str,
         run_id: str | None = None,
-        tags: list[models.ModelVersionTag] | None = None,
+        tags: List[_models.ModelVersionTag] | None = None,
         run_link: str | None = None,
         description: str | None = None,
         model_id: str | None = None,
         timeout: float | None = None,
-    ) -> models.CreateModelVersionResponse:
+    ) -> _models.CreateModelVersionResponse:
         """POST /api/2.0/mlflow/model-versions/create (createModelVersion)."""
         return self._call(
-            models.CreateModelVersionResponse,
+            _models.CreateModelVersionResponse,
             OPERATIONS["createModelVersion"],
             {},
             {
@@ -704,10 +706,10 @@ class ModelVersionsResource(Resource):
             timeout=timeout,
         )
 
-    def delete(self, *, name: str, version: str, timeout: float | None = None) -> models.DeleteModelVersionResponse:
+    def delete(self, *, name: str, version: str, timeout: float | None = None) -> _models.DeleteModelVersionResponse:
         """DELETE /api/2.0/mlflow/model-versions/delete (deleteModelVersion)."""
         return self._call(
-            models.DeleteModelVersionResponse,
+            _models.DeleteModelVersionResponse,
             OPERATIONS["deleteModelVersion"],
             {},
             {"name": name, "version": version},
@@ -716,20 +718,20 @@ class ModelVersionsResource(Resource):
 
     def delete_tag(
         self, *, name: str, version: str, key: str, timeout: float | None = None
-    ) -> models.DeleteModelVersionTagResponse:
+    ) -> _models.DeleteModelVersionTagResponse:
         """DELETE /api/2.0/mlflow/model-versions/delete-tag (deleteModelVersionTag)."""
         return self._call(
-            models.DeleteModelVersionTagResponse,
+            _models.DeleteModelVersionTagResponse,
             OPERATIONS["deleteModelVersionTag"],
             {},
             {"name": name, "version": version, "key": key},
             timeout=timeout,
         )
 
-    def get(self, *, name: str, version: str, timeout: float | None = None) -> models.GetModelVersionResponse:
+    def get(self, *, name: str, version: str, timeout: float | None = None) -> _models.GetModelVersionResponse:
         """GET /api/2.0/mlflow/model-versions/get (getModelVersion)."""
         return self._call(
-            models.GetModelVersionResponse,
+            _models.GetModelVersionResponse,
             OPERATIONS["getModelVersion"],
             {},
             {"name": name, "version": version},
@@ -738,10 +740,10 @@ class ModelVersionsResource(Resource):
 
     def get_download_uri(
         self, *, name: str, version: str, timeout: float | None = None
-    ) -> models.GetModelVersionDownloadUriResponse:
+    ) -> _models.GetModelVersionDownloadUriResponse:
         """GET /api/2.0/mlflow/model-versions/get-download-uri (getModelVersionDownloadUri)."""
         return self._call(
-            models.GetModelVersionDownloadUriResponse,
+            _models.GetModelVersionDownloadUriResponse,
             OPERATIONS["getModelVersionDownloadUri"],
             {},
             {"name": name, "version": version},
@@ -753,13 +755,13 @@ class ModelVersionsResource(Resource):
         *,
         filter: str | None = None,
         max_results: int | None = None,
-        order_by: list[str] | None = None,
+        order_by: List[str] | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.SearchModelVersionsResponse, models.ModelVersion]:
+    ) -> Page[_models.SearchModelVersionsResponse, _models.ModelVersion]:
         """GET /api/2.0/mlflow/model-versions/search (searchModelVersions)."""
         return self._paginate(
-            models.SearchModelVersionsResponse,
+            _models.SearchModelVersionsResponse,
             OPERATIONS["searchModelVersions"],
             {},
             {"filter": filter, "max_results": max_results, "order_by": order_by, "page_token": page_token},
@@ -769,10 +771,10 @@ class ModelVersionsResource(Resource):
 
     def set_tag(
         self, *, name: str, version: str, key: str, value: str, timeout: float | None = None
-    ) -> models.SetModelVersionTagResponse:
+    ) -> _models.SetModelVersionTagResponse:
         """POST /api/2.0/mlflow/model-versions/set-tag (setModelVersionTag)."""
         return self._call(
-            models.SetModelVersionTagResponse,
+            _models.SetModelVersionTagResponse,
             OPERATIONS["setModelVersionTag"],
             {},
             {"name": name, "version": version, "key": key, "value": value},
@@ -781,10 +783,10 @@ class ModelVersionsResource(Resource):
 
     def transition_stage(
         self, *, name: str, version: str, stage: str, archive_existing_versions: bool, timeout: float | None = None
-    ) -> models.TransitionModelVersionStageResponse:
+    ) -> _models.TransitionModelVersionStageResponse:
         """POST /api/2.0/mlflow/model-versions/transition-stage (transitionModelVersionStage)."""
         return self._call(
-            models.TransitionModelVersionStageResponse,
+            _models.TransitionModelVersionStageResponse,
             OPERATIONS["transitionModelVersionStage"],
             {},
             {"name": name, "version": version, "stage": stage, "archive_existing_versions": archive_existing_versions},
@@ -793,10 +795,10 @@ class ModelVersionsResource(Resource):
 
     def update(
         self, *, name: str, version: str, description: str | None = None, timeout: float | None = None
-    ) -> models.UpdateModelVersionResponse:
+    ) -> _models.UpdateModelVersionResponse:
         """PATCH /api/2.0/mlflow/model-versions/update (updateModelVersion)."""
         return self._call(
-            models.UpdateModelVersionResponse,
+            _models.UpdateModelVersionResponse,
             OPERATIONS["updateModelVersion"],
             {},
             {"name": name, "version": version, "description": description},
@@ -811,24 +813,24 @@ class RegisteredModelsResource(Resource):
         self,
         *,
         name: str,
-        tags: list[models.RegisteredModelTag] | None = None,
+        tags: List[_models.RegisteredModelTag] | None = None,
         description: str | None = None,
         deployment_job_id: str | None = None,
         timeout: float | None = None,
-    ) -> models.CreateRegisteredModelResponse:
+    ) -> _models.CreateRegisteredModelResponse:
         """POST /api/2.0/mlflow/registered-models/create (createRegisteredModel)."""
         return self._call(
-            models.CreateRegisteredModelResponse,
+            _models.CreateRegisteredModelResponse,
             OPERATIONS["createRegisteredModel"],
             {},
             {"name": name, "tags": tags, "description": description, "deployment_job_id": deployment_job_id},
             timeout=timeout,
         )
 
-    def delete(self, *, name: str, timeout: float | None = None) -> models.DeleteRegisteredModelResponse:
+    def delete(self, *, name: str, timeout: float | None = None) -> _models.DeleteRegisteredModelResponse:
         """DELETE /api/2.0/mlflow/registered-models/delete (deleteRegisteredModel)."""
         return self._call(
-            models.DeleteRegisteredModelResponse,
+            _models.DeleteRegisteredModelResponse,
             OPERATIONS["deleteRegisteredModel"],
             {},
             {"name": name},
@@ -837,10 +839,10 @@ class RegisteredModelsResource(Resource):
 
     def delete_alias(
         self, *, name: str, alias: str, timeout: float | None = None
-    ) -> models.DeleteRegisteredModelAliasResponse:
+    ) -> _models.DeleteRegisteredModelAliasResponse:
         """DELETE /api/2.0/mlflow/registered-models/alias (deleteRegisteredModelAlias)."""
         return self._call(
-            models.DeleteRegisteredModelAliasResponse,
+            _models.DeleteRegisteredModelAliasResponse,
             OPERATIONS["deleteRegisteredModelAlias"],
             {},
             {"name": name, "alias": alias},
@@ -849,28 +851,28 @@ class RegisteredModelsResource(Resource):
 
     def delete_tag(
         self, *, name: str, key: str, timeout: float | None = None
-    ) -> models.DeleteRegisteredModelTagResponse:
+    ) -> _models.DeleteRegisteredModelTagResponse:
         """DELETE /api/2.0/mlflow/registered-models/delete-tag (deleteRegisteredModelTag)."""
         return self._call(
-            models.DeleteRegisteredModelTagResponse,
+            _models.DeleteRegisteredModelTagResponse,
             OPERATIONS["deleteRegisteredModelTag"],
             {},
             {"name": name, "key": key},
             timeout=timeout,
         )
 
-    def get(self, *, name: str, timeout: float | None = None) -> models.GetRegisteredModelResponse:
+    def get(self, *, name: str, timeout: float | None = None) -> _models.GetRegisteredModelResponse:
         """GET /api/2.0/mlflow/registered-models/get (getRegisteredModel)."""
         return self._call(
-            models.GetRegisteredModelResponse, OPERATIONS["getRegisteredModel"], {}, {"name": name}, timeout=timeout
+            _models.GetRegisteredModelResponse, OPERATIONS["getRegisteredModel"], {}, {"name": name}, timeout=timeout
         )
 
     def get_latest_versions(
-        self, *, name: str, stages: list[str] | None = None, timeout: float | None = None
-    ) -> models.GetLatestVersionsResponse:
+        self, *, name: str, stages: List[str] | None = None, timeout: float | None = None
+    ) -> _models.GetLatestVersionsResponse:
         """POST /api/2.0/mlflow/registered-models/get-latest-versions (getLatestVersions)."""
         return self._call(
-            models.GetLatestVersionsResponse,
+            _models.GetLatestVersionsResponse,
             OPERATIONS["getLatestVersions"],
             {},
             {"name": name, "stages": stages},
@@ -879,10 +881,10 @@ class RegisteredModelsResource(Resource):
 
     def get_version_by_alias(
         self, *, name: str, alias: str, timeout: float | None = None
-    ) -> models.GetModelVersionByAliasResponse:
+    ) -> _models.GetModelVersionByAliasResponse:
         """GET /api/2.0/mlflow/registered-models/alias (getModelVersionByAlias)."""
         return self._call(
-            models.GetModelVersionByAliasResponse,
+            _models.GetModelVersionByAliasResponse,
             OPERATIONS["getModelVersionByAlias"],
             {},
             {"name": name, "alias": alias},
@@ -891,10 +893,10 @@ class RegisteredModelsResource(Resource):
 
     def rename(
         self, *, name: str, new_name: str | None = None, timeout: float | None = None
-    ) -> models.RenameRegisteredModelResponse:
+    ) -> _models.RenameRegisteredModelResponse:
         """POST /api/2.0/mlflow/registered-models/rename (renameRegisteredModel)."""
         return self._call(
-            models.RenameRegisteredModelResponse,
+            _models.RenameRegisteredModelResponse,
             OPERATIONS["renameRegisteredModel"],
             {},
             {"name": name, "new_name": new_name},
@@ -906,13 +908,13 @@ class RegisteredModelsResource(Resource):
         *,
         filter: str | None = None,
         max_results: int | None = None,
-        order_by: list[str] | None = None,
+        order_by: List[str] | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.SearchRegisteredModelsResponse, models.RegisteredModel]:
+    ) -> Page[_models.SearchRegisteredModelsResponse, _models.RegisteredModel]:
         """GET /api/2.0/mlflow/registered-models/search (searchRegisteredModels)."""
         return self._paginate(
-            models.SearchRegisteredModelsResponse,
+            _models.SearchRegisteredModelsResponse,
             OPERATIONS["searchRegisteredModels"],
             {},
             {"filter": filter, "max_results": max_results, "order_by": order_by, "page_token": page_token},
@@ -922,10 +924,10 @@ class RegisteredModelsResource(Resource):
 
     def set_alias(
         self, *, name: str, alias: str, version: str, timeout: float | None = None
-    ) -> models.SetRegisteredModelAliasResponse:
+    ) -> _models.SetRegisteredModelAliasResponse:
         """POST /api/2.0/mlflow/registered-models/alias (setRegisteredModelAlias)."""
         return self._call(
-            models.SetRegisteredModelAliasResponse,
+            _models.SetRegisteredModelAliasResponse,
             OPERATIONS["setRegisteredModelAlias"],
             {},
             {"name": name, "alias": alias, "version": version},
@@ -934,10 +936,10 @@ class RegisteredModelsResource(Resource):
 
     def set_tag(
         self, *, name: str, key: str, value: str, timeout: float | None = None
-    ) -> models.SetRegisteredModelTagResponse:
+    ) -> _models.SetRegisteredModelTagResponse:
         """POST /api/2.0/mlflow/registered-models/set-tag (setRegisteredModelTag)."""
         return self._call(
-            models.SetRegisteredModelTagResponse,
+            _models.SetRegisteredModelTagResponse,
             OPERATIONS["setRegisteredModelTag"],
             {},
             {"name": name, "key": key, "value": value},
@@ -951,10 +953,10 @@ class RegisteredModelsResource(Resource):
         description: str | None = None,
         deployment_job_id: str | None = None,
         timeout: float | None = None,
-    ) -> models.UpdateRegisteredModelResponse:
+    ) -> _models.UpdateRegisteredModelResponse:
         """PATCH /api/2.0/mlflow/registered-models/update (updateRegisteredModel)."""
         return self._call(
-            models.UpdateRegisteredModelResponse,
+            _models.UpdateRegisteredModelResponse,
             OPERATIONS["updateRegisteredModel"],
             {},
             {"name": name, "description": description, "deployment_job_id": deployment_job_id},
@@ -972,12 +974,12 @@ class RunsResource(Resource):
         user_id: str | None = None,
         run_name: str | None = None,
         start_time: int | None = None,
-        tags: list[models.RunTag] | None = None,
+        tags: List[_models.RunTag] | None = None,
         timeout: float | None = None,
-    ) -> models.CreateRunResponse:
+    ) -> _models.CreateRunResponse:
         """POST /api/2.0/mlflow/runs/create (createRun)."""
         return self._call(
-            models.CreateRunResponse,
+            _models.CreateRunResponse,
             OPERATIONS["createRun"],
             {},
             {
@@ -990,36 +992,36 @@ class RunsResource(Resource):
             timeout=timeout,
         )
 
-    def delete(self, *, run_id: str, timeout: float | None = None) -> models.DeleteRunResponse:
+    def delete(self, *, run_id: str, timeout: float | None = None) -> _models.DeleteRunResponse:
         """POST /api/2.0/mlflow/runs/delete (deleteRun)."""
-        return self._call(models.DeleteRunResponse, OPERATIONS["deleteRun"], {}, {"run_id": run_id}, timeout=timeout)
+        return self._call(_models.DeleteRunResponse, OPERATIONS["deleteRun"], {}, {"run_id": run_id}, timeout=timeout)
 
-    def delete_tag(self, *, run_id: str, key: str, timeout: float | None = None) -> models.DeleteTagResponse:
+    def delete_tag(self, *, run_id: str, key: str, timeout: float | None = None) -> _models.DeleteTagResponse:
         """POST /api/2.0/mlflow/runs/delete-tag (deleteTag)."""
         return self._call(
-            models.DeleteTagResponse, OPERATIONS["deleteTag"], {}, {"run_id": run_id, "key": key}, timeout=timeout
+            _models.DeleteTagResponse, OPERATIONS["deleteTag"], {}, {"run_id": run_id, "key": key}, timeout=timeout
         )
 
     def get(
         self, *, run_id: str | None = None, run_uuid: str | None = None, timeout: float | None = None
-    ) -> models.GetRunResponse:
+    ) -> _models.GetRunResponse:
         """GET /api/2.0/mlflow/runs/get (getRun)."""
         return self._call(
-            models.GetRunResponse, OPERATIONS["getRun"], {}, {"run_id": run_id, "run_uuid": run_uuid}, timeout=timeout
+            _models.GetRunResponse, OPERATIONS["getRun"], {}, {"run_id": run_id, "run_uuid": run_uuid}, timeout=timeout
         )
 
     def log_batch(
         self,
         *,
         run_id: str | None = None,
-        metrics: list[models.Metric] | None = None,
-        params: list[models.Param] | None = None,
-        tags: list[models.RunTag] | None = None,
+        metrics: List[_models.Metric] | None = None,
+        params: List[_models.Param] | None = None,
+        tags: List[_models.RunTag] | None = None,
         timeout: float | None = None,
-    ) -> models.LogBatchResponse:
+    ) -> _models.LogBatchResponse:
         """POST /api/2.0/mlflow/runs/log-batch (logBatch)."""
         return self._call(
-            models.LogBatchResponse,
+            _models.LogBatchResponse,
             OPERATIONS["logBatch"],
             {},
             {"run_id": run_id, "metrics": metrics, "params": params, "tags": tags},
@@ -1030,13 +1032,13 @@ class RunsResource(Resource):
         self,
         *,
         run_id: str,
-        datasets: list[models.DatasetInput] | None = None,
-        models: list[models.ModelInput] | None = None,
+        datasets: List[_models.DatasetInput] | None = None,
+        models: List[_models.ModelInput] | None = None,
         timeout: float | None = None,
-    ) -> models.LogInputsResponse:
+    ) -> _models.LogInputsResponse:
         """POST /api/2.0/mlflow/runs/log-inputs (logInputs)."""
         return self._call(
-            models.LogInputsResponse,
+            _models.LogInputsResponse,
             OPERATIONS["logInputs"],
             {},
             {"run_id": run_id, "datasets": datasets, "models": models},
@@ -1056,10 +1058,10 @@ class RunsResource(Resource):
         dataset_name: str | None = None,
         dataset_digest: str | None = None,
         timeout: float | None = None,
-    ) -> models.LogMetricResponse:
+    ) -> _models.LogMetricResponse:
         """POST /api/2.0/mlflow/runs/log-metric (logMetric)."""
         return self._call(
-            models.LogMetricResponse,
+            _models.LogMetricResponse,
             OPERATIONS["logMetric"],
             {},
             {
@@ -1078,10 +1080,10 @@ class RunsResource(Resource):
 
     def log_model(
         self, *, run_id: str | None = None, model_json: str | None = None, timeout: float | None = None
-    ) -> models.LogModelResponse:
+    ) -> _models.LogModelResponse:
         """POST /api/2.0/mlflow/runs/log-model (logModel)."""
         return self._call(
-            models.LogModelResponse,
+            _models.LogModelResponse,
             OPERATIONS["logModel"],
             {},
             {"run_id": run_id, "model_json": model_json},
@@ -1089,11 +1091,11 @@ class RunsResource(Resource):
         )
 
     def log_outputs(
-        self, *, run_id: str, models: list[models.ModelOutput] | None = None, timeout: float | None = None
-    ) -> models.LogOutputsResponse:
+        self, *, run_id: str, models: List[_models.ModelOutput] | None = None, timeout: float | None = None
+    ) -> _models.LogOutputsResponse:
         """POST /api/2.0/mlflow/runs/outputs (logOutputs)."""
         return self._call(
-            models.LogOutputsResponse,
+            _models.LogOutputsResponse,
             OPERATIONS["logOutputs"],
             {},
             {"run_id": run_id, "models": models},
@@ -1108,34 +1110,34 @@ class RunsResource(Resource):
         run_id: str | None = None,
         run_uuid: str | None = None,
         timeout: float | None = None,
-    ) -> models.LogParamResponse:
+    ) -> _models.LogParamResponse:
         """POST /api/2.0/mlflow/runs/log-parameter (logParam)."""
         return self._call(
-            models.LogParamResponse,
+            _models.LogParamResponse,
             OPERATIONS["logParam"],
             {},
             {"run_id": run_id, "run_uuid": run_uuid, "key": key, "value": value},
             timeout=timeout,
         )
 
-    def restore(self, *, run_id: str, timeout: float | None = None) -> models.RestoreRunResponse:
+    def restore(self, *, run_id: str, timeout: float | None = None) -> _models.RestoreRunResponse:
         """POST /api/2.0/mlflow/runs/restore (restoreRun)."""
-        return self._call(models.RestoreRunResponse, OPERATIONS["restoreRun"], {}, {"run_id": run_id}, timeout=timeout)
+        return self._call(_models.RestoreRunResponse, OPERATIONS["restoreRun"], {}, {"run_id": run_id}, timeout=timeout)
 
     def search(
         self,
         *,
-        experiment_ids: list[str] | None = None,
+        experiment_ids: List[str] | None = None,
         filter: str | None = None,
         run_view_type: Literal["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] | None = None,
         max_results: int | None = None,
-        order_by: list[str] | None = None,
+        order_by: List[str] | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.SearchRunsResponse, models.Run]:
+    ) -> Page[_models.SearchRunsResponse, _models.Run]:
         """POST /api/2.0/mlflow/runs/search (searchRuns)."""
         return self._paginate(
-            models.SearchRunsResponse,
+            _models.SearchRunsResponse,
             OPERATIONS["searchRuns"],
             {},
             {
@@ -1158,10 +1160,10 @@ class RunsResource(Resource):
         run_id: str | None = None,
         run_uuid: str | None = None,
         timeout: float | None = None,
-    ) -> models.SetTagResponse:
+    ) -> _models.SetTagResponse:
         """POST /api/2.0/mlflow/runs/set-tag (setTag)."""
         return self._call(
-            models.SetTagResponse,
+            _models.SetTagResponse,
             OPERATIONS["setTag"],
             {},
             {"run_id": run_id, "run_uuid": run_uuid, "key": key, "value": value},
@@ -1177,10 +1179,10 @@ class RunsResource(Resource):
         end_time: int | None = None,
         run_name: str | None = None,
         timeout: float | None = None,
-    ) -> models.UpdateRunResponse:
+    ) -> _models.UpdateRunResponse:
         """POST /api/2.0/mlflow/runs/update (updateRun)."""
         return self._call(
-            models.UpdateRunResponse,
+            _models.UpdateRunResponse,
             OPERATIONS["updateRun"],
             {},
             {"run_id": run_id, "run_uuid": run_uuid, "status": status, "end_time": end_time, "run_name": run_name},
@@ -1191,9 +1193,9 @@ class RunsResource(Resource):
 class ServerResource(Resource):
     """Operations on server."""
 
-    def info(self, *, timeout: float | None = None) -> models.ServerInfo:
+    def info(self, *, timeout: float | None = None) -> _models.ServerInfo:
         """GET /api/3.0/mlflow/server-info (getServerInfo)."""
-        return self._call(models.ServerInfo, OPERATIONS["getServerInfo"], {}, {}, timeout=timeout)
+        return self._call(_models.ServerInfo, OPERATIONS["getServerInfo"], {}, {}, timeout=timeout)
 
 
 class TracesResource(Resource):
@@ -1202,13 +1204,13 @@ class TracesResource(Resource):
     def batch_get(
         self,
         *,
-        trace_ids: list[str] | None = None,
-        experiment_ids: list[str] | None = None,
+        trace_ids: List[str] | None = None,
+        experiment_ids: List[str] | None = None,
         timeout: float | None = None,
-    ) -> models.BatchGetTracesResponse:
+    ) -> _models.BatchGetTracesResponse:
         """GET /api/3.0/mlflow/traces/batchGet (batchGetTraces)."""
         return self._call(
-            models.BatchGetTracesResponse,
+            _models.BatchGetTracesResponse,
             OPERATIONS["batchGetTraces"],
             {},
             {"trace_ids": trace_ids, "experiment_ids": experiment_ids},
@@ -1218,13 +1220,13 @@ class TracesResource(Resource):
     def batch_get_infos(
         self,
         *,
-        trace_ids: list[str] | None = None,
-        experiment_ids: list[str] | None = None,
+        trace_ids: List[str] | None = None,
+        experiment_ids: List[str] | None = None,
         timeout: float | None = None,
-    ) -> models.BatchGetTraceInfosResponse:
+    ) -> _models.BatchGetTraceInfosResponse:
         """POST /api/3.0/mlflow/traces/batchGetInfos (batchGetTraceInfos)."""
         return self._call(
-            models.BatchGetTraceInfosResponse,
+            _models.BatchGetTraceInfosResponse,
             OPERATIONS["batchGetTraceInfos"],
             {},
             {"trace_ids": trace_ids, "experiment_ids": experiment_ids},
@@ -1234,15 +1236,15 @@ class TracesResource(Resource):
     def calculate_filter_correlation(
         self,
         *,
-        experiment_ids: list[str] | None = None,
+        experiment_ids: List[str] | None = None,
         filter_string1: str | None = None,
         filter_string2: str | None = None,
         base_filter: str | None = None,
         timeout: float | None = None,
-    ) -> models.CalculateTraceFilterCorrelationResponse:
+    ) -> _models.CalculateTraceFilterCorrelationResponse:
         """POST /api/3.0/mlflow/traces/calculate-filter-correlation (calculateTraceFilterCorrelation)."""
         return self._call(
-            models.CalculateTraceFilterCorrelationResponse,
+            _models.CalculateTraceFilterCorrelationResponse,
             OPERATIONS["calculateTraceFilterCorrelation"],
             {},
             {
@@ -1255,11 +1257,11 @@ class TracesResource(Resource):
         )
 
     def create_assessment(
-        self, trace_id: str, *, assessment: models.AssessmentsAssessment, timeout: float | None = None
-    ) -> models.CreateAssessmentResponse:
+        self, trace_id: str, *, assessment: _models.AssessmentsAssessment, timeout: float | None = None
+    ) -> _models.CreateAssessmentResponse:
         """POST /api/3.0/mlflow/traces/{trace_id}/assessments (createAssessment)."""
         return self._call(
-            models.CreateAssessmentResponse,
+            _models.CreateAssessmentResponse,
             OPERATIONS["createAssessment"],
             {"trace_id": trace_id},
             {"assessment": assessment},
@@ -1272,12 +1274,12 @@ class TracesResource(Resource):
         experiment_id: str,
         max_timestamp_millis: int | None = None,
         max_traces: int | None = None,
-        request_ids: list[str] | None = None,
+        request_ids: List[str] | None = None,
         timeout: float | None = None,
-    ) -> models.DeleteTracesResponse:
+    ) -> _models.DeleteTracesResponse:
         """POST /api/2.0/mlflow/traces/delete-traces (deleteTraces)."""
         return self._call(
-            models.DeleteTracesResponse,
+            _models.DeleteTracesResponse,
             OPERATIONS["deleteTraces"],
             {},
             {
@@ -1291,10 +1293,10 @@ class TracesResource(Resource):
 
     def delete_assessment(
         self, trace_id: str, assessment_id: str, *, timeout: float | None = None
-    ) -> models.DeleteAssessmentResponse:
+    ) -> _models.DeleteAssessmentResponse:
         """DELETE /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id} (deleteAssessment)."""
         return self._call(
-            models.DeleteAssessmentResponse,
+            _models.DeleteAssessmentResponse,
             OPERATIONS["deleteAssessment"],
             {"trace_id": trace_id, "assessment_id": assessment_id},
             {},
@@ -1303,10 +1305,10 @@ class TracesResource(Resource):
 
     def delete_tag(
         self, request_id: str, *, key: str | None = None, timeout: float | None = None
-    ) -> models.DeleteTraceTagResponse:
+    ) -> _models.DeleteTraceTagResponse:
         """DELETE /api/2.0/mlflow/traces/{request_id}/tags (deleteTraceTag)."""
         return self._call(
-            models.DeleteTraceTagResponse,
+            _models.DeleteTraceTagResponse,
             OPERATIONS["deleteTraceTag"],
             {"request_id": request_id},
             {"key": key},
@@ -1315,10 +1317,10 @@ class TracesResource(Resource):
 
     def delete_tag_v3(
         self, trace_id: str, *, key: str | None = None, timeout: float | None = None
-    ) -> models.DeleteTraceTagV3Response:
+    ) -> _models.DeleteTraceTagV3Response:
         """DELETE /api/3.0/mlflow/traces/{trace_id}/tags (deleteTraceTagV3)."""
         return self._call(
-            models.DeleteTraceTagV3Response,
+            _models.DeleteTraceTagV3Response,
             OPERATIONS["deleteTraceTagV3"],
             {"trace_id": trace_id},
             {"key": key},
@@ -1331,12 +1333,12 @@ class TracesResource(Resource):
         experiment_id: str,
         max_timestamp_millis: int | None = None,
         max_traces: int | None = None,
-        request_ids: list[str] | None = None,
+        request_ids: List[str] | None = None,
         timeout: float | None = None,
-    ) -> models.DeleteTracesV3Response:
+    ) -> _models.DeleteTracesV3Response:
         """POST /api/3.0/mlflow/traces/delete-traces (deleteTracesV3)."""
         return self._call(
-            models.DeleteTracesV3Response,
+            _models.DeleteTracesV3Response,
             OPERATIONS["deleteTracesV3"],
             {},
             {
@@ -1354,13 +1356,13 @@ class TracesResource(Resource):
         *,
         timestamp_ms: int | None = None,
         status: Literal["TRACE_STATUS_UNSPECIFIED", "OK", "ERROR", "IN_PROGRESS"] | None = None,
-        request_metadata: list[models.TraceRequestMetadata] | None = None,
-        tags: list[models.TraceTag] | None = None,
+        request_metadata: List[_models.TraceRequestMetadata] | None = None,
+        tags: List[_models.TraceTag] | None = None,
         timeout: float | None = None,
-    ) -> models.EndTraceResponse:
+    ) -> _models.EndTraceResponse:
         """PATCH /api/2.0/mlflow/traces/{request_id} (endTrace)."""
         return self._call(
-            models.EndTraceResponse,
+            _models.EndTraceResponse,
             OPERATIONS["endTrace"],
             {"request_id": request_id},
             {"timestamp_ms": timestamp_ms, "status": status, "request_metadata": request_metadata, "tags": tags},
@@ -1369,10 +1371,10 @@ class TracesResource(Resource):
 
     def get(
         self, *, trace_id: str, allow_partial: bool | None = None, timeout: float | None = None
-    ) -> models.GetTraceResponse:
+    ) -> _models.GetTraceResponse:
         """GET /api/3.0/mlflow/traces/get (getTrace)."""
         return self._call(
-            models.GetTraceResponse,
+            _models.GetTraceResponse,
             OPERATIONS["getTrace"],
             {},
             {"trace_id": trace_id, "allow_partial": allow_partial},
@@ -1381,26 +1383,26 @@ class TracesResource(Resource):
 
     def get_assessment(
         self, trace_id: str, assessment_id: str, *, timeout: float | None = None
-    ) -> models.GetAssessmentRequestResponse:
+    ) -> _models.GetAssessmentRequestResponse:
         """GET /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id} (getAssessment)."""
         return self._call(
-            models.GetAssessmentRequestResponse,
+            _models.GetAssessmentRequestResponse,
             OPERATIONS["getAssessment"],
             {"trace_id": trace_id, "assessment_id": assessment_id},
             {},
             timeout=timeout,
         )
 
-    def get_info(self, request_id: str, *, timeout: float | None = None) -> models.GetTraceInfoResponse:
+    def get_info(self, request_id: str, *, timeout: float | None = None) -> _models.GetTraceInfoResponse:
         """GET /api/2.0/mlflow/traces/{request_id}/info (getTraceInfo)."""
         return self._call(
-            models.GetTraceInfoResponse, OPERATIONS["getTraceInfo"], {"request_id": request_id}, {}, timeout=timeout
+            _models.GetTraceInfoResponse, OPERATIONS["getTraceInfo"], {"request_id": request_id}, {}, timeout=timeout
         )
 
-    def get_info_v3(self, trace_id: str, *, timeout: float | None = None) -> models.GetTraceInfoV3Response:
+    def get_info_v3(self, trace_id: str, *, timeout: float | None = None) -> _models.GetTraceInfoV3Response:
         """GET /api/3.0/mlflow/traces/{trace_id} (getTraceInfoV3)."""
         return self._call(
-            models.GetTraceInfoV3Response, OPERATIONS["getTraceInfoV3"], {"trace_id": trace_id}, {}, timeout=timeout
+            _models.GetTraceInfoV3Response, OPERATIONS["getTraceInfoV3"], {"trace_id": trace_id}, {}, timeout=timeout
         )
 
     def get_online_details(
@@ -1411,10 +1413,10 @@ class TracesResource(Resource):
         source_inference_table: str,
         source_databricks_request_id: str,
         timeout: float | None = None,
-    ) -> models.GetOnlineTraceDetailsResponse:
+    ) -> _models.GetOnlineTraceDetailsResponse:
         """GET /api/2.0/mlflow/get-online-trace-details (getOnlineTraceDetails)."""
         return self._call(
-            models.GetOnlineTraceDetailsResponse,
+            _models.GetOnlineTraceDetailsResponse,
             OPERATIONS["getOnlineTraceDetails"],
             {},
             {
@@ -1430,12 +1432,12 @@ class TracesResource(Resource):
         self,
         *,
         trace_id: str,
-        prompt_versions: list[models.LinkPromptsToTracePromptVersionRef] | None = None,
+        prompt_versions: List[_models.LinkPromptsToTracePromptVersionRef] | None = None,
         timeout: float | None = None,
-    ) -> models.LinkPromptsToTraceResponse:
+    ) -> _models.LinkPromptsToTraceResponse:
         """POST /api/2.0/mlflow/traces/link-prompts (linkPromptsToTrace)."""
         return self._call(
-            models.LinkPromptsToTraceResponse,
+            _models.LinkPromptsToTraceResponse,
             OPERATIONS["linkPromptsToTrace"],
             {},
             {"trace_id": trace_id, "prompt_versions": prompt_versions},
@@ -1443,11 +1445,11 @@ class TracesResource(Resource):
         )
 
     def link_to_run(
-        self, *, run_id: str, trace_ids: list[str] | None = None, timeout: float | None = None
-    ) -> models.LinkTracesToRunResponse:
+        self, *, run_id: str, trace_ids: List[str] | None = None, timeout: float | None = None
+    ) -> _models.LinkTracesToRunResponse:
         """POST /api/2.0/mlflow/traces/link-to-run (linkTracesToRun)."""
         return self._call(
-            models.LinkTracesToRunResponse,
+            _models.LinkTracesToRunResponse,
             OPERATIONS["linkTracesToRun"],
             {},
             {"trace_ids": trace_ids, "run_id": run_id},
@@ -1457,22 +1459,22 @@ class TracesResource(Resource):
     def query_metrics(
         self,
         *,
-        experiment_ids: list[str] | None = None,
+        experiment_ids: List[str] | None = None,
         view_type: Literal["TRACES", "SPANS", "ASSESSMENTS"] | None = None,
         metric_name: str | None = None,
-        aggregations: list[models.MetricAggregation] | None = None,
-        dimensions: list[str] | None = None,
-        filters: list[str] | None = None,
+        aggregations: List[_models.MetricAggregation] | None = None,
+        dimensions: List[str] | None = None,
+        filters: List[str] | None = None,
         time_interval_seconds: int | None = None,
         start_time_ms: int | None = None,
         end_time_ms: int | None = None,
         max_results: int | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.QueryTraceMetricsResponse, models.MetricDataPoint]:
+    ) -> Page[_models.QueryTraceMetricsResponse, _models.MetricDataPoint]:
         """POST /api/3.0/mlflow/traces/metrics (queryTraceMetrics)."""
         return self._paginate(
-            models.QueryTraceMetricsResponse,
+            _models.QueryTraceMetricsResponse,
             OPERATIONS["queryTraceMetrics"],
             {},
             {
@@ -1495,16 +1497,16 @@ class TracesResource(Resource):
     def search(
         self,
         *,
-        experiment_ids: list[str] | None = None,
+        experiment_ids: List[str] | None = None,
         filter: str | None = None,
         max_results: int | None = None,
-        order_by: list[str] | None = None,
+        order_by: List[str] | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.SearchTracesResponse, models.TraceInfo]:
+    ) -> Page[_models.SearchTracesResponse, _models.TraceInfo]:
         """GET /api/2.0/mlflow/traces (searchTraces)."""
         return self._paginate(
-            models.SearchTracesResponse,
+            _models.SearchTracesResponse,
             OPERATIONS["searchTraces"],
             {},
             {
@@ -1523,16 +1525,16 @@ class TracesResource(Resource):
         *,
         model_id: str,
         sql_warehouse_id: str,
-        experiment_ids: list[str] | None = None,
+        experiment_ids: List[str] | None = None,
         filter: str | None = None,
         max_results: int | None = None,
-        order_by: list[str] | None = None,
+        order_by: List[str] | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.SearchUnifiedTracesResponse, models.TraceInfo]:
+    ) -> Page[_models.SearchUnifiedTracesResponse, _models.TraceInfo]:
         """GET /api/2.0/mlflow/unified-traces (searchUnifiedTraceHandler)."""
         return self._paginate(
-            models.SearchUnifiedTracesResponse,
+            _models.SearchUnifiedTracesResponse,
             OPERATIONS["searchUnifiedTraceHandler"],
             {},
             {
@@ -1551,16 +1553,16 @@ class TracesResource(Resource):
     def search_v3(
         self,
         *,
-        locations: list[models.TraceLocation] | None = None,
+        locations: List[_models.TraceLocation] | None = None,
         filter: str | None = None,
         max_results: int | None = None,
-        order_by: list[str] | None = None,
+        order_by: List[str] | None = None,
         page_token: str | None = None,
         timeout: float | None = None,
-    ) -> Page[models.SearchTracesV3Response, models.TraceInfoV3]:
+    ) -> Page[_models.SearchTracesV3Response, _models.TraceInfoV3]:
         """POST /api/3.0/mlflow/traces/search (searchTracesV3)."""
         return self._paginate(
-            models.SearchTracesV3Response,
+            _models.SearchTracesV3Response,
             OPERATIONS["searchTracesV3"],
             {},
             {
@@ -1576,10 +1578,10 @@ class TracesResource(Resource):
 
     def set_tag(
         self, request_id: str, *, key: str | None = None, value: str | None = None, timeout: float | None = None
-    ) -> models.SetTraceTagResponse:
+    ) -> _models.SetTraceTagResponse:
         """PATCH /api/2.0/mlflow/traces/{request_id}/tags (setTraceTag)."""
         return self._call(
-            models.SetTraceTagResponse,
+            _models.SetTraceTagResponse,
             OPERATIONS["setTraceTag"],
             {"request_id": request_id},
             {"key": key, "value": value},
@@ -1588,10 +1590,10 @@ class TracesResource(Resource):
 
     def set_tag_v3(
         self, trace_id: str, *, key: str | None = None, value: str | None = None, timeout: float | None = None
-    ) -> models.SetTraceTagV3Response:
+    ) -> _models.SetTraceTagV3Response:
         """PATCH /api/3.0/mlflow/traces/{trace_id}/tags (setTraceTagV3)."""
         return self._call(
-            models.SetTraceTagV3Response,
+            _models.SetTraceTagV3Response,
             OPERATIONS["setTraceTagV3"],
             {"trace_id": trace_id},
             {"key": key, "value": value},
@@ -1603,13 +1605,13 @@ class TracesResource(Resource):
         *,
         experiment_id: str | None = None,
         timestamp_ms: int | None = None,
-        request_metadata: list[models.TraceRequestMetadata] | None = None,
-        tags: list[models.TraceTag] | None = None,
+        request_metadata: List[_models.TraceRequestMetadata] | None = None,
+        tags: List[_models.TraceTag] | None = None,
         timeout: float | None = None,
-    ) -> models.StartTraceResponse:
+    ) -> _models.StartTraceResponse:
         """POST /api/2.0/mlflow/traces (startTrace)."""
         return self._call(
-            models.StartTraceResponse,
+            _models.StartTraceResponse,
             OPERATIONS["startTrace"],
             {},
             {
@@ -1621,10 +1623,10 @@ class TracesResource(Resource):
             timeout=timeout,
         )
 
-    def start_v3(self, *, trace: models.Trace, timeout: float | None = None) -> models.StartTraceV3Response:
+    def start_v3(self, *, trace: _models.Trace, timeout: float | None = None) -> _models.StartTraceV3Response:
         """POST /api/3.0/mlflow/traces (startTraceV3)."""
         return self._call(
-            models.StartTraceV3Response, OPERATIONS["startTraceV3"], {}, {"trace": trace}, timeout=timeout
+            _models.StartTraceV3Response, OPERATIONS["startTraceV3"], {}, {"trace": trace}, timeout=timeout
         )
 
     def update_assessment(
@@ -1632,13 +1634,13 @@ class TracesResource(Resource):
         trace_id: str,
         assessment_id: str,
         *,
-        assessment: models.AssessmentsAssessment,
+        assessment: _models.AssessmentsAssessment,
         update_mask: str,
         timeout: float | None = None,
-    ) -> models.UpdateAssessmentResponse:
+    ) -> _models.UpdateAssessmentResponse:
         """PATCH /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id} (updateAssessment)."""
         return self._call(
-            models.UpdateAssessmentResponse,
+            _models.UpdateAssessmentResponse,
             OPERATIONS["updateAssessment"],
             {"trace_id": trace_id, "assessment_id": assessment_id},
             {"assessment": assessment, "update_mask": update_mask},
@@ -1654,15 +1656,15 @@ class WebhooksResource(Resource):
         *,
         name: str,
         url: str,
-        events: list[models.WebhookEvent],
+        events: List[_models.WebhookEvent],
         description: str | None = None,
         secret: str | None = None,
         status: Literal["ACTIVE", "DISABLED"] | None = None,
         timeout: float | None = None,
-    ) -> models.CreateWebhookResponse:
+    ) -> _models.CreateWebhookResponse:
         """POST /api/2.0/mlflow/webhooks (createWebhook)."""
         return self._call(
-            models.CreateWebhookResponse,
+            _models.CreateWebhookResponse,
             OPERATIONS["createWebhook"],
             {},
             {
@@ -1676,24 +1678,24 @@ class WebhooksResource(Resource):
             timeout=timeout,
         )
 
-    def delete(self, webhook_id: str, *, timeout: float | None = None) -> models.DeleteWebhookResponse:
+    def delete(self, webhook_id: str, *, timeout: float | None = None) -> _models.DeleteWebhookResponse:
         """DELETE /api/2.0/mlflow/webhooks/{webhook_id} (deleteWebhook)."""
         return self._call(
-            models.DeleteWebhookResponse, OPERATIONS["deleteWebhook"], {"webhook_id": webhook_id}, {}, timeout=timeout
+            _models.DeleteWebhookResponse, OPERATIONS["deleteWebhook"], {"webhook_id": webhook_id}, {}, timeout=timeout
         )
 
-    def get(self, webhook_id: str, *, timeout: float | None = None) -> models.GetWebhookResponse:
+    def get(self, webhook_id: str, *, timeout: float | None = None) -> _models.GetWebhookResponse:
         """GET /api/2.0/mlflow/webhooks/{webhook_id} (getWebhook)."""
         return self._call(
-            models.GetWebhookResponse, OPERATIONS["getWebhook"], {"webhook_id": webhook_id}, {}, timeout=timeout
+            _models.GetWebhookResponse, OPERATIONS["getWebhook"], {"webhook_id": webhook_id}, {}, timeout=timeout
         )
 
     def list(
         self, *, max_results: int | None = None, page_token: str | None = None, timeout: float | None = None
-    ) -> Page[models.ListWebhooksResponse, models.Webhook]:
+    ) -> Page[_models.ListWebhooksResponse, _models.Webhook]:
         """GET /api/2.0/mlflow/webhooks (listWebhooks)."""
         return self._paginate(
-            models.ListWebhooksResponse,
+            _models.ListWebhooksResponse,
             OPERATIONS["listWebhooks"],
             {},
             {"max_results": max_results, "page_token": page_token},
@@ -1702,11 +1704,11 @@ class WebhooksResource(Resource):
         )
 
     def test(
-        self, webhook_id: str, *, event: models.WebhookEvent | None = None, timeout: float | None = None
-    ) -> models.TestWebhookResponse:
+        self, webhook_id: str, *, event: _models.WebhookEvent | None = None, timeout: float | None = None
+    ) -> _models.TestWebhookResponse:
         """POST /api/2.0/mlflow/webhooks/{webhook_id}/test (testWebhook)."""
         return self._call(
-            models.TestWebhookResponse,
+            _models.TestWebhookResponse,
             OPERATIONS["testWebhook"],
             {"webhook_id": webhook_id},
             {"event": event},
@@ -1720,14 +1722,14 @@ class WebhooksResource(Resource):
         name: str | None = None,
         description: str | None = None,
         url: str | None = None,
-        events: list[models.WebhookEvent] | None = None,
+        events: List[_models.WebhookEvent] | None = None,
         secret: str | None = None,
         status: Literal["ACTIVE", "DISABLED"] | None = None,
         timeout: float | None = None,
-    ) -> models.UpdateWebhookResponse:
+    ) -> _models.UpdateWebhookResponse:
         """PATCH /api/2.0/mlflow/webhooks/{webhook_id} (updateWebhook)."""
         return self._call(
-            models.UpdateWebhookResponse,
+            _models.UpdateWebhookResponse,
             OPERATIONS["updateWebhook"],
             {"webhook_id": webhook_id},
             {

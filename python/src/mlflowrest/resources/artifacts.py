@@ -46,7 +46,7 @@ class ArtifactsResource(_Generated):
         stored = []
         for src, dst in files:
             with open(src, "rb") as fh:
-                body: IO[bytes] = _Progress(fh, src.stat().st_size, str(dst), progress)
+                body: Any = _Progress(fh, src.stat().st_size, str(dst), progress)
                 self._client.mlflow_artifacts.upload(str(dst), body)
             stored.append(str(dst.relative_to(root)))
         return stored

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+
+import pydantic
 
 from mlflowrest._batching import chunk_batch
 from mlflowrest._generated import models
 from mlflowrest._generated.operations import OPERATIONS
 from mlflowrest._generated.resources import RunsResource as _Generated
 from mlflowrest._transport import _validation_error
+from mlflowrest._types import Model
 from mlflowrest.resources._request_id import REQUEST_ID_TAG, new_request_id
-
-import pydantic
 
 
 class RunsResource(_Generated):
@@ -33,7 +34,7 @@ class RunsResource(_Generated):
         def recover() -> models.CreateRunResponse | None:
             page = self.search(
                 experiment_ids=[experiment_id or "0"],
-                filter_string=f"tags.`{REQUEST_ID_TAG}` = '{request_id}'",
+                filter=f"tags.`{REQUEST_ID_TAG}` = '{request_id}'",
                 run_view_type="ALL",
                 max_results=1,
             ).first
@@ -59,9 +60,9 @@ class RunsResource(_Generated):
         need. Every entity is checked before the first request, so bad input writes nothing."""
         op = OPERATIONS["logBatch"]
         try:
-            checked_metrics = [models.Metric.model_validate(m) for m in metrics or []]
-            checked_params = [models.Param.model_validate(p) for p in params or []]
-            checked_tags = [models.RunTag.model_validate(t) for t in tags or []]
+            checked_metrics = [models.Metric.model_validate(_fields(m)) for m in metrics or []]
+            checked_params = [models.Param.model_validate(_fields(p)) for p in params or []]
+            checked_tags = [models.RunTag.model_validate(_fields(t)) for t in tags or []]
         except pydantic.ValidationError as exc:
             raise _validation_error(exc, op) from None
         for chunk in chunk_batch(checked_metrics, checked_params, checked_tags):
@@ -91,5 +92,7 @@ class RunsResource(_Generated):
             tags=[models.RunTag(key=k, value=v) for k, v in (tags or {}).items()],
         )
 
-    def iter_all(self, experiment_ids: Iterable[str], filter_string: str | None = None) -> list[models.Run]:
-        return list(self.search(experiment_ids=list(experiment_ids), filter_string=filter_string))
+
+def _fields(entity: object) -> object:
+    """Model instances are checked again: one built with model_construct() skipped the limits."""
+    return entity.__dict__ if isinstance(entity, Model) else entity

@@ -1,0 +1,16 @@
+# Python SDK targets (included by the root Makefile).
+.PHONY: generate-python lint-python test-python demo-python
+
+generate-python: setup-python
+	cd $(ROOT) && $(PY) python/codegen/generate.py
+
+lint-python: setup-python
+	cd $(ROOT)/python && $(PY) -m ruff check src tests codegen examples && $(PY) -m ruff format --check src tests codegen examples
+	cd $(ROOT)/python && $(PY) -m mypy src
+
+# Unit tests mock HTTP; integration tests share one harness server (tests/conftest.py).
+test-python: lint-python
+	cd $(ROOT) && $(PY) -m pytest -q python/tests
+
+demo-python: setup-python
+	cd $(ROOT) && $(PY) python/examples/quickstart.py

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import responses
+
+from mlflowrest import (
+    ApiError,
+    InvalidParameterValueError,
+    MlflowClient,
+    PermissionDeniedError,
+    RateLimitedError,
+    ResourceDoesNotExistError,
+    ServerError,
+    TransportError,
+    UnauthenticatedError,
+    UnexpectedResponseError,
+)
+
+BASE = "http://mlflow.test"  # the offline fixture's base URL
+
+GET_RUN = f"{BASE}/api/2.0/mlflow/runs/get"
+LOG_METRIC = f"{BASE}/api/2.0/mlflow/runs/log-metric"
+CREATE_RUN = f"{BASE}/api/2.0/mlflow/runs/create"
+SEARCH_RUNS = f"{BASE}/api/2.0/mlflow/runs/search"
+RUN = {"info": {"run_id": "r1", "experiment_id": "0", "status": "RUNNING"}, "data": {}}
+
+
+@responses.activate
+def test_retries_5xx_then_succeeds(offline: MlflowClient) -> None:
+    responses.get(GET_RUN, status=503, body="<html>busy</html>", content_type="text/html")
+    responses.get(GET_RUN, status=502)
+    responses.get(GET_RUN, json={"run": RUN})
+    run = offline.runs.get(run_id="r1").run
+    assert run is not None and run.info is not None and run.info.run_id == "r1"
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_never_retries_4xx(offline: MlflowClient) -> None:
+    responses.get(GET_RUN, status=404, json={"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Run x not found"})
+    with pytest.raises(ResourceDoesNotExistError) as info:
+        offline.runs.get(run_id="x")
+    assert len(responses.calls) == 1
+    err = info.value
+    assert (err.http_status, err.error_code, err.method, err.path) == (
+        404, "RESOURCE_DOES_NOT_EXIST", "GET", "/api/2.0/mlflow/runs/get",
+    )  # fmt: skip
+    assert "Run x not found" in str(err)
+
+
+@responses.activate
+def test_honours_retry_after_and_gives_up_typed(offline: MlflowClient) -> None:
+    slept: list[float] = []
+    offline._transport.sleep = slept.append
+    for _ in range(4):
+        responses.post(
+            LOG_METRIC, status=429, headers={"Retry-After": "2"}, json={"error_code": "REQUEST_LIMIT_EXCEEDED"}
+        )
+    with pytest.raises(RateLimitedError):
+        offline.runs.log_metric(run_id="r1", key="m", value=1.0, timestamp=1, step=0)
+    assert slept == [2.0, 2.0, 2.0]  # max_retries=3 in the fixture
+    assert len(responses.calls) == 4
+
+
+@responses.activate
+def test_backoff_grows_exponentially() -> None:
+    client = MlflowClient(BASE, backoff_factor=0.5, backoff_jitter=0.0, max_retries=3)
+    slept: list[float] = []
+    client._transport.sleep = slept.append
+    for _ in range(4):
+        responses.get(GET_RUN, status=500, json={"error_code": "INTERNAL_ERROR", "message": "boom"})
+    with pytest.raises(ServerError):
+        client.runs.get(run_id="r1")
+    assert slept == [0.5, 1.0, 2.0]
+
+
+@responses.activate
+def test_connection_errors_are_retried_then_typed(offline: MlflowClient) -> None:
+    for _ in range(4):
+        responses.get(GET_RUN, body=requests.ConnectionError("Connection refused"))
+    with pytest.raises(TransportError) as info:
+        offline.runs.get(run_id="r1")
+    assert not isinstance(info.value, ApiError)
+    assert len(responses.calls) == 4
+
+
+@responses.activate
+def test_html_401_maps_to_unauthenticated_and_403_text(offline: MlflowClient) -> None:
+    responses.get(GET_RUN, status=401, body="<html><body>You are not authenticated</body></html>",
+                  headers={"WWW-Authenticate": 'Basic realm="mlflow"'}, content_type="text/html")  # fmt: skip
+    with pytest.raises(UnauthenticatedError) as info:
+        offline.runs.get(run_id="r1")
+    assert info.value.http_status == 401 and "not authenticated" in info.value.message
+    responses.get(GET_RUN, status=403, body="Invalid Host header", content_type="text/plain")
+    with pytest.raises(PermissionDeniedError):
+        offline.runs.get(run_id="r1")
+
+
+@responses.activate
+def test_html_or_truncated_success_body_is_typed(offline: MlflowClient) -> None:
+    responses.get(GET_RUN, body="<html>proxy login</html>", content_type="text/html")
+    with pytest.raises(UnexpectedResponseError, match="proxy login"):
+        offline.runs.get(run_id="r1")
+    responses.get(GET_RUN, body='{"run": {"info": {"run_id": "r', content_type="application/json")
+    with pytest.raises(UnexpectedResponseError):
+        offline.runs.get(run_id="r1")
+
+
+@responses.activate
+def test_nan_and_infinity_travel_as_strings(offline: MlflowClient) -> None:
+    responses.post(LOG_METRIC, json={})
+    for value in (float("nan"), float("inf"), float("-inf")):
+        offline.runs.log_metric(run_id="r1", key="m", value=value, timestamp=1, step=0)
+    sent = [json.loads(c.request.body)["value"] for c in responses.calls]
+    assert sent == ["NaN", "Infinity", "-Infinity"]
+
+
+def test_bad_input_is_rejected_before_sending(offline: MlflowClient) -> None:
+    with responses.RequestsMock() as mock:  # any request would fail: none is registered
+        with pytest.raises(InvalidParameterValueError) as info:
+            offline.runs.log_param(run_id="r1", key="k", value="x" * 6001)
+        assert info.value.field == "value" and info.value.limit == "max_length=6000"
+        with pytest.raises(InvalidParameterValueError) as info:
+            offline.runs.log_metric(run_id="r1", key="a" * 251, value=1.0, timestamp=1)
+        assert info.value.field == "key" and "250" in str(info.value)
+        assert len(mock.calls) == 0
+
+
+@responses.activate
+def test_create_run_retry_returns_the_run_the_first_try_made(offline: MlflowClient) -> None:
+    responses.post(CREATE_RUN, body=requests.ConnectionError("Connection aborted: reset by peer"))
+    responses.post(SEARCH_RUNS, json={"runs": [RUN]})
+    created = offline.runs.create(experiment_id="0")
+    assert created.run is not None and created.run.info is not None and created.run.info.run_id == "r1"
+    kinds = [c.request.url.rsplit("/", 1)[-1] for c in responses.calls]
+    assert kinds == ["create", "search"]  # found by its request id: no second create
+    search = json.loads(responses.calls[1].request.body)
+    sent_tag = json.loads(responses.calls[0].request.body)["tags"][-1]
+    assert sent_tag["key"] == "mlflowrest.request_id" and sent_tag["value"] in search["filter"]
+
+
+@responses.activate
+def test_create_without_recover_is_not_blindly_retried(offline: MlflowClient) -> None:
+    url = f"{BASE}/api/2.0/mlflow/model-versions/create"
+    responses.post(url, status=503)
+    with pytest.raises(ServerError):
+        offline.model_versions.create(name="m", source="s")
+    assert len(responses.calls) == 1  # a lost answer could mean it exists: no blind duplicate
+
+
+@responses.activate
+def test_secrets_never_in_repr_or_errors() -> None:
+    client = MlflowClient(BASE, token="tok-SECRET-123", max_retries=0)
+    basic = MlflowClient(BASE, username="u", password="pw-SECRET-456", max_retries=0)
+    responses.get(GET_RUN, status=401, body="denied")
+    for c, secret in ((client, "tok-SECRET-123"), (basic, "pw-SECRET-456")):
+        assert secret not in repr(c) and secret not in repr(c.config)
+        with pytest.raises(UnauthenticatedError) as info:
+            c.runs.get(run_id="r1")
+        assert secret not in str(info.value) and secret not in repr(info.value)
+    assert responses.calls[0].request.headers["Authorization"] == "Bearer tok-SECRET-123"
+    assert responses.calls[1].request.headers["Authorization"].startswith("Basic ")
+
+
+@responses.activate
+def test_pagination_walks_every_page(offline: MlflowClient) -> None:
+    url = f"{BASE}/api/2.0/mlflow/experiments/search"
+    responses.post(url, json={"experiments": [{"experiment_id": "1"}], "next_page_token": "t2"})
+    responses.post(url, json={"experiments": [{"experiment_id": "2"}, {"experiment_id": "3"}]})
+    ids = [e.experiment_id for e in offline.experiments.search(max_results=1)]
+    assert ids == ["1", "2", "3"]
+    assert json.loads(responses.calls[1].request.body)["page_token"] == "t2"

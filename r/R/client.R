@@ -1,0 +1,120 @@
+# The client: where requests go, how they authenticate, and the retry settings. Secrets
+# live in a "mlflowrest_secret" environment so that print(), format(), str() and
+# conditions never show them.
+
+secret <- function(value) {
+  if (is.null(value)) return(NULL)
+  box <- new.env(parent = emptyenv())
+  box$value <- value
+  structure(box, class = "mlflowrest_secret")
+}
+
+reveal <- function(x) if (is.null(x)) NULL else get("value", envir = x)
+
+#' @export
+format.mlflowrest_secret <- function(x, ...) "<hidden>"
+
+#' @export
+print.mlflowrest_secret <- function(x, ...) {
+  cat("<hidden>\n")
+  invisible(x)
+}
+
+#' Create a client for an MLflow tracking server
+#'
+#' Reads, like the CRAN mlflow package, `MLFLOW_TRACKING_TOKEN` (bearer),
+#' `MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD` (basic),
+#' `MLFLOW_TRACKING_INSECURE_TLS`, `MLFLOW_TRACKING_SERVER_CERT_PATH` (CA bundle),
+#' `MLFLOW_TRACKING_CLIENT_CERT_PATH`, and the retry settings
+#' `MLFLOW_HTTP_REQUEST_MAX_RETRIES` (7), `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` (0.5 s),
+#' `MLFLOW_HTTP_REQUEST_BACKOFF_JITTER` (1 s) and `MLFLOW_HTTP_REQUEST_TIMEOUT` (120 s).
+#' `databricks` URIs take host and token from `~/.databrickscfg`
+#' (or `DATABRICKS_CONFIG_FILE`), else from `DATABRICKS_HOST` / `DATABRICKS_TOKEN`.
+#' Printing a client never shows its token or password.
+#'
+#' @param tracking_uri The server's URI; defaults to [mlflow_get_tracking_uri()].
+#' @return An object of class `mlflow_client`.
+#' @export
+mlflow_client <- function(tracking_uri = NULL) {
+  uri <- tracking_uri %||% mlflow_get_tracking_uri()
+  if (is.null(uri)) {
+    abort_usage("no tracking URI: set MLFLOW_TRACKING_URI or call mlflow_set_tracking_uri()")
+  }
+  if (grepl("^databricks", uri)) {
+    settings <- databricks_settings(uri)
+  } else if (grepl("^https?://", uri)) {
+    settings <- list(
+      host = uri,
+      token = non_empty(Sys.getenv("MLFLOW_TRACKING_TOKEN")),
+      username = non_empty(Sys.getenv("MLFLOW_TRACKING_USERNAME")),
+      password = non_empty(Sys.getenv("MLFLOW_TRACKING_PASSWORD")),
+      insecure = env_flag("MLFLOW_TRACKING_INSECURE_TLS")
+    )
+    # Credentials written into the URI move to basic auth so the URI can be shown.
+    userinfo <- regmatches(uri, regexec("^(https?://)([^/@]*)@(.*)$", uri))[[1]]
+    if (length(userinfo) == 4L) {
+      settings$host <- paste0(userinfo[2], userinfo[4])
+      parts <- strsplit(userinfo[3], ":", fixed = TRUE)[[1]]
+      settings$username <- utils::URLdecode(parts[1])
+      if (length(parts) > 1L) {
+        settings$password <- utils::URLdecode(paste(parts[-1], collapse = ":"))
+      }
+    }
+  } else {
+    abort_usage(sprintf(
+      "unsupported tracking URI '%s': mlflowrest talks to a server (http://, https://, databricks)",
+      uri
+    ))
+  }
+  structure(
+    list(
+      tracking_uri = if (grepl("^databricks", uri)) uri else settings$host,
+      host = sub("/+$", "", settings$host),
+      token = secret(settings$token),
+      username = settings$username,
+      password = secret(settings$password),
+      insecure = isTRUE(settings$insecure),
+      server_cert_path = non_empty(Sys.getenv("MLFLOW_TRACKING_SERVER_CERT_PATH")),
+      client_cert_path = non_empty(Sys.getenv("MLFLOW_TRACKING_CLIENT_CERT_PATH")),
+      max_retries = env_number("MLFLOW_HTTP_REQUEST_MAX_RETRIES", 7),
+      backoff_factor = env_number("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 0.5),
+      backoff_jitter = env_number("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", 1),
+      timeout = env_number("MLFLOW_HTTP_REQUEST_TIMEOUT", 120)
+    ),
+    class = "mlflow_client"
+  )
+}
+
+#' @export
+format.mlflow_client <- function(x, ...) {
+  auth <- if (!is.null(x$token)) {
+    "bearer token <hidden>"
+  } else if (!is.null(x$username)) {
+    sprintf("basic, user '%s', password <hidden>", x$username)
+  } else {
+    "none"
+  }
+  c(
+    "<mlflow_client>",
+    paste0("  tracking_uri: ", x$tracking_uri),
+    paste0("  host:         ", x$host),
+    paste0("  auth:         ", auth),
+    paste0("  tls:          ", if (x$insecure) "certificate checks OFF" else "verified"),
+    sprintf("  retries:      %s (backoff %s s, jitter %s s), timeout %s s",
+            x$max_retries, x$backoff_factor, x$backoff_jitter, x$timeout)
+  )
+}
+
+#' @export
+print.mlflow_client <- function(x, ...) {
+  cat(format(x), sep = "\n")
+  invisible(x)
+}
+
+# The fluent API builds its client per call: cheap, and it sees changes to the URI and to
+# the environment variables at once.
+resolve_client <- function(client) {
+  if (is.null(client)) return(mlflow_client())
+  if (!inherits(client, "mlflow_client")) abort_usage("`client` must come from mlflow_client()")
+  client
+}

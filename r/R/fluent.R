@@ -1,0 +1,159 @@
+# The fluent API's state: the stack of active runs and the active experiment, as in the
+# CRAN package. Functions called with run_id = NULL log to the active run, starting one
+# when none is active.
+
+active_run_stack <- function() .globals$active_runs %||% list()
+
+active_run_id <- function() {
+  stack <- active_run_stack()
+  if (length(stack)) stack[[length(stack)]]$run_id else NULL
+}
+
+push_active_run <- function(run_id, client) {
+  .globals$active_runs <- c(active_run_stack(), list(list(run_id = run_id, client = client)))
+}
+
+pop_active_run <- function(run_id) {
+  stack <- active_run_stack()
+  .globals$active_runs <- Filter(function(r) !identical(r$run_id, run_id), stack)
+}
+
+active_experiment_id <- function(client = NULL) {
+  if (!is.null(.globals$active_experiment_id)) return(.globals$active_experiment_id)
+  id <- Sys.getenv("MLFLOW_EXPERIMENT_ID", "")
+  if (nzchar(id)) return(id)
+  name <- Sys.getenv("MLFLOW_EXPERIMENT_NAME", "")
+  if (nzchar(name)) {
+    return(mlflow_get_experiment(name = name, client = resolve_client(client))$experiment_id)
+  }
+  "0"
+}
+
+# The run a fluent call writes to.
+resolve_run_id <- function(run_id) {
+  if (!is.null(run_id)) return(check_run_id(run_id))
+  active_run_id() %||% mlflow_start_run()$run_id
+}
+
+#' Start a run
+#'
+#' Without `client`, the run becomes the active run that fluent calls log to; it resumes
+#' `run_id` (or `MLFLOW_RUN_ID`) when given. With `client`, the run is only created, as in
+#' the CRAN package. `with(mlflow_start_run(), { ... })` ends the run `FINISHED`, or
+#' `FAILED` when the block raises an error, which is then re-signalled (the CRAN package
+#' swallows it); an interrupt ends it `KILLED`.
+#'
+#' @param run_id A run to resume.
+#' @param experiment_id Experiment for a new run; the active experiment when `NULL`.
+#' @param start_time Start time (POSIXct or milliseconds since the epoch); now when `NULL`.
+#' @param tags Named list of extra tags.
+#' @param client An `mlflow_client`; the default client when `NULL`.
+#' @param nested Allow starting a run while another is active (it becomes the parent).
+#' @return A one-row data frame of class `mlflow_run`.
+#' @export
+mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = NULL,
+                             tags = NULL, client = NULL, nested = FALSE) {
+  if (!is.null(client)) {
+    return(create_run(resolve_client(client), experiment_id, start_time, tags, parent = NULL))
+  }
+  parent <- active_run_id()
+  if (!is.null(parent) && !nested) {
+    abort_usage(sprintf(
+      "run %s is already active: end it with mlflow_end_run() or pass nested = TRUE", parent))
+  }
+  client <- mlflow_client()
+  run_id <- run_id %||% non_empty(Sys.getenv("MLFLOW_RUN_ID"))
+  run <- if (!is.null(run_id)) {
+    check_run_id(run_id)
+    mlflow_call(client, "POST", "runs/update", body = list(run_id = run_id, status = "RUNNING"))
+    mlflow_get_run(run_id, client = client)
+  } else {
+    create_run(client, experiment_id, start_time, tags, parent)
+  }
+  push_active_run(run$run_id, client)
+  run
+}
+
+default_run_tags <- function(parent) {
+  source_file <- sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))
+  compact(list(
+    mlflow.user = non_empty(Sys.info()[["user"]]),
+    mlflow.source.name = if (length(source_file)) source_file[1] else "R",
+    mlflow.source.type = "LOCAL",
+    mlflow.parentRunId = parent
+  ))
+}
+
+# runs/create is not idempotent. Each create carries a request id tag; before a retry the
+# run that a lost first try may have made is looked up by that tag.
+create_run <- function(client, experiment_id, start_time, tags, parent) {
+  experiment_id <- as.character(experiment_id %||% active_experiment_id(client))
+  check_experiment_id(experiment_id)
+  request_id <- random_hex()
+  all_tags <- utils::modifyList(default_run_tags(parent), as.list(tags %||% list()))
+  all_tags[["mlflowrest.request_id"]] <- request_id
+  body <- list(
+    experiment_id = experiment_id,
+    start_time = time_to_ms(start_time) %||% now_ms(),
+    tags = tags_body(all_tags)
+  )
+  find_first_try <- function() {
+    found <- mlflow_call(client, "POST", "runs/search", body = list(
+      experiment_ids = list(experiment_id),
+      filter = sprintf("tags.`mlflowrest.request_id` = '%s'", request_id),
+      run_view_type = "ALL", max_results = 1
+    ))$runs
+    if (length(found)) list(run = found[[1]]) else NULL
+  }
+  response <- mlflow_call(client, "POST", "runs/create", body = body, before_retry = find_first_try)
+  as_mlflow_run(response$run, client)
+}
+
+#' End a run
+#'
+#' @param status `"FINISHED"`, `"FAILED"` or `"KILLED"`.
+#' @param end_time End time (POSIXct or milliseconds); now when `NULL`.
+#' @param run_id The run; the active run when `NULL`.
+#' @param client An `mlflow_client`; the default client when `NULL`.
+#' @return The ended run, invisibly (`NULL` when there was no active run).
+#' @export
+mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time = NULL,
+                           run_id = NULL, client = NULL) {
+  status <- match.arg(status)
+  run_id <- run_id %||% active_run_id()
+  if (is.null(run_id)) return(invisible(NULL))
+  check_run_id(run_id)
+  client <- resolve_client(client)
+  mlflow_call(client, "POST", "runs/update", body = list(
+    run_id = run_id, status = status, end_time = time_to_ms(end_time) %||% now_ms()
+  ))
+  pop_active_run(run_id)
+  invisible(mlflow_get_run(run_id, client = client))
+}
+
+#' Evaluate code inside a run
+#'
+#' @param data A run from [mlflow_start_run()].
+#' @param expr Code evaluated in the caller's environment.
+#' @param ... Unused.
+#' @return The value of `expr`, invisibly.
+#' @export
+with.mlflow_run <- function(data, expr, ...) {
+  run_id <- data$run_id
+  client <- if (identical(run_id, active_run_id())) NULL else attr(data, "client")
+  end <- function(status) mlflow_end_run(status, run_id = run_id, client = client)
+  # Ending the run must not hide the user's error, which keeps propagating after this.
+  end_quietly <- function(status) {
+    tryCatch(end(status), error = function(e) {
+      warning(sprintf("could not mark run %s %s: %s", run_id, status, conditionMessage(e)),
+              call. = FALSE)
+    })
+  }
+  value <- withCallingHandlers(
+    expr,
+    error = function(e) end_quietly("FAILED"),
+    interrupt = function(e) end_quietly("KILLED")
+  )
+  end("FINISHED")
+  invisible(value)
+}

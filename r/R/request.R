@@ -1,0 +1,219 @@
+# The one request helper: every call to the server goes through mlflow_request(). It owns
+# the base URL, authentication, TLS settings, timeouts, JSON in and out, the retry policy
+# of docs/design.md and the mapping of failures onto the mlflowrest_* conditions.
+
+retry_statuses <- c(408L, 429L, 500L, 502L, 503L, 504L)
+package_version_string <- function() as.character(utils::packageVersion("mlflowrest"))
+
+#' @noRd
+mlflow_api_path <- function(endpoint, version = "2.0") {
+  paste0("/api/", version, "/mlflow/", endpoint)
+}
+
+json_body <- function(body) {
+  if (inherits(body, "json")) return(enc2utf8(as.character(body)))
+  as.character(jsonlite::toJSON(body, auto_unbox = TRUE, null = "null", na = "null",
+                                digits = NA))
+}
+
+query_string <- function(query) {
+  query <- compact(query)
+  if (length(query) == 0L) return("")
+  pairs <- unlist(Map(function(name, values) {
+    values <- if (is.logical(values)) tolower(as.character(values)) else as.character(values)
+    paste0(curl::curl_escape(name), "=", curl::curl_escape(values))
+  }, names(query), query), use.names = FALSE)
+  paste0("?", paste(pairs, collapse = "&"))
+}
+
+compact <- function(x) x[!vapply(x, is.null, logical(1))]
+
+# Each request gets a fresh curl handle, so a fresh connection: the multi-worker MLflow
+# server answers kept-alive requests ~40 ms late (Nagle on its side, delayed ACK on ours)
+# and libcurl cannot set TCP_QUICKACK.
+new_request_handle <- function(client, method, body_text = NULL, upload_file = NULL) {
+  headers <- c(
+    "User-Agent" = paste0("mlflowrest-r/", package_version_string()),
+    "Accept" = "application/json",
+    # Uploads start at once instead of waiting a second for "100 Continue".
+    "Expect" = ""
+  )
+  if (!is.null(client$token)) headers[["Authorization"]] <- paste("Bearer", reveal(client$token))
+  handle <- curl::new_handle(
+    customrequest = method,
+    connecttimeout = client$timeout,
+    # A stall of `timeout` seconds aborts; a long transfer that keeps moving does not.
+    low_speed_limit = 1L, low_speed_time = max(1L, as.integer(client$timeout)),
+    followlocation = FALSE, noprogress = TRUE
+  )
+  if (!is.null(client$username) && !is.null(client$password)) {
+    curl::handle_setopt(handle, httpauth = 1L, username = client$username,
+                        password = reveal(client$password))
+  }
+  if (isTRUE(client$insecure)) {
+    curl::handle_setopt(handle, ssl_verifypeer = 0L, ssl_verifyhost = 0L)
+  } else if (!is.null(client$server_cert_path)) {
+    curl::handle_setopt(handle, cainfo = client$server_cert_path)
+  }
+  if (!is.null(client$client_cert_path)) {
+    curl::handle_setopt(handle, sslcert = client$client_cert_path)
+  }
+  if (!is.null(body_text)) {
+    headers[["Content-Type"]] <- "application/json"
+    curl::handle_setopt(handle, postfields = body_text)
+  }
+  if (!is.null(upload_file)) {
+    headers[["Content-Type"]] <- "application/octet-stream"
+    upload_con <- file(upload_file, open = "rb")
+    # perform_once() closes it when the attempt is over; each retry reopens the file.
+    curl::handle_setopt(
+      handle, upload = TRUE, infilesize_large = file.size(upload_file),
+      readfunction = function(n) readBin(upload_con, raw(), n)
+    )
+    attr(handle, "upload_con") <- upload_con
+  }
+  curl::handle_setheaders(handle, .list = as.list(headers))
+  handle
+}
+
+# One attempt. Returns list(status, headers, text) or a transport failure
+# list(transport = message, timeout = TRUE/FALSE).
+perform_once <- function(client, method, url, body_text, upload_file, download_to) {
+  handle <- new_request_handle(client, method, body_text, upload_file)
+  if (!is.null(attr(handle, "upload_con"))) on.exit(close(attr(handle, "upload_con")), add = TRUE)
+  partial <- NULL
+  outcome <- tryCatch({
+    if (is.null(download_to)) {
+      res <- curl::curl_fetch_memory(url, handle = handle)
+      text <- rawToChar(res$content)
+    } else {
+      partial <- paste0(download_to, ".part")
+      res <- curl::curl_fetch_disk(url, partial, handle = handle)
+      text <- NULL
+      if (res$status_code >= 300L) {
+        text <- paste(readLines(partial, warn = FALSE, n = 200L), collapse = "\n")
+        unlink(partial)
+      } else {
+        file.rename(partial, download_to)
+      }
+    }
+    if (!is.null(text)) Encoding(text) <- "UTF-8"
+    list(status = res$status_code, headers = curl::parse_headers_list(res$headers), text = text)
+  }, error = function(e) {
+    if (!is.null(partial)) unlink(partial)
+    message <- conditionMessage(e)
+    list(transport = message,
+         timeout = grepl("timeout|timed out|too slow", message, ignore.case = TRUE))
+  })
+  outcome
+}
+
+# Seconds to wait before retry number `attempt` (0-based), per docs/design.md.
+retry_wait <- function(attempt, retry_after, factor, jitter) {
+  if (!is.null(retry_after)) {
+    seconds <- suppressWarnings(as.numeric(retry_after))
+    if (is.na(seconds)) {
+      when <- suppressWarnings(curl::parse_date(retry_after))
+      seconds <- if (is.na(when)) NA else as.numeric(difftime(when, Sys.time(), units = "secs"))
+    }
+    if (!is.na(seconds)) return(min(max(seconds, 0), 60))
+  }
+  min(factor * 2^attempt, 60) + if (jitter > 0) runif_keeping_seed(jitter) else 0
+}
+
+# Jitter and request ids must not move the user's random stream: set.seed() before
+# training a model has to give the same model whether or not runs are logged.
+with_own_rng <- function(expr) {
+  had_seed <- exists(".Random.seed", envir = globalenv(), inherits = FALSE)
+  if (had_seed) saved <- get(".Random.seed", envir = globalenv(), inherits = FALSE)
+  on.exit(if (had_seed) {
+    assign(".Random.seed", saved, envir = globalenv())
+  } else if (exists(".Random.seed", envir = globalenv(), inherits = FALSE)) {
+    rm(".Random.seed", envir = globalenv())
+  })
+  if (!is.null(.globals$rng_state)) assign(".Random.seed", .globals$rng_state, envir = globalenv())
+  else set.seed(as.integer((Sys.getpid() + floor(as.numeric(Sys.time()) * 1000)) %%
+                             .Machine$integer.max))
+  result <- expr
+  .globals$rng_state <- get(".Random.seed", envir = globalenv(), inherits = FALSE)
+  result
+}
+
+runif_keeping_seed <- function(max) with_own_rng(stats::runif(1L, 0, max))
+
+random_hex <- function(bytes = 16L) {
+  with_own_rng(paste(sprintf("%02x", sample.int(256L, bytes, replace = TRUE) - 1L),
+                     collapse = ""))
+}
+
+error_details <- function(text, status) {
+  parsed <- tryCatch(jsonlite::fromJSON(text, simplifyVector = FALSE), error = function(e) NULL)
+  if (is.list(parsed) && !is.null(parsed$error_code)) {
+    return(list(error_code = parsed$error_code, message = parsed$message %||% ""))
+  }
+  # HTML or text (basic-auth's 401, the Host guard's 403, a proxy's 502): keep the first
+  # 200 characters of readable text.
+  plain <- gsub("<[^>]*>", " ", text %||% "")
+  plain <- trimws(gsub("[[:space:]]+", " ", plain))
+  if (!nzchar(plain)) plain <- paste("HTTP", status)
+  list(error_code = NULL, message = substr(plain, 1L, 200L))
+}
+
+#' The request helper
+#'
+#' @param client An `mlflow_client`.
+#' @param method HTTP method.
+#' @param path Absolute path, e.g. `mlflow_api_path("runs/get")`.
+#' @param query Named list sent as the query string (vectors repeat the key).
+#' @param body A list (sent as JSON) or a `json` string.
+#' @param upload_file A file streamed as the request body (artifact upload).
+#' @param download_to A file the response body is streamed to (artifact download).
+#' @param before_retry Called before each retry; a non-NULL result ends the call with
+#'   that result (creates use it to find what a lost first try made).
+#' @return The parsed JSON answer (a list), or `download_to`.
+#' @noRd
+mlflow_request <- function(client, method, path, query = NULL, body = NULL,
+                           upload_file = NULL, download_to = NULL, before_retry = NULL) {
+  url <- paste0(client$host, path, query_string(query))
+  body_text <- if (is.null(body)) NULL else json_body(body)
+  attempt <- 0L
+  repeat {
+    if (attempt > 0L && !is.null(before_retry)) {
+      found <- before_retry()
+      if (!is.null(found)) return(found)
+    }
+    outcome <- perform_once(client, method, url, body_text, upload_file, download_to)
+    retryable <- !is.null(outcome$transport) || outcome$status %in% retry_statuses
+    if (!retryable || attempt >= client$max_retries) break
+    Sys.sleep(retry_wait(attempt, outcome$headers[["retry-after"]],
+                         client$backoff_factor, client$backoff_jitter))
+    attempt <- attempt + 1L
+  }
+  attempts <- attempt + 1L
+  if (!is.null(outcome$transport)) {
+    abort_transport_error(outcome$transport, method, path, outcome$timeout, attempts)
+  }
+  if (outcome$status >= 300L) {
+    details <- error_details(outcome$text, outcome$status)
+    abort_api_error(outcome$status, details$error_code, details$message, method, path, attempts)
+  }
+  if (!is.null(download_to)) return(invisible(download_to))
+  parse_success(outcome, method, path)
+}
+
+parse_success <- function(outcome, method, path) {
+  if (!nzchar(trimws(outcome$text))) return(list())
+  parsed <- tryCatch(jsonlite::fromJSON(outcome$text, simplifyVector = FALSE),
+                     error = function(e) NULL)
+  if (!is.list(parsed)) {
+    abort_api_error(outcome$status, NULL,
+                    paste("expected JSON, got:", error_details(outcome$text, outcome$status)$message),
+                    method, path, class = "mlflowrest_unexpected_response")
+  }
+  parsed
+}
+
+# The tracking API's endpoints, by their path under /api/2.0/mlflow/.
+mlflow_call <- function(client, method, endpoint, ...) {
+  mlflow_request(client, method, mlflow_api_path(endpoint), ...)
+}

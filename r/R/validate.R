@@ -1,0 +1,86 @@
+# Client-side checks with the server's own limits (R/generated_limits.R, from the spec), so
+# a bad key fails before a request, with the field and the limit it broke.
+
+limit <- function(name) mlflow_limits[[name]]
+
+# Python's \w is Unicode-aware; PCRE's only with (*UCP).
+matches_limit_pattern <- function(x, pattern_name) {
+  grepl(paste0("(*UCP)", limit(pattern_name)), x, perl = TRUE)
+}
+
+check_string <- function(x, field) {
+  if (!is.character(x) || length(x) != 1L || is.na(x)) {
+    abort_invalid(sprintf("%s must be a single string", field), field)
+  }
+  invisible(x)
+}
+
+check_max_length <- function(x, field, limit_name) {
+  too_long <- nchar(x, type = "chars") > limit(limit_name)
+  if (any(too_long)) {
+    abort_invalid(sprintf("%s '%s...' is longer than %d characters", field,
+                          substr(x[too_long][1], 1L, 40L), limit(limit_name)),
+                  field, limit_name)
+  }
+  invisible(x)
+}
+
+# Metric, param and tag keys: the server's character class and its normpath rule
+# (no '..' segment, no leading '/', no empty segment).
+check_keys <- function(keys, field = "key", length_limit = "max_entity_key_length") {
+  keys <- as.character(keys)
+  if (anyNA(keys) || any(!nzchar(keys))) abort_invalid(sprintf("%s must not be empty", field), field)
+  check_max_length(keys, field, length_limit)
+  bad <- !matches_limit_pattern(keys, "key_pattern") |
+    grepl("(^/)|(//)|(^|/)\\.\\.?(/|$)|/$", keys)
+  if (any(bad)) {
+    abort_invalid(sprintf(
+      "invalid %s '%s': use letters, digits, '_', '-', '.', ' ', ':' and '/' as in a relative path",
+      field, keys[bad][1]), field, "key_pattern")
+  }
+  invisible(keys)
+}
+
+check_run_id <- function(run_id) {
+  check_string(run_id, "run_id")
+  if (!matches_limit_pattern(run_id, "run_id_pattern")) {
+    abort_invalid(sprintf("invalid run_id '%s'", run_id), "run_id", "run_id_pattern")
+  }
+  invisible(run_id)
+}
+
+check_experiment_id <- function(experiment_id) {
+  experiment_id <- as.character(experiment_id)
+  check_string(experiment_id, "experiment_id")
+  if (!matches_limit_pattern(experiment_id, "experiment_id_pattern")) {
+    abort_invalid(sprintf("invalid experiment_id '%s'", experiment_id), "experiment_id",
+                  "experiment_id_pattern")
+  }
+  invisible(experiment_id)
+}
+
+check_experiment_name <- function(name) {
+  check_string(name, "name")
+  if (!nzchar(name)) abort_invalid("experiment name must not be empty", "name")
+  check_max_length(name, "name", "max_experiment_name_length")
+}
+
+check_alias <- function(alias) {
+  check_string(alias, "alias")
+  check_max_length(alias, "alias", "max_registered_model_alias_length")
+  if (!matches_limit_pattern(alias, "alias_pattern") || identical(tolower(alias), "latest") ||
+      grepl("^v[0-9]+$", alias)) {
+    abort_invalid(sprintf("invalid alias '%s': letters, digits, '_' and '-', not 'latest' or 'v<n>'",
+                          alias), "alias", "alias_pattern")
+  }
+  invisible(alias)
+}
+
+check_max_results <- function(max_results, limit_name) {
+  if (!is.numeric(max_results) || length(max_results) != 1L || max_results < 1 ||
+      max_results > limit(limit_name)) {
+    abort_invalid(sprintf("max_results must be between 1 and %d", limit(limit_name)),
+                  "max_results", limit_name)
+  }
+  invisible(max_results)
+}

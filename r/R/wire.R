@@ -1,0 +1,62 @@
+# JSON details the server is particular about (docs/design.md, "Wire details"): metric
+# values with NaN/Inf as strings, int64 as plain integers, ids as strings.
+
+# Vectorised JSON string literal; the batch encoder builds request bodies from these.
+json_quote <- function(x) {
+  x <- enc2utf8(as.character(x))
+  x <- gsub("\\", "\\\\", x, fixed = TRUE)
+  x <- gsub("\"", "\\\"", x, fixed = TRUE)
+  x <- gsub("\n", "\\n", x, fixed = TRUE)
+  x <- gsub("\r", "\\r", x, fixed = TRUE)
+  x <- gsub("\t", "\\t", x, fixed = TRUE)
+  controls <- grepl("[\001-\037]", x, useBytes = TRUE)
+  if (any(controls)) {
+    x[controls] <- vapply(x[controls], function(s) {
+      chars <- strsplit(s, "", fixed = TRUE)[[1]]
+      codes <- vapply(chars, utf8ToInt, integer(1))
+      ctl <- codes < 32L
+      chars[ctl] <- sprintf("\\u%04x", codes[ctl])
+      paste(chars, collapse = "")
+    }, character(1), USE.NAMES = FALSE)
+  }
+  paste0("\"", x, "\"")
+}
+
+# The shortest decimal form that reads back as the same double; NaN/Inf as the strings
+# the server expects.
+json_metric_value <- function(value) {
+  value <- as.numeric(value)
+  out <- sprintf("%.15g", value)
+  inexact <- is.finite(value) & as.numeric(out) != value
+  out[inexact] <- sprintf("%.17g", value[inexact])
+  out[is.nan(value)] <- "\"NaN\""
+  out[is.infinite(value) & value > 0] <- "\"Infinity\""
+  out[is.infinite(value) & value < 0] <- "\"-Infinity\""
+  out[is.na(value) & !is.nan(value)] <- "\"NaN\""
+  out
+}
+
+json_int64 <- function(x) sprintf("%.0f", as.numeric(x))
+
+# Metric values read back from the server: numbers, or the strings above.
+parse_metric_value <- function(value) {
+  if (is.numeric(value)) return(as.numeric(value))
+  switch(as.character(value),
+         "NaN" = NaN, "Infinity" = Inf, "-Infinity" = -Inf,
+         suppressWarnings(as.numeric(value)))
+}
+
+now_ms <- function() floor(as.numeric(Sys.time()) * 1000)
+
+ms_to_time <- function(ms) {
+  if (is.null(ms)) return(as.POSIXct(NA))
+  as.POSIXct(as.numeric(ms) / 1000, origin = "1970-01-01", tz = "UTC")
+}
+
+time_to_ms <- function(x) {
+  if (is.null(x)) return(NULL)
+  if (inherits(x, "POSIXt")) return(floor(as.numeric(x) * 1000))
+  as.numeric(x)
+}
+
+json_text <- function(x) structure(x, class = "json")
