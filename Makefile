@@ -10,8 +10,13 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Runs a command with a fresh harness server; MLFLOW_TRACKING_URI points at it.
 HARNESS := cd $(ROOT) && $(PY) -m tests.harness run --
 export PYTHONDONTWRITEBYTECODE := 1
+# Each SDK's fragment (python/python.mk, java/java.mk, r/r.mk) defines setup-, generate-,
+# test- and demo- targets for its language; these lists name the SDKs present.
+LANGS := python $(if $(wildcard $(ROOT)/java/java.mk),java) $(if $(wildcard $(ROOT)/r/r.mk),r)
+SUITES := $(if $(wildcard $(ROOT)/tests/contract/contract.mk),test-contract) \
+          $(if $(wildcard $(ROOT)/bench/bench.mk),bench-quick)
 
-.PHONY: help setup setup-python server generate check-generated test test-spec demo bench bench-quick clean
+.PHONY: help setup setup-python server generate generate-spec check-generated test test-spec demo clean
 
 help:
 	@echo "make demo             start an embedded MLflow $(MLFLOW_VERSION) server and run every example"
@@ -20,9 +25,10 @@ help:
 	@echo "make generate         regenerate the spec and every SDK's generated code"
 	@echo "make check-generated  fail if generated code differs from what the generators write"
 	@echo "make bench            run the benchmarks, writing bench/results.md"
+	@echo "make clean            remove build output, stamps and the demo store"
 	@echo "language targets: test-python test-java test-r test-contract, setup-* and demo-*"
 
-setup: setup-python setup-java setup-r
+setup: $(addprefix setup-,$(LANGS))
 
 $(STAMP)/python: $(ROOT)/MLFLOW_VERSION $(ROOT)/requirements/dev.txt $(ROOT)/python/pyproject.toml
 	@mkdir -p $(STAMP)
@@ -36,7 +42,7 @@ setup-python: $(STAMP)/python
 server: setup-python
 	cd $(ROOT) && $(PY) -m tests.harness serve
 
-generate: setup-python generate-spec generate-python generate-java generate-r
+generate: setup-python generate-spec $(addprefix generate-,$(LANGS))
 
 generate-spec: setup-python
 	cd $(ROOT) && $(PY) openapi/tools/build_spec.py
@@ -54,10 +60,13 @@ test-spec: setup-python
 	cd $(ROOT) && $(PY) openapi/tools/coverage.py
 	cd $(ROOT) && $(PY) -m pytest -q -p no:cacheprovider tests/spec
 
-test: check-generated test-spec test-python test-java test-r test-contract bench-quick
+test: check-generated test-spec $(addprefix test-,$(LANGS)) $(SUITES)
 	@echo "make test: all suites passed"
 
-demo: setup-python demo-run
+demo: $(addprefix setup-,$(LANGS))
+	rm -rf $(ROOT)/.work/demo
+	cd $(ROOT) && $(PY) -m tests.harness demo --workdir $(ROOT)/.work/demo -- \
+	  $(MAKE) --no-print-directory -f $(ROOT)/Makefile $(addprefix demo-,$(LANGS))
 
 clean:
 	rm -rf $(ROOT)/.work $(ROOT)/java/target

@@ -132,7 +132,10 @@ class Builder:
             props[f.name] = self.field_schema(f)
             if f.has_default_value and not f.is_repeated and f.type != F.TYPE_MESSAGE:
                 # proto2 default: what the server assumes when the field is absent.
-                props[f.name]["default"] = f.default_value
+                default = f.default_value
+                if f.type == F.TYPE_ENUM:
+                    default = f.enum_type.values_by_number[default].name
+                props[f.name]["default"] = default
             if f.GetOptions().Extensions[databricks_pb2.validate_required]:
                 required.append(f.name)
         out: dict[str, Any] = {"type": "object", "properties": props}

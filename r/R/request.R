@@ -20,7 +20,13 @@ query_string <- function(query) {
   query <- compact(query)
   if (length(query) == 0L) return("")
   pairs <- unlist(Map(function(name, values) {
-    values <- if (is.logical(values)) tolower(as.character(values)) else as.character(values)
+    values <- if (is.logical(values)) {
+      tolower(as.character(values))
+    } else if (is.numeric(values)) {
+      format(values, scientific = FALSE, trim = TRUE)
+    } else {
+      as.character(values)
+    }
     paste0(curl::curl_escape(name), "=", curl::curl_escape(values))
   }, names(query), query), use.names = FALSE)
   paste0("?", paste(pairs, collapse = "&"))

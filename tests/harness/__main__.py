@@ -4,6 +4,8 @@
   python -m tests.harness run [--workers N] -- CMD...  start a server, run CMD with
                                                        MLFLOW_TRACKING_URI set, stop the server,
                                                        exit with CMD's status
+  python -m tests.harness demo --workdir DIR -- CMD... like run, then keep serving the UI until
+                                                       Ctrl-C when run from a terminal
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from tests.harness.server import MlflowServer
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.harness")
-    parser.add_argument("mode", choices=["serve", "run"])
+    parser.add_argument("mode", choices=["serve", "run", "demo"])
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (0: the server's default)")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--workdir", default=None, help="keep the store here instead of a temp folder")
@@ -46,7 +48,14 @@ def main() -> int:
         if not command:
             parser.error("run needs a command after --")
         env = {**os.environ, "MLFLOW_TRACKING_URI": server.url}
-        return subprocess.call(command, env=env)
+        status = subprocess.call(command, env=env)
+        if args.mode == "demo":
+            print(f"\nMLflow UI: {server.url}  (store: {server.workdir})", flush=True)
+            if status == 0 and sys.stdin.isatty():
+                print("serving until Ctrl-C", flush=True)
+                while True:
+                    time.sleep(3600)
+        return status
     finally:
         server.stop()
 

@@ -153,10 +153,10 @@ def test_artifacts_files_folders_large_and_non_ascii(live: MlflowClient, run_id:
 
 
 def test_fluent_run_ends_failed_and_reraises(live: MlflowClient) -> None:
-    with pytest.raises(RuntimeError, match="boom"):
-        with mlflowrest.start_run(experiment_name=unique("fluent"), client=live) as run:
-            run.log_param("a", 1)
-            raise RuntimeError("boom")
+    run = mlflowrest.start_run(experiment_name=unique("fluent"), client=live)
+    with pytest.raises(RuntimeError, match="boom"), run:
+        run.log_param("a", 1)
+        raise RuntimeError("boom")
     got = live.runs.get(run_id=run.run_id).run
     assert got is not None and got.info is not None and got.info.status == "FAILED"
 

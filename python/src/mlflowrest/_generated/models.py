@@ -1156,7 +1156,7 @@ class SearchLoggedModels(Model):
 class SearchRuns(Model):
     experiment_ids: list[str] | None = None
     filter: str | None = None
-    run_view_type: Literal["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] | None = 1
+    run_view_type: Literal["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] | None = "ACTIVE_ONLY"
     max_results: int | None = 1000
     order_by: list[str] | None = None
     page_token: str | None = None

@@ -1,0 +1,94 @@
+# Writing to a run: params, metrics, tags. run_id = NULL means the active run (one is
+# started when none is active, as in the CRAN package).
+
+#' Log a parameter
+#'
+#' @param key Parameter name.
+#' @param value Parameter value (converted to a string).
+#' @param run_id The run; the active run when `NULL`.
+#' @param client An `mlflow_client`; the default client when `NULL`.
+#' @return `value`, invisibly.
+#' @export
+mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
+  check_keys(key, "key")
+  text <- as.character(value)
+  check_string(text, "value")
+  check_max_length(text, "value", "max_param_value_length")
+  client <- resolve_client(client)
+  run_id <- resolve_run_id(run_id)
+  mlflow_call(client, "POST", "runs/log-parameter", body = list(run_id = run_id, key = key, value = text))
+  invisible(value)
+}
+
+#' Log a metric
+#'
+#' `NaN`, `Inf` and `-Inf` are sent as the strings the server expects.
+#'
+#' @param key Metric name.
+#' @param value A number.
+#' @param timestamp Time of the measurement (POSIXct or milliseconds); now when `NULL`.
+#' @param step Step (an integer); 0 when `NULL`.
+#' @inheritParams mlflow_log_param
+#' @return `value`, invisibly.
+#' @export
+mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id = NULL,
+                              client = NULL) {
+  check_keys(key, "key")
+  if (!is.numeric(value) || length(value) != 1L) abort_invalid("value must be a single number", "value")
+  client <- resolve_client(client)
+  run_id <- resolve_run_id(run_id)
+  body <- sprintf('{"run_id":%s,"key":%s,"value":%s,"timestamp":%s,"step":%s}',
+                  json_quote(run_id), json_quote(key), json_metric_value(value),
+                  json_int64(time_to_ms(timestamp) %||% now_ms()), json_int64(step %||% 0))
+  mlflow_call(client, "POST", "runs/log-metric", body = json_text(body))
+  invisible(value)
+}
+
+#' Set or delete a run tag
+#'
+#' @param key Tag key.
+#' @param value Tag value (converted to a string).
+#' @inheritParams mlflow_log_param
+#' @export
+mlflow_set_tag <- function(key, value, run_id = NULL, client = NULL) {
+  check_keys(key, "key")
+  text <- as.character(value)
+  check_string(text, "value")
+  check_max_length(text, "value", "max_tag_value_length")
+  client <- resolve_client(client)
+  run_id <- resolve_run_id(run_id)
+  mlflow_call(client, "POST", "runs/set-tag", body = list(run_id = run_id, key = key, value = text))
+  invisible(value)
+}
+
+#' @rdname mlflow_set_tag
+#' @export
+mlflow_delete_tag <- function(key, run_id = NULL, client = NULL) {
+  check_keys(key, "key")
+  client <- resolve_client(client)
+  run_id <- resolve_run_id(run_id)
+  mlflow_call(client, "POST", "runs/delete-tag", body = list(run_id = run_id, key = key))
+  invisible(NULL)
+}
+
+#' Log many metrics, params and tags
+#'
+#' Any amount is accepted: it is sent in as many requests as the server's limits need
+#' (1000 metrics, 100 params, 100 tags, 1000 entities and 1 MB per request, read from the
+#' spec), with a param key never twice in one request.
+#'
+#' @param metrics Data frame with columns `key`, `value` and optionally `timestamp`, `step`.
+#' @param params Data frame with columns `key`, `value`, or a named list.
+#' @param tags Data frame with columns `key`, `value`, or a named list.
+#' @inheritParams mlflow_log_param
+#' @return The number of requests sent, invisibly.
+#' @export
+mlflow_log_batch <- function(metrics = NULL, params = NULL, tags = NULL, run_id = NULL,
+                             client = NULL) {
+  entities <- batch_entities(metrics, params, tags)
+  client <- resolve_client(client)
+  run_id <- resolve_run_id(run_id)
+  bodies <- batch_bodies(run_id, entities)
+  for (body in bodies) mlflow_call(client, "POST", "runs/log-batch", body = json_text(body))
+  invisible(length(bodies))
+}
