@@ -58,7 +58,7 @@ check-generated: generate
 test-spec: setup-python
 	cd $(ROOT) && $(PY) openapi/tools/validate.py
 	cd $(ROOT) && $(PY) openapi/tools/coverage.py
-	cd $(ROOT) && $(PY) -m pytest -q -p no:cacheprovider tests/spec
+	cd $(ROOT) && $(PY) -m pytest -q -s tests/spec
 
 test: check-generated test-spec $(addprefix test-,$(LANGS)) $(SUITES)
 	@echo "make test: all suites passed"

@@ -65,7 +65,7 @@ read_ini <- function(path) {
 # `databricks://<profile>` reads that profile; plain `databricks` reads DEFAULT when the
 # config file has it, else DATABRICKS_HOST / DATABRICKS_TOKEN.
 databricks_settings <- function(uri) {
-  profile <- sub("^databricks:/*", "", uri)
+  profile <- sub("^databricks(:/*)?", "", uri)
   cfg_path <- Sys.getenv("DATABRICKS_CONFIG_FILE", path.expand("~/.databrickscfg"))
   sections <- if (file.exists(cfg_path)) read_ini(cfg_path) else list()
   from_env <- list(

@@ -3,6 +3,7 @@
 
 # Vectorised JSON string literal; the batch encoder builds request bodies from these.
 json_quote <- function(x) {
+  if (length(x) == 0L) return(character())
   x <- enc2utf8(as.character(x))
   x <- gsub("\\", "\\\\", x, fixed = TRUE)
   x <- gsub("\"", "\\\"", x, fixed = TRUE)

@@ -1,0 +1,158 @@
+package io.mlflowrest;
+
+import io.mlflowrest.resources.Artifacts;
+import io.mlflowrest.resources.Runs;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.mlflow.api.proto.Service.Metric;
+import org.mlflow.api.proto.Service.Param;
+import org.mlflow.api.proto.Service.RunInfo;
+import org.mlflow.api.proto.Service.RunStatus;
+import org.mlflow.api.proto.Service.RunTag;
+
+/**
+ * A run being logged to, with the official ActiveRun's method names. {@link #close()} flushes
+ * the background logger and, for a run this object started, ends it FINISHED unless it was
+ * already ended. Java gives close() no sight of an exception leaving the try block, so a
+ * block that should end the run FAILED and rethrow is written with
+ * {@link MlflowRestClient#withRun(RunOptions, MlflowRestClient.RunBody)}, or calls
+ * {@link #fail(Throwable)} in its catch.
+ */
+public final class ActiveRun implements AutoCloseable {
+    private final RunInfo info;
+    private final Runs runs;
+    private final Artifacts artifacts;
+    private final boolean owned;
+    private final BackgroundLogger background;
+    private boolean ended;
+
+    ActiveRun(RunInfo info, Runs runs, Artifacts artifacts, boolean owned, BackgroundLogger background) {
+        this.info = info;
+        this.runs = runs;
+        this.artifacts = artifacts;
+        this.owned = owned;
+        this.background = background;
+    }
+
+    public String getId() {
+        return info.getRunId();
+    }
+
+    public RunInfo getInfo() {
+        return info;
+    }
+
+    public String getArtifactUri() {
+        return info.getArtifactUri();
+    }
+
+    public void logParam(String key, String value) {
+        runs.logParam(getId(), key, value);
+    }
+
+    public void setTag(String key, String value) {
+        runs.setTag(getId(), key, value);
+    }
+
+    public void logMetric(String key, double value) {
+        logMetric(key, value, 0);
+    }
+
+    /** Logs now, or queues for the background logger when the run has one. */
+    public void logMetric(String key, double value, long step) {
+        long now = System.currentTimeMillis();
+        if (background != null) {
+            io.mlflowrest.internal.Validation.key("key", key);
+            background.add(Metric.newBuilder().setKey(key).setValue(value).setTimestamp(now).setStep(step).build());
+        } else {
+            runs.logMetric(getId(), key, value, now, step);
+        }
+    }
+
+    public void logMetrics(Map<String, Double> metrics) {
+        logMetrics(metrics, 0);
+    }
+
+    public void logMetrics(Map<String, Double> metrics, long step) {
+        if (background != null) {
+            metrics.forEach((k, v) -> logMetric(k, v, step));
+        } else {
+            runs.logMetrics(getId(), metrics, step);
+        }
+    }
+
+    public void logParams(Map<String, String> params) {
+        List<Param> list = params.entrySet().stream()
+                .map(e -> Param.newBuilder().setKey(e.getKey()).setValue(e.getValue()).build()).toList();
+        runs.logBatch(getId(), List.of(), list, List.of());
+    }
+
+    public void setTags(Map<String, String> tags) {
+        List<RunTag> list = tags.entrySet().stream()
+                .map(e -> RunTag.newBuilder().setKey(e.getKey()).setValue(e.getValue()).build()).toList();
+        runs.logBatch(getId(), List.of(), List.of(), list);
+    }
+
+    /** Uploads a file or directory to the artifact root, natively (no Python). */
+    public void logArtifact(Path local) {
+        artifacts.upload(getId(), local, null);
+    }
+
+    public void logArtifact(Path local, String artifactPath) {
+        artifacts.upload(getId(), local, artifactPath);
+    }
+
+    /** Uploads the contents of a directory, as the official logArtifacts does. */
+    public void logArtifacts(Path localDir) {
+        logArtifacts(localDir, null);
+    }
+
+    public void logArtifacts(Path localDir, String artifactPath) {
+        try (var children = java.nio.file.Files.list(localDir)) {
+            for (Path child : (Iterable<Path>) children.sorted()::iterator) {
+                artifacts.upload(getId(), child, artifactPath);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + localDir, e);
+        }
+    }
+
+    /** Sends what the background logger holds. */
+    public void flush() {
+        if (background != null) {
+            background.flush();
+        }
+    }
+
+    /** Flushes and ends the run with that status. */
+    public void endRun(RunStatus status) {
+        flush();
+        runs.setTerminated(getId(), status);
+        ended = true;
+    }
+
+    /** Ends the run FAILED; the caller rethrows. */
+    public void fail(Throwable cause) {
+        try {
+            if (background != null) {
+                background.close();
+            }
+        } catch (RuntimeException flushFailure) {
+            cause.addSuppressed(flushFailure);
+        }
+        runs.setTerminated(getId(), RunStatus.FAILED);
+        ended = true;
+    }
+
+    @Override
+    public void close() {
+        if (background != null) {
+            background.close();
+        }
+        if (owned && !ended) {
+            runs.setTerminated(getId(), RunStatus.FINISHED);
+            ended = true;
+        }
+    }
+}

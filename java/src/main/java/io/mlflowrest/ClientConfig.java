@@ -1,0 +1,255 @@
+package io.mlflowrest;
+
+import io.mlflowrest.internal.DatabricksProfile;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Everything a client needs: server, credentials, TLS, timeout and retry policy. Immutable;
+ * made by {@link #fromEnvironment()} (MLflow's variable names, docs/design.md) or by the
+ * validating {@link #builder()}. {@link #toString()} never shows the password or token.
+ */
+public final class ClientConfig {
+    private final URI trackingUri;
+    private final String username;
+    private final String password;
+    private final String token;
+    private final boolean insecureTls;
+    private final Path serverCertPath;
+    private final Path clientCertPath;
+    private final int maxRetries;
+    private final double backoffFactorSeconds;
+    private final double backoffJitterSeconds;
+    private final Duration timeout;
+
+    private ClientConfig(Builder b) {
+        this.trackingUri = b.trackingUri;
+        this.username = b.username;
+        this.password = b.password;
+        this.token = b.token;
+        this.insecureTls = b.insecureTls;
+        this.serverCertPath = b.serverCertPath;
+        this.clientCertPath = b.clientCertPath;
+        this.maxRetries = b.maxRetries;
+        this.backoffFactorSeconds = b.backoffFactorSeconds;
+        this.backoffJitterSeconds = b.backoffJitterSeconds;
+        this.timeout = b.timeout;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Reads MLFLOW_TRACKING_URI and the other MLFLOW_* variables of this process. */
+    public static ClientConfig fromEnvironment() {
+        return fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")));
+    }
+
+    /** Same as {@link #fromEnvironment()} with the given variables and home folder (tests use it). */
+    public static ClientConfig fromEnvironment(Map<String, String> env, Path home) {
+        Builder b = builder();
+        String uri = env.get("MLFLOW_TRACKING_URI");
+        if (uri == null || uri.isBlank()) {
+            throw new IllegalArgumentException("MLFLOW_TRACKING_URI is not set");
+        }
+        if (uri.equals("databricks") || uri.startsWith("databricks://")) {
+            DatabricksProfile.resolve(uri, env, home).applyTo(b);
+        } else {
+            b.trackingUri(uri);
+        }
+        if (env.containsKey("MLFLOW_TRACKING_USERNAME") || env.containsKey("MLFLOW_TRACKING_PASSWORD")) {
+            b.basicAuth(env.get("MLFLOW_TRACKING_USERNAME"), env.get("MLFLOW_TRACKING_PASSWORD"));
+        }
+        if (env.containsKey("MLFLOW_TRACKING_TOKEN")) {
+            b.token(env.get("MLFLOW_TRACKING_TOKEN"));
+        }
+        if (env.containsKey("MLFLOW_TRACKING_INSECURE_TLS")) {
+            b.insecureTls(Boolean.parseBoolean(env.get("MLFLOW_TRACKING_INSECURE_TLS").trim()));
+        }
+        if (env.containsKey("MLFLOW_TRACKING_SERVER_CERT_PATH")) {
+            b.serverCertPath(Path.of(env.get("MLFLOW_TRACKING_SERVER_CERT_PATH")));
+        }
+        if (env.containsKey("MLFLOW_TRACKING_CLIENT_CERT_PATH")) {
+            b.clientCertPath(Path.of(env.get("MLFLOW_TRACKING_CLIENT_CERT_PATH")));
+        }
+        if (env.containsKey("MLFLOW_HTTP_REQUEST_MAX_RETRIES")) {
+            b.maxRetries(Integer.parseInt(env.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES").trim()));
+        }
+        if (env.containsKey("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR")) {
+            b.backoffFactorSeconds(Double.parseDouble(env.get("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR").trim()));
+        }
+        if (env.containsKey("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER")) {
+            b.backoffJitterSeconds(Double.parseDouble(env.get("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER").trim()));
+        }
+        if (env.containsKey("MLFLOW_HTTP_REQUEST_TIMEOUT")) {
+            b.timeout(Duration.ofMillis((long) (Double.parseDouble(env.get("MLFLOW_HTTP_REQUEST_TIMEOUT").trim()) * 1000)));
+        }
+        return b.build();
+    }
+
+    /** A copy with changes, e.g. {@code config.toBuilder().maxRetries(0).build()}. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.trackingUri = trackingUri;
+        b.username = username;
+        b.password = password;
+        b.token = token;
+        b.insecureTls = insecureTls;
+        b.serverCertPath = serverCertPath;
+        b.clientCertPath = clientCertPath;
+        b.maxRetries = maxRetries;
+        b.backoffFactorSeconds = backoffFactorSeconds;
+        b.backoffJitterSeconds = backoffJitterSeconds;
+        b.timeout = timeout;
+        return b;
+    }
+
+    public URI trackingUri() {
+        return trackingUri;
+    }
+
+    public String username() {
+        return username;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public String token() {
+        return token;
+    }
+
+    public boolean insecureTls() {
+        return insecureTls;
+    }
+
+    public Path serverCertPath() {
+        return serverCertPath;
+    }
+
+    public Path clientCertPath() {
+        return clientCertPath;
+    }
+
+    public int maxRetries() {
+        return maxRetries;
+    }
+
+    public double backoffFactorSeconds() {
+        return backoffFactorSeconds;
+    }
+
+    public double backoffJitterSeconds() {
+        return backoffJitterSeconds;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    @Override
+    public String toString() {
+        String auth = token != null ? "bearer token ***" : username != null ? "basic " + username + ":***" : "none";
+        return "ClientConfig{trackingUri=" + trackingUri + ", auth=" + auth + ", insecureTls=" + insecureTls
+                + ", maxRetries=" + maxRetries + ", backoffFactor=" + backoffFactorSeconds + "s, backoffJitter="
+                + backoffJitterSeconds + "s, timeout=" + timeout + "}";
+    }
+
+    /** Validates on {@link #build()}: an http(s) URI, one kind of auth, sane numbers. */
+    public static final class Builder {
+        private URI trackingUri;
+        private String username;
+        private String password;
+        private String token;
+        private boolean insecureTls;
+        private Path serverCertPath;
+        private Path clientCertPath;
+        private int maxRetries = 7;
+        private double backoffFactorSeconds = 0.5;
+        private double backoffJitterSeconds = 1.0;
+        private Duration timeout = Duration.ofSeconds(120);
+
+        private Builder() {}
+
+        public Builder trackingUri(String uri) {
+            String trimmed = uri.strip();
+            this.trackingUri = URI.create(trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+            return this;
+        }
+
+        public Builder basicAuth(String username, String password) {
+            this.username = username;
+            this.password = password;
+            return this;
+        }
+
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
+        public Builder insecureTls(boolean insecureTls) {
+            this.insecureTls = insecureTls;
+            return this;
+        }
+
+        public Builder serverCertPath(Path caBundle) {
+            this.serverCertPath = caBundle;
+            return this;
+        }
+
+        public Builder clientCertPath(Path pemWithKey) {
+            this.clientCertPath = pemWithKey;
+            return this;
+        }
+
+        public Builder maxRetries(int maxRetries) {
+            this.maxRetries = maxRetries;
+            return this;
+        }
+
+        public Builder backoffFactorSeconds(double seconds) {
+            this.backoffFactorSeconds = seconds;
+            return this;
+        }
+
+        public Builder backoffJitterSeconds(double seconds) {
+            this.backoffJitterSeconds = seconds;
+            return this;
+        }
+
+        public Builder timeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        public ClientConfig build() {
+            if (trackingUri == null) {
+                throw new IllegalArgumentException("trackingUri is required");
+            }
+            String scheme = trackingUri.getScheme();
+            if (!"http".equals(scheme) && !"https".equals(scheme) || trackingUri.getHost() == null) {
+                throw new IllegalArgumentException("trackingUri must be http(s)://host[:port][/prefix], got " + trackingUri);
+            }
+            if (trackingUri.getUserInfo() != null) {
+                throw new IllegalArgumentException("put credentials in basicAuth() or MLFLOW_TRACKING_USERNAME/PASSWORD, not in the URI");
+            }
+            if ((username == null) != (password == null)) {
+                throw new IllegalArgumentException("basic auth needs both username and password");
+            }
+            if (token != null && username != null) {
+                throw new IllegalArgumentException("give a token or basic auth, not both");
+            }
+            if (maxRetries < 0 || backoffFactorSeconds < 0 || backoffJitterSeconds < 0) {
+                throw new IllegalArgumentException("maxRetries, backoffFactorSeconds and backoffJitterSeconds must be >= 0");
+            }
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive");
+            }
+            return new ClientConfig(this);
+        }
+    }
+}

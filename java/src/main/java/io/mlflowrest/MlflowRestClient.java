@@ -1,0 +1,167 @@
+package io.mlflowrest;
+
+import io.mlflowrest.internal.Transport;
+import io.mlflowrest.resources.Artifacts;
+import io.mlflowrest.resources.Experiments;
+import io.mlflowrest.resources.LoggedModels;
+import io.mlflowrest.resources.Metrics;
+import io.mlflowrest.resources.ModelVersions;
+import io.mlflowrest.resources.RegisteredModels;
+import io.mlflowrest.resources.Runs;
+import io.mlflowrest.resources.Webhooks;
+import java.time.Duration;
+import org.mlflow.api.proto.Service.RunInfo;
+import org.mlflow.api.proto.Service.RunStatus;
+
+/**
+ * The mlflowrest client: one resource per part of the REST API, named as in the spec
+ * ({@code client.experiments().create(...)}, {@code client.runs().logBatch(...)}), and fluent
+ * runs. Thread-safe; close it to release its connections.
+ */
+public final class MlflowRestClient implements AutoCloseable {
+    private final ClientConfig config;
+    private final Transport transport;
+    private final Experiments experiments;
+    private final Runs runs;
+    private final Metrics metrics;
+    private final RegisteredModels registeredModels;
+    private final ModelVersions modelVersions;
+    private final LoggedModels loggedModels;
+    private final Artifacts artifacts;
+    private final Webhooks webhooks;
+
+    private MlflowRestClient(ClientConfig config) {
+        this.config = config;
+        this.transport = new Transport(config);
+        this.experiments = new Experiments(transport);
+        this.runs = new Runs(transport);
+        this.metrics = new Metrics(transport);
+        this.registeredModels = new RegisteredModels(transport);
+        this.modelVersions = new ModelVersions(transport);
+        this.loggedModels = new LoggedModels(transport);
+        this.artifacts = new Artifacts(transport, runs, modelVersions);
+        this.webhooks = new Webhooks(transport);
+    }
+
+    public static MlflowRestClient create(ClientConfig config) {
+        return new MlflowRestClient(config);
+    }
+
+    /** Configured by MLFLOW_TRACKING_URI and the other MLFLOW_* variables. */
+    public static MlflowRestClient fromEnvironment() {
+        return create(ClientConfig.fromEnvironment());
+    }
+
+    public ClientConfig config() {
+        return config;
+    }
+
+    public Experiments experiments() {
+        return experiments;
+    }
+
+    public Runs runs() {
+        return runs;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public RegisteredModels registeredModels() {
+        return registeredModels;
+    }
+
+    public ModelVersions modelVersions() {
+        return modelVersions;
+    }
+
+    public LoggedModels loggedModels() {
+        return loggedModels;
+    }
+
+    public Artifacts artifacts() {
+        return artifacts;
+    }
+
+    public Webhooks webhooks() {
+        return webhooks;
+    }
+
+    /** Starts a run in the experiment; use it in try-with-resources. */
+    public ActiveRun startRun(String experimentId) {
+        return startRun(RunOptions.inExperiment(experimentId));
+    }
+
+    public ActiveRun startRun(RunOptions options) {
+        RunInfo info = runs.create(options.experimentId(), options.runName(), options.tags()).getInfo();
+        return open(info, true, options.backgroundFlush());
+    }
+
+    /**
+     * An existing run (e.g. one the official client started) to log to through mlflowrest;
+     * closing it does not end the run.
+     */
+    public ActiveRun attachRun(String runId) {
+        return open(runs.get(runId).getInfo(), false, null);
+    }
+
+    private ActiveRun open(RunInfo info, boolean owned, Duration backgroundFlush) {
+        BackgroundLogger background = backgroundFlush == null ? null
+                : new BackgroundLogger(runs, info.getRunId(), backgroundFlush);
+        return new ActiveRun(info, runs, artifacts, owned, background);
+    }
+
+    /** The block's work inside a run; it may throw anything. */
+    @FunctionalInterface
+    public interface RunBody<T> {
+        T apply(ActiveRun run) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} in a new run that ends FINISHED, or FAILED when the body throws; the
+     * exception is then rethrown unchanged (checked ones too), unlike the official
+     * MlflowContext.withActiveRun, which swallows it.
+     */
+    public <T> T withRun(RunOptions options, RunBody<T> body) {
+        ActiveRun run = startRun(options);
+        T result;
+        try {
+            result = body.apply(run);
+        } catch (Throwable t) {
+            try {
+                run.fail(t);
+            } catch (RuntimeException endFailure) {
+                t.addSuppressed(endFailure);
+            }
+            throw MlflowRestClient.<RuntimeException>sneaky(t);
+        }
+        run.close();
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    /** The run's page in the MLflow UI. */
+    public String runUrl(String experimentId, String runId) {
+        return config.trackingUri() + "/#/experiments/" + experimentId + "/runs/" + runId;
+    }
+
+    /** Ends a run by id, for code that holds only the id. */
+    public RunInfo endRun(String runId, RunStatus status) {
+        return runs.setTerminated(runId, status);
+    }
+
+    @Override
+    public void close() {
+        transport.close();
+    }
+
+    @Override
+    public String toString() {
+        return "MlflowRestClient{" + config + "}";
+    }
+}

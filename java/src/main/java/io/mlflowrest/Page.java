@@ -1,0 +1,11 @@
+package io.mlflowrest;
+
+import java.util.List;
+
+/** One page of a listing and the token of the next ({@code null} on the last page). */
+public record Page<T>(List<T> items, String nextPageToken) {
+    public Page {
+        items = List.copyOf(items);
+        nextPageToken = nextPageToken == null || nextPageToken.isEmpty() ? null : nextPageToken;
+    }
+}

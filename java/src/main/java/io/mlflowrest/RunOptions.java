@@ -1,0 +1,37 @@
+package io.mlflowrest;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * How {@link MlflowRestClient#startRun(RunOptions)} starts a run; immutable.
+ * {@code RunOptions.inExperiment("1").named("train").tag("team", "ml").logInBackground(Duration.ofSeconds(1))}.
+ * With a background interval, metrics are queued and sent in batches by a daemon thread, and
+ * flushed on {@link ActiveRun#flush()} and {@link ActiveRun#close()}.
+ */
+public record RunOptions(String experimentId, String runName, Map<String, String> tags, Duration backgroundFlush) {
+    public RunOptions {
+        tags = tags == null ? Map.of() : Map.copyOf(tags);
+        if (backgroundFlush != null && (backgroundFlush.isNegative() || backgroundFlush.isZero())) {
+            throw new IllegalArgumentException("backgroundFlush must be positive");
+        }
+    }
+
+    public static RunOptions inExperiment(String experimentId) {
+        return new RunOptions(experimentId, null, Map.of(), null);
+    }
+
+    public RunOptions named(String name) {
+        return new RunOptions(experimentId, name, tags, backgroundFlush);
+    }
+
+    public RunOptions tag(String key, String value) {
+        Map<String, String> more = new java.util.LinkedHashMap<>(tags);
+        more.put(key, value);
+        return new RunOptions(experimentId, runName, more, backgroundFlush);
+    }
+
+    public RunOptions logInBackground(Duration flushInterval) {
+        return new RunOptions(experimentId, runName, tags, flushInterval);
+    }
+}

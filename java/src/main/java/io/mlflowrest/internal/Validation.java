@@ -1,0 +1,124 @@
+package io.mlflowrest.internal;
+
+import io.mlflowrest.errors.InvalidParameterValueError;
+import io.mlflowrest.generated.Limits;
+import java.util.regex.Pattern;
+
+/**
+ * Client-side checks with the server's own limits (generated from x-mlflow-limits), so a bad
+ * key fails before sending and the error names the field and the limit. Long param and tag
+ * values are refused too: the server would truncate them silently by default.
+ */
+public final class Validation {
+    // The server's patterns are Python regexes, whose \w matches Unicode letters.
+    private static final Pattern KEY = Pattern.compile(Limits.KEY_PATTERN, Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern RUN_ID = Pattern.compile(Limits.RUN_ID_PATTERN, Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern EXPERIMENT_ID = Pattern.compile(Limits.EXPERIMENT_ID_PATTERN,
+            Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern ALIAS = Pattern.compile(Limits.ALIAS_PATTERN, Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern VERSION_LIKE = Pattern.compile("^[vV]\\d+$");
+
+    private Validation() {}
+
+    /** A metric, param or tag key: the key pattern, at most 250 characters, a normalised path. */
+    public static void key(String field, String key) {
+        required(field, key);
+        maxLength(field, key, Limits.MAX_ENTITY_KEY_LENGTH, "MAX_ENTITY_KEY_LENGTH");
+        if (!KEY.matcher(key).matches()) {
+            throw InvalidParameterValueError.clientSide(field, "KEY_PATTERN " + Limits.KEY_PATTERN,
+                    "'" + key + "' has characters outside the allowed set");
+        }
+        if (!isNormalPath(key)) {
+            throw InvalidParameterValueError.clientSide(field, "normalised path",
+                    "'" + key + "' is not a normalised path (empty, '..', '.', leading or double '/')");
+        }
+    }
+
+    public static void runId(String runId) {
+        required("run_id", runId);
+        if (!RUN_ID.matcher(runId).matches()) {
+            throw InvalidParameterValueError.clientSide("run_id", "RUN_ID_PATTERN " + Limits.RUN_ID_PATTERN,
+                    "'" + runId + "' is not a run id");
+        }
+    }
+
+    public static void experimentId(String experimentId) {
+        required("experiment_id", experimentId);
+        if (!EXPERIMENT_ID.matcher(experimentId).matches()) {
+            throw InvalidParameterValueError.clientSide("experiment_id",
+                    "EXPERIMENT_ID_PATTERN " + Limits.EXPERIMENT_ID_PATTERN, "'" + experimentId + "' is not an experiment id");
+        }
+    }
+
+    public static void experimentName(String name) {
+        required("name", name);
+        if (name.isBlank()) {
+            throw InvalidParameterValueError.clientSide("name", "non-empty", "an experiment name must not be blank");
+        }
+        maxLength("name", name, Limits.MAX_EXPERIMENT_NAME_LENGTH, "MAX_EXPERIMENT_NAME_LENGTH");
+    }
+
+    public static void paramValue(String value) {
+        required("value", value);
+        maxLength("value", value, Limits.MAX_PARAM_VALUE_LENGTH, "MAX_PARAM_VALUE_LENGTH");
+    }
+
+    public static void runTag(String key, String value) {
+        key("key", key);
+        required("value", value);
+        maxLength("value", value, Limits.MAX_TAG_VALUE_LENGTH, "MAX_TAG_VALUE_LENGTH");
+    }
+
+    public static void experimentTag(String key, String value) {
+        required("key", key);
+        maxLength("key", key, Limits.MAX_EXPERIMENT_TAG_KEY_LENGTH, "MAX_EXPERIMENT_TAG_KEY_LENGTH");
+        required("value", value);
+        maxLength("value", value, Limits.MAX_EXPERIMENT_TAG_VALUE_LENGTH, "MAX_EXPERIMENT_TAG_VALUE_LENGTH");
+    }
+
+    public static void registryTag(String key, String value) {
+        required("key", key);
+        maxLength("key", key, Limits.MAX_MODEL_REGISTRY_TAG_KEY_LENGTH, "MAX_MODEL_REGISTRY_TAG_KEY_LENGTH");
+        required("value", value);
+        maxLength("value", value, Limits.MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH, "MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH");
+    }
+
+    public static void alias(String alias) {
+        required("alias", alias);
+        maxLength("alias", alias, Limits.MAX_REGISTERED_MODEL_ALIAS_LENGTH, "MAX_REGISTERED_MODEL_ALIAS_LENGTH");
+        if (!ALIAS.matcher(alias).matches() || alias.isEmpty()) {
+            throw InvalidParameterValueError.clientSide("alias", "ALIAS_PATTERN " + Limits.ALIAS_PATTERN,
+                    "'" + alias + "' has characters outside the allowed set");
+        }
+        if (alias.equalsIgnoreCase("latest") || VERSION_LIKE.matcher(alias).matches()) {
+            throw InvalidParameterValueError.clientSide("alias", "not 'latest' nor v<digits>",
+                    "'" + alias + "' is reserved");
+        }
+    }
+
+    public static void required(String field, String value) {
+        if (value == null) {
+            throw InvalidParameterValueError.clientSide(field, "required", "must not be null");
+        }
+    }
+
+    private static void maxLength(String field, String value, int limit, String limitName) {
+        if (value.length() > limit) {
+            throw InvalidParameterValueError.clientSide(field, limitName + " = " + limit,
+                    value.length() + " characters is too long");
+        }
+    }
+
+    /** What the server checks with posixpath.normpath(key) == key. */
+    private static boolean isNormalPath(String key) {
+        if (key.isEmpty() || key.startsWith("/") || key.endsWith("/")) {
+            return false;
+        }
+        for (String part : key.split("/", -1)) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

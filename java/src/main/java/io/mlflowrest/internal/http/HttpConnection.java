@@ -1,0 +1,100 @@
+package io.mlflowrest.internal.http;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import jdk.net.ExtendedSocketOptions;
+
+/** One TCP (optionally TLS) connection to the server, kept alive between requests. */
+final class HttpConnection implements Closeable {
+    private final Socket tcp;
+    private final Socket socket;
+    final InputStream in;
+    final OutputStream out;
+    private long idleSinceNanos;
+
+    private HttpConnection(Socket tcp, Socket socket) throws IOException {
+        this.tcp = tcp;
+        this.socket = socket;
+        this.in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+    }
+
+    static HttpConnection open(Origin origin, int connectTimeoutMs, int readTimeoutMs) throws IOException {
+        Socket tcp = new Socket();
+        try {
+            tcp.setTcpNoDelay(true);
+            tcp.connect(new InetSocketAddress(origin.host(), origin.port()), connectTimeoutMs);
+            tcp.setSoTimeout(readTimeoutMs);
+            if (origin.tls() == null) {
+                return new HttpConnection(tcp, tcp);
+            }
+            SSLSocketFactory factory = origin.tls();
+            SSLSocket ssl = (SSLSocket) factory.createSocket(tcp, origin.host(), origin.port(), true);
+            if (origin.verifyHostname()) {
+                SSLParameters params = ssl.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                ssl.setSSLParameters(params);
+            }
+            ssl.startHandshake();
+            return new HttpConnection(tcp, ssl);
+        } catch (IOException | RuntimeException e) {
+            tcp.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The server leaves Nagle on and sends headers and body in two writes, so the body waits
+     * for our ACK of the headers; Linux would delay that ACK up to 40 ms. TCP_QUICKACK makes
+     * the ACK immediate, but Linux clears it again as the connection runs, so it is set
+     * before every response is read.
+     */
+    void quickAck() {
+        if (QuickAck.SUPPORTED) {
+            try {
+                tcp.setOption(ExtendedSocketOptions.TCP_QUICKACK, true);
+            } catch (IOException | UnsupportedOperationException e) {
+                // not fatal: the request still works, only the 40 ms stall may come back
+            }
+        }
+    }
+
+    void markIdle() {
+        idleSinceNanos = System.nanoTime();
+    }
+
+    long idleNanos() {
+        return System.nanoTime() - idleSinceNanos;
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing a broken socket has nothing left to report
+        }
+    }
+
+    /** Whether this JDK and OS offer TCP_QUICKACK (Linux does; macOS and Windows do not). */
+    static final class QuickAck {
+        static final boolean SUPPORTED = probe();
+
+        private static boolean probe() {
+            try (Socket s = new Socket()) {
+                return s.supportedOptions().contains(ExtendedSocketOptions.TCP_QUICKACK);
+            } catch (IOException | RuntimeException | LinkageError e) {
+                return false;
+            }
+        }
+    }
+}

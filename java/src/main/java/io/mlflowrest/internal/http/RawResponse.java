@@ -1,0 +1,30 @@
+package io.mlflowrest.internal.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** A status, headers (names lower-cased) and a body stream that must be read or closed. */
+public record RawResponse(int status, Map<String, List<String>> headers, InputStream body) implements AutoCloseable {
+    public String header(String name) {
+        List<String> values = headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    public byte[] readAll() throws IOException {
+        try (InputStream in = body) {
+            return in.readAllBytes();
+        }
+    }
+
+    public String readText() throws IOException {
+        return new String(readAll(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException {
+        body.close();
+    }
+}

@@ -1,0 +1,116 @@
+package io.mlflowrest.resources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlflowrest.Page;
+import io.mlflowrest.PagedIterable;
+import io.mlflowrest.SearchOptions;
+import io.mlflowrest.generated.Routes;
+import io.mlflowrest.generated.model.CreateLoggedModelResponse;
+import io.mlflowrest.generated.model.FinalizeLoggedModelResponse;
+import io.mlflowrest.generated.model.GetLoggedModelResponse;
+import io.mlflowrest.generated.model.LoggedModel;
+import io.mlflowrest.generated.model.LoggedModelStatus;
+import io.mlflowrest.generated.model.SearchLoggedModelsResponse;
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
+import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.Validation;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code client.loggedModels()}: MLflow 3's logged models, which the official Java client
+ * does not know; typed with records generated from the spec.
+ */
+public final class LoggedModels {
+    private final Transport transport;
+
+    public LoggedModels(Transport transport) {
+        this.transport = transport;
+    }
+
+    /** Creates a PENDING logged model; upload its files, then {@link #finalize(String, LoggedModelStatus)}. */
+    public LoggedModel create(String experimentId, String name, String sourceRunId, String modelType,
+                              Map<String, String> params, Map<String, String> tags) {
+        Validation.experimentId(experimentId);
+        ObjectNode body = Json.object().put("experiment_id", experimentId).put("name", name)
+                .put("source_run_id", sourceRunId).put("model_type", modelType);
+        body.set("params", pairs(params));
+        body.set("tags", pairs(tags));
+        return Json.record(transport.call(Routes.LOGGED_MODELS_CREATE, Query.of(), body), CreateLoggedModelResponse.class)
+                .model();
+    }
+
+    public LoggedModel get(String modelId) {
+        return Json.record(transport.call(Routes.LOGGED_MODELS_GET, id(modelId), Query.of(), null),
+                GetLoggedModelResponse.class).model();
+    }
+
+    /** Sets the final status, e.g. LOGGED_MODEL_READY once its files are uploaded. */
+    public LoggedModel finalize(String modelId, LoggedModelStatus status) {
+        Validation.required("status", status == null ? null : status.name());
+        JsonNode json = transport.call(Routes.LOGGED_MODELS_FINALIZE, id(modelId), Query.of(),
+                Json.object().put("model_id", modelId).put("status", status.name()));
+        return Json.record(json, FinalizeLoggedModelResponse.class).model();
+    }
+
+    public void delete(String modelId) {
+        transport.call(Routes.LOGGED_MODELS_DELETE, id(modelId), Query.of(), null);
+    }
+
+    /** Logged models of the experiments; orderBy clauses are "field [ASC|DESC]". */
+    public PagedIterable<LoggedModel> search(List<String> experimentIds, SearchOptions options) {
+        experimentIds.forEach(Validation::experimentId);
+        return new PagedIterable<>(token -> {
+            ObjectNode body = Json.object().put("filter", options.filter()).put("page_token", token)
+                    .put("max_results", options.pageSize());
+            experimentIds.forEach(body.putArray("experiment_ids")::add);
+            ArrayNode order = body.putArray("order_by");
+            for (String clause : options.orderBy()) {
+                String[] parts = clause.trim().split("\\s+");
+                order.addObject().put("field_name", parts[0])
+                        .put("ascending", parts.length < 2 || !parts[1].equalsIgnoreCase("DESC"));
+            }
+            SearchLoggedModelsResponse page = Json.record(transport.call(Routes.LOGGED_MODELS_SEARCH, Query.of(), body),
+                    SearchLoggedModelsResponse.class);
+            return new Page<>(page.models() == null ? List.of() : page.models(), page.nextPageToken());
+        });
+    }
+
+    public void setTags(String modelId, Map<String, String> tags) {
+        tags.forEach((k, v) -> Validation.runTag(k, v));
+        ObjectNode body = Json.object();
+        body.set("tags", pairs(tags));
+        transport.call(Routes.LOGGED_MODELS_SET_TAGS, id(modelId), Query.of(), body);
+    }
+
+    public void deleteTag(String modelId, String key) {
+        Validation.required("tag_key", key);
+        transport.call(Routes.LOGGED_MODELS_DELETE_TAG, Map.of("model_id", modelId, "tag_key", key), Query.of(), null);
+    }
+
+    public void logParams(String modelId, Map<String, String> params) {
+        params.forEach((k, v) -> {
+            Validation.key("key", k);
+            Validation.paramValue(v);
+        });
+        ObjectNode body = Json.object();
+        body.set("params", pairs(params));
+        transport.call(Routes.LOGGED_MODELS_LOG_PARAMS, id(modelId), Query.of(), body);
+    }
+
+    private static Map<String, String> id(String modelId) {
+        Validation.required("model_id", modelId);
+        return Map.of("model_id", modelId);
+    }
+
+    private static ArrayNode pairs(Map<String, String> map) {
+        ArrayNode array = Json.MAPPER.createArrayNode();
+        if (map != null) {
+            map.forEach((k, v) -> array.addObject().put("key", k).put("value", v));
+        }
+        return array;
+    }
+}

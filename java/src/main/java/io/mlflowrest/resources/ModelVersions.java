@@ -1,0 +1,110 @@
+package io.mlflowrest.resources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlflowrest.Page;
+import io.mlflowrest.PagedIterable;
+import io.mlflowrest.SearchOptions;
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
+import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.Validation;
+import io.mlflowrest.generated.Routes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.mlflow.api.proto.ModelRegistry.ModelVersion;
+
+/** {@code client.modelVersions()}: create, get, update, delete, search, tags, stages. */
+public final class ModelVersions {
+    private final Transport transport;
+
+    public ModelVersions(Transport transport) {
+        this.transport = transport;
+    }
+
+    /** Registers {@code source} (an artifact URI, e.g. a run's artifact_uri + "/model") as a new version. */
+    public ModelVersion create(String name, String source, String runId) {
+        return create(name, source, runId, null, Map.of());
+    }
+
+    public ModelVersion create(String name, String source, String runId, String description, Map<String, String> tags) {
+        Validation.required("name", name);
+        Validation.required("source", source);
+        tags.forEach(Validation::registryTag);
+        ObjectNode body = Json.object().put("name", name).put("source", source).put("run_id", runId)
+                .put("description", description);
+        ArrayNode tagArray = body.putArray("tags");
+        tags.forEach((k, v) -> tagArray.addObject().put("key", k).put("value", v));
+        return parse(transport.call(Routes.MODEL_VERSIONS_CREATE, Query.of(), body));
+    }
+
+    public ModelVersion get(String name, String version) {
+        checkId(name, version);
+        return parse(transport.call(Routes.MODEL_VERSIONS_GET, Query.of().with("name", name).with("version", version),
+                null));
+    }
+
+    public ModelVersion update(String name, String version, String description) {
+        checkId(name, version);
+        return parse(transport.call(Routes.MODEL_VERSIONS_UPDATE, Query.of(),
+                Json.object().put("name", name).put("version", version).put("description", description)));
+    }
+
+    public void delete(String name, String version) {
+        checkId(name, version);
+        transport.call(Routes.MODEL_VERSIONS_DELETE, Query.of(), Json.object().put("name", name).put("version", version));
+    }
+
+    /** Every version matching the options (e.g. {@code name='m'}), fetched page by page. */
+    public PagedIterable<ModelVersion> search(SearchOptions options) {
+        return new PagedIterable<>(token -> {
+            Query q = Query.of().with("filter", options.filter()).with("max_results", options.pageSize())
+                    .withEach("order_by", options.orderBy()).with("page_token", token);
+            JsonNode json = transport.call(Routes.MODEL_VERSIONS_SEARCH, q, null);
+            List<ModelVersion> items = new ArrayList<>();
+            json.path("model_versions").forEach(v -> items.add(Json.proto(v, ModelVersion.newBuilder())));
+            return new Page<>(items, json.path("next_page_token").asText(null));
+        });
+    }
+
+    public void setTag(String name, String version, String key, String value) {
+        checkId(name, version);
+        Validation.registryTag(key, value);
+        transport.call(Routes.MODEL_VERSIONS_SET_TAG, Query.of(),
+                Json.object().put("name", name).put("version", version).put("key", key).put("value", value));
+    }
+
+    public void deleteTag(String name, String version, String key) {
+        checkId(name, version);
+        Validation.required("key", key);
+        transport.call(Routes.MODEL_VERSIONS_DELETE_TAG, Query.of(),
+                Json.object().put("name", name).put("version", version).put("key", key));
+    }
+
+    /** Moves the version to {@code stage} (None, Staging, Production, Archived). */
+    public ModelVersion transitionStage(String name, String version, String stage, boolean archiveExistingVersions) {
+        checkId(name, version);
+        Validation.required("stage", stage);
+        return parse(transport.call(Routes.MODEL_VERSIONS_TRANSITION_STAGE, Query.of(),
+                Json.object().put("name", name).put("version", version).put("stage", stage)
+                        .put("archive_existing_versions", archiveExistingVersions)));
+    }
+
+    /** Where the version's files are; {@code client.artifacts().downloadUri(...)} fetches them. */
+    public String getDownloadUri(String name, String version) {
+        checkId(name, version);
+        return transport.call(Routes.MODEL_VERSIONS_GET_DOWNLOAD_URI,
+                Query.of().with("name", name).with("version", version), null).path("artifact_uri").asText();
+    }
+
+    private static void checkId(String name, String version) {
+        Validation.required("name", name);
+        Validation.required("version", version);
+    }
+
+    private static ModelVersion parse(JsonNode json) {
+        return Json.proto(json.path("model_version"), ModelVersion.newBuilder());
+    }
+}

@@ -1,0 +1,144 @@
+package io.mlflowrest.resources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlflowrest.Page;
+import io.mlflowrest.PagedIterable;
+import io.mlflowrest.SearchOptions;
+import io.mlflowrest.errors.ResourceAlreadyExistsError;
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
+import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.Validation;
+import io.mlflowrest.generated.Routes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.mlflow.api.proto.ModelRegistry.ModelVersion;
+import org.mlflow.api.proto.ModelRegistry.RegisteredModel;
+
+/** {@code client.registeredModels()}: the whole registered-model API, aliases included. */
+public final class RegisteredModels {
+    private final Transport transport;
+
+    public RegisteredModels(Transport transport) {
+        this.transport = transport;
+    }
+
+    public RegisteredModel create(String name) {
+        return create(name, null, Map.of());
+    }
+
+    /**
+     * Creates a registered model. Safe to retry: RESOURCE_ALREADY_EXISTS answered to a retry
+     * whose first try made the model (same request id tag) returns that model.
+     */
+    public RegisteredModel create(String name, String description, Map<String, String> tags) {
+        Validation.required("name", name);
+        tags.forEach(Validation::registryTag);
+        String requestId = RequestIds.next();
+        ObjectNode body = Json.object().put("name", name).put("description", description);
+        ArrayNode tagArray = body.putArray("tags");
+        tags.forEach((k, v) -> tagArray.addObject().put("key", k).put("value", v));
+        tagArray.addObject().put("key", RequestIds.TAG).put("value", requestId);
+        try {
+            return parse(transport.call(Routes.REGISTERED_MODELS_CREATE, Query.of(), body));
+        } catch (ResourceAlreadyExistsError e) {
+            RegisteredModel existing = get(name);
+            boolean ours = existing.getTagsList().stream()
+                    .anyMatch(t -> t.getKey().equals(RequestIds.TAG) && t.getValue().equals(requestId));
+            if (ours) {
+                return existing;
+            }
+            throw e;
+        }
+    }
+
+    public RegisteredModel get(String name) {
+        Validation.required("name", name);
+        return parse(transport.call(Routes.REGISTERED_MODELS_GET, Query.of().with("name", name), null));
+    }
+
+    public RegisteredModel update(String name, String description) {
+        Validation.required("name", name);
+        return parse(transport.call(Routes.REGISTERED_MODELS_UPDATE, Query.of(),
+                Json.object().put("name", name).put("description", description)));
+    }
+
+    public RegisteredModel rename(String name, String newName) {
+        Validation.required("name", name);
+        Validation.required("new_name", newName);
+        return parse(transport.call(Routes.REGISTERED_MODELS_RENAME, Query.of(),
+                Json.object().put("name", name).put("new_name", newName)));
+    }
+
+    public void delete(String name) {
+        Validation.required("name", name);
+        transport.call(Routes.REGISTERED_MODELS_DELETE, Query.of(), Json.object().put("name", name));
+    }
+
+    /** Every registered model matching the options, fetched page by page. */
+    public PagedIterable<RegisteredModel> search(SearchOptions options) {
+        return new PagedIterable<>(token -> {
+            Query q = Query.of().with("filter", options.filter()).with("max_results", options.pageSize())
+                    .withEach("order_by", options.orderBy()).with("page_token", token);
+            JsonNode json = transport.call(Routes.REGISTERED_MODELS_SEARCH, q, null);
+            List<RegisteredModel> items = new ArrayList<>();
+            json.path("registered_models").forEach(m -> items.add(Json.proto(m, RegisteredModel.newBuilder())));
+            return new Page<>(items, json.path("next_page_token").asText(null));
+        });
+    }
+
+    public void setTag(String name, String key, String value) {
+        Validation.required("name", name);
+        Validation.registryTag(key, value);
+        transport.call(Routes.REGISTERED_MODELS_SET_TAG, Query.of(),
+                Json.object().put("name", name).put("key", key).put("value", value));
+    }
+
+    public void deleteTag(String name, String key) {
+        Validation.required("name", name);
+        Validation.required("key", key);
+        transport.call(Routes.REGISTERED_MODELS_DELETE_TAG, Query.of(), Json.object().put("name", name).put("key", key));
+    }
+
+    /** Points {@code alias} at a version, moving it if it pointed elsewhere. */
+    public void setAlias(String name, String alias, String version) {
+        Validation.required("name", name);
+        Validation.alias(alias);
+        Validation.required("version", version);
+        transport.call(Routes.REGISTERED_MODELS_SET_ALIAS, Query.of(),
+                Json.object().put("name", name).put("alias", alias).put("version", version));
+    }
+
+    public void deleteAlias(String name, String alias) {
+        Validation.required("name", name);
+        Validation.required("alias", alias);
+        transport.call(Routes.REGISTERED_MODELS_DELETE_ALIAS, Query.of(),
+                Json.object().put("name", name).put("alias", alias));
+    }
+
+    public ModelVersion getVersionByAlias(String name, String alias) {
+        Validation.required("name", name);
+        Validation.required("alias", alias);
+        JsonNode json = transport.call(Routes.REGISTERED_MODELS_GET_VERSION_BY_ALIAS,
+                Query.of().with("name", name).with("alias", alias), null);
+        return Json.proto(json.path("model_version"), ModelVersion.newBuilder());
+    }
+
+    /** The latest version in each stage (all stages when {@code stages} is empty). */
+    public List<ModelVersion> getLatestVersions(String name, List<String> stages) {
+        Validation.required("name", name);
+        ObjectNode body = Json.object().put("name", name);
+        stages.forEach(body.putArray("stages")::add);
+        JsonNode json = transport.call(Routes.REGISTERED_MODELS_GET_LATEST_VERSIONS, Query.of(), body);
+        List<ModelVersion> versions = new ArrayList<>();
+        json.path("model_versions").forEach(v -> versions.add(Json.proto(v, ModelVersion.newBuilder())));
+        return versions;
+    }
+
+    private static RegisteredModel parse(JsonNode json) {
+        return Json.proto(json.path("registered_model"), RegisteredModel.newBuilder());
+    }
+}

@@ -1,0 +1,196 @@
+package io.mlflowrest.resources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlflowrest.Page;
+import io.mlflowrest.PagedIterable;
+import io.mlflowrest.SearchOptions;
+import io.mlflowrest.internal.BatchChunker;
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
+import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.Validation;
+import io.mlflowrest.internal.http.RequestBody;
+import io.mlflowrest.generated.Routes;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.StreamSupport;
+import org.mlflow.api.proto.Service.DatasetInput;
+import org.mlflow.api.proto.Service.Metric;
+import org.mlflow.api.proto.Service.Param;
+import org.mlflow.api.proto.Service.Run;
+import org.mlflow.api.proto.Service.RunInfo;
+import org.mlflow.api.proto.Service.RunStatus;
+import org.mlflow.api.proto.Service.RunTag;
+
+/** {@code client.runs()}: create, get, search, update, delete, restore, and logging. */
+public final class Runs {
+    private final Transport transport;
+
+    public Runs(Transport transport) {
+        this.transport = transport;
+    }
+
+    public Run create(String experimentId) {
+        return create(experimentId, null, Map.of());
+    }
+
+    /**
+     * Creates a run. Safe to retry: the run carries the tag {@code mlflowrest.request_id}, and
+     * before a retry the client looks that id up, returning the run the first try made.
+     */
+    public Run create(String experimentId, String runName, Map<String, String> tags) {
+        Validation.experimentId(experimentId);
+        tags.forEach(Validation::runTag);
+        String requestId = RequestIds.next();
+        ObjectNode body = Json.object().put("experiment_id", experimentId).put("run_name", runName)
+                .put("start_time", System.currentTimeMillis());
+        ArrayNode tagArray = body.putArray("tags");
+        tags.forEach((k, v) -> tagArray.addObject().put("key", k).put("value", v));
+        tagArray.addObject().put("key", RequestIds.TAG).put("value", requestId);
+        JsonNode json = transport.json("POST", Routes.RUNS_CREATE.template(), Query.of(),
+                RequestBody.json(Json.write(body)), () -> findByRequestId(experimentId, requestId));
+        return Json.proto(json.path("run"), Run.newBuilder());
+    }
+
+    private Optional<JsonNode> findByRequestId(String experimentId, String requestId) {
+        ObjectNode body = Json.object().put("max_results", 1)
+                .put("filter", "tags.`" + RequestIds.TAG + "` = '" + requestId + "'");
+        body.putArray("experiment_ids").add(experimentId);
+        JsonNode runs = transport.call(Routes.RUNS_SEARCH, Query.of(), body).path("runs");
+        return runs.size() == 0 ? Optional.empty() : Optional.of(Json.object().set("run", runs.get(0)));
+    }
+
+    public Run get(String runId) {
+        Validation.runId(runId);
+        return Json.proto(transport.call(Routes.RUNS_GET, Query.of().with("run_id", runId), null).path("run"),
+                Run.newBuilder());
+    }
+
+    /** Runs of the given experiments matching the options, fetched page by page. */
+    public PagedIterable<Run> search(List<String> experimentIds, SearchOptions options) {
+        experimentIds.forEach(Validation::experimentId);
+        return new PagedIterable<>(token -> {
+            ObjectNode body = Json.object().put("filter", options.filter()).put("run_view_type", options.viewType())
+                    .put("page_token", token).put("max_results", options.pageSize());
+            experimentIds.forEach(body.putArray("experiment_ids")::add);
+            options.orderBy().forEach(body.withArray("order_by")::add);
+            JsonNode json = transport.call(Routes.RUNS_SEARCH, Query.of(), body);
+            List<Run> items = new ArrayList<>();
+            json.path("runs").forEach(r -> items.add(Json.proto(r, Run.newBuilder())));
+            return new Page<>(items, json.path("next_page_token").asText(null));
+        });
+    }
+
+    /** Changes status, end time and/or name; null leaves a field as it is. */
+    public RunInfo update(String runId, RunStatus status, Long endTime, String runName) {
+        Validation.runId(runId);
+        ObjectNode body = Json.object().put("run_id", runId).put("status", status == null ? null : status.name())
+                .put("end_time", endTime).put("run_name", runName);
+        return Json.proto(transport.call(Routes.RUNS_UPDATE, Query.of(), body).path("run_info"), RunInfo.newBuilder());
+    }
+
+    /** Ends the run with that status, now. */
+    public RunInfo setTerminated(String runId, RunStatus status) {
+        return update(runId, status, System.currentTimeMillis(), null);
+    }
+
+    public void delete(String runId) {
+        Validation.runId(runId);
+        transport.call(Routes.RUNS_DELETE, Query.of(), Json.object().put("run_id", runId));
+    }
+
+    public void restore(String runId) {
+        Validation.runId(runId);
+        transport.call(Routes.RUNS_RESTORE, Query.of(), Json.object().put("run_id", runId));
+    }
+
+    public void logMetric(String runId, String key, double value) {
+        logMetric(runId, key, value, System.currentTimeMillis(), 0);
+    }
+
+    /** One metric point; resending an identical point adds nothing, so retries are safe. */
+    public void logMetric(String runId, String key, double value, long timestamp, long step) {
+        Validation.runId(runId);
+        Validation.key("key", key);
+        transport.call(Routes.RUNS_LOG_METRIC, Query.of(), metricJson(key, value, timestamp, step).put("run_id", runId));
+    }
+
+    public void logParam(String runId, String key, String value) {
+        Validation.runId(runId);
+        Validation.key("key", key);
+        Validation.paramValue(value);
+        transport.call(Routes.RUNS_LOG_PARAM, Query.of(),
+                Json.object().put("run_id", runId).put("key", key).put("value", value));
+    }
+
+    public void setTag(String runId, String key, String value) {
+        Validation.runId(runId);
+        Validation.runTag(key, value);
+        transport.call(Routes.RUNS_SET_TAG, Query.of(),
+                Json.object().put("run_id", runId).put("key", key).put("value", value));
+    }
+
+    public void deleteTag(String runId, String key) {
+        Validation.runId(runId);
+        Validation.required("key", key);
+        transport.call(Routes.RUNS_DELETE_TAG, Query.of(), Json.object().put("run_id", runId).put("key", key));
+    }
+
+    /**
+     * Logs any number of metrics, params and tags (the official client's types), split into as
+     * many log-batch requests as the server's limits need. Returns the number of requests sent.
+     */
+    public int logBatch(String runId, Iterable<Metric> metrics, Iterable<Param> params, Iterable<RunTag> tags) {
+        Validation.runId(runId);
+        Iterator<ObjectNode> m = stream(metrics).map(x -> {
+            Validation.key("metrics.key", x.getKey());
+            return metricJson(x.getKey(), x.getValue(), x.getTimestamp(), x.getStep());
+        }).iterator();
+        Iterator<ObjectNode> p = stream(params).map(x -> {
+            Validation.key("params.key", x.getKey());
+            Validation.paramValue(x.getValue());
+            return Json.object().put("key", x.getKey()).put("value", x.getValue());
+        }).iterator();
+        Iterator<ObjectNode> t = stream(tags).map(x -> {
+            Validation.runTag(x.getKey(), x.getValue());
+            return Json.object().put("key", x.getKey()).put("value", x.getValue());
+        }).iterator();
+        int requests = 0;
+        for (BatchChunker chunks = new BatchChunker(runId, m, p, t); chunks.hasNext(); requests++) {
+            transport.call(Routes.RUNS_LOG_BATCH, Query.of(), chunks.next());
+        }
+        return requests;
+    }
+
+    /** Logs metrics at one step and the current time (a convenience over logBatch). */
+    public int logMetrics(String runId, Map<String, Double> values, long step) {
+        long now = System.currentTimeMillis();
+        List<Metric> metrics = new ArrayList<>();
+        values.forEach((k, v) -> metrics.add(Metric.newBuilder().setKey(k).setValue(v).setTimestamp(now).setStep(step)
+                .build()));
+        return logBatch(runId, metrics, List.of(), List.of());
+    }
+
+    /** Links datasets to the run (runs/log-inputs), which the official client cannot. */
+    public void logInputs(String runId, List<DatasetInput> datasets) {
+        Validation.runId(runId);
+        ObjectNode body = Json.object().put("run_id", runId);
+        ArrayNode array = body.putArray("datasets");
+        datasets.forEach(d -> array.add(Json.fromProto(d)));
+        transport.call(Routes.RUNS_LOG_INPUTS, Query.of(), body);
+    }
+
+    /** NaN and infinities become the strings "NaN", "Infinity", "-Infinity" when written. */
+    static ObjectNode metricJson(String key, double value, long timestamp, long step) {
+        return Json.object().put("key", key).put("value", value).put("timestamp", timestamp).put("step", step);
+    }
+
+    private static <T> java.util.stream.Stream<T> stream(Iterable<T> items) {
+        return items == null ? java.util.stream.Stream.empty() : StreamSupport.stream(items.spliterator(), false);
+    }
+}

@@ -1,0 +1,88 @@
+package io.mlflowrest.resources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlflowrest.Page;
+import io.mlflowrest.PagedIterable;
+import io.mlflowrest.generated.Routes;
+import io.mlflowrest.generated.model.CreateWebhookResponse;
+import io.mlflowrest.generated.model.GetWebhookResponse;
+import io.mlflowrest.generated.model.ListWebhooksResponse;
+import io.mlflowrest.generated.model.TestWebhookResponse;
+import io.mlflowrest.generated.model.UpdateWebhookResponse;
+import io.mlflowrest.generated.model.Webhook;
+import io.mlflowrest.generated.model.WebhookEvent;
+import io.mlflowrest.generated.model.WebhookStatus;
+import io.mlflowrest.generated.model.WebhookTestResult;
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
+import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.Validation;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code client.webhooks()}: model-registry webhooks. The signing secret is sent, never
+ * logged or kept.
+ */
+public final class Webhooks {
+    private final Transport transport;
+
+    public Webhooks(Transport transport) {
+        this.transport = transport;
+    }
+
+    public Webhook create(String name, String url, List<WebhookEvent> events, String description, String secret) {
+        Validation.required("name", name);
+        Validation.required("url", url);
+        ObjectNode body = Json.object().put("name", name).put("url", url).put("description", description)
+                .put("secret", secret);
+        body.set("events", Json.MAPPER.valueToTree(events));
+        return Json.record(transport.call(Routes.WEBHOOKS_CREATE, Query.of(), body), CreateWebhookResponse.class)
+                .webhook();
+    }
+
+    public Webhook get(String webhookId) {
+        return Json.record(transport.call(Routes.WEBHOOKS_GET, id(webhookId), Query.of(), null),
+                GetWebhookResponse.class).webhook();
+    }
+
+    public PagedIterable<Webhook> list() {
+        return new PagedIterable<>(token -> {
+            ListWebhooksResponse page = Json.record(transport.call(Routes.WEBHOOKS_LIST,
+                    Query.of().with("page_token", token), null), ListWebhooksResponse.class);
+            return new Page<>(page.webhooks() == null ? List.of() : page.webhooks(), page.nextPageToken());
+        });
+    }
+
+    /** Changes the given fields; null leaves a field as it is. */
+    public Webhook update(String webhookId, String name, String url, List<WebhookEvent> events, String description,
+                          WebhookStatus status) {
+        ObjectNode body = Json.object().put("name", name).put("url", url).put("description", description)
+                .put("status", status == null ? null : status.name());
+        if (events != null) {
+            body.set("events", Json.MAPPER.valueToTree(events));
+        }
+        return Json.record(transport.call(Routes.WEBHOOKS_UPDATE, id(webhookId), Query.of(), body),
+                UpdateWebhookResponse.class).webhook();
+    }
+
+    public void delete(String webhookId) {
+        transport.call(Routes.WEBHOOKS_DELETE, id(webhookId), Query.of(), null);
+    }
+
+    /** Sends a test event to the webhook's URL; the server reports how it answered. */
+    public WebhookTestResult test(String webhookId, WebhookEvent event) {
+        ObjectNode body = Json.object();
+        if (event != null) {
+            body.set("event", Json.MAPPER.valueToTree(event));
+        }
+        JsonNode json = transport.call(Routes.WEBHOOKS_TEST, id(webhookId), Query.of(), body);
+        return Json.record(json, TestWebhookResponse.class).result();
+    }
+
+    private static Map<String, String> id(String webhookId) {
+        Validation.required("webhook_id", webhookId);
+        return Map.of("webhook_id", webhookId);
+    }
+}

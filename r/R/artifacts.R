@@ -1,0 +1,145 @@
+# Artifacts through the server's proxied endpoints (--serve-artifacts, on by default):
+# no Python CLI, bodies streamed between disk and socket by curl.
+
+# The run's artifact root as a path under /api/2.0/mlflow-artifacts/artifacts/.
+artifact_root <- function(artifact_uri) {
+  if (!grepl("^mlflow-artifacts:", artifact_uri)) {
+    abort_usage(sprintf(paste(
+      "artifact location '%s' is not served by the tracking server:",
+      "mlflowrest reaches artifacts only through the proxied mlflow-artifacts endpoints"),
+      artifact_uri))
+  }
+  sub("/+$", "", sub("^mlflow-artifacts:(//[^/]*)?/*", "", artifact_uri))
+}
+
+run_artifact_root <- function(run_id, client) {
+  artifact_root(mlflow_get_run(run_id, client = client)$artifact_uri)
+}
+
+join_path <- function(...) {
+  parts <- unlist(list(...))
+  parts <- parts[!is.na(parts) & nzchar(parts)]
+  gsub("/+", "/", paste(parts, collapse = "/"))
+}
+
+artifact_endpoint <- function(path) {
+  segments <- strsplit(path, "/", fixed = TRUE)[[1]]
+  paste0("/api/2.0/mlflow-artifacts/artifacts/",
+         paste(vapply(segments, curl::curl_escape, character(1)), collapse = "/"))
+}
+
+upload_file <- function(client, local_file, remote_path) {
+  mlflow_request(client, "PUT", artifact_endpoint(remote_path), upload_file = local_file)
+}
+
+list_remote <- function(client, remote_dir) {
+  answer <- mlflow_request(client, "GET", "/api/2.0/mlflow-artifacts/artifacts",
+                           query = list(path = remote_dir))
+  files <- answer$files %||% list()
+  data.frame(
+    path = vapply(files, function(f) f$path, character(1)),
+    is_dir = vapply(files, function(f) isTRUE(f$is_dir), logical(1)),
+    file_size = vapply(files, function(f) as.numeric(f$file_size %||% NA), numeric(1)),
+    stringsAsFactors = FALSE
+  )
+}
+
+#' Log a file or a directory as run artifacts
+#'
+#' A file goes to `artifact_path/<file name>`; a directory's contents go under
+#' `artifact_path`, recursively. Files are streamed from disk.
+#'
+#' @param path Local file or directory.
+#' @param artifact_path Destination folder within the run's artifacts (the root when `NULL`).
+#' @param run_id The run; the active run when `NULL`.
+#' @param client An `mlflow_client`; the default client when `NULL`.
+#' @return The artifact paths written, invisibly.
+#' @export
+mlflow_log_artifact <- function(path, artifact_path = NULL, run_id = NULL, client = NULL) {
+  if (!file.exists(path)) abort_usage(sprintf("no such file or directory: %s", path))
+  client <- resolve_client(client)
+  run_id <- resolve_run_id(run_id)
+  root <- run_artifact_root(run_id, client)
+  if (dir.exists(path)) {
+    relative <- list.files(path, recursive = TRUE, all.files = TRUE, no.. = TRUE)
+    locals <- file.path(path, relative)
+  } else {
+    relative <- basename(path)
+    locals <- path
+  }
+  written <- vapply(relative, function(r) join_path(artifact_path, r), character(1),
+                    USE.NAMES = FALSE)
+  for (i in seq_along(locals)) upload_file(client, locals[i], join_path(root, written[i]))
+  invisible(written)
+}
+
+#' List a run's artifacts
+#'
+#' @param path Folder within the run's artifacts (the root when `NULL`).
+#' @inheritParams mlflow_log_artifact
+#' @return A data frame with columns `path` (relative to the run's artifact root),
+#'   `is_dir` and `file_size`.
+#' @export
+mlflow_list_artifacts <- function(path = NULL, run_id = NULL, client = NULL) {
+  client <- resolve_client(client)
+  run_id <- resolve_run_id(run_id)
+  root <- run_artifact_root(run_id, client)
+  listing <- list_remote(client, join_path(root, path))
+  listing$path <- vapply(listing$path, function(p) join_path(path, p), character(1), USE.NAMES = FALSE)
+  listing
+}
+
+#' Download run artifacts
+#'
+#' Downloads a file, or a folder recursively, streaming each file to disk.
+#'
+#' @param path File or folder within the run's artifacts (`""` for everything).
+#' @param dst_path Local folder to download into; a new temporary folder when `NULL`.
+#' @inheritParams mlflow_log_artifact
+#' @return The local path of the downloaded file or folder.
+#' @export
+mlflow_download_artifacts <- function(path, run_id = NULL, client = NULL, dst_path = NULL) {
+  client <- resolve_client(client)
+  run_id <- resolve_run_id(run_id)
+  download_artifact_tree(client, run_artifact_root(run_id, client), path, dst_path)
+}
+
+download_artifact_tree <- function(client, root, path, dst_path = NULL) {
+  path <- sub("^/+", "", sub("/+$", "", path %||% ""))
+  if (is.null(dst_path)) {
+    dst_path <- tempfile("mlflow-artifacts-")
+  }
+  dir.create(dst_path, recursive = TRUE, showWarnings = FALSE)
+  is_dir <- !nzchar(path) || {
+    siblings <- list_remote(client, join_path(root, dirname_or_empty(path)))
+    entry <- siblings$is_dir[siblings$path == basename(path)]
+    length(entry) == 1L && entry
+  }
+  local <- if (nzchar(path)) file.path(dst_path, basename(path)) else dst_path
+  if (!is_dir) {
+    mlflow_request(client, "GET", artifact_endpoint(join_path(root, path)), download_to = local)
+    return(normalizePath(local))
+  }
+  dir.create(local, showWarnings = FALSE)
+  fetch_dir <- function(remote_rel, local_dir) {
+    listing <- list_remote(client, join_path(root, remote_rel))
+    for (i in seq_len(nrow(listing))) {
+      name <- basename(listing$path[i])
+      target <- file.path(local_dir, name)
+      if (listing$is_dir[i]) {
+        dir.create(target, showWarnings = FALSE)
+        fetch_dir(join_path(remote_rel, name), target)
+      } else {
+        mlflow_request(client, "GET", artifact_endpoint(join_path(root, remote_rel, name)),
+                       download_to = target)
+      }
+    }
+  }
+  fetch_dir(path, local)
+  normalizePath(local)
+}
+
+dirname_or_empty <- function(path) {
+  parent <- dirname(path)
+  if (parent == ".") "" else parent
+}

@@ -1,0 +1,59 @@
+# R package targets (included by the root Makefile, which defines ROOT, PY, HARNESS, STAMP
+# and SUDO). Everything the package needs comes from Debian's r-cran-* packages: CRAN is
+# not reachable from CI.
+.PHONY: setup-r generate-r test-r check-r demo-r
+
+R_DIR := $(ROOT)/r
+R_LIB := $(ROOT)/.work/rlib
+R_CHECK_DIR := $(ROOT)/.work/r-check
+# Runtime (curl, jsonlite, yaml), tests (testthat, withr, webfakes), example (the rest).
+R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-testthat r-cran-withr \
+  r-cran-webfakes r-cran-randomforest r-cran-mass r-cran-caret r-cran-e1071
+R_SOURCES := $(R_DIR)/DESCRIPTION $(R_DIR)/NAMESPACE $(wildcard $(R_DIR)/R/*.R $(R_DIR)/man/*.Rd)
+R_ENV := R_LIBS=$(R_LIB) R_LIBS_USER=$(R_LIB)
+
+# apt-get runs only when a package is missing (dpkg-query answers in milliseconds).
+$(STAMP)/r-debs: $(R_DIR)/r.mk
+	@mkdir -p $(STAMP)
+	@if [ "$$(dpkg-query -W -f='$${Status}\n' $(R_DEBS) 2>/dev/null | grep -c 'install ok installed')" = "$(words $(R_DEBS))" ]; then \
+	  echo "R packages already installed"; \
+	else \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(R_DEBS); \
+	fi
+	@touch $@
+
+$(STAMP)/r-install: $(STAMP)/r-debs $(R_SOURCES)
+	@mkdir -p $(R_LIB)
+	R CMD INSTALL --no-multiarch -l $(R_LIB) $(R_DIR)
+	@touch $@
+
+setup-r: $(STAMP)/r-install
+
+generate-r: setup-python
+	cd $(ROOT) && $(PY) r/codegen/generate_limits.py
+
+# Unit tests (a local webfakes stub server) and integration tests (one harness server),
+# then the package's own R CMD check.
+test-r: setup-python setup-r
+	$(HARNESS) env $(R_ENV) Rscript -e 'testthat::test_dir("$(R_DIR)/tests/testthat", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = testthat::ProgressReporter$$new(show_praise = FALSE))'
+	$(MAKE) --no-print-directory check-r
+
+# Fails on any ERROR or WARNING in R CMD check (NOTEs are printed, not fatal).
+check-r: setup-r
+	rm -rf $(R_CHECK_DIR) && mkdir -p $(R_CHECK_DIR)
+	cd $(R_CHECK_DIR) && R CMD build --no-build-vignettes --no-manual $(R_DIR)
+	cd $(R_CHECK_DIR) && env -u MLFLOW_TRACKING_URI _R_CHECK_FORCE_SUGGESTS_=false \
+	  R CMD check --no-manual --no-build-vignettes mlflowrest_*.tar.gz || true
+	@cd $(R_CHECK_DIR) && status=$$(grep '^Status:' mlflowrest.Rcheck/00check.log); echo "R CMD check $$status"; \
+	  if echo "$$status" | grep -qE 'ERROR|WARNING'; then \
+	    grep -B2 -A12 -E '\.\.\. (ERROR|WARNING)' mlflowrest.Rcheck/00check.log; exit 1; fi
+
+# The demo sets MLFLOW_TRACKING_URI; run alone, the example gets its own harness server.
+demo-r: setup-r
+	@if [ -n "$$MLFLOW_TRACKING_URI" ]; then \
+	  cd $(ROOT) && $(R_ENV) Rscript r/examples/pima_random_forest.R; \
+	else \
+	  $(MAKE) --no-print-directory setup-python && \
+	  $(HARNESS) env $(R_ENV) Rscript r/examples/pima_random_forest.R; \
+	fi

@@ -1,0 +1,4 @@
+library(testthat)
+library(mlflowrest)
+
+test_check("mlflowrest")

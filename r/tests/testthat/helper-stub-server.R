@@ -1,0 +1,112 @@
+# A scripted HTTP server on 127.0.0.1 (webfakes, in a child process) for the unit tests
+# of the request helper: it answers with chosen statuses and bodies and counts attempts.
+
+stub_app <- function() {
+  app <- webfakes::new_app()
+  app$locals$hits <- list()
+  app$locals$batches <- list()
+  app$locals$created <- list()
+  hit <- function(req, key) {
+    n <- (req$app$locals$hits[[key]] %||% 0) + 1
+    req$app$locals$hits[[key]] <- n
+    n
+  }
+
+  # /seq/<key>?codes=503,429,200: the n-th request for <key> gets the n-th status, the
+  # last one repeating. &retry_after=<v> adds that header, &code=<X> sets the error_code.
+  app$get("/seq/:key", function(req, res) {
+    n <- hit(req, req$params$key)
+    codes <- as.integer(strsplit(req$query$codes, ",", fixed = TRUE)[[1]])
+    status <- codes[min(n, length(codes))]
+    if (!is.null(req$query[["retry_after"]])) res$set_header("Retry-After", req$query[["retry_after"]])
+    if (status < 300) {
+      res$send_json(list(ok = TRUE, attempt = n), auto_unbox = TRUE)
+    } else {
+      res$set_status(status)$send_json(
+        list(error_code = req$query[["code"]] %||% "TEMPORARILY_UNAVAILABLE", message = "try later"),
+        auto_unbox = TRUE)
+    }
+  })
+  app$get("/hits/:key", function(req, res) {
+    res$send_json(list(hits = req$app$locals$hits[[req$params$key]] %||% 0), auto_unbox = TRUE)
+  })
+  app$get("/json-error/:status/:code", function(req, res) {
+    res$set_status(as.integer(req$params$status))$send_json(
+      list(error_code = req$params$code, message = "server says no"), auto_unbox = TRUE)
+  })
+  # The basic-auth app's 401 and the Host guard's 403 are not JSON.
+  app$get("/html-401", function(req, res) {
+    res$set_status(401L)$set_header("WWW-Authenticate", 'Basic realm="mlflow"')$
+      set_type("text/html")$send(paste0(
+        "<!doctype html><html><head><title>401 Unauthorized</title></head><body>",
+        "<h1>Unauthorized</h1><p>You are not authenticated. ", strrep("x", 400), "</p></body></html>"))
+  })
+  app$get("/text-403", function(req, res) {
+    res$set_status(403L)$set_type("text/plain")$send("Invalid Host header")
+  })
+  app$get("/html-200", function(req, res) {
+    res$set_type("text/html")$send("<html><body>not an API</body></html>")
+  })
+  app$get("/slow", function(req, res) {
+    Sys.sleep(3)
+    res$send_json(list(ok = TRUE), auto_unbox = TRUE)
+  })
+  # Says whether the expected credentials arrived, without echoing them.
+  app$get("/auth-check", function(req, res) {
+    res$send_json(list(authorization = req$get_header("Authorization") %||% ""), auto_unbox = TRUE)
+  })
+  app$post("/api/2.0/mlflow/runs/log-batch", function(req, res) {
+    body <- rawToChar(req$.body)
+    req$app$locals$batches[[length(req$app$locals$batches) + 1L]] <- body
+    res$send_json(structure(list(), names = character()))
+  })
+  app$get("/batches", function(req, res) {
+    res$send_json(list(bodies = unlist(req$app$locals$batches)))
+  })
+  # runs/create whose first answer is lost: the run is made, then a 503 goes back.
+  app$post("/api/2.0/mlflow/runs/create", function(req, res) {
+    body <- jsonlite::fromJSON(rawToChar(req$.body), simplifyVector = FALSE)
+    n <- hit(req, "create")
+    run <- list(info = list(run_id = sprintf("run%d", n), run_uuid = sprintf("run%d", n),
+                            experiment_id = body$experiment_id, status = "RUNNING",
+                            artifact_uri = "mlflow-artifacts:/0/x/artifacts"),
+                data = list(tags = body$tags))
+    req$app$locals$created[[length(req$app$locals$created) + 1L]] <- run
+    if (n == 1) {
+      res$set_status(503L)$send_json(list(error_code = "TEMPORARILY_UNAVAILABLE", message = "lost"),
+                                     auto_unbox = TRUE)
+    } else {
+      res$send_json(list(run = run), auto_unbox = TRUE)
+    }
+  })
+  app$post("/api/2.0/mlflow/runs/search", function(req, res) {
+    body <- jsonlite::fromJSON(rawToChar(req$.body), simplifyVector = FALSE)
+    wanted <- sub(".*= '([^']*)'.*", "\\1", body$filter)
+    found <- Filter(function(run) {
+      any(vapply(run$data$tags, function(t) identical(t$value, wanted), logical(1)))
+    }, req$app$locals$created)
+    res$send_json(list(runs = found), auto_unbox = TRUE)
+  })
+  app
+}
+
+`%||%` <- function(x, y) if (is.null(x)) y else x
+
+stub_server <- function(.local_envir = parent.frame()) {
+  webfakes::local_app_process(stub_app(), .local_envir = .local_envir)
+}
+
+# A client for `url` that retries without sleeping (factor and jitter 0).
+test_client <- function(url, ..., .local_envir = parent.frame()) {
+  withr::local_envvar(c(
+    MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR = "0", MLFLOW_HTTP_REQUEST_BACKOFF_JITTER = "0",
+    MLFLOW_TRACKING_TOKEN = NA, MLFLOW_TRACKING_USERNAME = NA, MLFLOW_TRACKING_PASSWORD = NA,
+    ...
+  ))
+  mlflow_client(url)
+}
+
+# A port nothing listens on: bind, note the port, close.
+closed_port_url <- function() {
+  "http://127.0.0.1:9"
+}

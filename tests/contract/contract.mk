@@ -1,0 +1,8 @@
+# The contract suite (included by the root Makefile): every scenario in every SDK present.
+.PHONY: test-contract
+comma := ,
+empty :=
+space := $(empty) $(empty)
+
+test-contract: $(addprefix setup-,$(LANGS))
+	cd $(ROOT) && CONTRACT_LANGS=$(subst $(space),$(comma),$(strip $(LANGS))) $(PY) -m pytest -q -s tests/contract
