@@ -88,6 +88,10 @@ experiments_df <- function(experiments) {
 tags_body <- function(tags) {
   if (is.null(tags) || length(tags) == 0L) return(NULL)
   if (is.data.frame(tags)) tags <- stats::setNames(as.list(tags$value), tags$key)
+  # The CRAN package passes registry tags through as list(list(key = , value = )).
+  if (is.null(names(tags)) && all(vapply(tags, function(t) is.list(t) && !is.null(t$key), TRUE))) {
+    tags <- stats::setNames(lapply(tags, function(t) t$value), vapply(tags, function(t) t$key, ""))
+  }
   check_keys(names(tags), "tag key")
   unname(Map(function(key, value) list(key = key, value = as.character(value)),
              names(tags), tags))

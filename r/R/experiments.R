@@ -163,7 +163,7 @@ mlflow_restore_experiment <- function(experiment_id, client = NULL) {
   invisible(NULL)
 }
 
-#' Set a tag on an experiment
+#' Set or delete an experiment tag
 #'
 #' @param key Tag key.
 #' @param value Tag value.
@@ -178,5 +178,16 @@ mlflow_set_experiment_tag <- function(key, value, experiment_id = NULL, client =
   experiment_id <- experiment_id %||% active_experiment_id(client)
   mlflow_call(client, "POST", "experiments/set-experiment-tag",
               body = list(experiment_id = as.character(experiment_id), key = key, value = value))
+  invisible(NULL)
+}
+
+#' @rdname mlflow_set_experiment_tag
+#' @export
+mlflow_delete_experiment_tag <- function(key, experiment_id = NULL, client = NULL) {
+  client <- resolve_client(client)
+  check_keys(key, "key", "max_experiment_tag_key_length")
+  experiment_id <- experiment_id %||% active_experiment_id(client)
+  mlflow_call(client, "POST", "experiments/delete-experiment-tag",
+              body = list(experiment_id = as.character(experiment_id), key = key))
   invisible(NULL)
 }

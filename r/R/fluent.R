@@ -65,7 +65,7 @@ mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = N
   run_id <- run_id %||% non_empty(Sys.getenv("MLFLOW_RUN_ID"))
   run <- if (!is.null(run_id)) {
     check_run_id(run_id)
-    mlflow_call(client, "POST", "runs/update", body = list(run_id = run_id, status = "RUNNING"))
+    mlflow_update_run(run_id, status = "RUNNING", client = client)
     mlflow_get_run(run_id, client = client)
   } else {
     create_run(client, experiment_id, start_time, tags, parent)
@@ -109,6 +109,28 @@ create_run <- function(client, experiment_id, start_time, tags, parent) {
   as_mlflow_run(response$run, client)
 }
 
+#' Update a run's status, end time or name
+#'
+#' The general form of [mlflow_end_run()]; it does not change which run is active.
+#'
+#' @param run_id The run; the active run when `NULL`.
+#' @param status `"RUNNING"`, `"SCHEDULED"`, `"FINISHED"`, `"FAILED"` or `"KILLED"`.
+#' @param end_time End time (POSIXct or milliseconds).
+#' @param run_name New run name.
+#' @param client An `mlflow_client`; the default client when `NULL`.
+#' @return The updated run's info (a list), invisibly.
+#' @export
+mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run_name = NULL,
+                              client = NULL) {
+  run_id <- run_id %||% active_run_id()
+  if (is.null(run_id)) abort_usage("no run_id given and no active run")
+  check_run_id(run_id)
+  client <- resolve_client(client)
+  invisible(mlflow_call(client, "POST", "runs/update", body = compact(list(
+    run_id = run_id, status = status, end_time = time_to_ms(end_time), run_name = run_name
+  )))$run_info)
+}
+
 #' End a run
 #'
 #' @param status `"FINISHED"`, `"FAILED"` or `"KILLED"`.
@@ -124,9 +146,8 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   if (is.null(run_id)) return(invisible(NULL))
   check_run_id(run_id)
   client <- resolve_client(client)
-  mlflow_call(client, "POST", "runs/update", body = list(
-    run_id = run_id, status = status, end_time = time_to_ms(end_time) %||% now_ms()
-  ))
+  mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time) %||% now_ms(),
+                    client = client)
   pop_active_run(run_id)
   invisible(mlflow_get_run(run_id, client = client))
 }

@@ -239,3 +239,65 @@ mlflow_get_model_version_by_alias <- function(name, alias, client = NULL) {
   mlflow_call(client, "GET", "registered-models/alias",
               query = list(name = name, alias = alias))$model_version
 }
+
+#' Set or delete a registered model tag
+#'
+#' @param name Registered model name.
+#' @param key Tag key.
+#' @param value Tag value.
+#' @inheritParams mlflow_create_registered_model
+#' @export
+mlflow_set_registered_model_tag <- function(name, key, value, client = NULL) {
+  check_keys(key, "key", "max_model_registry_tag_key_length")
+  value <- as.character(value)
+  check_max_length(value, "value", "max_model_registry_tag_value_length")
+  client <- resolve_client(client)
+  mlflow_call(client, "POST", "registered-models/set-tag",
+              body = list(name = name, key = key, value = value))
+  invisible(NULL)
+}
+
+#' @rdname mlflow_set_registered_model_tag
+#' @export
+mlflow_delete_registered_model_tag <- function(name, key, client = NULL) {
+  client <- resolve_client(client)
+  mlflow_call(client, "DELETE", "registered-models/delete-tag", body = list(name = name, key = key))
+  invisible(NULL)
+}
+
+#' Delete a model version tag
+#'
+#' @param name Registered model name.
+#' @param version Version number.
+#' @param key Tag key.
+#' @inheritParams mlflow_create_registered_model
+#' @export
+mlflow_delete_model_version_tag <- function(name, version, key, client = NULL) {
+  client <- resolve_client(client)
+  mlflow_call(client, "DELETE", "model-versions/delete-tag",
+              body = list(name = name, version = as.character(version), key = key))
+  invisible(NULL)
+}
+
+#' Search model versions
+#'
+#' Follows page tokens until `max_results` versions are collected.
+#'
+#' @param filter A filter expression, e.g. `"name = 'churn'"` or `"run_id = '...'"`.
+#' @param max_results Most versions to return.
+#' @param order_by Character vector of order clauses.
+#' @param page_token Token to resume from.
+#' @inheritParams mlflow_create_registered_model
+#' @return `list(model_versions = <list>, next_page_token = <string or NULL>)`.
+#' @export
+mlflow_search_model_versions <- function(filter = NULL, max_results = 1000, order_by = list(),
+                                         page_token = NULL, client = NULL) {
+  client <- resolve_client(client)
+  pages <- collect_pages(max_results, page_token, "model_versions", function(n, token) {
+    mlflow_call(client, "GET", "model-versions/search", query = compact(list(
+      filter = filter, max_results = n,
+      order_by = if (length(order_by)) unlist(order_by), page_token = token
+    )))
+  })
+  list(model_versions = pages$items, next_page_token = pages$next_page_token)
+}

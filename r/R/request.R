@@ -34,10 +34,11 @@ query_string <- function(query) {
 
 compact <- function(x) x[!vapply(x, is.null, logical(1))]
 
-# Each request gets a fresh curl handle, so a fresh connection: the multi-worker MLflow
+# Each request gets a fresh connection, closed when it is done: the multi-worker MLflow
 # server answers kept-alive requests ~40 ms late (Nagle on its side, delayed ACK on ours)
 # and libcurl cannot set TCP_QUICKACK.
-new_request_handle <- function(client, method, body_text = NULL, upload_file = NULL) {
+new_request_handle <- function(client, method, body_text = NULL, upload_con = NULL,
+                               upload_size = NULL) {
   headers <- c(
     "User-Agent" = paste0("mlflowrest-r/", package_version_string()),
     "Accept" = "application/json",
@@ -50,7 +51,7 @@ new_request_handle <- function(client, method, body_text = NULL, upload_file = N
     connecttimeout = client$timeout,
     # A stall of `timeout` seconds aborts; a long transfer that keeps moving does not.
     low_speed_limit = 1L, low_speed_time = max(1L, as.integer(client$timeout)),
-    followlocation = FALSE, noprogress = TRUE
+    followlocation = FALSE, noprogress = TRUE, forbid_reuse = TRUE
   )
   if (!is.null(client$username) && !is.null(client$password)) {
     curl::handle_setopt(handle, httpauth = 1L, username = client$username,
@@ -68,15 +69,13 @@ new_request_handle <- function(client, method, body_text = NULL, upload_file = N
     headers[["Content-Type"]] <- "application/json"
     curl::handle_setopt(handle, postfields = body_text)
   }
-  if (!is.null(upload_file)) {
+  if (!is.null(upload_con)) {
+    # The file is read in curl's chunks as the request goes out, never whole.
     headers[["Content-Type"]] <- "application/octet-stream"
-    upload_con <- file(upload_file, open = "rb")
-    # perform_once() closes it when the attempt is over; each retry reopens the file.
     curl::handle_setopt(
-      handle, upload = TRUE, infilesize_large = file.size(upload_file),
+      handle, upload = TRUE, infilesize_large = upload_size,
       readfunction = function(n) readBin(upload_con, raw(), n)
     )
-    attr(handle, "upload_con") <- upload_con
   }
   curl::handle_setheaders(handle, .list = as.list(headers))
   handle
@@ -85,13 +84,19 @@ new_request_handle <- function(client, method, body_text = NULL, upload_file = N
 # One attempt. Returns list(status, headers, text) or a transport failure
 # list(transport = message, timeout = TRUE/FALSE).
 perform_once <- function(client, method, url, body_text, upload_file, download_to) {
-  handle <- new_request_handle(client, method, body_text, upload_file)
-  if (!is.null(attr(handle, "upload_con"))) on.exit(close(attr(handle, "upload_con")), add = TRUE)
+  upload_con <- upload_size <- NULL
+  if (!is.null(upload_file)) {
+    # Opened per attempt, so a retry sends the file from its start.
+    upload_con <- file(upload_file, open = "rb")
+    on.exit(close(upload_con), add = TRUE)
+    upload_size <- file.size(upload_file)
+  }
+  handle <- new_request_handle(client, method, body_text, upload_con, upload_size)
   partial <- NULL
   outcome <- tryCatch({
     if (is.null(download_to)) {
       res <- curl::curl_fetch_memory(url, handle = handle)
-      text <- rawToChar(res$content)
+      text <- rawToChar(res$content[res$content != as.raw(0L)])
     } else {
       partial <- paste0(download_to, ".part")
       res <- curl::curl_fetch_disk(url, partial, handle = handle)

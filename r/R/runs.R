@@ -45,13 +45,14 @@ mlflow_restore_run <- function(run_id, client = NULL) {
 #' @param run_view_type `"ACTIVE_ONLY"`, `"DELETED_ONLY"` or `"ALL"`.
 #' @param experiment_ids Experiments to search; the active experiment when `NULL`.
 #' @param order_by Character vector of order clauses, e.g. `"metrics.rmse ASC"`.
-#' @param max_results Most runs to return.
 #' @inheritParams mlflow_get_run
+#' @param max_results Most runs to return (after `client`, keeping the CRAN package's
+#'   argument positions).
 #' @return A data frame, one row per run, with list columns `metrics`, `params`, `tags`.
 #' @export
 mlflow_search_runs <- function(filter = NULL, run_view_type = c("ACTIVE_ONLY", "DELETED_ONLY", "ALL"),
-                               experiment_ids = NULL, order_by = list(), max_results = 1000,
-                               client = NULL) {
+                               experiment_ids = NULL, order_by = list(), client = NULL,
+                               max_results = 1000) {
   client <- resolve_client(client)
   run_view_type <- match.arg(run_view_type)
   check_max_results(max_results, "max_results_search_runs")

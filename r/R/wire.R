@@ -49,9 +49,10 @@ parse_metric_value <- function(value) {
 
 now_ms <- function() floor(as.numeric(Sys.time()) * 1000)
 
+# .POSIXct() with an explicit zone: as.POSIXct() would ask the system for the local zone
+# (timedatectl, which fails and warns in containers).
 ms_to_time <- function(ms) {
-  if (is.null(ms)) return(as.POSIXct(NA))
-  as.POSIXct(as.numeric(ms) / 1000, origin = "1970-01-01", tz = "UTC")
+  .POSIXct(if (is.null(ms)) NA_real_ else as.numeric(ms) / 1000, tz = "UTC")
 }
 
 time_to_ms <- function(x) {

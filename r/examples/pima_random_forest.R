@@ -6,6 +6,10 @@
 # and the fitted predictor; then loads the model back from the server and checks that it
 # scores the same.
 
+# lubridate (loaded by caret) asks systemd for the time zone when TZ is unset, which warns
+# in containers.
+if (!nzchar(Sys.getenv("TZ"))) Sys.setenv(TZ = "UTC")
+
 suppressPackageStartupMessages({
   library(mlflowrest)
   library(randomForest)

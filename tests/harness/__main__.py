@@ -27,8 +27,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (0: the server's default)")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--workdir", default=None, help="keep the store here instead of a temp folder")
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    command = argv[split + 1 :]
 
     server = MlflowServer(workers=args.workers or None, port=args.port, workdir=args.workdir, quiet=False)
 
@@ -44,7 +46,6 @@ def main() -> int:
             print(f"UI and API: {server.url}   (Ctrl-C stops it)", flush=True)
             while True:
                 time.sleep(3600)
-        command = args.command[1:] if args.command[:1] == ["--"] else args.command
         if not command:
             parser.error("run needs a command after --")
         env = {**os.environ, "MLFLOW_TRACKING_URI": server.url}

@@ -17,7 +17,8 @@ from urllib.parse import quote
 import pydantic
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from mlflowrest import _exceptions as errors
 from mlflowrest._config import Config
@@ -32,16 +33,68 @@ USER_AGENT = "mlflowrest-python/0.1.0"
 HEADER_PROVIDERS_GROUP = "mlflowrest.request_header_providers"
 
 # The default multi-worker server leaves Nagle on and writes headers and body in two sends, so a
-# kept-alive client that delays its ACK waits ~40 ms per request. Asking for quick ACKs avoids it.
-_SOCKET_OPTIONS = [*HTTPConnection.default_socket_options]
-if hasattr(socket, "TCP_QUICKACK"):
-    _SOCKET_OPTIONS.append((socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1))
+# kept-alive client that delays its ACK waits ~40 ms per request. Linux drops TCP_QUICKACK after
+# a while, so it is set again after every request is sent, right before the answer is read.
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
+def _quickack(sock: Any) -> None:
+    if _QUICKACK is not None and sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+        except OSError:
+            pass
+
+
+class _OneSendMixin:
+    """Headers and a small body leave in one send(): split, the body waits on the server's
+    delayed ACK just as the answer waits on ours. Then quick ACKs before reading the answer."""
+
+    _pending: list[bytes] | None = None  # not _buffer: http.client uses that name
+
+    def request(self, method: str, url: str, body: Any = None, headers: Any = None, **kw: Any) -> None:
+        coalesce = body is None or (isinstance(body, bytes) and len(body) <= 65536)
+        self._pending = [] if coalesce else None
+        try:
+            super().request(method, url, body=body, headers=headers, **kw)  # type: ignore[misc]
+        finally:
+            buffered, self._pending = self._pending, None
+            if buffered:
+                _quickack(getattr(self, "sock", None))
+                super().send(b"".join(buffered))  # type: ignore[misc]
+
+    def send(self, data: Any) -> None:
+        if self._pending is not None and isinstance(data, bytes):
+            self._pending.append(data)
+        else:
+            super().send(data)  # type: ignore[misc]
+
+    def getresponse(self) -> Any:
+        _quickack(getattr(self, "sock", None))
+        return super().getresponse()  # type: ignore[misc]
+
+
+class _QuickAckHTTPConnection(_OneSendMixin, HTTPConnection):
+    pass
+
+
+class _QuickAckHTTPSConnection(_OneSendMixin, HTTPSConnection):
+    pass
+
+
+class _QuickAckHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _QuickAckHTTPConnection
+
+
+class _QuickAckHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _QuickAckHTTPSConnection
 
 
 class _QuickAckAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["socket_options"] = _SOCKET_OPTIONS
         super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _QuickAckHTTPPool, "https": _QuickAckHTTPSPool}
+        self.poolmanager.key_fn_by_scheme = dict(self.poolmanager.key_fn_by_scheme)
 
 
 Recover = Callable[[], Any]
@@ -70,8 +123,7 @@ class Transport:
             self.session.cert = (
                 (config.client_cert_path, config.client_key_path) if config.client_key_path else config.client_cert_path
             )
-        self._auth = _auth_header(config)
-        self._providers = _header_providers()
+        self._providers = header_providers()
         self.sleep: Callable[[float], None] = time.sleep
 
     def close(self) -> None:
@@ -160,21 +212,29 @@ class Transport:
             attempt += 1
 
     def _headers(self, has_json: bool) -> dict[str, str]:
-        headers = dict(self.config.headers)
-        for provider in self._providers:
-            try:
-                if provider.in_context():
-                    headers.update(provider.request_headers())
-            except Exception as exc:  # a broken plugin must not break logging
-                log.warning("request header provider %r failed: %s", type(provider).__name__, exc)
-        if self._auth:
-            headers["Authorization"] = self._auth
+        headers = client_headers(self.config, self._providers)
         if has_json:
             headers["Content-Type"] = "application/json"
         return headers
 
 
 # ---- helpers --------------------------------------------------------------------------------------
+def client_headers(config: Config, providers: Iterable[Any]) -> dict[str, str]:
+    """The headers every request carries: the config's own, the plugins', then Authorization.
+    The official client's header plugin (mlflowrest.plugins.request_headers) sends the same."""
+    headers = dict(config.headers)
+    for provider in providers:
+        try:
+            if provider.in_context():
+                headers.update(provider.request_headers())
+        except Exception as exc:  # a broken plugin must not break logging
+            log.warning("request header provider %r failed: %s", type(provider).__name__, exc)
+    auth = _auth_header(config)
+    if auth:
+        headers["Authorization"] = auth
+    return headers
+
+
 def _auth_header(config: Config) -> str | None:
     if config.token:
         return f"Bearer {config.token}"
@@ -183,7 +243,7 @@ def _auth_header(config: Config) -> str | None:
     return None
 
 
-def _header_providers() -> list[Any]:
+def header_providers() -> list[Any]:
     providers = []
     for ep in entry_points(group=HEADER_PROVIDERS_GROUP):
         try:

@@ -6,6 +6,9 @@ stub_app <- function() {
   app$locals$hits <- list()
   app$locals$batches <- list()
   app$locals$created <- list()
+  app$locals$uploads <- list()
+  # The app runs in another process: what its handlers call must live in this closure.
+  digest_raw <- digest_raw
   hit <- function(req, key) {
     n <- (req$app$locals$hits[[key]] %||% 0) + 1
     req$app$locals$hits[[key]] <- n
@@ -60,6 +63,10 @@ stub_app <- function() {
     req$app$locals$batches[[length(req$app$locals$batches) + 1L]] <- body
     res$send_json(structure(list(), names = character()))
   })
+  app$post("/api/2.0/mlflow/runs/log-metric", function(req, res) {
+    req$app$locals$batches[[length(req$app$locals$batches) + 1L]] <- rawToChar(req$.body)
+    res$send_json(structure(list(), names = character()))
+  })
   app$get("/batches", function(req, res) {
     res$send_json(list(bodies = unlist(req$app$locals$batches)))
   })
@@ -87,8 +94,40 @@ stub_app <- function() {
     }, req$app$locals$created)
     res$send_json(list(runs = found), auto_unbox = TRUE)
   })
+  # Artifact upload whose first try fails after the body arrived: the retry must send the
+  # whole file again.
+  app$put(new_regexp("^/api/2.0/mlflow-artifacts/artifacts/(?<path>.*)$"), function(req, res) {
+    n <- hit(req, "upload")
+    req$app$locals$uploads[[length(req$app$locals$uploads) + 1L]] <- list(
+      path = req$params$path, size = length(req$.body), md5 = digest_raw(req$.body))
+    if (n == 1) return(res$set_status(502L)$send("<html>bad gateway</html>"))
+    res$send_json(structure(list(), names = character()))
+  })
+  app$get("/uploads", function(req, res) {
+    res$send_json(list(uploads = req$app$locals$uploads), auto_unbox = TRUE)
+  })
+  # experiments/create whose first answer is lost: the retry is told RESOURCE_ALREADY_EXISTS.
+  app$post("/api/2.0/mlflow/experiments/create", function(req, res) {
+    body <- jsonlite::fromJSON(rawToChar(req$.body), simplifyVector = FALSE)
+    n <- hit(req, "create-experiment")
+    if (n == 1) {
+      req$app$locals$experiment <- list(experiment_id = "7", name = body$name, tags = body$tags)
+      return(res$set_status(503L)$send_json(
+        list(error_code = "TEMPORARILY_UNAVAILABLE", message = "lost"), auto_unbox = TRUE))
+    }
+    res$set_status(400L)$send_json(list(error_code = "RESOURCE_ALREADY_EXISTS",
+                                        message = "exists"), auto_unbox = TRUE)
+  })
+  app$get("/api/2.0/mlflow/experiments/get-by-name", function(req, res) {
+    res$send_json(list(experiment = req$app$locals$experiment), auto_unbox = TRUE)
+  })
   app
 }
+
+new_regexp <- function(x) structure(x, class = "webfakes_regexp")
+
+# A checksum without extra packages: the bytes weighted by their positions.
+digest_raw <- function(bytes) sum(as.numeric(bytes) * seq_along(bytes)) %% 1e9
 
 `%||%` <- function(x, y) if (is.null(x)) y else x
 

@@ -85,3 +85,17 @@ test_that("mlflow_log_batch sends the chunks to runs/log-batch", {
   expect_length(bodies, 2)
   expect_equal(jsonlite::fromJSON(bodies[[1]])$run_id, "run1")
 })
+
+test_that("log_metric sends NaN and infinities as strings and int64 fields as integers", {
+  web <- stub_server()
+  client <- test_client(web$url())
+  for (value in c(NaN, Inf, -Inf, 1 / 3)) {
+    mlflow_log_metric("m", value, timestamp = 1700000000123, step = 12, run_id = "run1", client = client)
+  }
+  bodies <- mlflow_request(client, "GET", "/batches")$bodies
+  expect_match(bodies[[1]], '"value":"NaN"', fixed = TRUE)
+  expect_match(bodies[[2]], '"value":"Infinity"', fixed = TRUE)
+  expect_match(bodies[[3]], '"value":"-Infinity"', fixed = TRUE)
+  expect_match(bodies[[4]], '"timestamp":1700000000123,"step":12', fixed = TRUE)
+  expect_identical(jsonlite::fromJSON(bodies[[4]])$value, 1 / 3)
+})

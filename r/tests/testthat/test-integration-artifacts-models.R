@@ -91,6 +91,17 @@ test_that("the registry: models, versions, stages, tags, aliases, search by GET"
   expect_error(mlflow_get_model_version_by_alias(name, "champion", client = client),
                class = "mlflowrest_api_error")
 
+  mlflow_set_registered_model_tag(name, "owner", "r-team", client = client)
+  tags <- mlflow_get_registered_model(name, client = client)$tags
+  expect_true("owner" %in% vapply(tags, function(t) t$key, ""))
+  mlflow_delete_registered_model_tag(name, "owner", client = client)
+  tags <- mlflow_get_registered_model(name, client = client)$tags
+  expect_false("owner" %in% vapply(tags, function(t) t$key, ""))
+  mlflow_delete_model_version_tag(name, 1, "validated", client = client)
+  expect_length(mlflow_get_model_version(name, 1, client = client)$tags, 0)
+  versions <- mlflow_search_model_versions(filter = sprintf("name = '%s'", name), client = client)
+  expect_equal(vapply(versions$model_versions, function(v) v$version, ""), "1")
+
   found <- mlflow_search_registered_models(filter = sprintf("name = '%s'", name), client = client)
   expect_equal(length(found$registered_models), 1)
   expect_equal(mlflow_get_registered_model(name, client = client)$description, "second")

@@ -18,6 +18,8 @@ test_that("experiments: create, get by id and name, rename, tag, delete, restore
   renamed <- mlflow_get_experiment(id, client = client)
   expect_equal(renamed$name, paste0(name, "-renamed"))
   expect_equal(renamed$tags[[1]]$value[renamed$tags[[1]]$key == "stage"], "dev")
+  mlflow_delete_experiment_tag("stage", experiment_id = id, client = client)
+  expect_false("stage" %in% mlflow_get_experiment(id, client = client)$tags[[1]]$key)
 
   found <- mlflow_search_experiments(filter = sprintf("name = '%s-renamed'", name), client = client)
   expect_equal(found$experiments$experiment_id, id)
@@ -128,6 +130,10 @@ test_that("delete and restore a run; search_runs pages up to max_results", {
   expect_equal(runs$run_id, rev(ids))
   expect_equal(nrow(mlflow_search_runs(max_results = 3)), 3)
   expect_equal(mlflow_search_runs(filter = "metrics.i = 2")$run_id, ids[2])
+
+  info <- mlflow_update_run(ids[2], run_name = "renamed-run")
+  expect_equal(info$run_name, "renamed-run")
+  expect_equal(mlflow_get_run(ids[2])$run_name, "renamed-run")
 
   mlflow_delete_run(ids[1])
   expect_equal(nrow(mlflow_search_runs()), 3)

@@ -96,3 +96,37 @@ test_that("a lost runs/create answer does not make a second run", {
   expect_equal(run$run_id, "run1")
   expect_equal(mlflow_request(client, "GET", "/hits/create")$hits, 1)
 })
+
+test_that("a retried upload streams the whole file again", {
+  web <- stub_server()
+  client <- test_client(web$url())
+  file <- withr::local_tempfile()
+  bytes <- as.raw(rep(0:255, 4000))
+  writeBin(bytes, file)
+  upload_file(client, file, "0/run/artifacts/data.bin")
+  uploads <- mlflow_request(client, "GET", "/uploads")$uploads
+  expect_length(uploads, 2)
+  for (u in uploads) {
+    expect_equal(u$path, "0/run/artifacts/data.bin")
+    expect_equal(u$size, length(bytes))
+    expect_equal(u$md5, digest_raw(bytes))
+  }
+})
+
+test_that("a retried experiment create returns the experiment its first try made", {
+  web <- stub_server()
+  client <- test_client(web$url())
+  expect_equal(mlflow_create_experiment("exp-a", client = client), "7")
+})
+
+test_that("RESOURCE_ALREADY_EXISTS on a first try still raises", {
+  web <- stub_server()
+  client <- test_client(web$url())
+  # Someone else's create made the experiment (the stub's first create).
+  once <- test_client(web$url(), MLFLOW_HTTP_REQUEST_MAX_RETRIES = "0")
+  expect_error(mlflow_request(once, "POST", "/api/2.0/mlflow/experiments/create",
+                              body = list(name = "exp-b")),
+               class = "mlflowrest_server_error")
+  expect_error(mlflow_create_experiment("exp-b", client = client),
+               class = "mlflowrest_resource_already_exists")
+})

@@ -81,7 +81,7 @@ public final class LoggedModels {
 
     public void setTags(String modelId, Map<String, String> tags) {
         tags.forEach((k, v) -> Validation.runTag(k, v));
-        ObjectNode body = Json.object();
+        ObjectNode body = Json.object().put("model_id", modelId);
         body.set("tags", pairs(tags));
         transport.call(Routes.LOGGED_MODELS_SET_TAGS, id(modelId), Query.of(), body);
     }
@@ -96,7 +96,7 @@ public final class LoggedModels {
             Validation.key("key", k);
             Validation.paramValue(v);
         });
-        ObjectNode body = Json.object();
+        ObjectNode body = Json.object().put("model_id", modelId);
         body.set("params", pairs(params));
         transport.call(Routes.LOGGED_MODELS_LOG_PARAMS, id(modelId), Query.of(), body);
     }

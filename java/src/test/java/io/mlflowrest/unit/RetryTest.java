@@ -1,0 +1,165 @@
+package io.mlflowrest.unit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mlflowrest.MlflowRestClient;
+import io.mlflowrest.errors.InvalidParameterValueError;
+import io.mlflowrest.errors.RateLimitedError;
+import io.mlflowrest.errors.ServerError;
+import io.mlflowrest.errors.TransportError;
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
+import io.mlflowrest.internal.RetryPolicy;
+import io.mlflowrest.internal.Transport;
+import io.mlflowrest.unit.StubServer.Answer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RetryTest {
+    private StubServer stub;
+
+    @BeforeEach
+    void start() throws Exception {
+        stub = new StubServer();
+    }
+
+    @AfterEach
+    void stop() {
+        stub.close();
+    }
+
+    @Test
+    void retriesServerErrorsUntilSuccess() {
+        stub.then(Answer.text(503, "text/html", "<html>busy</html>"))
+                .then(Answer.json(502, "{}"))
+                .then(Answer.json(200, "{\"experiment\":{\"experiment_id\":\"7\",\"name\":\"e\"}}"));
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            assertEquals("e", client.experiments().get("7").getName());
+        }
+        assertEquals(3, stub.requests.size());
+    }
+
+    @Test
+    void neverRetriesOther4xx() {
+        stub.otherwise(r -> Answer.json(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"bad\"}"));
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            assertThrows(InvalidParameterValueError.class, () -> client.experiments().get("7"));
+        }
+        assertEquals(1, stub.requests.size());
+    }
+
+    @Test
+    void givesUpAfterMaxRetriesWithTheStatusClass() {
+        stub.otherwise(r -> Answer.json(500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"boom\"}"));
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().maxRetries(2).build())) {
+            ServerError e = assertThrows(ServerError.class, () -> client.experiments().get("7"));
+            assertEquals(500, e.httpStatus());
+            assertEquals("INTERNAL_ERROR", e.errorCode());
+        }
+        assertEquals(3, stub.requests.size());
+    }
+
+    @Test
+    void honoursRetryAfterOn429() {
+        stub.then(Answer.json(429, "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\",\"message\":\"slow\"}")
+                .withHeader("Retry-After", "7")).then(Answer.json(200, "{}"));
+        List<Duration> waits = new ArrayList<>();
+        try (Transport transport = new Transport(stub.config().build(), waits::add)) {
+            transport.json("GET", "/api/2.0/mlflow/experiments/get", Query.of(), null);
+        }
+        assertEquals(List.of(Duration.ofSeconds(7)), waits);
+    }
+
+    @Test
+    void rateLimitedAfterRetriesRunOut() {
+        stub.otherwise(r -> Answer.json(429, "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\",\"message\":\"slow\"}")
+                .withHeader("Retry-After", "0"));
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().maxRetries(1).build())) {
+            assertThrows(RateLimitedError.class, () -> client.experiments().get("7"));
+        }
+        assertEquals(2, stub.requests.size());
+    }
+
+    @Test
+    void backoffGrowsExponentiallyWithBoundedJitterAndCap() {
+        RetryPolicy policy = new RetryPolicy(7, 0.5, 1.0);
+        for (int n = 0; n < 10; n++) {
+            double seconds = policy.delay(n, null).toNanos() / 1e9;
+            double base = Math.min(0.5 * Math.pow(2, n), 60);
+            assertTrue(seconds >= base && seconds <= base + 1.0, "retry " + n + " waited " + seconds);
+        }
+        assertEquals(Duration.ofSeconds(60), policy.delay(0, "3600"));
+        assertEquals(Duration.ZERO, new RetryPolicy(7, 0, 0).delay(5, null));
+    }
+
+    @Test
+    void retriesConnectionErrorsThenRaisesTransportError() throws Exception {
+        String url = stub.url();
+        stub.close();
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().trackingUri(url).maxRetries(2).build())) {
+            TransportError e = assertThrows(TransportError.class, () -> client.experiments().get("7"));
+            assertEquals("GET", e.method());
+            assertEquals("/api/2.0/mlflow/experiments/get", e.path());
+        }
+    }
+
+    @Test
+    void lostAnswerOfRunCreateReturnsTheRunTheFirstTryMade() {
+        List<String> createdRequestIds = new ArrayList<>();
+        stub.then(r -> {
+            createdRequestIds.add(Json.tryParse(r.body()).path("tags").get(0).path("value").asText());
+            return Answer.dropped();
+        });
+        stub.then(r -> {
+            String filter = Json.tryParse(r.body()).path("filter").asText();
+            assertTrue(filter.contains(createdRequestIds.get(0)), filter);
+            return Answer.json(200, "{\"runs\":[{\"info\":{\"run_id\":\"abc\",\"experiment_id\":\"1\"}}]}");
+        });
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            assertEquals("abc", client.runs().create("1").getInfo().getRunId());
+        }
+        assertEquals(List.of("/api/2.0/mlflow/runs/create", "/api/2.0/mlflow/runs/search"),
+                stub.requests.stream().map(StubServer.Request::uri).toList());
+    }
+
+    @Test
+    void experimentCreateRetryThatHitsItsOwnFirstTryReturnsIt() {
+        List<String> ids = new ArrayList<>();
+        stub.then(r -> {
+            ids.add(Json.tryParse(r.body()).path("tags").get(0).path("value").asText());
+            return Answer.json(503, "{}");
+        });
+        stub.then(Answer.json(400, "{\"error_code\":\"RESOURCE_ALREADY_EXISTS\",\"message\":\"exists\"}"));
+        stub.then(r -> Answer.json(200, "{\"experiment\":{\"experiment_id\":\"9\",\"name\":\"e\",\"tags\":"
+                + "[{\"key\":\"mlflowrest.request_id\",\"value\":\"" + ids.get(0) + "\"}]}}"));
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            assertEquals("9", client.experiments().create("e"));
+        }
+    }
+
+    @Test
+    void experimentCreateOfSomeoneElsesNameStillFails() {
+        stub.then(Answer.json(400, "{\"error_code\":\"RESOURCE_ALREADY_EXISTS\",\"message\":\"exists\"}"));
+        stub.then(Answer.json(200, "{\"experiment\":{\"experiment_id\":\"9\",\"name\":\"e\"}}"));
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            assertThrows(io.mlflowrest.errors.ResourceAlreadyExistsError.class, () -> client.experiments().create("e"));
+        }
+    }
+
+    @Test
+    void retriedMetricWriteResendsTheIdenticalPoint() {
+        stub.then(Answer.dropped());
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            client.runs().logMetric("r1", "loss", 0.5, 1234, 3);
+        }
+        assertEquals(2, stub.requests.size());
+        // The server stores an identical run/key/value/timestamp/step once: no duplicate point.
+        assertEquals(stub.requests.get(0).body(), stub.requests.get(1).body());
+    }
+}
