@@ -117,7 +117,8 @@ def main() -> None:
         "value": top.data.metrics[SORT_METRIC], "seconds": round(time.monotonic() - began, 1),
     }, args.result)  # fmt: skip
     for detector, name in names.items():
-        print(f"{name:28s} " + " ".join(f"{k}={v:.4f}" for k, v in scores(labelled[detector]["Anomaly"], injected).items()))
+        found = scores(labelled[detector]["Anomaly"], injected)
+        print(f"{name:28s} " + " ".join(f"{k}={v:.4f}" for k, v in found.items()))
 
 
 if __name__ == "__main__":

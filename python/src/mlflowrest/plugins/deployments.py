@@ -88,8 +88,8 @@ class Target:
         with self._locked():
             old = self._read(name)
             if old is not None and _alive(old.pid):
-                raise _error(f"deployment {name!r} already exists at {self.uri} (model {old.model_uri}, "
-                             f"{old.url}); use update_deployment or delete it first", "RESOURCE_ALREADY_EXISTS")  # fmt: skip
+                raise _error(f"deployment {name!r} already exists at {self.uri} (model {old.model_uri}, {old.url});"
+                             " use update_deployment or delete it first", "RESOURCE_ALREADY_EXISTS")  # fmt: skip
             pid, port = self._start(name, model_uri, config or {})
             now = time.time()
             dep = Deployment(name, model_uri, FLAVOR, port, pid, str(self._log(name)), now, now)
@@ -120,7 +120,7 @@ class Target:
             _stop(dep.pid)
             self._record(name).unlink(missing_ok=True)
 
-    def list(self) -> list[dict[str, Any]]:
+    def list_all(self) -> list[dict[str, Any]]:
         if not self.dir.is_dir():
             return []
         found = (self._read(p.stem) for p in sorted(self.dir.glob("*.json")))
@@ -204,8 +204,8 @@ class Target:
                              "INVALID_PARAMETER_VALUE")  # fmt: skip
             if time.monotonic() > deadline:
                 _stop(proc.pid)
-                raise _error(f"deployment {name!r}: model server for {model_uri} did not answer within {timeout:.0f} s"
-                             f" (raise -C startup_timeout=...): {_tail(log_path, offset)}", "DEADLINE_EXCEEDED")  # fmt: skip
+                raise _error(f"deployment {name!r}: the server for {model_uri} did not answer in {timeout:.0f} s "
+                             f"(-C startup_timeout=...): {_tail(log_path, offset)}", "DEADLINE_EXCEEDED")  # fmt: skip
             time.sleep(0.25)
         return proc.pid, port
 
@@ -244,11 +244,11 @@ def run_local(name: str, model_uri: str, flavor: str | None = None, config: Mapp
 def _client_class() -> type:
     from mlflow.deployments import BaseDeploymentClient, PredictionsResponse
 
-    class LocalServeDeploymentClient(BaseDeploymentClient):  # type: ignore[misc]
+    class LocalServeDeploymentClient(BaseDeploymentClient):
         """get_deploy_client("mlflowrest-local[:/folder]")"""
 
         def __init__(self, target_uri: str) -> None:
-            super().__init__(target_uri)
+            super().__init__(target_uri)  # type: ignore[no-untyped-call]
             self.target = Target(target_uri)
 
         def create_deployment(
@@ -265,13 +265,15 @@ def _client_class() -> type:
             _no_endpoint(endpoint)
             return self.target.update(name, model_uri, flavor, config)
 
-        def delete_deployment(self, name: str, config: dict[str, Any] | None = None, endpoint: str | None = None) -> None:
+        def delete_deployment(
+            self, name: str, config: dict[str, Any] | None = None, endpoint: str | None = None
+        ) -> None:
             _no_endpoint(endpoint)
             self.target.delete(name)
 
         def list_deployments(self, endpoint: str | None = None) -> list[dict[str, Any]]:
             _no_endpoint(endpoint)
-            return self.target.list()
+            return self.target.list_all()
 
         def get_deployment(self, name: str, endpoint: str | None = None) -> dict[str, Any]:
             _no_endpoint(endpoint)
@@ -304,7 +306,7 @@ def _error(message: str, code: str) -> Exception:
     from mlflow.exceptions import MlflowException
     from mlflow.protos import databricks_pb2
 
-    return MlflowException(message, error_code=getattr(databricks_pb2, code))  # type: ignore[no-any-return]
+    return MlflowException(message, error_code=getattr(databricks_pb2, code))
 
 
 def _no_endpoint(endpoint: str | None) -> None:

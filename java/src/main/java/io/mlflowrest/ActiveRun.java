@@ -1,7 +1,11 @@
 package io.mlflowrest;
 
+import io.mlflowrest.internal.Validation;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Runs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +67,7 @@ public final class ActiveRun implements AutoCloseable {
     public void logMetric(String key, double value, long step) {
         long now = System.currentTimeMillis();
         if (background != null) {
-            io.mlflowrest.internal.Validation.key("key", key);
+            Validation.key("key", key);
             background.add(Metric.newBuilder().setKey(key).setValue(value).setTimestamp(now).setStep(step).build());
         } else {
             runs.logMetric(getId(), key, value, now, step);
@@ -109,12 +113,12 @@ public final class ActiveRun implements AutoCloseable {
     }
 
     public void logArtifacts(Path localDir, String artifactPath) {
-        try (var children = java.nio.file.Files.list(localDir)) {
+        try (var children = Files.list(localDir)) {
             for (Path child : (Iterable<Path>) children.sorted()::iterator) {
                 artifacts.upload(getId(), child, artifactPath);
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot list " + localDir, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + localDir, e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.mlflowrest;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -26,7 +27,7 @@ public record RunOptions(String experimentId, String runName, Map<String, String
     }
 
     public RunOptions tag(String key, String value) {
-        Map<String, String> more = new java.util.LinkedHashMap<>(tags);
+        Map<String, String> more = new LinkedHashMap<>(tags);
         more.put(key, value);
         return new RunOptions(experimentId, runName, more, backgroundFlush);
     }

@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.mlflow.api.proto.Service.DatasetInput;
 import org.mlflow.api.proto.Service.Metric;
@@ -190,7 +191,7 @@ public final class Runs {
         return Json.object().put("key", key).put("value", value).put("timestamp", timestamp).put("step", step);
     }
 
-    private static <T> java.util.stream.Stream<T> stream(Iterable<T> items) {
-        return items == null ? java.util.stream.Stream.empty() : StreamSupport.stream(items.spliterator(), false);
+    private static <T> Stream<T> stream(Iterable<T> items) {
+        return items == null ? Stream.empty() : StreamSupport.stream(items.spliterator(), false);
     }
 }

@@ -14,6 +14,7 @@ import org.mlflow.tracking.MlflowClient;
  * Per-call time of log-metric against MLFLOW_TRACKING_URI (run it against the default
  * 4-worker server: `make bench-java`). Compares mlflowrest with a raw java.net.http.HttpClient
  * loop on a kept-alive connection, a fresh connection per call, and the official client.
+ * Two rounds, because a just-started server's workers are still warming up during the first.
  */
 public final class LogMetricBenchmark {
     private static final int WARMUP = 30;
@@ -26,38 +27,38 @@ public final class LogMetricBenchmark {
 
     public static void main(String[] args) throws Exception {
         String uri = System.getenv("MLFLOW_TRACKING_URI");
+        String endpoint = uri + "/api/2.0/mlflow/runs/log-metric";
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        MlflowClient official = new MlflowClient(uri);
         try (MlflowRestClient mlflow = MlflowRestClient.fromEnvironment()) {
             String exp = mlflow.experiments().create("bench-" + System.nanoTime());
             String runId = mlflow.runs().create(exp).getInfo().getRunId();
-            String endpoint = uri + "/api/2.0/mlflow/runs/log-metric";
-
-            report("mlflowrest (kept-alive, TCP_QUICKACK)",
-                    measure(i -> mlflow.runs().logMetric(runId, "a", i, 1000L + i, i)));
-
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            report("raw java.net.http.HttpClient (kept-alive)", measure(i -> {
-                HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body(runId, "b", i))).build();
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                check(response.statusCode());
-            }));
-
-            report("raw HttpURLConnection, fresh connection per call", measure(i -> {
-                HttpURLConnection conn = (HttpURLConnection) URI.create(endpoint).toURL().openConnection();
-                conn.setRequestMethod("POST");
-                conn.setDoOutput(true);
-                conn.setRequestProperty("Content-Type", "application/json");
-                conn.setRequestProperty("Connection", "close");
-                conn.getOutputStream().write(body(runId, "c", i).getBytes(StandardCharsets.UTF_8));
-                check(conn.getResponseCode());
-                conn.getInputStream().readAllBytes();
-                conn.disconnect();
-            }));
-
-            MlflowClient official = new MlflowClient(uri);
-            report("official MlflowClient 2.17.2 (Apache HttpClient 4.5)",
-                    measure(i -> official.logMetric(runId, "d", i, 1000L + i, i)));
+            for (int round = 1; round <= 2; round++) {
+                String suffix = "-" + round;
+                System.out.println("round " + round);
+                report("mlflowrest (kept-alive, TCP_QUICKACK)",
+                        measure(i -> mlflow.runs().logMetric(runId, "a" + suffix, i, 1000L + i, i)));
+                report("raw java.net.http.HttpClient (kept-alive)", measure(i -> {
+                    HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body(runId, "b" + suffix, i))).build();
+                    check(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
+                }));
+                report("raw HttpURLConnection, fresh connection per call", measure(i -> {
+                    HttpURLConnection conn = (HttpURLConnection) URI.create(endpoint).toURL().openConnection();
+                    conn.setRequestMethod("POST");
+                    conn.setDoOutput(true);
+                    conn.setRequestProperty("Content-Type", "application/json");
+                    conn.setRequestProperty("Connection", "close");
+                    conn.getOutputStream().write(body(runId, "c" + suffix, i).getBytes(StandardCharsets.UTF_8));
+                    check(conn.getResponseCode());
+                    conn.getInputStream().readAllBytes();
+                    conn.disconnect();
+                }));
+                report("official MlflowClient 2.17.2 (Apache HttpClient 4.5)",
+                        measure(i -> official.logMetric(runId, "d" + suffix, i, 1000L + i, i)));
+            }
+        } finally {
             official.close();
         }
     }
@@ -89,7 +90,7 @@ public final class LogMetricBenchmark {
 
     private static void report(String name, double[] sortedMs) {
         double mean = Arrays.stream(sortedMs).average().orElse(0);
-        System.out.printf("%-55s median %6.2f ms  mean %6.2f ms  p95 %6.2f ms  (%d calls)%n", name,
+        System.out.printf("  %-55s median %6.2f ms  mean %6.2f ms  p95 %6.2f ms  (%d calls)%n", name,
                 sortedMs[sortedMs.length / 2], mean, sortedMs[(int) (sortedMs.length * 0.95)], sortedMs.length);
     }
 }

@@ -3,6 +3,7 @@ package io.mlflowrest.internal.http;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +25,7 @@ final class HttpConnection implements Closeable {
     private HttpConnection(Socket tcp, Socket socket) throws IOException {
         this.tcp = tcp;
         this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        this.in = new BufferedInputStream(new QuickAckInputStream(socket.getInputStream()), 64 * 1024);
         this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
     }
 
@@ -55,8 +56,9 @@ final class HttpConnection implements Closeable {
     /**
      * The server leaves Nagle on and sends headers and body in two writes, so the body waits
      * for our ACK of the headers; Linux would delay that ACK up to 40 ms. TCP_QUICKACK makes
-     * the ACK immediate, but Linux clears it again as the connection runs, so it is set
-     * before every response is read.
+     * the ACK immediate, but Linux leaves quick-ack mode again as the connection runs, so it
+     * is set after the request is sent and again after every read (setting it while an ACK is
+     * pending sends that ACK at once).
      */
     void quickAck() {
         if (QuickAck.SUPPORTED) {
@@ -82,6 +84,20 @@ final class HttpConnection implements Closeable {
             socket.close();
         } catch (IOException e) {
             // closing a broken socket has nothing left to report
+        }
+    }
+
+    /** Re-arms quick-ack after each read from the socket. */
+    private final class QuickAckInputStream extends FilterInputStream {
+        QuickAckInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            quickAck();
+            return n;
         }
     }
 

@@ -1,0 +1,164 @@
+"""make bench: every SDK beside its language's raw-HTTP floor and the official client, in one run.
+
+For each server configuration (the default 4-worker server users run, and --workers 1) and
+each workload, a fresh server (fresh store) is started; every client runs the workload in a
+child process of its own. Writes bench/results.json and bench/results.md.
+
+    python bench/run.py [--quick]     --quick: smallest sizes, one server per configuration
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import report  # noqa: E402
+from tests.harness import MlflowServer  # noqa: E402
+
+PY = sys.executable
+JAR = ROOT / "java" / "target" / "mlflowrest.jar"
+RLIB = ROOT / ".work" / "rlib"
+
+# Sizes: three per workload to show how cost grows; --quick takes the first only.
+SIZES: dict[str, list[int]] = {
+    "log_metric": [100, 300, 1000],
+    "log_batch": [10_000, 100_000, 300_000],
+    "typical_run": [1, 5, 20],
+    "training_loop": [10_000, 30_000, 100_000],
+    "artifacts": [1 << 20, 100 << 20, 1 << 30],
+}
+QUICK_SIZES = {"log_metric": [30], "log_batch": [3000], "typical_run": [1], "training_loop": [2000],
+               "artifacts": [1 << 20]}  # fmt: skip
+
+# (language, client) pairs per workload; the floor is each language's plain HTTP client.
+CLIENTS: dict[str, list[tuple[str, str]]] = {
+    "log_metric": [("python", "sdk"), ("python", "floor"), ("python", "fresh"), ("python", "official"),
+                   ("java", "sdk"), ("java", "floor"), ("java", "official"), ("r", "sdk"), ("r", "floor")],
+    "log_batch": [("python", "sdk"), ("python", "floor"), ("python", "official"),
+                  ("java", "sdk"), ("java", "floor"), ("java", "official"), ("r", "sdk"), ("r", "floor")],
+    "typical_run": [("python", "sdk"), ("python", "floor"), ("python", "fresh"), ("python", "official"),
+                    ("java", "sdk"), ("java", "floor"), ("java", "official"), ("r", "sdk"), ("r", "floor")],
+    "training_loop": [("python", "sdk"), ("python", "official-buffered"), ("python", "official"),
+                      ("java", "sdk"), ("r", "sdk")],
+    "artifacts": [("python", "sdk"), ("python", "floor"), ("python", "official"),
+                  ("java", "sdk"), ("java", "floor"), ("r", "sdk"), ("r", "floor")],
+}  # fmt: skip
+# Measured to take minutes beyond these sizes: MLflow's unbuffered async logging sends one request
+# per call (117 s for 10k points here); the official Java client's logBatch spends seconds of CPU
+# per 10k points in protobuf JSON.
+SLOW = {("training_loop", "python", "official"): 1000, ("log_batch", "java", "official"): 100_000}
+
+
+def command(lang: str, workload: str, client: str, size: int, uri: str) -> list[str] | None:
+    if lang == "python":
+        return [PY, str(ROOT / "bench" / "pyworkloads.py"), workload, client, str(size), uri]
+    if lang == "java" and JAR.is_file() and shutil.which("java"):
+        return ["java", "-Xmx512m", "-cp", str(JAR), str(ROOT / "bench" / "java" / "Bench.java"),
+                workload, client, str(size), uri]  # fmt: skip
+    if lang == "r" and (RLIB / "mlflowrest").is_dir() and shutil.which("Rscript"):
+        return ["Rscript", "--vanilla", str(ROOT / "bench" / "r" / "bench.R"), workload, client, str(size), uri]
+    return None
+
+
+def measure(lang: str, workload: str, client: str, size: int, uri: str) -> dict[str, Any]:
+    cmd = command(lang, workload, client, size, uri)
+    if cmd is None:
+        return {"error": f"{lang} SDK not built"}
+    if (workload, lang, client) in SLOW and size > SLOW[(workload, lang, client)]:
+        return {"skipped": f"> {SLOW[(workload, lang, client)]} takes minutes (see notes)"}
+    env = {**os.environ, "R_LIBS": str(RLIB), "MLFLOW_TRACKING_URI": uri}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": "timed out after 900 s"}
+    if proc.returncode != 0:
+        return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1][:200] if (proc.stderr or proc.stdout)
+                else f"exit {proc.returncode}"}  # fmt: skip
+    try:
+        result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"error": f"no JSON result: {proc.stdout[-200:]!r}"}
+    return result
+
+
+@contextmanager
+def server(workers: int | None) -> Iterator[MlflowServer]:
+    with MlflowServer(workers=workers, startup_timeout=180) as s:
+        yield s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smallest sizes only (a smoke check)")
+    parser.add_argument("--out", default=str(ROOT / "bench"))
+    args = parser.parse_args()
+    sizes = QUICK_SIZES if args.quick else SIZES
+    began = time.monotonic()
+    results: list[dict[str, Any]] = []
+    starts: dict[str, list[float]] = {}
+    configs = [("default (4 workers)", None), ("--workers 1", 1)]
+    for label, workers in configs:
+        # --quick shares one server per configuration; the full run starts one per workload.
+        groups = [list(sizes)] if args.quick else [[w] for w in sizes]
+        for group in groups:
+            with server(workers) as s:
+                starts.setdefault(label, []).append(s.start_seconds or 0.0)
+                print(f"[{label}] server ready in {s.start_seconds:.1f} s", flush=True)
+                for workload in group:
+                    for size in sizes[workload]:
+                        for lang, client in CLIENTS[workload]:
+                            r = measure(lang, workload, client, size, s.url)
+                            results.append({"config": label, "workload": workload, "size": size, "lang": lang,
+                                            "client": client, **r})  # fmt: skip
+                            print(f"  {workload:13} {size:>10} {lang:6} {client:17} "
+                                  f"{report.short(r)}", flush=True)  # fmt: skip
+    with server(1) as s:
+        from bench.startup import measure as startup
+
+        start = startup(s.url, repeat=3 if args.quick else 5)
+    extra = _jvm_and_r_startup(args.quick)
+    doc = {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+        "versions": report.versions(),
+        "quick": args.quick,
+        "server_start_s": starts,
+        "results": results,
+        "startup": {**start, **extra},
+        "wall_s": time.monotonic() - began,
+    }
+    out = Path(args.out)
+    name = "results-quick" if args.quick else "results"
+    (out / f"{name}.json").write_text(json.dumps(doc, indent=1))
+    (out / f"{name}.md").write_text(report.markdown(doc))
+    print(f"wrote {out / name}.md and .json in {doc['wall_s']:.0f} s")
+
+
+def _jvm_and_r_startup(quick: bool) -> dict[str, Any]:
+    """JVM start to first logged metric, and R library load to first logged metric."""
+    out: dict[str, Any] = {}
+    with server(1) as s:
+        for lang, client in (("java", "sdk"), ("java", "official"), ("r", "sdk"), ("r", "floor")):
+            runs = []
+            for _ in range(1 if quick else 3):
+                start = time.perf_counter()
+                r = measure(lang, "first_metric", client, 1, s.url)
+                runs.append(time.perf_counter() - start)
+            out[f"first_metric_{lang}_{client}_s"] = sorted(runs)[len(runs) // 2] if "error" not in r else r
+    return out
+
+
+if __name__ == "__main__":
+    main()
