@@ -141,3 +141,22 @@ test_that("delete and restore a run; search_runs pages up to max_results", {
   mlflow_restore_run(ids[1])
   expect_equal(nrow(mlflow_search_runs()), 4)
 })
+
+test_that("MLFLOW_RUN_ID resumes a run; a client-created run works with with()", {
+  client <- live_client()
+  exp_id <- local_experiment()
+  created <- mlflow_start_run(experiment_id = exp_id, client = client)
+  expect_null(mlflowrest:::active_run_id())
+  with(created, mlflow_log_param("x", "1", run_id = created$run_id, client = client))
+  expect_equal(mlflow_get_run(created$run_id, client = client)$status, "FINISHED")
+
+  withr::local_envvar(MLFLOW_RUN_ID = created$run_id)
+  resumed <- mlflow_start_run()
+  expect_equal(resumed$run_id, created$run_id)
+  expect_equal(resumed$status, "RUNNING")
+  mlflow_log_param("y", "2")
+  mlflow_end_run()
+  params <- mlflow_get_run(created$run_id)$params[[1]]
+  expect_setequal(params$key, c("x", "y"))
+  expect_equal(mlflow_get_experiment()$experiment_id, exp_id)
+})

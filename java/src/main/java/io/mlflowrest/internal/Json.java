@@ -67,10 +67,11 @@ public final class Json {
         }
     }
 
+    /** The JSON as a protobuf message; an absent field gives the empty message, as protobuf would. */
     @SuppressWarnings("unchecked")
     public static <M extends Message> M proto(JsonNode json, Message.Builder builder) {
         try {
-            PROTO.merge(json.toString(), builder);
+            PROTO.merge(json.isMissingNode() || json.isNull() ? "{}" : json.toString(), builder);
             return (M) builder.build();
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("answer does not fit " + builder.getDescriptorForType().getName(), e);

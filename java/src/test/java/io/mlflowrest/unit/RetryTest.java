@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mlflowrest.MlflowRestClient;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.errors.RateLimitedError;
+import io.mlflowrest.errors.RequestTimeoutError;
 import io.mlflowrest.errors.ServerError;
 import io.mlflowrest.errors.TransportError;
 import io.mlflowrest.internal.Json;
@@ -107,6 +108,24 @@ class RetryTest {
             assertEquals("GET", e.method());
             assertEquals("/api/2.0/mlflow/experiments/get", e.path());
         }
+    }
+
+    @Test
+    void slowAnswersRaiseRequestTimeoutAfterRetries() {
+        stub.otherwise(r -> {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Answer.json(200, "{}");
+        });
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().timeout(Duration.ofMillis(300))
+                .maxRetries(1).build())) {
+            RequestTimeoutError e = assertThrows(RequestTimeoutError.class, () -> client.experiments().get("7"));
+            assertEquals("/api/2.0/mlflow/experiments/get", e.path());
+        }
+        assertEquals(2, stub.requests.size());
     }
 
     @Test

@@ -1,0 +1,245 @@
+// Contract driver for the Java SDK: JSON lines in, JSON lines out (see tests/contract/runner/engine.py).
+// Run as a single source file: java -cp java/target/mlflowrest.jar tests/contract/drivers/JavaDriver.java
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlflowrest.MlflowRestClient;
+import io.mlflowrest.SearchOptions;
+import io.mlflowrest.errors.ApiError;
+import io.mlflowrest.errors.MlflowError;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.mlflow.api.proto.Service.Metric;
+import org.mlflow.api.proto.Service.Param;
+import org.mlflow.api.proto.Service.RunStatus;
+import org.mlflow.api.proto.Service.RunTag;
+import org.mlflow_project.google.protobuf.MessageOrBuilder;
+import org.mlflow_project.google.protobuf.util.JsonFormat;
+
+public class JavaDriver {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final JsonFormat.Printer PROTO = JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
+
+    public static void main(String[] args) throws Exception {
+        MlflowRestClient client = MlflowRestClient.fromEnvironment();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        String line;
+        while ((line = in.readLine()) != null) {
+            JsonNode request = JSON.readTree(line);
+            ObjectNode answer = JSON.createObjectNode();
+            try {
+                answer.put("ok", true);
+                answer.set("result", execute(client, request.get("op").asText(), request.get("args")));
+            } catch (MlflowError e) {
+                answer.removeAll();
+                answer.put("ok", false);
+                ObjectNode error = answer.putObject("error");
+                error.put("class", e.getClass().getSimpleName());
+                error.put("message", e.getMessage());
+                if (e instanceof ApiError api) {
+                    error.put("error_code", api.errorCode());
+                    if (api.httpStatus() != null) error.put("http_status", api.httpStatus());
+                }
+            } catch (RuntimeException e) {
+                // Not an SDK error: a defect in the SDK or the driver; the runner reports it as such.
+                answer.removeAll();
+                answer.put("ok", false);
+                answer.putObject("error").put("class", e.getClass().getName()).put("message", String.valueOf(e));
+            }
+            out.println(JSON.writeValueAsString(answer));
+        }
+    }
+
+    static JsonNode proto(MessageOrBuilder message) throws Exception {
+        return JSON.readTree(PROTO.print(message));
+    }
+
+    static ObjectNode wrap(String field, JsonNode value) {
+        ObjectNode node = JSON.createObjectNode();
+        node.set(field, value);
+        return node;
+    }
+
+    static <T extends MessageOrBuilder> ArrayNode protos(Iterable<T> items) throws Exception {
+        ArrayNode array = JSON.createArrayNode();
+        for (T item : items) array.add(proto(item));
+        return array;
+    }
+
+    static String s(JsonNode args, String name) {
+        JsonNode v = args.get(name);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    static Map<String, String> tags(JsonNode args) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        if (args.has("tags")) for (JsonNode t : args.get("tags")) tags.put(t.get("key").asText(), t.get("value").asText());
+        return tags;
+    }
+
+    static double number(JsonNode v) {
+        return v.isTextual() ? switch (v.asText()) {
+            case "NaN" -> Double.NaN;
+            case "Infinity" -> Double.POSITIVE_INFINITY;
+            case "-Infinity" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(v.asText());
+        } : v.asDouble();
+    }
+
+    static SearchOptions search(JsonNode args) {
+        SearchOptions options = SearchOptions.ALL;
+        if (s(args, "filter") != null) options = options.withFilter(s(args, "filter"));
+        if (args.has("order_by")) {
+            List<String> order = new ArrayList<>();
+            args.get("order_by").forEach(o -> order.add(o.asText()));
+            options = options.orderBy(order.toArray(String[]::new));
+        }
+        if (args.has("max_results")) options = options.pageSize(args.get("max_results").asInt());
+        String view = s(args, args.has("view_type") ? "view_type" : "run_view_type");
+        if (view != null) options = options.viewType(view);
+        return options;
+    }
+
+    static JsonNode execute(MlflowRestClient c, String op, JsonNode a) throws Exception {
+        ObjectNode empty = JSON.createObjectNode();
+        switch (op) {
+            case "createExperiment": {
+                ObjectNode r = JSON.createObjectNode();
+                r.put("experiment_id", c.experiments().create(s(a, "name"), s(a, "artifact_location"), tags(a)));
+                return r;
+            }
+            case "getExperiment": return wrap("experiment", proto(c.experiments().get(s(a, "experiment_id"))));
+            case "getExperimentByName": return wrap("experiment", proto(c.experiments().getByName(s(a, "experiment_name"))));
+            case "searchExperiments": return wrap("experiments", protos(c.experiments().search(search(a))));
+            case "updateExperiment": c.experiments().update(s(a, "experiment_id"), s(a, "new_name")); return empty;
+            case "setExperimentTag": c.experiments().setTag(s(a, "experiment_id"), s(a, "key"), s(a, "value")); return empty;
+            case "deleteExperimentTag": c.experiments().deleteTag(s(a, "experiment_id"), s(a, "key")); return empty;
+            case "deleteExperiment": c.experiments().delete(s(a, "experiment_id")); return empty;
+            case "restoreExperiment": c.experiments().restore(s(a, "experiment_id")); return empty;
+            case "createRun": return wrap("run", proto(c.runs().create(s(a, "experiment_id"), s(a, "run_name"), tags(a))));
+            case "getRun": return wrap("run", proto(c.runs().get(s(a, "run_id"))));
+            case "updateRun": {
+                Long end = a.has("end_time") ? a.get("end_time").asLong() : null;
+                RunStatus status = a.has("status") ? RunStatus.valueOf(s(a, "status")) : null;
+                return wrap("run_info", proto(c.runs().update(s(a, "run_id"), status, end, s(a, "run_name"))));
+            }
+            case "deleteRun": c.runs().delete(s(a, "run_id")); return empty;
+            case "restoreRun": c.runs().restore(s(a, "run_id")); return empty;
+            case "searchRuns": {
+                List<String> ids = new ArrayList<>();
+                a.get("experiment_ids").forEach(i -> ids.add(i.asText()));
+                return wrap("runs", protos(c.runs().search(ids, search(a))));
+            }
+            case "logMetric":
+                c.runs().logMetric(s(a, "run_id"), s(a, "key"), number(a.get("value")), a.get("timestamp").asLong(),
+                        a.has("step") ? a.get("step").asLong() : 0L);
+                return empty;
+            case "logParam": c.runs().logParam(s(a, "run_id"), s(a, "key"), s(a, "value")); return empty;
+            case "setTag": c.runs().setTag(s(a, "run_id"), s(a, "key"), s(a, "value")); return empty;
+            case "deleteTag": c.runs().deleteTag(s(a, "run_id"), s(a, "key")); return empty;
+            case "logBatch": {
+                List<Metric> metrics = new ArrayList<>();
+                for (JsonNode m : a.path("metrics"))
+                    metrics.add(Metric.newBuilder().setKey(m.get("key").asText()).setValue(number(m.get("value")))
+                            .setTimestamp(m.get("timestamp").asLong()).setStep(m.path("step").asLong(0)).build());
+                List<Param> params = new ArrayList<>();
+                for (JsonNode p : a.path("params"))
+                    params.add(Param.newBuilder().setKey(p.get("key").asText()).setValue(p.get("value").asText()).build());
+                List<RunTag> tags = new ArrayList<>();
+                for (JsonNode t : a.path("tags"))
+                    tags.add(RunTag.newBuilder().setKey(t.get("key").asText()).setValue(t.get("value").asText()).build());
+                c.runs().logBatch(s(a, "run_id"), metrics, params, tags);
+                return empty;
+            }
+            case "getMetricHistory": return wrap("metrics", protos(c.metrics().history(s(a, "run_id"), s(a, "metric_key"))));
+            case "createRegisteredModel":
+                return wrap("registered_model", proto(c.registeredModels().create(s(a, "name"), s(a, "description"), tags(a))));
+            case "getRegisteredModel": return wrap("registered_model", proto(c.registeredModels().get(s(a, "name"))));
+            case "updateRegisteredModel":
+                return wrap("registered_model", proto(c.registeredModels().update(s(a, "name"), s(a, "description"))));
+            case "renameRegisteredModel":
+                return wrap("registered_model", proto(c.registeredModels().rename(s(a, "name"), s(a, "new_name"))));
+            case "deleteRegisteredModel": c.registeredModels().delete(s(a, "name")); return empty;
+            case "searchRegisteredModels": return wrap("registered_models", protos(c.registeredModels().search(search(a))));
+            case "setRegisteredModelTag": c.registeredModels().setTag(s(a, "name"), s(a, "key"), s(a, "value")); return empty;
+            case "setRegisteredModelAlias":
+                c.registeredModels().setAlias(s(a, "name"), s(a, "alias"), s(a, "version")); return empty;
+            case "deleteRegisteredModelAlias": c.registeredModels().deleteAlias(s(a, "name"), s(a, "alias")); return empty;
+            case "getModelVersionByAlias":
+                return wrap("model_version", proto(c.registeredModels().getVersionByAlias(s(a, "name"), s(a, "alias"))));
+            case "createModelVersion":
+                return wrap("model_version", proto(c.modelVersions().create(s(a, "name"), s(a, "source"), s(a, "run_id"))));
+            case "getModelVersion": return wrap("model_version", proto(c.modelVersions().get(s(a, "name"), s(a, "version"))));
+            case "deleteModelVersion": c.modelVersions().delete(s(a, "name"), s(a, "version")); return empty;
+            case "searchModelVersions": return wrap("model_versions", protos(c.modelVersions().search(search(a))));
+            case "setModelVersionTag":
+                c.modelVersions().setTag(s(a, "name"), s(a, "version"), s(a, "key"), s(a, "value")); return empty;
+            case "transitionModelVersionStage":
+                return wrap("model_version", proto(c.modelVersions().transitionStage(s(a, "name"), s(a, "version"),
+                        s(a, "stage"), a.path("archive_existing_versions").asBoolean(false))));
+            case "uploadArtifacts": {
+                Path local = Path.of(s(a, "local_path"));
+                c.artifacts().upload(s(a, "run_id"), local, s(a, "artifact_path"));
+                ArrayNode stored = JSON.createArrayNode();
+                String prefix = s(a, "artifact_path") == null ? "" : s(a, "artifact_path") + "/";
+                if (Files.isDirectory(local)) {
+                    try (Stream<Path> files = Files.walk(local)) {
+                        files.filter(Files::isRegularFile).map(p -> prefix + local.relativize(p).toString().replace('\\', '/'))
+                                .sorted().forEach(stored::add);
+                    }
+                } else {
+                    stored.add(prefix + local.getFileName());
+                }
+                return wrap("stored", stored);
+            }
+            case "listArtifactFiles": {
+                String path = s(a, "path");
+                var files = path == null ? c.artifacts().list(s(a, "run_id")) : c.artifacts().list(s(a, "run_id"), path);
+                JsonNode array = JSON.valueToTree(files);
+                List<JsonNode> sorted = new ArrayList<>();
+                array.forEach(sorted::add);
+                sorted.sort((x, y) -> x.path("path").asText().compareTo(y.path("path").asText()));
+                ArrayNode out = JSON.createArrayNode();
+                sorted.forEach(out::add);
+                return wrap("files", out);
+            }
+            case "downloadArtifacts": {
+                Path tmp = Files.createTempDirectory("mlflowrest-driver-");
+                Path got = c.artifacts().download(s(a, "run_id"), s(a, "path"), tmp);
+                ObjectNode files = JSON.createObjectNode();
+                Map<String, String> sorted = new TreeMap<>();
+                if (Files.isDirectory(got)) {
+                    try (Stream<Path> walk = Files.walk(got)) {
+                        for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator)
+                            sorted.put(got.relativize(p).toString().replace('\\', '/'), sha256(p));
+                    }
+                } else {
+                    sorted.put(got.getFileName().toString(), sha256(got));
+                }
+                sorted.forEach(files::put);
+                return wrap("files", files);
+            }
+            default:
+                throw new IllegalArgumentException("the Java driver has no mapping for " + op);
+        }
+    }
+
+    static String sha256(Path p) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+    }
+}
