@@ -25,7 +25,16 @@ demo-automl: setup-automl
 	  $(HARNESS) bash -c '$(AUTOML_RUN)'; \
 	fi
 
-# The leaderboard read-back (one harness server, both examples, Python/Java/R readers) and the
-# MLflow plugins shipped by the Python package.
-test-automl: setup-python setup-automl
-	cd $(ROOT) && AUTOML_PYTHON=$(AUTOML_PY) $(PY) -m pytest -q -s tests/automl python/tests/plugins
+# The leaderboard read-back (one harness server, both examples, then the Python reader and the
+# Java and R readers of the SDKs present: those must agree) and the MLflow plugins of the Python
+# package. The Java reader runs on the SDK's compiled classes and their Maven dependencies.
+AUTOML_READERS := python $(filter java r,$(LANGS))
+AUTOML_SETUP := $(if $(filter java,$(LANGS)),automl-java-classpath) $(if $(filter r,$(LANGS)),setup-r)
+
+.PHONY: automl-java-classpath
+automl-java-classpath: setup-java
+	mvn -B -q -f $(ROOT)/java/pom.xml compile dependency:build-classpath -Dmdep.outputFile=$(ROOT)/java/target/classpath.txt
+
+test-automl: setup-python setup-automl $(AUTOML_SETUP)
+	cd $(ROOT) && AUTOML_PYTHON=$(AUTOML_PY) AUTOML_READERS="$(AUTOML_READERS)" \
+	  $(PY) -m pytest -q -s tests/automl python/tests/plugins

@@ -6,7 +6,7 @@ the Python, Java and R readers (leaderboard.py, Leaderboard.java, leaderboard.R)
 leaderboard; best model, metric and value must be identical.
 
 AUTOML_PYTHON names the AutoML venv's interpreter (`make test-automl` sets it; without it the
-tests skip when .venv-automl is absent). AUTOML_READERS (e.g. "python,java,r") lists readers
+tests skip when .venv-automl is absent). AUTOML_READERS (e.g. "python java r") lists readers
 that must run; others run when their SDK is built and are skipped otherwise.
 """
 
@@ -149,27 +149,34 @@ def test_anomaly_detectors_are_children_with_fraction_and_labelled_csv(
         assert sum(int(r["is_injected"]) for r in rows) == 60  # 2% of 3000 injected, fixed seed
 
 
+def java_classpath() -> str | None:
+    """AUTOML_JAVA_CLASSPATH, else the SDK's compiled classes (or jar) plus java/target/classpath.txt."""
+    if os.environ.get("AUTOML_JAVA_CLASSPATH"):
+        return os.environ["AUTOML_JAVA_CLASSPATH"]
+    target = ROOT / "java" / "target"
+    sdk = [target / "classes"] if (target / "classes" / "io" / "mlflowrest" / "MlflowRestClient.class").exists() else [
+        p for p in sorted(target.glob("mlflowrest*.jar")) if "example" not in p.name
+    ]  # fmt: skip
+    deps = target / "classpath.txt"
+    if not sdk or not deps.exists():
+        return None
+    return os.pathsep.join([str(sdk[0]), deps.read_text().strip()])
+
+
 def readers() -> dict[str, list[str] | None]:
     """The command of each reader, or None when its language or SDK is not available here."""
-    java_cp = os.environ.get("AUTOML_JAVA_CLASSPATH")
-    if not java_cp:
-        jars = sorted(p for p in (ROOT / "java" / "target").glob("mlflowrest-*.jar") if "example" not in p.name)
-        deps = ROOT / "java" / "target" / "classpath.txt"
-        if jars and deps.exists():
-            java_cp = os.pathsep.join([str(jars[-1]), deps.read_text().strip()])
-    r_lib = ROOT / ".work" / "rlib"
+    java_cp = java_classpath()
+    has_r = shutil.which("Rscript") and (ROOT / ".work" / "rlib" / "mlflowrest").is_dir()
     return {
         "python": [sys.executable, str(HERE / "leaderboard.py")],
         "java": ["java", "-cp", java_cp, str(HERE / "Leaderboard.java")] if java_cp and shutil.which("java") else None,
-        "r": ["Rscript", str(HERE / "leaderboard.R")]
-        if shutil.which("Rscript") and (r_lib / "mlflowrest").is_dir()
-        else None,
+        "r": ["Rscript", str(HERE / "leaderboard.R")] if has_r else None,
     }
 
 
 def read(reader: str, parent_run_id: str, server_url: str) -> dict[str, Any]:
     command = readers()[reader]
-    required = {r.strip() for r in os.environ.get("AUTOML_READERS", "python").split(",") if r.strip()}
+    required = set(os.environ.get("AUTOML_READERS", "python").replace(",", " ").split())
     if command is None:
         if reader in required:
             pytest.fail(f"the {reader} reader is required (AUTOML_READERS) but its SDK is not built")

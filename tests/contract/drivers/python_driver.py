@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from hashlib import sha256
 from pathlib import Path
@@ -51,14 +52,38 @@ def download_artifacts(client: MlflowClient, run_id: str, path: str) -> Any:
         return {"files": files_of(out) if out.is_dir() else {out.name: sha256(out.read_bytes()).hexdigest()}}
 
 
+def background_log(client: MlflowClient, run_id: str, key: str, count: int, pause_ms: int = 0) -> Any:
+    """`count` points through the background logger, `pause_ms` apart, then flush."""
+    from mlflowrest._fluent import BackgroundLogger
+
+    logger = BackgroundLogger(client, run_id, interval=0.2)
+    for step in range(count):
+        logger.log(key, float(step), 1_700_000_000_000 + step, step)
+        if pause_ms:
+            time.sleep(pause_ms / 1000)
+    logger.close()
+    return {"queued": count}
+
+
 SDK_OPERATIONS: dict[str, Callable[..., Any]] = {
     "uploadArtifacts": upload_artifacts,
     "listArtifactFiles": list_artifact_files,
     "downloadArtifacts": download_artifacts,
+    "backgroundLog": background_log,
 }
+
+CLIENT: dict[str, MlflowClient] = {}
+
+
+def connect(tracking_uri: str, **options: Any) -> Any:
+    """A new client: tracking_uri plus username/password/token/insecure_tls/server_cert_path."""
+    CLIENT["current"] = MlflowClient(tracking_uri, **options)
+    return {"repr": repr(CLIENT["current"])}
 
 
 def execute(client: MlflowClient, op: str, args: dict[str, Any]) -> Any:
+    if op == "connect":
+        return connect(**args)
     if op in SDK_OPERATIONS:
         return SDK_OPERATIONS[op](client, **args)
     route = ROUTES[op]
@@ -70,15 +95,20 @@ def execute(client: MlflowClient, op: str, args: dict[str, Any]) -> Any:
 
 
 def main() -> None:
-    client = MlflowClient(backoff_factor=0.2, backoff_jitter=0.0)
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            answer = {"ok": True, "result": execute(client, request["op"], request["args"])}
+            if "current" not in CLIENT:
+                CLIENT["current"] = MlflowClient()
+            answer = {"ok": True, "result": execute(CLIENT["current"], request["op"], request["args"])}
         except MlflowError as exc:
             answer = {"ok": False, "error": {
                 "class": type(exc).__name__, "error_code": getattr(exc, "error_code", None),
-                "http_status": getattr(exc, "http_status", None), "message": str(exc)}}  # fmt: skip
+                "http_status": getattr(exc, "http_status", None), "message": str(exc),
+                "field": getattr(exc, "field", None), "limit": getattr(exc, "limit", None)}}  # fmt: skip
+        except Exception as exc:  # not an SDK error: a defect the runner must report as such
+            answer = {"ok": False, "error": {"class": f"{type(exc).__module__}.{type(exc).__name__}",
+                                             "message": str(exc)[:500]}}  # fmt: skip
         print(json.dumps(answer), flush=True)
 
 
