@@ -7,11 +7,11 @@ AUTOML_DIR := $(ROOT)/examples/automl
 AUTOML_VENV := $(ROOT)/.venv-automl
 AUTOML_PY := $(AUTOML_VENV)/bin/python
 
-$(STAMP)/automl: $(AUTOML_DIR)/requirements.txt
+$(STAMP)/automl: $(AUTOML_DIR)/requirements.txt $(AUTOML_DIR)/constraints.txt
 	@mkdir -p $(STAMP)
 	test -x $(AUTOML_PY) || python3 -m venv $(AUTOML_VENV)
 	$(AUTOML_PY) -m pip install -q --upgrade pip
-	$(AUTOML_PY) -m pip install -q -r $(AUTOML_DIR)/requirements.txt
+	$(AUTOML_PY) -m pip install -q -r $(AUTOML_DIR)/requirements.txt -c $(AUTOML_DIR)/constraints.txt
 	@touch $@
 setup-automl: $(STAMP)/automl
 

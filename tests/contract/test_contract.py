@@ -21,8 +21,10 @@ from tests.contract.runner.engine import (
     HERE,
     ROOT,
     Driver,
+    driver_command,
     StepOutcome,
     canonical,
+    languages,
     load_scenarios,
     make_fixtures,
     run_scenario,
@@ -31,26 +33,12 @@ from tests.contract.runner.proxy import RecordingProxy
 from tests.contract.runner.spec_check import SpecChecker
 from tests.harness import MlflowServer
 
-LANGS = [x for x in os.environ.get("CONTRACT_LANGS", "python,java,r").split(",") if x]
+LANGS = languages()
 SCENARIOS = load_scenarios()
 CROSS_WRITE = yaml.safe_load((HERE / "cross" / "write.yaml").read_text())
 CROSS_READ = yaml.safe_load((HERE / "cross" / "read.yaml").read_text())
 RESULTS: dict[tuple[str, str], list[StepOutcome]] = {}
 CROSS: dict[tuple[str, str], list[str]] = {}
-
-
-def driver_command(lang: str) -> list[str]:
-    """How each language's driver starts; built by that language's `make setup-<lang>`."""
-    if lang == "python":
-        return [str(Path(os.sys.executable)), "-m", "tests.contract.drivers.python_driver"]
-    if lang == "java":
-        jar = ROOT / "java" / "target" / "mlflowrest.jar"
-        if not jar.is_file():
-            raise FileNotFoundError(f"{jar} missing: run `make setup-java`")
-        return ["java", "-cp", str(jar), str(HERE / "drivers" / "JavaDriver.java")]
-    if lang == "r":
-        return ["Rscript", "--vanilla", str(HERE / "drivers" / "r_driver.R")]
-    raise ValueError(f"no driver for {lang}")
 
 
 def known_failures(lang: str) -> set[str]:
@@ -69,8 +57,7 @@ def world() -> Iterator[dict[str, Any]]:
         drivers: dict[str, Driver] = {}
         try:
             for lang in LANGS:
-                env = {"MLFLOW_TRACKING_URI": proxies[lang].url, "R_LIBS": str(ROOT / ".work" / "rlib")}
-                drivers[lang] = Driver(lang, driver_command(lang), env)
+                drivers[lang] = Driver(lang, driver_command(lang), {"MLFLOW_TRACKING_URI": proxies[lang].url})
             yield {"drivers": drivers, "proxies": proxies, "fixtures": str(fixtures), "server": server}
         finally:
             for d in drivers.values():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.utils
 import json
 import logging
@@ -40,10 +41,8 @@ _QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 def _quickack(sock: Any) -> None:
     if _QUICKACK is not None and sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
-        except OSError:
-            pass
 
 
 class _OneSendMixin:

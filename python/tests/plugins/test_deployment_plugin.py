@@ -121,6 +121,27 @@ def test_python_client_create_update_predict_delete(target: str, registered: dic
     assert not alive(second["pid"])
 
 
+def test_update_on_a_fixed_port_keeps_the_port(target: str, registered: dict[str, str]) -> None:
+    import pandas as pd
+    from mlflow.deployments import get_deploy_client
+    from mlflow.exceptions import MlflowException
+
+    client = get_deploy_client(target)
+    port = free_port()
+    first = client.create_deployment("fixed", registered["v1"], config={"port": str(port)})
+    assert first["url"] == f"http://127.0.0.1:{port}"
+    second = client.update_deployment("fixed", model_uri=registered["v2"])
+    assert second["port"] == port and second["pid"] != first["pid"] and not alive(first["pid"])
+    assert client.predict("fixed", pd.DataFrame({"x": [2.0]}))["predictions"] == [6.0]
+
+    # a new model that fails to load: the error is raised and the previous model serves again
+    with pytest.raises(MlflowException, match="failed to load"):
+        client.update_deployment("fixed", model_uri=registered["broken"])
+    restored = client.get_deployment("fixed")
+    assert restored["status"] == "running" and restored["model_uri"] == registered["v2"]
+    assert client.predict("fixed", pd.DataFrame({"x": [2.0]}))["predictions"] == [6.0]
+
+
 def test_unknown_deployments_and_bad_input_are_clear_errors(target: str, registered: dict[str, str]) -> None:
     from mlflow.deployments import get_deploy_client
     from mlflow.exceptions import MlflowException

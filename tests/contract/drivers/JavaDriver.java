@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlflowrest.ActiveRun;
+import io.mlflowrest.ClientConfig;
 import io.mlflowrest.MlflowRestClient;
+import io.mlflowrest.RunOptions;
 import io.mlflowrest.SearchOptions;
 import io.mlflowrest.errors.ApiError;
 import io.mlflowrest.errors.MlflowError;
@@ -35,7 +38,7 @@ public class JavaDriver {
     static final JsonFormat.Printer PROTO = JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
 
     public static void main(String[] args) throws Exception {
-        MlflowRestClient client = MlflowRestClient.fromEnvironment();
+        MlflowRestClient client = null;
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         String line;
@@ -44,7 +47,14 @@ public class JavaDriver {
             ObjectNode answer = JSON.createObjectNode();
             try {
                 answer.put("ok", true);
-                answer.set("result", execute(client, request.get("op").asText(), request.get("args")));
+                String op = request.get("op").asText();
+                if (op.equals("connect")) {
+                    client = connect(request.get("args"));
+                    answer.putObject("result").put("repr", client.toString());
+                } else {
+                    if (client == null) client = MlflowRestClient.fromEnvironment();
+                    answer.set("result", execute(client, op, request.get("args")));
+                }
             } catch (MlflowError e) {
                 answer.removeAll();
                 answer.put("ok", false);
@@ -76,9 +86,21 @@ public class JavaDriver {
     }
 
     static <T extends MessageOrBuilder> ArrayNode protos(Iterable<T> items) throws Exception {
+        return protos(items, Integer.MAX_VALUE);
+    }
+
+    /** At most `limit` items: the contract's max_results is the most results wanted. */
+    static <T extends MessageOrBuilder> ArrayNode protos(Iterable<T> items, int limit) throws Exception {
         ArrayNode array = JSON.createArrayNode();
-        for (T item : items) array.add(proto(item));
+        for (T item : items) {
+            if (array.size() >= limit) break;
+            array.add(proto(item));
+        }
         return array;
+    }
+
+    static int limit(JsonNode args) {
+        return args.has("max_results") ? args.get("max_results").asInt() : Integer.MAX_VALUE;
     }
 
     static String s(JsonNode args, String name) {
@@ -115,6 +137,15 @@ public class JavaDriver {
         return options;
     }
 
+    static MlflowRestClient connect(JsonNode a) {
+        ClientConfig.Builder b = ClientConfig.fromEnvironment().toBuilder().trackingUri(s(a, "tracking_uri"));
+        if (s(a, "username") != null) b.basicAuth(s(a, "username"), s(a, "password"));
+        if (s(a, "token") != null) b.token(s(a, "token"));
+        if (a.has("insecure_tls")) b.insecureTls(a.get("insecure_tls").asBoolean());
+        if (s(a, "server_cert_path") != null) b.serverCertPath(Path.of(s(a, "server_cert_path")));
+        return MlflowRestClient.create(b.build());
+    }
+
     static JsonNode execute(MlflowRestClient c, String op, JsonNode a) throws Exception {
         ObjectNode empty = JSON.createObjectNode();
         switch (op) {
@@ -125,7 +156,7 @@ public class JavaDriver {
             }
             case "getExperiment": return wrap("experiment", proto(c.experiments().get(s(a, "experiment_id"))));
             case "getExperimentByName": return wrap("experiment", proto(c.experiments().getByName(s(a, "experiment_name"))));
-            case "searchExperiments": return wrap("experiments", protos(c.experiments().search(search(a))));
+            case "searchExperiments": return wrap("experiments", protos(c.experiments().search(search(a)), limit(a)));
             case "updateExperiment": c.experiments().update(s(a, "experiment_id"), s(a, "new_name")); return empty;
             case "setExperimentTag": c.experiments().setTag(s(a, "experiment_id"), s(a, "key"), s(a, "value")); return empty;
             case "deleteExperimentTag": c.experiments().deleteTag(s(a, "experiment_id"), s(a, "key")); return empty;
@@ -143,7 +174,7 @@ public class JavaDriver {
             case "searchRuns": {
                 List<String> ids = new ArrayList<>();
                 a.get("experiment_ids").forEach(i -> ids.add(i.asText()));
-                return wrap("runs", protos(c.runs().search(ids, search(a))));
+                return wrap("runs", protos(c.runs().search(ids, search(a)), limit(a)));
             }
             case "logMetric":
                 c.runs().logMetric(s(a, "run_id"), s(a, "key"), number(a.get("value")), a.get("timestamp").asLong(),
@@ -175,7 +206,7 @@ public class JavaDriver {
             case "renameRegisteredModel":
                 return wrap("registered_model", proto(c.registeredModels().rename(s(a, "name"), s(a, "new_name"))));
             case "deleteRegisteredModel": c.registeredModels().delete(s(a, "name")); return empty;
-            case "searchRegisteredModels": return wrap("registered_models", protos(c.registeredModels().search(search(a))));
+            case "searchRegisteredModels": return wrap("registered_models", protos(c.registeredModels().search(search(a)), limit(a)));
             case "setRegisteredModelTag": c.registeredModels().setTag(s(a, "name"), s(a, "key"), s(a, "value")); return empty;
             case "setRegisteredModelAlias":
                 c.registeredModels().setAlias(s(a, "name"), s(a, "alias"), s(a, "version")); return empty;
@@ -186,7 +217,7 @@ public class JavaDriver {
                 return wrap("model_version", proto(c.modelVersions().create(s(a, "name"), s(a, "source"), s(a, "run_id"))));
             case "getModelVersion": return wrap("model_version", proto(c.modelVersions().get(s(a, "name"), s(a, "version"))));
             case "deleteModelVersion": c.modelVersions().delete(s(a, "name"), s(a, "version")); return empty;
-            case "searchModelVersions": return wrap("model_versions", protos(c.modelVersions().search(search(a))));
+            case "searchModelVersions": return wrap("model_versions", protos(c.modelVersions().search(search(a)), limit(a)));
             case "setModelVersionTag":
                 c.modelVersions().setTag(s(a, "name"), s(a, "version"), s(a, "key"), s(a, "value")); return empty;
             case "transitionModelVersionStage":
@@ -233,6 +264,23 @@ public class JavaDriver {
                 }
                 sorted.forEach(files::put);
                 return wrap("files", files);
+            }
+            case "backgroundLog": {
+                // A new run whose metrics go through the background logger, ended (and flushed) by close().
+                String key = s(a, "key");
+                int count = a.get("count").asInt(), pause = a.path("pause_ms").asInt(0);
+                String runId;
+                try (ActiveRun run = c.startRun(RunOptions.inExperiment(s(a, "experiment_id"))
+                        .logInBackground(java.time.Duration.ofMillis(200)))) {
+                    runId = run.getId();
+                    for (int step = 0; step < count; step++) {
+                        run.logMetric(key, step, step);
+                        if (pause > 0) Thread.sleep(pause);
+                    }
+                }
+                ObjectNode r = JSON.createObjectNode();
+                r.put("run_id", runId);
+                return r;
             }
             default:
                 throw new IllegalArgumentException("the Java driver has no mapping for " + op);

@@ -5,6 +5,7 @@ operations (artifact files and folders) are in SDK_OPERATIONS."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import tempfile
@@ -52,17 +53,15 @@ def download_artifacts(client: MlflowClient, run_id: str, path: str) -> Any:
         return {"files": files_of(out) if out.is_dir() else {out.name: sha256(out.read_bytes()).hexdigest()}}
 
 
-def background_log(client: MlflowClient, run_id: str, key: str, count: int, pause_ms: int = 0) -> Any:
-    """`count` points through the background logger, `pause_ms` apart, then flush."""
-    from mlflowrest._fluent import BackgroundLogger
-
-    logger = BackgroundLogger(client, run_id, interval=0.2)
-    for step in range(count):
-        logger.log(key, float(step), 1_700_000_000_000 + step, step)
-        if pause_ms:
-            time.sleep(pause_ms / 1000)
-    logger.close()
-    return {"queued": count}
+def background_log(client: MlflowClient, experiment_id: str, key: str, count: int, pause_ms: int = 0) -> Any:
+    """A new run that logs `count` points through the background logger, `pause_ms` apart, then ends."""
+    with mlflowrest.start_run(experiment_id=experiment_id, client=client, background=True,
+                              flush_interval=0.2) as run:  # fmt: skip
+        for step in range(count):
+            run.log_metric(key, float(step), step=step)
+            if pause_ms:
+                time.sleep(pause_ms / 1000)
+    return {"run_id": run.run_id}
 
 
 SDK_OPERATIONS: dict[str, Callable[..., Any]] = {
@@ -90,7 +89,9 @@ def execute(client: MlflowClient, op: str, args: dict[str, Any]) -> Any:
     method = getattr(getattr(client, route["x-mlflowrest-resource"]), route["x-mlflowrest-method"])
     result = method(**args)
     if isinstance(result, Page):
-        return {result._items_field: dump(list(result))}
+        # max_results: the most results wanted (the contract's meaning, R's accumulate-up-to).
+        items = list(itertools.islice(result, args.get("max_results")))
+        return {result._items_field: dump(items)}
     return dump(result) if result is not None else {}
 
 

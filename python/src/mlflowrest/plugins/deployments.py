@@ -29,8 +29,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -46,6 +46,7 @@ STOP_GRACE = 10.0
 PREDICT_TIMEOUT = 120.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _CLIENT_CLASS = "LocalServeDeploymentClient"
+CONFIG_KEYS = ("port", "startup_timeout")
 
 # Servers this process started; waiting on them after a stop keeps them from lingering as zombies.
 _children: dict[int, subprocess.Popen[bytes]] = {}
@@ -61,6 +62,7 @@ class Deployment:
     log: str
     created: float
     updated: float
+    config: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -92,27 +94,42 @@ class Target:
                              " use update_deployment or delete it first", "RESOURCE_ALREADY_EXISTS")  # fmt: skip
             pid, port = self._start(name, model_uri, config or {})
             now = time.time()
-            dep = Deployment(name, model_uri, FLAVOR, port, pid, str(self._log(name)), now, now)
+            dep = Deployment(name, model_uri, FLAVOR, port, pid, str(self._log(name)), now, now, _options(config))
             self._write(dep)
         return dep.describe()
 
     def update(
         self, name: str, model_uri: str | None, flavor: str | None, config: Mapping[str, Any] | None
     ) -> dict[str, Any]:
-        """Start the new server, and only when it answers, stop the old one (no gap in service)."""
+        """Start the new server, and only when it answers, stop the old one (no gap in service).
+        On a fixed port (config `port`, kept from create) the old one must stop first; if the new
+        one then fails, the old model is started again and the error raised."""
         _check_flavor(flavor)
         with self._locked():
             old = self._existing(name)
             uri = model_uri or old.model_uri
-            pid, port = self._start(name, uri, config or {})
-            _stop(old.pid)
-            dep = Deployment(name, uri, FLAVOR, port, pid, old.log, old.created, time.time())
+            merged = {**old.config, **_options(config)}
+            same_port = _int_option(merged, "port") == old.port
+            if same_port:
+                _stop(old.pid)
+            try:
+                pid, port = self._start(name, uri, merged)
+            except Exception:
+                if same_port:
+                    with suppress(Exception):  # the error to report is the new model's
+                        old.pid, old.port = self._start(name, old.model_uri, old.config)
+                        self._write(old)
+                raise
+            if not same_port:
+                _stop(old.pid)
+            dep = Deployment(name, uri, FLAVOR, port, pid, old.log, old.created, time.time(), merged)
             self._write(dep)
         return dep.describe()
 
     def delete(self, name: str) -> None:
         """Stop the server and forget the deployment; deleting an unknown name is not an error
         (mlflow's contract: deletion is idempotent)."""
+        _check_name(name)
         with self._locked():
             dep = self._read(name)
             if dep is None:
@@ -323,6 +340,11 @@ def _check_name(name: str) -> None:
 def _check_flavor(flavor: str | None) -> None:
     if flavor not in (None, FLAVOR):
         raise _error(f"{TARGET} serves the {FLAVOR} flavor only, not {flavor!r}", "INVALID_PARAMETER_VALUE")
+
+
+def _options(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The config keys this target knows, as kept in the record."""
+    return {key: (config or {})[key] for key in CONFIG_KEYS if (config or {}).get(key) not in (None, "")}
 
 
 def _int_option(config: Mapping[str, Any], key: str) -> int | None:

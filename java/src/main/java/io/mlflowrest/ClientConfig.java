@@ -89,23 +89,6 @@ public final class ClientConfig {
         return b.build();
     }
 
-    /** A copy with changes, e.g. {@code config.toBuilder().maxRetries(0).build()}. */
-    public Builder toBuilder() {
-        Builder b = new Builder();
-        b.trackingUri = trackingUri;
-        b.username = username;
-        b.password = password;
-        b.token = token;
-        b.insecureTls = insecureTls;
-        b.serverCertPath = serverCertPath;
-        b.clientCertPath = clientCertPath;
-        b.maxRetries = maxRetries;
-        b.backoffFactorSeconds = backoffFactorSeconds;
-        b.backoffJitterSeconds = backoffJitterSeconds;
-        b.timeout = timeout;
-        return b;
-    }
-
     public URI trackingUri() {
         return trackingUri;
     }

@@ -11,7 +11,6 @@ import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.Webhooks;
 import java.time.Duration;
 import org.mlflow.api.proto.Service.RunInfo;
-import org.mlflow.api.proto.Service.RunStatus;
 
 /**
  * The mlflowrest client: one resource per part of the REST API, named as in the spec
@@ -148,11 +147,6 @@ public final class MlflowRestClient implements AutoCloseable {
     /** The run's page in the MLflow UI. */
     public String runUrl(String experimentId, String runId) {
         return config.trackingUri() + "/#/experiments/" + experimentId + "/runs/" + runId;
-    }
-
-    /** Ends a run by id, for code that holds only the id. */
-    public RunInfo endRun(String runId, RunStatus status) {
-        return runs.setTerminated(runId, status);
     }
 
     @Override

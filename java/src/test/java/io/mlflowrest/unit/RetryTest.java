@@ -15,12 +15,18 @@ import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.RetryPolicy;
 import io.mlflowrest.internal.Transport;
 import io.mlflowrest.unit.StubServer.Answer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RetryTest {
     private StubServer stub;
@@ -97,6 +103,26 @@ class RetryTest {
         }
         assertEquals(Duration.ofSeconds(60), policy.delay(0, "3600"));
         assertEquals(Duration.ZERO, new RetryPolicy(7, 0, 0).delay(5, null));
+        String inTenSeconds = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(10));
+        double fromDate = policy.delay(0, inTenSeconds).toMillis() / 1000.0;
+        assertTrue(fromDate > 8 && fromDate <= 10, "Retry-After as an HTTP date gave " + fromDate);
+    }
+
+    @Test
+    void retriedUploadResendsTheWholeFileFromDisk(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("f.txt"), "x".repeat(100_000));
+        stub.then(Answer.json(200, "{\"run\":{\"info\":{\"run_id\":\"r1\",\"artifact_uri\":"
+                + "\"mlflow-artifacts:/1/r1/artifacts\"}}}"));
+        stub.then(Answer.dropped());
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            client.artifacts().upload("r1", file, "dir");
+        }
+        assertEquals(3, stub.requests.size());
+        for (StubServer.Request put : stub.requests.subList(1, 3)) {
+            assertEquals("PUT", put.method());
+            assertEquals("/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/dir/f.txt", put.uri());
+            assertEquals(100_000, put.body().length());
+        }
     }
 
     @Test

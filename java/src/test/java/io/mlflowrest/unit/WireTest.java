@@ -1,10 +1,12 @@
 package io.mlflowrest.unit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlflowrest.MlflowRestClient;
+import io.mlflowrest.Page;
 import io.mlflowrest.SearchOptions;
 import io.mlflowrest.internal.Json;
 import io.mlflowrest.unit.StubServer.Answer;
@@ -63,6 +65,22 @@ class WireTest {
                 assertEquals(List.of("1", "2", "3"), ids);
             }
             assertEquals(2, Json.tryParse(stub.requests.get(0).body()).path("max_results").asInt());
+        }
+    }
+
+    @Test
+    void pagesCanAlsoBeFetchedByHand() throws Exception {
+        try (StubServer stub = new StubServer()) {
+            stub.then(Answer.json(200, "{\"experiments\":[{\"experiment_id\":\"1\"}],\"next_page_token\":\"t1\"}"));
+            stub.then(Answer.json(200, "{\"experiments\":[{\"experiment_id\":\"2\"}],\"next_page_token\":\"\"}"));
+            try (MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+                var search = client.experiments().search(SearchOptions.ALL.pageSize(1));
+                Page<Experiment> first = search.firstPage();
+                assertEquals("t1", first.nextPageToken());
+                Page<Experiment> second = search.page(first.nextPageToken());
+                assertEquals("2", second.items().get(0).getExperimentId());
+                assertNull(second.nextPageToken(), "an empty token means the last page");
+            }
         }
     }
 
