@@ -76,9 +76,11 @@ def main() -> None:
                            f"{top.info.run_name} ({top.data.metrics[SORT_METRIC]}): a tie?")  # fmt: skip
 
     # finalize_model would log one more child run (the refit); keep children = candidates only.
-    logging, exp.logging_param = exp.logging_param, None
-    final = exp.finalize_model(best)
-    exp.logging_param = logging
+    loggers, exp.logging_param = exp.logging_param, None
+    try:
+        final = exp.finalize_model(best)
+    finally:
+        exp.logging_param = loggers
 
     end_active_runs()
     features = data.drop(columns=["target"])

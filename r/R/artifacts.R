@@ -56,17 +56,18 @@ list_remote <- function(client, remote_dir) {
 #' @return The artifact paths written, invisibly.
 #' @export
 mlflow_log_artifact <- function(path, artifact_path = NULL, run_id = NULL, client = NULL) {
-  if (!file.exists(path)) abort_usage(sprintf("no such file or directory: %s", path))
+  if (!file.exists(path)) abort_invalid(sprintf("no such file or directory: %s", path), "path")
+  relative <- if (dir.exists(path)) list.files(path, recursive = TRUE, all.files = TRUE, no.. = TRUE) else basename(path)
+  # Artifact paths are UTF-8 text: refuse a file name that is not, before anything is sent.
+  bad <- relative[!validUTF8(relative)]
+  if (length(bad)) {
+    abort_invalid(sprintf("cannot upload '%s': artifact paths are UTF-8 text and this name is not UTF-8",
+                          iconv(bad[[1]], "latin1", "UTF-8", sub = "?")), "path")
+  }
+  locals <- if (dir.exists(path)) file.path(path, relative) else path
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
   root <- run_artifact_root(run_id, client)
-  if (dir.exists(path)) {
-    relative <- list.files(path, recursive = TRUE, all.files = TRUE, no.. = TRUE)
-    locals <- file.path(path, relative)
-  } else {
-    relative <- basename(path)
-    locals <- path
-  }
   written <- vapply(relative, function(r) join_path(artifact_path, r), character(1),
                     USE.NAMES = FALSE)
   for (i in seq_along(locals)) upload_file(client, locals[i], join_path(root, written[i]))

@@ -38,7 +38,7 @@ print.mlflowrest_secret <- function(x, ...) {
 mlflow_client <- function(tracking_uri = NULL) {
   uri <- tracking_uri %||% mlflow_get_tracking_uri()
   if (is.null(uri)) {
-    abort_usage("no tracking URI: set MLFLOW_TRACKING_URI or call mlflow_set_tracking_uri()")
+    abort_invalid("no tracking URI: set MLFLOW_TRACKING_URI or call mlflow_set_tracking_uri()", "tracking_uri")
   }
   if (grepl("^databricks", uri)) {
     settings <- databricks_settings(uri)
@@ -61,10 +61,10 @@ mlflow_client <- function(tracking_uri = NULL) {
       }
     }
   } else {
-    abort_usage(sprintf(
+    abort_invalid(sprintf(
       "unsupported tracking URI '%s': mlflowrest talks to a server (http://, https://, databricks)",
       uri
-    ))
+    ), "tracking_uri")
   }
   structure(
     list(

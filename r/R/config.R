@@ -37,7 +37,7 @@ env_number <- function(name, default) {
   value <- Sys.getenv(name, "")
   if (!nzchar(value)) return(default)
   number <- suppressWarnings(as.numeric(value))
-  if (is.na(number) || number < 0) abort_usage(sprintf("%s must be a non-negative number", name))
+  if (is.na(number) || number < 0) abort_invalid(sprintf("%s must be a non-negative number", name), name)
   number
 }
 
@@ -78,7 +78,7 @@ databricks_settings <- function(uri) {
   if (nzchar(profile)) {
     settings <- sections[[profile]]
     if (is.null(settings)) {
-      abort_usage(sprintf("profile '%s' not found in %s", profile, cfg_path))
+      abort_invalid(sprintf("profile '%s' not found in %s", profile, cfg_path), "tracking_uri")
     }
   } else if (!is.null(sections[["DEFAULT"]]$host)) {
     settings <- sections[["DEFAULT"]]
@@ -86,10 +86,10 @@ databricks_settings <- function(uri) {
     settings <- from_env
   }
   if (is.null(non_empty(settings$host))) {
-    abort_usage(paste0(
+    abort_invalid(paste0(
       "no Databricks host: set DATABRICKS_HOST (and DATABRICKS_TOKEN) or add a profile to ",
       cfg_path
-    ))
+    ), "tracking_uri")
   }
   host <- settings$host
   if (!grepl("^https?://", host)) host <- paste0("https://", host)

@@ -35,6 +35,8 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
                               client = NULL) {
   check_keys(key, "key")
   if (!is.numeric(value) || length(value) != 1L) abort_invalid("value must be a single number", "value")
+  # NA is "no value" in R, not a double the server can store (NaN and Inf are).
+  if (is.na(value) && !is.nan(value)) abort_invalid("value is NA; log NaN for a missing measurement", "value")
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
   body <- sprintf('{"run_id":%s,"key":%s,"value":%s,"timestamp":%s,"step":%s}',

@@ -39,23 +39,20 @@ BROKEN = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def official(server_url: str) -> Iterator[str]:
-    """The official client's fluent API pointed at the harness server for the session."""
-    import mlflow
-
+    """The official client pointed at the harness server (MLFLOW_TRACKING_URI, which child
+    processes such as the `mlflow deployments` CLI inherit) for one test module."""
     before = os.environ.get("MLFLOW_TRACKING_URI")
     os.environ["MLFLOW_TRACKING_URI"] = server_url
-    mlflow.set_tracking_uri(server_url)
     yield server_url
-    mlflow.set_tracking_uri(before or "")
     if before is None:
         os.environ.pop("MLFLOW_TRACKING_URI", None)
     else:
         os.environ["MLFLOW_TRACKING_URI"] = before
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def registered(official: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Model URIs: v1 = 2x+1 and v2 = 3x (two versions of plugin-affine), broken (fails in load_context)."""
     import mlflow

@@ -185,3 +185,13 @@ def test_provider_reads_the_sdk_configuration(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(request_headers, "_tracking_uri", lambda: "sqlite:///mlflow.db")
     assert not provider.in_context()  # a local store gets no HTTP headers
+    assert provider.request_headers() == {}
+
+    # a databricks login mlflowrest cannot read (no profile, no DATABRICKS_HOST): stay out of the way
+    monkeypatch.setattr(request_headers, "_tracking_uri", lambda: "databricks")
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", "/nonexistent/databrickscfg")
+    monkeypatch.delenv("DATABRICKS_HOST", raising=False)
+    assert not provider.in_context()
+    monkeypatch.setenv("DATABRICKS_HOST", "https://dbc.example.com")
+    monkeypatch.setenv("DATABRICKS_TOKEN", "dapi-1")
+    assert provider.request_headers()["Authorization"] == "Bearer dapi-1"

@@ -241,7 +241,7 @@ public class JavaDriver {
             case "listArtifactFiles": {
                 String path = s(a, "path");
                 var files = path == null ? c.artifacts().list(s(a, "run_id")) : c.artifacts().list(s(a, "run_id"), path);
-                JsonNode array = JSON.valueToTree(files);
+                JsonNode array = protos(files);
                 List<JsonNode> sorted = new ArrayList<>();
                 array.forEach(sorted::add);
                 sorted.sort((x, y) -> x.path("path").asText().compareTo(y.path("path").asText()));

@@ -14,8 +14,9 @@ num <- function(x) {
   x
 }
 
+# The API's spellings of NaN and infinities become R's; any other string reaches the SDK as is.
 from_json_value <- function(v) {
-  if (is.character(v)) switch(v, "NaN" = NaN, "Infinity" = Inf, "-Infinity" = -Inf, as.numeric(v)) else as.numeric(v)
+  if (is.character(v)) switch(v, "NaN" = NaN, "Infinity" = Inf, "-Infinity" = -Inf, v) else as.numeric(v)
 }
 
 kv <- function(df) {

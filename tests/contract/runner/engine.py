@@ -237,9 +237,10 @@ def family_class(name: str | None) -> str | None:
     mlflowrest_resource_does_not_exist -> ResourceDoesNotExistError."""
     if not name or not name.startswith("mlflowrest_"):
         return name
-    if name == "mlflowrest_timeout":
-        return "RequestTimeoutError"
-    return "".join(w.capitalize() for w in name.removeprefix("mlflowrest_").split("_")) + "Error"
+    special = {"mlflowrest_error": "MlflowError", "mlflowrest_timeout": "RequestTimeoutError"}
+    if name in special:
+        return special[name]
+    return "".join(w.capitalize() for w in name.removeprefix("mlflowrest_").removesuffix("_error").split("_")) + "Error"
 
 
 

@@ -12,10 +12,14 @@ values of a header that two of its providers send.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from mlflowrest._config import Config
+from mlflowrest._exceptions import MlflowError
 from mlflowrest._transport import client_headers, header_providers
+
+log = logging.getLogger("mlflowrest")
 
 
 class MlflowRestHeaders:
@@ -25,10 +29,24 @@ class MlflowRestHeaders:
         self._providers: list[Any] = header_providers()
 
     def in_context(self) -> bool:
-        return _tracking_uri().startswith(("http://", "https://", "databricks"))
+        return _config() is not None
 
     def request_headers(self) -> dict[str, str]:
-        return client_headers(Config.from_env(_tracking_uri()), self._providers)
+        config = _config()
+        return client_headers(config, self._providers) if config is not None else {}
+
+
+def _config() -> Config | None:
+    """mlflowrest's configuration for the URI the official client uses; None for a local store,
+    or when mlflowrest cannot read it (a databricks login only the databricks SDK knows)."""
+    uri = _tracking_uri()
+    if not uri.startswith(("http://", "https://", "databricks")):
+        return None
+    try:
+        return Config.from_env(uri)
+    except MlflowError as exc:
+        log.debug("mlflowrest headers not added: %s", exc)
+        return None
 
 
 def _tracking_uri() -> str:

@@ -43,6 +43,14 @@ class ArtifactsResource(_Generated):
         files = [(local, target / local.name)] if local.is_file() else [
             (f, target / PurePosixPath(*f.relative_to(local).parts)) for f in sorted(local.rglob("*")) if f.is_file()
         ]  # fmt: skip
+        for src, dst in files:  # every name checked before the first byte is sent
+            try:
+                str(dst).encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidParameterValueError(
+                    f"cannot upload {os.fsencode(src)!r}: artifact paths are UTF-8 text and this name is not UTF-8",
+                    field="local_path",
+                ) from None
         stored = []
         for src, dst in files:
             with open(src, "rb") as fh:

@@ -75,18 +75,43 @@ public final class ClientConfig {
             b.clientCertPath(Path.of(env.get("MLFLOW_TRACKING_CLIENT_CERT_PATH")));
         }
         if (env.containsKey("MLFLOW_HTTP_REQUEST_MAX_RETRIES")) {
-            b.maxRetries(Integer.parseInt(env.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES").trim()));
+            b.maxRetries((int) number(env, "MLFLOW_HTTP_REQUEST_MAX_RETRIES"));
         }
         if (env.containsKey("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR")) {
-            b.backoffFactorSeconds(Double.parseDouble(env.get("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR").trim()));
+            b.backoffFactorSeconds(number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"));
         }
         if (env.containsKey("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER")) {
-            b.backoffJitterSeconds(Double.parseDouble(env.get("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER").trim()));
+            b.backoffJitterSeconds(number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER"));
         }
         if (env.containsKey("MLFLOW_HTTP_REQUEST_TIMEOUT")) {
-            b.timeout(Duration.ofMillis((long) (Double.parseDouble(env.get("MLFLOW_HTTP_REQUEST_TIMEOUT").trim()) * 1000)));
+            b.timeout(Duration.ofMillis((long) (number(env, "MLFLOW_HTTP_REQUEST_TIMEOUT") * 1000)));
         }
         return b.build();
+    }
+
+    private static double number(Map<String, String> env, String name) {
+        try {
+            return Double.parseDouble(env.get(name).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + env.get(name) + "'");
+        }
+    }
+
+    /** A copy with changes, e.g. {@code config.toBuilder().maxRetries(0).build()}. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.trackingUri = trackingUri;
+        b.username = username;
+        b.password = password;
+        b.token = token;
+        b.insecureTls = insecureTls;
+        b.serverCertPath = serverCertPath;
+        b.clientCertPath = clientCertPath;
+        b.maxRetries = maxRetries;
+        b.backoffFactorSeconds = backoffFactorSeconds;
+        b.backoffJitterSeconds = backoffJitterSeconds;
+        b.timeout = timeout;
+        return b;
     }
 
     public URI trackingUri() {

@@ -11,6 +11,7 @@ import io.mlflowrest.internal.http.Http11Client;
 import io.mlflowrest.internal.http.Origin;
 import io.mlflowrest.internal.http.RawResponse;
 import io.mlflowrest.internal.http.RequestBody;
+import io.mlflowrest.internal.http.StaleConnectionException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -105,8 +106,9 @@ public final class Transport implements Closeable {
 
     private Attempted send(String method, String path, Query query, RequestBody body, RetryGuard guard) {
         String target = basePath + path + query.suffix();
+        boolean resentOnStale = false;
         for (int attempt = 0; ; attempt++) {
-            if (attempt > 0) {
+            if (attempt > 0 || resentOnStale) {
                 Optional<JsonNode> earlier = guard.answerOfEarlierTry();
                 if (earlier.isPresent()) {
                     return new Attempted(null, earlier.get());
@@ -116,6 +118,12 @@ public final class Transport implements Closeable {
             try {
                 response = http.send(method, target, headers, body);
             } catch (IOException e) {
+                if (e instanceof StaleConnectionException && !resentOnStale) {
+                    // an idle connection the server had closed: resend at once, not counted as a retry
+                    resentOnStale = true;
+                    attempt--;
+                    continue;
+                }
                 MlflowError error = failure(e, method, path);
                 if (attempt >= retry.maxRetries()) {
                     throw error;

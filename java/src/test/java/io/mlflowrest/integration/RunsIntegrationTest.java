@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mlflowrest.MlflowRestClient;
 import io.mlflowrest.SearchOptions;
 import io.mlflowrest.errors.InvalidParameterValueError;
+import io.mlflowrest.generated.Limits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +71,22 @@ class RunsIntegrationTest {
             // a resend of points already stored adds nothing: the retry rule relies on it
             client.runs().logBatch(id, metrics.subList(0, 10), List.of(), List.of());
             assertEquals(2500, client.metrics().history(id, "loss").toList().size());
+        }
+    }
+
+    @Test
+    void longValuesAreSplitUnderTheServersByteLimit() {
+        try (MlflowRestClient client = LiveServer.client()) {
+            String exp = client.experiments().create(LiveServer.unique("bytes"));
+            String id = client.runs().create(exp).getInfo().getRunId();
+            List<Param> params = IntStream.range(0, 100).mapToObj(i -> Param.newBuilder().setKey("p" + i)
+                    .setValue("x".repeat(Limits.MAX_PARAM_VALUE_LENGTH)).build()).toList();
+            List<RunTag> tags = IntStream.range(0, 100).mapToObj(i -> RunTag.newBuilder().setKey("t" + i)
+                    .setValue("y".repeat(Limits.MAX_TAG_VALUE_LENGTH)).build()).toList();
+            assertTrue(client.runs().logBatch(id, List.of(), params, tags) >= 2);
+            Run run = client.runs().get(id);
+            assertEquals(100, run.getData().getParamsCount());
+            assertEquals(Limits.MAX_PARAM_VALUE_LENGTH, run.getData().getParams(0).getValue().length());
         }
     }
 

@@ -174,6 +174,19 @@ class RetryTest {
     }
 
     @Test
+    void createOnADeadKeptAliveConnectionAsksTheGuardBeforeResending() {
+        stub.then(Answer.json(200, "{\"experiment\":{\"experiment_id\":\"1\"}}"));
+        stub.then(Answer.dropped());
+        stub.then(Answer.json(200, "{\"runs\":[{\"info\":{\"run_id\":\"made-by-first-try\"}}]}"));
+        try (MlflowRestClient client = MlflowRestClient.create(stub.config().maxRetries(0).build())) {
+            client.experiments().get("1");
+            assertEquals("made-by-first-try", client.runs().create("1").getInfo().getRunId());
+        }
+        assertEquals(List.of("/api/2.0/mlflow/experiments/get?experiment_id=1", "/api/2.0/mlflow/runs/create",
+                "/api/2.0/mlflow/runs/search"), stub.requests.stream().map(StubServer.Request::uri).toList());
+    }
+
+    @Test
     void experimentCreateRetryThatHitsItsOwnFirstTryReturnsIt() {
         List<String> ids = new ArrayList<>();
         stub.then(r -> {

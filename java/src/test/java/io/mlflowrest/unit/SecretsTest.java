@@ -43,6 +43,10 @@ class SecretsTest {
         assertEquals(2, c.maxRetries());
         assertEquals(1500, c.timeout().toMillis());
         assertFalse(c.toString().contains(PASSWORD), c.toString());
+        ClientConfig copy = c.toBuilder().maxRetries(0).build();
+        assertEquals(0, copy.maxRetries());
+        assertEquals(PASSWORD, copy.password());
+        assertEquals(c.trackingUri(), copy.trackingUri());
     }
 
     @Test

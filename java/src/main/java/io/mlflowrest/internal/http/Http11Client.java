@@ -45,9 +45,9 @@ public final class Http11Client implements Closeable {
     }
 
     /**
-     * Sends one request; the caller must read or close the answer's body. A pooled connection
-     * the server closed while idle fails before any answer byte: that request never reached
-     * the server, so it is sent once more on a fresh connection.
+     * Sends one request; the caller must read or close the answer's body. When a pooled
+     * connection fails before any answer byte, the other idle connections are as old and are
+     * dropped too, and {@link StaleConnectionException} tells the caller it may resend.
      */
     public RawResponse send(String method, String target, Map<String, String> headers, RequestBody body)
             throws IOException {
@@ -55,10 +55,9 @@ public final class Http11Client implements Closeable {
         if (pooled != null) {
             try {
                 return exchange(pooled, method, target, headers, body);
-            } catch (SocketTimeoutException e) {
-                throw e;
             } catch (NoAnswerException e) {
-                // stale keep-alive connection: fall through to a fresh one
+                dropIdle();
+                throw new StaleConnectionException(e.cause);
             }
         }
         try {
@@ -177,11 +176,15 @@ public final class Http11Client implements Closeable {
         idle.addLast(conn);
     }
 
+    private synchronized void dropIdle() {
+        idle.forEach(HttpConnection::close);
+        idle.clear();
+    }
+
     @Override
     public synchronized void close() {
         closed = true;
-        idle.forEach(HttpConnection::close);
-        idle.clear();
+        dropIdle();
     }
 
     /** The request failed before any byte of an answer arrived. */
