@@ -140,14 +140,14 @@ def test_artifacts_files_folders_large_and_non_ascii(live: MlflowClient, run_id:
     # A folder's contents land under artifact_path, as with MLflow's log_artifacts.
     assert sorted(stored) == sorted(["data/big.bin", "data/empty.bin", "data/nested/résumé 数据.txt"])
     names = {f.path for f in live.artifacts.list_files(run_id, "data")}
-    assert names == {"big.bin", "empty.bin", "nested"}
+    assert names == {"data/big.bin", "data/empty.bin", "data/nested"}
     out = live.artifacts.download(run_id, "data", tmp_path / "out")
     for rel in ("big.bin", "empty.bin", "nested/résumé 数据.txt"):
         assert sha(out / rel) == sha(src / rel)
     single = live.artifacts.download(run_id, "data/big.bin", tmp_path / "one")
     assert sha(single) == sha(big)
     live.artifacts.delete_file(run_id, "data/empty.bin")
-    assert "empty.bin" not in {f.path for f in live.artifacts.list_files(run_id, "data")}
+    assert "data/empty.bin" not in {f.path for f in live.artifacts.list_files(run_id, "data")}
     with pytest.raises(ResourceDoesNotExistError):
         live.artifacts.download(run_id, "data/missing.txt", tmp_path / "none")
 

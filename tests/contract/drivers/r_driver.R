@@ -150,7 +150,7 @@ execute <- function(client, op, a) {
     listArtifactFiles = {
       df <- mlflow_list_artifacts(path = a$path, run_id = a$run_id, client = client)
       df <- df[order(df$path), , drop = FALSE]
-      list(files = rows(df, function(r) list(path = basename(r$path[[1]]), is_dir = r$is_dir[[1]],
+      list(files = rows(df, function(r) list(path = r$path[[1]], is_dir = r$is_dir[[1]],
                                              file_size = if (is.na(r$file_size[[1]])) NULL else r$file_size[[1]])))
     },
     downloadArtifacts = {

@@ -60,10 +60,14 @@ class ArtifactsResource(_Generated):
         return stored
 
     def list_files(self, run_id: str, path: str | None = None) -> list[models.ArtifactsFileInfo]:
-        """Entries directly under `path` (relative to the run's artifact root)."""
+        """Entries directly under `path`, each named relative to the run's artifact root (as MLflow's
+        own clients name them: listing "data" gives "data/a.txt")."""
         root = self.root(run_id)
         answer = self._client.mlflow_artifacts.list(path=str(PurePosixPath(root, path or "")))
-        return list(answer.files or [])
+        return [
+            f.model_copy(update={"path": str(PurePosixPath(path, f.path or "")) if path else f.path})
+            for f in answer.files or []
+        ]
 
     def download(self, run_id: str, path: str, dst: str | os.PathLike[str],
                  *, progress: bool | None = None) -> Path:  # fmt: skip
