@@ -14,14 +14,16 @@ import org.mlflow.api.proto.Service.Metric;
 
 /**
  * Queues metric points and sends them as log-batch requests every interval, so a training
- * loop pays no round trip per point. A failed send is kept and thrown by the next
- * {@link #flush()}; {@link #close()} flushes what is left.
+ * loop pays no round trip per point. A failed send keeps its points and sends them again
+ * first on the next try (identical points are stored once, so resending is safe); a
+ * {@link #flush()} or {@link #close()} that still cannot send throws.
  */
 final class BackgroundLogger implements AutoCloseable {
     private final Runs runs;
     private final String runId;
     private final ConcurrentLinkedQueue<Metric> queue = new ConcurrentLinkedQueue<>();
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    private final List<Metric> pending = new ArrayList<>(); // taken from the queue, not yet stored
     private final ScheduledExecutorService timer;
 
     BackgroundLogger(Runs runs, String runId, Duration interval) {
@@ -40,18 +42,15 @@ final class BackgroundLogger implements AutoCloseable {
         queue.add(metric);
     }
 
-    /** Sends everything queued so far, and throws an earlier background failure if there was one. */
+    /** Sends everything queued so far (and anything an earlier send could not store), or throws. */
     synchronized void flush() {
-        RuntimeException earlier = failure.getAndSet(null);
-        if (earlier != null) {
-            throw earlier;
-        }
-        List<Metric> batch = new ArrayList<>();
+        failure.set(null);
         for (Metric m = queue.poll(); m != null; m = queue.poll()) {
-            batch.add(m);
+            pending.add(m);
         }
-        if (!batch.isEmpty()) {
-            runs.logBatch(runId, batch, List.of(), List.of());
+        if (!pending.isEmpty()) {
+            runs.logBatch(runId, pending, List.of(), List.of());
+            pending.clear();
         }
     }
 

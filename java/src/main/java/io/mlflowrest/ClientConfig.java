@@ -1,5 +1,7 @@
 package io.mlflowrest;
 
+import io.mlflowrest.errors.InvalidParameterValueError;
+
 import io.mlflowrest.internal.DatabricksProfile;
 import java.net.URI;
 import java.nio.file.Path;
@@ -52,7 +54,7 @@ public final class ClientConfig {
         Builder b = builder();
         String uri = env.get("MLFLOW_TRACKING_URI");
         if (uri == null || uri.isBlank()) {
-            throw new IllegalArgumentException("MLFLOW_TRACKING_URI is not set");
+            throw invalid("tracking_uri", "required", "MLFLOW_TRACKING_URI is not set");
         }
         if (uri.equals("databricks") || uri.startsWith("databricks://")) {
             DatabricksProfile.resolve(uri, env, home).applyTo(b);
@@ -93,7 +95,7 @@ public final class ClientConfig {
         try {
             return Double.parseDouble(env.get(name).trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, got '" + env.get(name) + "'");
+            throw invalid(name, "a number", "must be a number, got '" + env.get(name) + "'");
         }
     }
 
@@ -184,7 +186,11 @@ public final class ClientConfig {
 
         public Builder trackingUri(String uri) {
             String trimmed = uri.strip();
-            this.trackingUri = URI.create(trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+            try {
+                this.trackingUri = URI.create(trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+            } catch (IllegalArgumentException e) {
+                throw invalid("tracking_uri", "a URI", "cannot parse '" + uri + "': " + e.getMessage());
+            }
             return this;
         }
 
@@ -236,28 +242,33 @@ public final class ClientConfig {
 
         public ClientConfig build() {
             if (trackingUri == null) {
-                throw new IllegalArgumentException("trackingUri is required");
+                throw invalid("tracking_uri", "required", "trackingUri is required");
             }
             String scheme = trackingUri.getScheme();
             if (!"http".equals(scheme) && !"https".equals(scheme) || trackingUri.getHost() == null) {
-                throw new IllegalArgumentException("trackingUri must be http(s)://host[:port][/prefix], got " + trackingUri);
+                throw invalid("tracking_uri", "http(s)://host[:port][/prefix]", "got " + trackingUri);
             }
             if (trackingUri.getUserInfo() != null) {
-                throw new IllegalArgumentException("put credentials in basicAuth() or MLFLOW_TRACKING_USERNAME/PASSWORD, not in the URI");
+                throw invalid("tracking_uri", "no credentials in the URI", "put credentials in basicAuth() or MLFLOW_TRACKING_USERNAME/PASSWORD");
             }
             if ((username == null) != (password == null)) {
-                throw new IllegalArgumentException("basic auth needs both username and password");
+                throw invalid("username/password", "both or neither", "basic auth needs both username and password");
             }
             if (token != null && username != null) {
-                throw new IllegalArgumentException("give a token or basic auth, not both");
+                throw invalid("token", "token or basic auth, not both", "give a token or basic auth, not both");
             }
             if (maxRetries < 0 || backoffFactorSeconds < 0 || backoffJitterSeconds < 0) {
-                throw new IllegalArgumentException("maxRetries, backoffFactorSeconds and backoffJitterSeconds must be >= 0");
+                throw invalid("maxRetries/backoff", ">= 0", "maxRetries, backoffFactorSeconds and backoffJitterSeconds must be >= 0");
             }
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout must be positive");
+                throw invalid("timeout", "> 0", "timeout must be positive");
             }
             return new ClientConfig(this);
         }
+    }
+
+    /** Bad configuration is bad input like any other: the family's InvalidParameterValueError. */
+    private static InvalidParameterValueError invalid(String field, String limit, String message) {
+        return InvalidParameterValueError.clientSide(field, limit, message);
     }
 }

@@ -1,5 +1,7 @@
 package io.mlflowrest.internal;
 
+import io.mlflowrest.errors.InvalidParameterValueError;
+
 import io.mlflowrest.ClientConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,8 +26,8 @@ public record DatabricksProfile(String host, String token, String username, Stri
         if (env.containsKey("DATABRICKS_HOST")) {
             return new DatabricksProfile(env.get("DATABRICKS_HOST"), env.get("DATABRICKS_TOKEN"), null, null, false);
         }
-        throw new IllegalArgumentException("no Databricks host for " + uri + ": no profile '" + profile + "' in " + file
-                + " and DATABRICKS_HOST is not set");
+        throw InvalidParameterValueError.clientSide("tracking_uri", "a Databricks profile or DATABRICKS_HOST",
+                "no Databricks host for " + uri + ": no profile '" + profile + "' in " + file + " and DATABRICKS_HOST is not set");
     }
 
     public void applyTo(ClientConfig.Builder builder) {

@@ -1,5 +1,7 @@
 package io.mlflowrest.resources;
 
+import io.mlflowrest.errors.InvalidParameterValueError;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlflowrest.errors.MlflowError;
 import io.mlflowrest.errors.TransportError;
@@ -69,7 +71,7 @@ public final class Artifacts {
         } else if (Files.isRegularFile(local)) {
             put(join(base, local.getFileName().toString()), local);
         } else {
-            throw new IllegalArgumentException(local + " is neither a file nor a directory");
+            throw InvalidParameterValueError.clientSide("local", "an existing file or folder", local + " is neither a file nor a directory");
         }
     }
 

@@ -43,4 +43,24 @@ class BackgroundLoggerTest {
             assertThrows(InvalidParameterValueError.class, run::close);
         }
     }
+
+    @Test
+    void pointsOfAFailedSendAreSentAgainNotDropped() throws Exception {
+        try (StubServer stub = new StubServer(); MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            stub.then(Answer.json(200, RUN))
+                    .then(Answer.json(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"not now\"}"))
+                    .otherwise(r -> Answer.json(200, "{}"));
+            try (ActiveRun run = client.startRun(RunOptions.inExperiment("1").logInBackground(Duration.ofMillis(20)))) {
+                run.logMetric("loss", 1, 1);
+                Thread.sleep(300); // the background send fails
+                run.logMetric("loss", 2, 2);
+            }
+            var batches = stub.requests.stream().filter(r -> r.uri().endsWith("log-batch")).toList();
+            // The first send failed; what the later (successful) sends carry must include its point.
+            String stored = String.join("\n", batches.subList(1, batches.size()).stream().map(r -> r.body()).toList());
+            assertTrue(batches.size() >= 2, "the failed batch was sent again");
+            assertTrue(stored.matches("(?s).*\"step\":\"?1\"?[,}].*"), stored);
+            assertTrue(stored.matches("(?s).*\"step\":\"?2\"?[,}].*"), stored);
+        }
+    }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mlflowrest.ClientConfig;
 import io.mlflowrest.MlflowRestClient;
 import io.mlflowrest.OfficialBridge;
+import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.errors.MlflowError;
 import io.mlflowrest.unit.StubServer.Answer;
 import java.nio.charset.StandardCharsets;
@@ -62,14 +63,14 @@ class SecretsTest {
 
     @Test
     void builderRejectsBadSettings() {
-        assertThrows(IllegalArgumentException.class, () -> ClientConfig.builder().trackingUri("file:///tmp").build());
-        assertThrows(IllegalArgumentException.class, () -> ClientConfig.builder().trackingUri("http://h")
+        assertThrows(InvalidParameterValueError.class, () -> ClientConfig.builder().trackingUri("file:///tmp").build());
+        assertThrows(InvalidParameterValueError.class, () -> ClientConfig.builder().trackingUri("http://h")
                 .token("t").basicAuth("u", "p").build());
-        assertThrows(IllegalArgumentException.class, () -> ClientConfig.builder().trackingUri("http://h")
+        assertThrows(InvalidParameterValueError.class, () -> ClientConfig.builder().trackingUri("http://h")
                 .basicAuth("u", null).build());
-        assertThrows(IllegalArgumentException.class, () -> ClientConfig.builder().trackingUri("http://h")
+        assertThrows(InvalidParameterValueError.class, () -> ClientConfig.builder().trackingUri("http://h")
                 .maxRetries(-1).build());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        InvalidParameterValueError e = assertThrows(InvalidParameterValueError.class,
                 () -> ClientConfig.builder().trackingUri("http://u:" + PASSWORD + "@h").build());
         assertFalse(e.getMessage().contains(PASSWORD));
     }
