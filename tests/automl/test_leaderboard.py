@@ -118,7 +118,7 @@ def test_best_classifier_is_logged_and_registered_with_the_alias(
     client: MlflowClient, results: dict[str, dict[str, Any]]
 ) -> None:
     summary = results["classification"]
-    assert "MLmodel" in {f.path for f in client.artifacts.list_files(summary["parent_run_id"], "model")}
+    assert "model/MLmodel" in {f.path for f in client.artifacts.list_files(summary["parent_run_id"], "model")}
     version = client.registered_models.get_version_by_alias(name=summary["registered_model"], alias="champion")
     mv = version.model_version
     assert mv is not None and mv.version == summary["version"] and mv.status == "READY"

@@ -155,9 +155,14 @@ class Proxy:
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # resets and client timeouts are the point here, not errors
 
-            def get_request(self) -> tuple[socket.socket, Any]:
-                sock, addr = super().get_request()
-                return (ssl_context.wrap_socket(sock, server_side=True) if ssl_context else sock), addr
+            def finish_request(self, request: Any, client_address: Any) -> None:
+                # The TLS handshake runs in the connection's own thread, never in the accept loop.
+                if ssl_context:
+                    try:
+                        request = ssl_context.wrap_socket(request, server_side=True)
+                    except (ssl.SSLError, OSError):
+                        return  # a client that refuses our certificate: the point of the TLS checks
+                super().finish_request(request, client_address)
 
         self.record = record
         self.faults = faults

@@ -114,10 +114,12 @@ class Transport:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
+        # Passed with every request: requests lets REQUESTS_CA_BUNDLE override a session's setting.
+        self._verify: bool | str = False if config.insecure_tls else config.server_cert_path or True
         if config.insecure_tls:
-            self.session.verify = False
-        elif config.server_cert_path:
-            self.session.verify = config.server_cert_path
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # the user asked for it
         if config.client_cert_path:
             self.session.cert = (
                 (config.client_cert_path, config.client_key_path) if config.client_key_path else config.client_cert_path
@@ -183,7 +185,7 @@ class Transport:
             try:
                 response = self.session.request(
                     method, url, params=params, data=payload, headers=headers,
-                    timeout=timeout or cfg.timeout, stream=stream,
+                    timeout=timeout or cfg.timeout, stream=stream, verify=self._verify,
                 )  # fmt: skip
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failure: errors.MlflowError = _transport_error(exc, method, path)
