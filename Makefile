@@ -13,8 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Each SDK's fragment (python/python.mk, java/java.mk, r/r.mk) defines setup-, generate-,
 # test- and demo- targets for its language; these lists name the SDKs present.
 LANGS := python $(if $(wildcard $(ROOT)/java/java.mk),java) $(if $(wildcard $(ROOT)/r/r.mk),r)
-SUITES := $(if $(wildcard $(ROOT)/tests/contract/contract.mk),test-contract) \
-          $(if $(wildcard $(ROOT)/bench/bench.mk),bench-quick)
+SUITES := test-contract test-reliability $(if $(wildcard $(ROOT)/examples/automl/automl.mk),test-automl) bench-quick
 
 .PHONY: help setup setup-python server generate generate-spec check-generated test test-spec demo clean
 
@@ -26,7 +25,7 @@ help:
 	@echo "make check-generated  fail if generated code differs from what the generators write"
 	@echo "make bench            run the benchmarks, writing bench/results.md"
 	@echo "make clean            remove build output, stamps and the demo store"
-	@echo "language targets: test-python test-java test-r test-contract, setup-* and demo-*"
+	@echo "suites: test-python test-java test-r test-contract test-reliability test-automl; setup-* and demo-*"
 
 setup: $(addprefix setup-,$(LANGS))
 
@@ -74,5 +73,7 @@ clean:
 include $(ROOT)/python/python.mk
 -include $(ROOT)/java/java.mk
 -include $(ROOT)/r/r.mk
--include $(ROOT)/tests/contract/contract.mk
--include $(ROOT)/bench/bench.mk
+include $(ROOT)/tests/contract/contract.mk
+include $(ROOT)/tests/reliability.mk
+include $(ROOT)/bench/bench.mk
+-include $(ROOT)/examples/automl/automl.mk

@@ -10,7 +10,10 @@ $(STAMP)/java: $(JAVA_DIR)/pom.xml
 	@mkdir -p $(STAMP)
 	$(MVN) dependency:go-offline
 	@touch $@
-setup-java: $(STAMP)/java
+# The self-contained jar the example, the contract driver and the benchmarks run; rebuilt when a source changes.
+$(JAVA_JAR): $(STAMP)/java $(shell find $(JAVA_DIR)/src/main $(JAVA_DIR)/src/generated -name '*.java' 2>/dev/null)
+	$(MVN) package -DskipTests
+setup-java: $(JAVA_JAR)
 
 # The spec's types, limits, error codes and routes as Java, into java/src/generated/java.
 generate-java: setup-python
