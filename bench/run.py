@@ -147,7 +147,8 @@ def main() -> None:
         start = startup(s.url, repeat=3 if args.quick else 5)
     extra = _jvm_and_r_startup(args.quick)
     doc = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_at_end": os.getloadavg()},
         "versions": report.versions(),
         "quick": args.quick,
         "server_start_s": starts,

@@ -5,6 +5,9 @@
   timed from spawn to exit, since log_metric returns once the server stored the point;
 - installed footprint: the size on disk of a distribution and everything it requires, read
   from the installed metadata (mlflowrest, mlflow, mlflow-skinny).
+
+mlflowrest is measured in a venv holding only it and its dependencies (.work/venv-light), as
+users install it; the official client in the project venv, which has the pinned mlflow.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import subprocess
 import sys
 import time
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 IMPORTS = {
@@ -42,17 +46,33 @@ FIRST_METRIC = {
 }
 
 
-def _time_import(code: str, repeat: int) -> float:
+ROOT = Path(__file__).resolve().parents[1]
+LIGHT = ROOT / ".work" / "venv-light" / "bin" / "python"
+
+
+def light_python() -> str:
+    """A venv with mlflowrest and its dependencies only (built once, then reused)."""
+    if not LIGHT.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(LIGHT.parents[1])], check=True)
+    subprocess.run([str(LIGHT), "-m", "pip", "install", "-q", str(ROOT / "python")], check=True)
+    return str(LIGHT)
+
+
+def _python_for(label: str, light: str) -> str:
+    return light if label.startswith(("mlflowrest", "requests")) else sys.executable
+
+
+def _time_import(python: str, code: str, repeat: int) -> float:
     probe = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
-    runs = [float(subprocess.check_output([sys.executable, "-c", probe], text=True)) for _ in range(repeat)]
+    runs = [float(subprocess.check_output([python, "-c", probe], text=True)) for _ in range(repeat)]
     return statistics.median(runs)
 
 
-def _time_script(code: str, uri: str, repeat: int) -> float:
+def _time_script(python: str, code: str, uri: str, repeat: int) -> float:
     runs = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code, uri], check=True, capture_output=True)
+        subprocess.run([python, "-c", code, uri], check=True, capture_output=True)
         runs.append(time.perf_counter() - start)
     return statistics.median(runs)
 
@@ -90,9 +110,11 @@ def footprint_mb(name: str) -> tuple[float, int]:
 
 
 def measure(uri: str, repeat: int = 5) -> dict[str, Any]:
-    imports = {label: _time_import(code, repeat) for label, code in IMPORTS.items()}
-    first = {label: _time_script(code, uri, repeat) for label, code in FIRST_METRIC.items()}
-    foot = {name: footprint_mb(name) for name in ("mlflowrest", "mlflow-skinny", "mlflow")}
+    light = light_python()
+    imports = {label: _time_import(_python_for(label, light), code, repeat) for label, code in IMPORTS.items()}
+    first = {label: _time_script(_python_for(label, light), code, uri, repeat) for label, code in FIRST_METRIC.items()}
+    ours = json.loads(subprocess.check_output([light, __file__, "--footprint", "mlflowrest"], text=True))
+    foot = {"mlflowrest": tuple(ours), **{name: footprint_mb(name) for name in ("mlflow-skinny", "mlflow")}}
     return {
         "import_s": imports,
         "import_overhead_s": imports["mlflowrest"] - imports["requests, pydantic"],
@@ -105,4 +127,7 @@ def measure(uri: str, repeat: int = 5) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 5), indent=2))
+    if sys.argv[1] == "--footprint":
+        print(json.dumps(footprint_mb(sys.argv[2])))
+    else:
+        print(json.dumps(measure(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 5), indent=2))

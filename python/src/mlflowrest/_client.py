@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlflowrest._config import Config
-from mlflowrest._generated import resources as generated
 from mlflowrest._transport import Transport
-from mlflowrest.resources.artifacts import ArtifactsResource
-from mlflowrest.resources.experiments import ExperimentsResource
-from mlflowrest.resources.runs import RunsResource
+
+# Resources (and the ~280 generated models behind them) load on first use, so building a
+# client stays cheap; a script that only logs metrics never loads the registry's code.
+if TYPE_CHECKING:
+    from mlflowrest._generated import resources as generated
+    from mlflowrest.resources.artifacts import ArtifactsResource
+    from mlflowrest.resources.experiments import ExperimentsResource
+    from mlflowrest.resources.runs import RunsResource
 
 
 class MlflowClient:
@@ -39,48 +43,72 @@ class MlflowClient:
 
     @cached_property
     def experiments(self) -> ExperimentsResource:
+        from mlflowrest.resources.experiments import ExperimentsResource
+
         return ExperimentsResource(self)
 
     @cached_property
     def runs(self) -> RunsResource:
+        from mlflowrest.resources.runs import RunsResource
+
         return RunsResource(self)
 
     @cached_property
     def metrics(self) -> generated.MetricsResource:
+        from mlflowrest._generated import resources as generated
+
         return generated.MetricsResource(self)
 
     @cached_property
     def artifacts(self) -> ArtifactsResource:
+        from mlflowrest.resources.artifacts import ArtifactsResource
+
         return ArtifactsResource(self)
 
     @cached_property
     def mlflow_artifacts(self) -> generated.MlflowArtifactsResource:
+        from mlflowrest._generated import resources as generated
+
         return generated.MlflowArtifactsResource(self)
 
     @cached_property
     def registered_models(self) -> generated.RegisteredModelsResource:
+        from mlflowrest._generated import resources as generated
+
         return generated.RegisteredModelsResource(self)
 
     @cached_property
     def model_versions(self) -> generated.ModelVersionsResource:
+        from mlflowrest._generated import resources as generated
+
         return generated.ModelVersionsResource(self)
 
     @cached_property
     def logged_models(self) -> generated.LoggedModelsResource:
+        from mlflowrest._generated import resources as generated
+
         return generated.LoggedModelsResource(self)
 
     @cached_property
     def webhooks(self) -> generated.WebhooksResource:
+        from mlflowrest._generated import resources as generated
+
         return generated.WebhooksResource(self)
 
     @cached_property
     def traces(self) -> generated.TracesResource:
+        from mlflowrest._generated import resources as generated
+
         return generated.TracesResource(self)
 
     @cached_property
     def datasets(self) -> generated.DatasetsResource:
+        from mlflowrest._generated import resources as generated
+
         return generated.DatasetsResource(self)
 
     @cached_property
     def server(self) -> generated.ServerResource:
+        from mlflowrest._generated import resources as generated
+
         return generated.ServerResource(self)
