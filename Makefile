@@ -62,10 +62,12 @@ test-spec: setup-python
 test: check-generated test-spec $(addprefix test-,$(LANGS)) $(SUITES)
 	@echo "make test: all suites passed"
 
-demo: $(addprefix setup-,$(LANGS))
+# Every language's example, then the AutoML runs, against one embedded server (SQLite store).
+DEMOS := $(LANGS) $(if $(wildcard $(ROOT)/examples/automl/automl.mk),automl)
+demo: $(addprefix setup-,$(DEMOS))
 	rm -rf $(ROOT)/.work/demo
 	cd $(ROOT) && $(PY) -m tests.harness demo --workdir $(ROOT)/.work/demo -- \
-	  $(MAKE) --no-print-directory -f $(ROOT)/Makefile $(addprefix demo-,$(LANGS))
+	  $(MAKE) --no-print-directory -f $(ROOT)/Makefile $(addprefix demo-,$(DEMOS))
 
 clean:
 	rm -rf $(ROOT)/.work $(ROOT)/java/target
