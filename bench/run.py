@@ -120,7 +120,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smallest sizes only (a smoke check)")
     parser.add_argument("--out", default=str(ROOT / "bench"))
+    parser.add_argument("--report-only", action="store_true", help="rewrite results.md from results.json")
     args = parser.parse_args()
+    if args.report_only:
+        name = "results-quick" if args.quick else "results"
+        doc = json.loads((Path(args.out) / f"{name}.json").read_text())
+        (Path(args.out) / f"{name}.md").write_text(report.markdown(doc))
+        return
     sizes = QUICK_SIZES if args.quick else SIZES
     began = time.monotonic()
     results: list[dict[str, Any]] = []
