@@ -5,4 +5,4 @@ empty :=
 space := $(empty) $(empty)
 
 test-contract: $(addprefix setup-,$(LANGS)) setup-postgres
-	cd $(ROOT) && CONTRACT_LANGS=$(subst $(space),$(comma),$(strip $(LANGS))) $(PY) -m pytest -q -s tests/contract
+	cd $(ROOT) && CONTRACT_LANGS=$(subst $(space),$(comma),$(strip $(LANGS))) $(PY) -m pytest -q -s tests/contract tests/examples

@@ -173,3 +173,36 @@ def test_pagination_walks_every_page(offline: MlflowClient) -> None:
     ids = [e.experiment_id for e in offline.experiments.search(max_results=1)]
     assert ids == ["1", "2", "3"]
     assert json.loads(responses.calls[1].request.body)["page_token"] == "t2"
+
+
+@responses.activate
+def test_header_provider_plugins_add_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installed plugins (entry-point group mlflowrest.request_header_providers) add headers."""
+    import mlflowrest._transport as transport
+
+    class SsoHeaders:
+        def in_context(self) -> bool:
+            return True
+
+        def request_headers(self) -> dict[str, str]:
+            return {"X-SSO-Ticket": "t-1"}
+
+    class Broken:
+        def in_context(self) -> bool:
+            raise RuntimeError("plugin bug")
+
+        def request_headers(self) -> dict[str, str]:
+            return {}
+
+    class EntryPoint:
+        def __init__(self, cls: type) -> None:
+            self.name, self._cls = cls.__name__, cls
+
+        def load(self) -> type:
+            return self._cls
+
+    monkeypatch.setattr(transport, "entry_points", lambda group: [EntryPoint(SsoHeaders), EntryPoint(Broken)])
+    client = MlflowClient(BASE, max_retries=0)
+    responses.get(GET_RUN, json={"run": RUN})
+    client.runs.get(run_id="r1")
+    assert responses.calls[0].request.headers["X-SSO-Ticket"] == "t-1"  # and the broken one did not break it
