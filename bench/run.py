@@ -33,11 +33,13 @@ JAR = ROOT / "java" / "target" / "mlflowrest.jar"
 RLIB = ROOT / ".work" / "rlib"
 
 # Sizes: three per workload to show how cost grows; --quick takes the first only.
+# Chosen so `make bench` fits in 20 minutes on 2 cores: the server stores ~7-10k metric points
+# a second, so the 1M-point log_batch alone would take ~2 minutes per client and config.
 SIZES: dict[str, list[int]] = {
-    "log_metric": [100, 300, 1000],
-    "log_batch": [10_000, 100_000, 300_000],
-    "typical_run": [1, 5, 20],
-    "training_loop": [10_000, 30_000, 100_000],
+    "log_metric": [50, 200, 500],
+    "log_batch": [5_000, 20_000, 50_000],
+    "typical_run": [1, 3, 10],
+    "training_loop": [5_000, 20_000, 50_000],
     "artifacts": [1 << 20, 100 << 20, 1 << 30],
 }
 QUICK_SIZES = {"log_metric": [30], "log_batch": [3000], "typical_run": [1], "training_loop": [2000],

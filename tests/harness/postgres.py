@@ -10,6 +10,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,7 @@ class PostgresServer:
         self.dir = Path(tempfile.mkdtemp(prefix="mlflowrest-pg-"))
         self.data = self.dir / "data"
         self._user = "postgres" if os.geteuid() == 0 else None
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
     @property
     def uri(self) -> str:
@@ -48,9 +50,19 @@ class PostgresServer:
         options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off"
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.dir / "pg.log"), "-w", "start")
         self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database)
+        stop = [_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-m", "tests.harness.watchdog", str(os.getpid()),
+             *(["runuser", "-u", self._user, "--"] if self._user else []), *stop],
+            cwd=Path(__file__).resolve().parents[2], start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
         return self
 
     def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.kill()
+            self._watchdog.wait()
         if (self.data / "postmaster.pid").exists():
             try:
                 self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")

@@ -56,6 +56,7 @@ class MlflowServer:
         self._own_workdir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="mlflowrest-server-"))
         self.proc: subprocess.Popen[bytes] | None = None
+        self._watchdog: subprocess.Popen[bytes] | None = None
         self.start_seconds: float | None = None
 
     @property
@@ -94,6 +95,11 @@ class MlflowServer:
         self.proc = subprocess.Popen(
             self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env, start_new_session=True
         )
+        # Should this process die without stopping the server, the watchdog kills its group.
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-m", "tests.harness.watchdog", str(os.getpid()), "killpg", str(self.proc.pid)],
+            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
         deadline = began + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -119,6 +125,10 @@ class MlflowServer:
 
     def stop(self, keep_store: bool = False) -> None:
         """Kill the server's whole process group; remove its folder unless asked to keep it."""
+        if self._watchdog is not None:
+            self._watchdog.kill()
+            self._watchdog.wait()
+            self._watchdog = None
         if self.proc is not None and self.proc.poll() is None:
             for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
                 try:
