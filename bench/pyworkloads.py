@@ -223,12 +223,14 @@ def artifacts(client: str, size: int, uri: str) -> dict[str, Any]:
         from mlflowrest import MlflowClient
 
         sdk = MlflowClient(uri)
+        warm_up: Callable[[], Any] = lambda: sdk.artifacts.list_files(run_id)  # noqa: E731
         up: Callable[[], Any] = lambda: sdk.artifacts.upload(run_id, src)  # noqa: E731
         down: Callable[[], Any] = lambda: sdk.artifacts.download(run_id, "blob.bin", tmp / "out")  # noqa: E731
     elif client == "official":
         from mlflow import MlflowClient as Official
 
         official = Official(uri)
+        warm_up = lambda: official.list_artifacts(run_id)  # noqa: E731
         up = lambda: official.log_artifact(run_id, str(src))  # noqa: E731
         down = lambda: official.download_artifacts(run_id, "blob.bin", str(tmp / "out"))  # noqa: E731
     else:
@@ -238,6 +240,7 @@ def artifacts(client: str, size: int, uri: str) -> dict[str, Any]:
         root = requests.get(f"{uri}/api/2.0/mlflow/runs/get", params={"run_id": run_id}).json()
         path = root["run"]["info"]["artifact_uri"].removeprefix("mlflow-artifacts:/") + "/blob.bin"
         url = f"{uri}/api/2.0/mlflow-artifacts/artifacts/{path}"
+        warm_up = lambda: session.get(f"{uri}/api/2.0/mlflow-artifacts/artifacts", params={"path": path})  # noqa: E731
 
         def up() -> None:
             with open(src, "rb") as fh:
@@ -250,6 +253,7 @@ def artifacts(client: str, size: int, uri: str) -> dict[str, Any]:
                 for chunk in r.iter_content(1 << 20):
                     fh.write(chunk)
 
+    warm_up()  # imports, class set-up, the run lookup and a first request out of the timing
     t0 = time.perf_counter()
     up()
     t1 = time.perf_counter()
