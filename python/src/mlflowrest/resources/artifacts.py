@@ -4,11 +4,14 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mlflowrest._exceptions import InvalidParameterValueError
 from mlflowrest._generated import models
 from mlflowrest._generated.resources import ArtifactsResource as _Generated
+
+if TYPE_CHECKING:
+    from mlflowrest._client import MlflowClient
 
 CHUNK = 1 << 20
 PROGRESS_FROM_BYTES = 32 << 20
@@ -17,8 +20,20 @@ PROGRESS_FROM_BYTES = 32 << 20
 class ArtifactsResource(_Generated):
     """Run artifacts through the server's proxied artifact store, streamed both ways."""
 
+    def __init__(self, client: MlflowClient) -> None:
+        super().__init__(client)
+        self._roots: dict[str, str] = {}
+
     def root(self, run_id: str) -> str:
-        """The run's folder in the proxied store: its artifact_uri without `mlflow-artifacts:/`."""
+        """The run's folder in the proxied store: its artifact_uri without `mlflow-artifacts:/`.
+
+        A run's artifact_uri never changes, so it is looked up once per run, not once per file
+        (a folder download would otherwise fetch the run again at every level)."""
+        if run_id not in self._roots:
+            self._roots[run_id] = self._lookup_root(run_id)
+        return self._roots[run_id]
+
+    def _lookup_root(self, run_id: str) -> str:
         run = self._client.runs.get(run_id=run_id).run
         uri = run.info.artifact_uri if run and run.info else None
         if not uri or not uri.startswith("mlflow-artifacts:"):
