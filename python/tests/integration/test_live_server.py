@@ -93,6 +93,17 @@ def test_log_batch_far_above_server_limits(live: MlflowClient, run_id: str) -> N
     assert len(history) == len(range(0, 3500, 3))
 
 
+def test_concurrent_metric_chunks_all_land(live: MlflowClient, run_id: str) -> None:
+    # Four requests in flight, each chunk bringing keys the run has not seen: the server races on
+    # the first insert of a key's latest value and must still store every point once.
+    metrics = [models.Metric(key=f"c{i // 700}", value=float(i), timestamp=1, step=i) for i in range(12_000)]
+    live.runs.log_batch(run_id=run_id, metrics=metrics, concurrency=4)
+    live.runs.log_batch(run_id=run_id, metrics=metrics[:3000], concurrency=4)  # resending stores nothing twice
+    for key in ("c0", "c9", "c17"):
+        history = list(live.metrics.get_history(run_id=run_id, metric_key=key, max_results=1000))
+        assert sorted(int(m.step or 0) for m in history) == [i for i in range(12_000) if i // 700 == int(key[1:])]
+
+
 def test_server_errors_are_typed(live: MlflowClient, run_id: str) -> None:
     with pytest.raises(ResourceDoesNotExistError) as info:
         live.runs.get(run_id="0" * 32)

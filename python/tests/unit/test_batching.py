@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from typing import Any
 
 import pytest
 import responses
@@ -50,7 +53,91 @@ def test_log_batch_sends_chunks(offline: MlflowClient) -> None:
     responses.post(LOG_BATCH, json={})
     offline.runs.log_batch(run_id="r1", metrics=metrics(2500))
     sizes = [len(json.loads(c.request.body).get("metrics", [])) for c in responses.calls]
-    assert sizes == [1000, 1000, 500]
+    assert sorted(sizes) == [500, 1000, 1000]  # two in flight: arrival order may vary
+
+
+def test_metric_size_bound_covers_the_real_body() -> None:
+    # The chunker bounds a metric's size instead of serialising it; the bound must hold for the
+    # longest keys and values the server accepts, else the server refuses the request.
+    long = [models.Metric(key="k" * 246 + f"{i:04d}", value=-1.2345678901234567e-300, timestamp=-(2**63),
+                          step=-(2**63)) for i in range(3000)]  # fmt: skip
+    for c in chunk_batch(long, [], []):
+        body = {"run_id": "r" * 32, "metrics": [m.model_dump(mode="json") for m in c.metrics]}
+        assert len(json.dumps(body)) <= MAX_BYTES
+        assert len(c.metrics) <= 1000
+
+
+class _InFlight:
+    """A responses callback that records how many requests were being answered at once."""
+
+    def __init__(self, fail_call: int | None = None) -> None:
+        self.lock = threading.Lock()
+        self.now = self.peak = self.calls = 0
+        self.fail_call = fail_call
+        self.bodies: list[dict[str, Any]] = []
+
+    def __call__(self, request: Any) -> tuple[int, dict[str, str], str]:
+        with self.lock:
+            self.now += 1
+            self.calls += 1
+            call = self.calls
+            self.peak = max(self.peak, self.now)
+            self.bodies.append(json.loads(request.body))
+        time.sleep(0.05)  # long enough for a second request to start if one may
+        with self.lock:
+            self.now -= 1
+        if call == self.fail_call:
+            return 400, {}, json.dumps({"error_code": "INVALID_PARAMETER_VALUE", "message": "bad chunk"})
+        return 200, {}, "{}"
+
+
+@responses.activate
+def test_metric_chunks_go_two_at_a_time(offline: MlflowClient) -> None:
+    seen = _InFlight()
+    responses.add_callback(responses.POST, LOG_BATCH, callback=seen)
+    offline.runs.log_batch(run_id="r1", metrics=metrics(6000))
+    assert seen.calls == 6 and seen.peak == 2
+    assert sum(len(b["metrics"]) for b in seen.bodies) == 6000
+
+
+@responses.activate
+def test_concurrency_one_is_sequential(offline: MlflowClient) -> None:
+    seen = _InFlight()
+    responses.add_callback(responses.POST, LOG_BATCH, callback=seen)
+    offline.runs.log_batch(run_id="r1", metrics=metrics(3000), concurrency=1)
+    assert seen.calls == 3 and seen.peak == 1
+
+
+@responses.activate
+def test_params_and_tags_land_before_any_metric_chunk(offline: MlflowClient) -> None:
+    seen = _InFlight()
+    responses.add_callback(responses.POST, LOG_BATCH, callback=seen)
+    params = [models.Param(key=f"p{i}", value="v") for i in range(150)]
+    tags = [models.RunTag(key="t", value="first"), models.RunTag(key="t2", value="x")]
+    offline.runs.log_batch(run_id="r1", metrics=metrics(3000), params=params, tags=tags)
+    with_config = [i for i, b in enumerate(seen.bodies) if b.get("params") or b.get("tags")]
+    assert with_config == list(range(len(with_config)))  # every params/tags request came first
+    assert sum(len(b.get("params", [])) for b in seen.bodies) == 150
+    assert sum(len(b.get("metrics", [])) for b in seen.bodies) == 3000
+
+
+@responses.activate
+def test_a_failed_chunk_stops_new_ones_and_says_what_is_stored(offline: MlflowClient) -> None:
+    seen = _InFlight(fail_call=2)
+    responses.add_callback(responses.POST, LOG_BATCH, callback=seen)
+    with pytest.raises(InvalidParameterValueError) as info:
+        offline.runs.log_batch(run_id="r1", metrics=metrics(8000))
+    # Calls 1 and 2 start together; 2 fails, so at most the one that replaced 1 also went out.
+    assert seen.calls <= 3
+    stored = info.value.stored_metrics  # type: ignore[attr-defined]
+    assert stored == 1000 * (seen.calls - 1)
+    assert f"{stored} of 8000 metric points are stored" in "".join(getattr(info.value, "__notes__", []))
+
+
+def test_concurrency_below_one_is_refused(offline: MlflowClient) -> None:
+    with pytest.raises(InvalidParameterValueError) as info:
+        offline.runs.log_batch(run_id="r1", metrics=metrics(10), concurrency=0)
+    assert info.value.field == "concurrency"
 
 
 def test_invalid_entity_writes_nothing(offline: MlflowClient) -> None:

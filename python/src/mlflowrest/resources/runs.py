@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import pydantic
 
-from mlflowrest._batching import chunk_batch
+from mlflowrest._batching import Chunk, chunk_batch
+from mlflowrest._exceptions import InvalidParameterValueError, MlflowError
 from mlflowrest._generated import models
 from mlflowrest._generated.operations import OPERATIONS
 from mlflowrest._generated.resources import RunsResource as _Generated
@@ -55,23 +58,49 @@ class RunsResource(_Generated):
         params: list[models.Param] | None = None,
         tags: list[models.RunTag] | None = None,
         timeout: float | None = None,
+        concurrency: int | None = None,
     ) -> models.LogBatchResponse:
         """Log any number of metrics, params and tags, in as many requests as the server's limits
-        need. Every entity is checked before the first request, so bad input writes nothing."""
+        need. Every entity is checked before the first request, so bad input writes nothing.
+
+        Params and tags go first, one request after another (a later tag overwrites an earlier
+        one); then up to `concurrency` metric-only requests are in flight at once (default:
+        the client's batch_concurrency, 2). Metric points are a set on the server, so their
+        order of arrival changes nothing. If a request fails, the others in flight finish, no
+        new one starts, and the first failure is raised with a note of how many metric points
+        were stored."""
         op = OPERATIONS["logBatch"]
+        in_flight = self._client.config.batch_concurrency if concurrency is None else concurrency
+        if in_flight < 1:
+            raise InvalidParameterValueError(f"concurrency must be at least 1, got {in_flight}", field="concurrency")
         try:
             checked_metrics = [models.Metric.model_validate(_fields(m)) for m in metrics or []]
             checked_params = [models.Param.model_validate(_fields(p)) for p in params or []]
             checked_tags = [models.RunTag.model_validate(_fields(t)) for t in tags or []]
         except pydantic.ValidationError as exc:
             raise _validation_error(exc, op) from None
-        for chunk in chunk_batch(checked_metrics, checked_params, checked_tags):
+
+        def send(chunk: Chunk) -> int:
             self._call(
                 models.LogBatchResponse, op, {},
                 {"run_id": run_id, "metrics": chunk.metrics or None, "params": chunk.params or None,
                  "tags": chunk.tags or None},
                 timeout=timeout,
             )  # fmt: skip
+            return len(chunk.metrics)
+
+        chunks = list(chunk_batch(checked_metrics, checked_params, checked_tags))
+        ordered = [c for c in chunks if c.params or c.tags]
+        metric_only = [c for c in chunks if not (c.params or c.tags)]
+        stored = sum(send(c) for c in ordered)
+        if in_flight == 1 or len(metric_only) < 2:
+            for chunk in metric_only:
+                try:
+                    stored += send(chunk)
+                except MlflowError as exc:
+                    raise _noted(exc, stored, len(checked_metrics)) from None
+        else:
+            stored = _send_concurrently(send, metric_only, in_flight, stored, len(checked_metrics))
         return models.LogBatchResponse()
 
     def log_values(
@@ -91,6 +120,36 @@ class RunsResource(_Generated):
             params=[models.Param(key=k, value=str(v)) for k, v in (params or {}).items()],
             tags=[models.RunTag(key=k, value=v) for k, v in (tags or {}).items()],
         )
+
+
+def _send_concurrently(send: Callable[[Chunk], int], chunks: list[Chunk], in_flight: int, stored: int,
+                       total: int) -> int:  # fmt: skip
+    """Keep `in_flight` chunks on the wire; after a failure start no more and wait for the rest."""
+    first: MlflowError | None = None
+    pending = iter(chunks)
+    with ThreadPoolExecutor(in_flight, thread_name_prefix="mlflowrest-batch") as pool:
+        running = {pool.submit(send, c) for c in itertools.islice(pending, in_flight)}
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    stored += future.result()
+                except MlflowError as exc:
+                    first = first or exc
+            if first is None:
+                running |= {pool.submit(send, c) for c in itertools.islice(pending, len(done))}
+    if first is not None:
+        raise _noted(first, stored, total) from None
+    return stored
+
+
+def _noted(exc: MlflowError, stored: int, total: int) -> MlflowError:
+    """Say what is on the server: resending the whole batch is safe (identical points are
+    stored once), but a caller may want to know."""
+    exc.stored_metrics = stored  # type: ignore[attr-defined]
+    if hasattr(exc, "add_note"):  # Python 3.11+
+        exc.add_note(f"log_batch: {stored} of {total} metric points are stored; the rest failed or were not sent")
+    return exc
 
 
 def _fields(entity: object) -> object:
