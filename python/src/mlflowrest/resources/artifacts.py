@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
 
-from mlflowrest._exceptions import InvalidParameterValueError
+from mlflowrest._exceptions import ApiError, InvalidParameterValueError
 from mlflowrest._generated import models
 from mlflowrest._generated.resources import ArtifactsResource as _Generated
 
@@ -86,20 +86,31 @@ class ArtifactsResource(_Generated):
 
     def download(self, run_id: str, path: str, dst: str | os.PathLike[str],
                  *, progress: bool | None = None) -> Path:  # fmt: skip
-        """Download a file or folder to `dst` (a folder); returns the local path written."""
+        """Download a file or folder to `dst` (a folder); returns the local path written.
+
+        A file is asked for directly: one request, as a plain HTTP client would. Only when the
+        server answers that the path is not a file is it listed as a folder."""
         root = self.root(run_id)
         out = Path(dst)
         out.mkdir(parents=True, exist_ok=True)
-        entries = self._client.mlflow_artifacts.list(path=str(PurePosixPath(root, path))).files or []
-        if not entries:  # a file (listing a file answers nothing); a missing path answers 404 below
+        if not path:  # the run's root is always a folder
+            return self._download_folder(root, "", out, progress)
+        try:
             return self._download_file(root, path, out / PurePosixPath(path).name, progress)
-        folder = out / PurePosixPath(path).name if path else out
+        except ApiError as exc:  # a folder (400 here), or missing: the listing tells which
+            if not self._client.mlflow_artifacts.list(path=str(PurePosixPath(root, path))).files:
+                raise exc from None
+        return self._download_folder(root, path, out / PurePosixPath(path).name, progress)
+
+    def _download_folder(self, root: str, path: str, folder: Path, progress: bool | None) -> Path:
+        entries = self._client.mlflow_artifacts.list(path=str(PurePosixPath(root, path))).files or []
         for entry in entries:
             rel = str(PurePosixPath(path, entry.path or ""))
+            target = folder / PurePosixPath(entry.path or "").name
             if entry.is_dir:
-                self.download(run_id, rel, folder, progress=progress)
+                self._download_folder(root, rel, target, progress)
             else:
-                self._download_file(root, rel, folder / PurePosixPath(entry.path or "").name, progress)
+                self._download_file(root, rel, target, progress)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
