@@ -2,8 +2,11 @@
 # no timing assertions, it only proves every workload still runs.
 .PHONY: bench bench-quick
 
+# make bench BENCH_ARGS=--issue-sizes runs the issue's sizes (1M-point log_batch: about an hour).
+BENCH_ARGS ?=
+
 bench: $(addprefix setup-,$(LANGS))
-	cd $(ROOT) && $(PY) bench/run.py
+	cd $(ROOT) && $(PY) bench/run.py $(BENCH_ARGS)
 
 bench-quick: $(addprefix setup-,$(LANGS))
 	cd $(ROOT) && $(PY) bench/run.py --quick --out $(ROOT)/.work
