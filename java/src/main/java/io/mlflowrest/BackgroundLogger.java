@@ -14,9 +14,12 @@ import org.mlflow.api.proto.Service.Metric;
 
 /**
  * Queues metric points and sends them as log-batch requests every interval, so a training
- * loop pays no round trip per point. A failed send keeps its points and sends them again
- * first on the next try (identical points are stored once, so resending is safe); a
- * {@link #flush()} or {@link #close()} that still cannot send throws.
+ * loop pays no round trip per point. When more than one request's worth is queued (a fast
+ * loop, or the final flush), logBatch keeps the client's batchConcurrency requests (2) in
+ * flight and returns only when none is. A failed send keeps all its points and sends them
+ * again first on the next try (identical points are stored once, so resending the ones a
+ * concurrent request did store is safe); a {@link #flush()} or {@link #close()} that still
+ * cannot send throws.
  */
 final class BackgroundLogger implements AutoCloseable {
     private final Runs runs;

@@ -33,7 +33,7 @@ public final class MlflowRestClient implements AutoCloseable {
         this.config = config;
         this.transport = new Transport(config);
         this.experiments = new Experiments(transport);
-        this.runs = new Runs(transport);
+        this.runs = new Runs(transport, config.batchConcurrency());
         this.metrics = new Metrics(transport);
         this.registeredModels = new RegisteredModels(transport);
         this.modelVersions = new ModelVersions(transport);

@@ -1,12 +1,35 @@
 package io.mlflowrest.errors;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 /** Base of every error mlflowrest raises; unchecked, like the official client's exceptions. */
 public class MlflowError extends RuntimeException {
+    private final List<String> notes = new CopyOnWriteArrayList<>();
+
     public MlflowError(String message) {
         super(message);
     }
 
     public MlflowError(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    /**
+     * Adds context to the message without changing the error's type, as Python's add_note
+     * does (e.g. how much of a split logBatch was stored).
+     */
+    public void addNote(String note) {
+        notes.add(note);
+    }
+
+    public List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    @Override
+    public String getMessage() {
+        String message = super.getMessage();
+        return notes.isEmpty() ? message : message + "; " + String.join("; ", notes);
     }
 }

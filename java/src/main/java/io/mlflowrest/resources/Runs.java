@@ -3,10 +3,13 @@ package io.mlflowrest.resources;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlflowrest.ClientConfig;
 import io.mlflowrest.Page;
 import io.mlflowrest.PagedIterable;
 import io.mlflowrest.SearchOptions;
+import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.internal.BatchChunker;
+import io.mlflowrest.internal.BatchSender;
 import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.Transport;
@@ -14,6 +17,7 @@ import io.mlflowrest.internal.Validation;
 import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.generated.Routes;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +35,16 @@ import org.mlflow.api.proto.Service.RunTag;
 /** {@code client.runs()}: create, get, search, update, delete, restore, and logging. */
 public final class Runs {
     private final Transport transport;
+    private final int batchConcurrency;
 
     public Runs(Transport transport) {
+        this(transport, ClientConfig.DEFAULT_BATCH_CONCURRENCY);
+    }
+
+    /** {@code batchConcurrency}: metric-only log-batch requests in flight at once, as in ClientConfig. */
+    public Runs(Transport transport, int batchConcurrency) {
         this.transport = transport;
+        this.batchConcurrency = batchConcurrency;
     }
 
     public Run create(String experimentId) {
@@ -145,9 +156,22 @@ public final class Runs {
     /**
      * Logs any number of metrics, params and tags (the official client's types), split into as
      * many log-batch requests as the server's limits need. Returns the number of requests sent.
+     * Params and tags go first, one request after another (a later tag overwrites an earlier
+     * one); then up to the client's batchConcurrency metric-only requests are in flight at once.
+     * If a request fails, the others in flight finish, no new one starts, and the first failure
+     * is thrown with a note of how many points were stored and how many were not.
      */
     public int logBatch(String runId, Iterable<Metric> metrics, Iterable<Param> params, Iterable<RunTag> tags) {
+        return logBatch(runId, metrics, params, tags, batchConcurrency);
+    }
+
+    /** As above with {@code concurrency} metric-only requests in flight; 1 sends one after another. */
+    public int logBatch(String runId, Iterable<Metric> metrics, Iterable<Param> params, Iterable<RunTag> tags,
+                        int concurrency) {
         Validation.runId(runId);
+        if (concurrency < 1) {
+            throw InvalidParameterValueError.clientSide("concurrency", ">= 1", "must be at least 1, got " + concurrency);
+        }
         Iterator<ObjectNode> m = stream(metrics).map(x -> {
             Validation.key("metrics.key", x.getKey());
             return metricJson(x.getKey(), x.getValue(), x.getTimestamp(), x.getStep());
@@ -161,11 +185,8 @@ public final class Runs {
             Validation.runTag(x.getKey(), x.getValue());
             return Json.object().put("key", x.getKey()).put("value", x.getValue());
         }).iterator();
-        int requests = 0;
-        for (BatchChunker chunks = new BatchChunker(runId, m, p, t); chunks.hasNext(); requests++) {
-            transport.call(Routes.RUNS_LOG_BATCH, Query.of(), chunks.next());
-        }
-        return requests;
+        return new BatchSender(body -> transport.call(Routes.RUNS_LOG_BATCH, Query.of(), body), concurrency)
+                .sendAll(new BatchChunker(runId, m, p, t), size(metrics), size(params), size(tags));
     }
 
     /** Logs metrics at one step and the current time (a convenience over logBatch). */
@@ -189,6 +210,11 @@ public final class Runs {
     /** NaN and infinities become the strings "NaN", "Infinity", "-Infinity" when written. */
     static ObjectNode metricJson(String key, double value, long timestamp, long step) {
         return Json.object().put("key", key).put("value", value).put("timestamp", timestamp).put("step", step);
+    }
+
+    /** The number of items when known without iterating, else -1. */
+    private static long size(Iterable<?> items) {
+        return items == null ? 0 : items instanceof Collection<?> c ? c.size() : -1;
     }
 
     private static <T> Stream<T> stream(Iterable<T> items) {
