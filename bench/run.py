@@ -71,9 +71,7 @@ CLIENTS: dict[str, list[tuple[str, str]]] = {
 # Measured to take minutes beyond these sizes: MLflow's unbuffered async logging sends one request
 # per call (117 s for 10k points here); the official Java client's logBatch spends seconds of CPU
 # per 10k points in protobuf JSON.
-# R has no threads and so no background logger: its training loop is one request per step.
-SLOW = {("training_loop", "python", "official"): 1000, ("log_batch", "java", "official"): 100_000,
-        ("training_loop", "r", "sdk"): 2000}
+SLOW = {("training_loop", "python", "official"): 1000, ("log_batch", "java", "official"): 100_000}
 
 
 def command(lang: str, workload: str, client: str, size: int, uri: str) -> list[str] | None:

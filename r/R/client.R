@@ -79,7 +79,9 @@ mlflow_client <- function(tracking_uri = NULL) {
       max_retries = env_number("MLFLOW_HTTP_REQUEST_MAX_RETRIES", 7),
       backoff_factor = env_number("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 0.5),
       backoff_jitter = env_number("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", 1),
-      timeout = env_number("MLFLOW_HTTP_REQUEST_TIMEOUT", 120)
+      timeout = env_number("MLFLOW_HTTP_REQUEST_TIMEOUT", 120),
+      # curl handles built from these settings, reused by mlflow_request().
+      handles = new.env(parent = emptyenv())
     ),
     class = "mlflow_client"
   )

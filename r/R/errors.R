@@ -60,24 +60,34 @@ mlflowrest_condition <- function(message, class = character(), ...) {
 
 abort_api_error <- function(http_status, error_code, message, method, path, attempts = 1L,
                             class = NULL) {
+  stop(api_error(http_status, error_code, message, method, path, attempts, class))
+}
+
+# The condition abort_api_error() signals; the background logger keeps one to raise later.
+api_error <- function(http_status, error_code, message, method, path, attempts = 1L,
+                      class = NULL, ...) {
   if (is.null(class)) class <- api_error_class(error_code, http_status)
   text <- sprintf(
     "%s %s failed: HTTP %s%s: %s", method, path, http_status,
     if (is.null(error_code)) "" else paste0(" ", error_code), message
   )
-  stop(mlflowrest_condition(
+  mlflowrest_condition(
     text, c(class, "mlflowrest_api_error"),
     http_status = as.integer(http_status), error_code = error_code,
-    server_message = message, method = method, path = path, attempts = attempts
-  ))
+    server_message = message, method = method, path = path, attempts = attempts, ...
+  )
 }
 
 abort_transport_error <- function(message, method, path, timeout = FALSE, attempts = 1L) {
-  stop(mlflowrest_condition(
+  stop(transport_error(message, method, path, timeout, attempts))
+}
+
+transport_error <- function(message, method, path, timeout = FALSE, attempts = 1L, ...) {
+  mlflowrest_condition(
     sprintf("%s %s failed: %s", method, path, message),
     c(if (timeout) "mlflowrest_timeout", "mlflowrest_transport_error"),
-    method = method, path = path, attempts = attempts
-  ))
+    method = method, path = path, attempts = attempts, ...
+  )
 }
 
 # Client-side validation failure: same class as the server's 400, without an HTTP status,

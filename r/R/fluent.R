@@ -43,18 +43,33 @@ resolve_run_id <- function(run_id) {
 #' `FAILED` when the block raises an error, which is then re-signalled (the CRAN package
 #' swallows it); an interrupt ends it `KILLED`.
 #'
+#' With `background = TRUE`, [mlflow_log_metric()] calls for the run only buffer the
+#' point (microseconds instead of a request each): batches of up to the server's 1000
+#' metrics go out without blocking, at most two at a time, and failed batches are sent
+#' again. [mlflow_end_run()] and [mlflow_flush()] wait until every point is stored; a
+#' session that ends without them still sends the points as it exits. Without threads in
+#' R, batches advance only while logging calls are made (or during a flush).
+#'
 #' @param run_id A run to resume.
 #' @param experiment_id Experiment for a new run; the active experiment when `NULL`.
 #' @param start_time Start time (POSIXct or milliseconds since the epoch); now when `NULL`.
 #' @param tags Named list of extra tags.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @param nested Allow starting a run while another is active (it becomes the parent).
+#' @param background Buffer the run's metrics and send them in batches in the background.
+#' @param flush_interval With `background`, the longest a point waits in the buffer before
+#'   its batch is sent (seconds), as long as logging calls keep coming.
 #' @return A one-row data frame of class `mlflow_run`.
 #' @export
 mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = NULL,
-                             tags = NULL, client = NULL, nested = FALSE) {
+                             tags = NULL, client = NULL, nested = FALSE, background = FALSE,
+                             flush_interval = 1) {
+  if (isTRUE(background)) check_flush_interval(flush_interval)
   if (!is.null(client)) {
-    return(create_run(resolve_client(client), experiment_id, start_time, tags, parent = NULL))
+    client <- resolve_client(client)
+    run <- create_run(client, experiment_id, start_time, tags, parent = NULL)
+    if (isTRUE(background)) start_background_logger(client, run$run_id, flush_interval)
+    return(run)
   }
   parent <- active_run_id()
   if (!is.null(parent) && !nested) {
@@ -70,6 +85,7 @@ mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = N
   } else {
     create_run(client, experiment_id, start_time, tags, parent)
   }
+  if (isTRUE(background)) start_background_logger(client, run$run_id, flush_interval)
   push_active_run(run$run_id, client)
   run
 }
@@ -133,6 +149,9 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
 
 #' End a run
 #'
+#' A run with a background logger is flushed first (see [mlflow_flush()]): when its
+#' metrics cannot be stored, the error is raised and the run is not ended.
+#'
 #' @param status `"FINISHED"`, `"FAILED"` or `"KILLED"`.
 #' @param end_time End time (POSIXct or milliseconds); now when `NULL`.
 #' @param run_id The run; the active run when `NULL`.
@@ -146,8 +165,10 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   if (is.null(run_id)) return(invisible(NULL))
   check_run_id(run_id)
   client <- resolve_client(client)
+  mlflow_flush(run_id)
   mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time) %||% now_ms(),
                     client = client)
+  stop_background_logger(run_id)
   pop_active_run(run_id)
   invisible(mlflow_get_run(run_id, client = client))
 }

@@ -22,7 +22,9 @@ mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
 
 #' Log a metric
 #'
-#' `NaN`, `Inf` and `-Inf` are sent as the strings the server expects.
+#' `NaN`, `Inf` and `-Inf` are sent as the strings the server expects. For a run started
+#' with `mlflow_start_run(background = TRUE)` the point is buffered and sent in a batch
+#' while the caller goes on (see [mlflow_flush()]); otherwise it is sent at once.
 #'
 #' @param key Metric name.
 #' @param value A number.
@@ -37,11 +39,19 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
   if (!is.numeric(value) || length(value) != 1L) abort_invalid("value must be a single number", "value")
   # NA is "no value" in R, not a double the server can store (NaN and Inf are).
   if (is.na(value) && !is.nan(value)) abort_invalid("value is NA; log NaN for a missing measurement", "value")
+  timestamp <- time_to_ms(timestamp)
+  check_int64(timestamp, "timestamp")
+  check_int64(step, "step")
+  logger <- background_logger(run_id %||% active_run_id())
+  if (!is.null(logger)) {
+    logger_add(logger, key, value, timestamp, step %||% 0)
+    return(invisible(value))
+  }
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
   body <- sprintf('{"run_id":%s,"key":%s,"value":%s,"timestamp":%s,"step":%s}',
                   json_quote(run_id), json_quote(key), json_metric_value(value),
-                  json_int64(time_to_ms(timestamp) %||% now_ms()), json_int64(step %||% 0))
+                  json_int64(timestamp %||% now_ms()), json_int64(step %||% 0))
   mlflow_call(client, "POST", "runs/log-metric", body = json_text(body))
   invisible(value)
 }

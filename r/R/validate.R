@@ -3,6 +3,29 @@
 
 limit <- function(name) mlflow_limits[[name]]
 
+# Keys and ids already found valid, so a training loop logging the same key thousands of
+# times pays the regular expressions once. Emptied when it grows large.
+valid_cache <- function(kind) {
+  caches <- .globals$valid %||% (.globals$valid <- new.env(parent = emptyenv()))
+  caches[[kind]] %||% (caches[[kind]] <- new.env(hash = TRUE, parent = emptyenv()))
+}
+
+known_valid <- function(x, kind) {
+  is.character(x) && length(x) == 1L && !is.na(x) && nzchar(x) &&
+    isTRUE(valid_cache(kind)[[x]])
+}
+
+remember_valid <- function(x, kind) {
+  if (length(x) != 1L) return()
+  count <- (.globals$valid_count %||% 0L) + 1L
+  if (count > 10000L) {
+    .globals$valid <- NULL
+    count <- 1L
+  }
+  .globals$valid_count <- count
+  assign(x, TRUE, envir = valid_cache(kind))
+}
+
 # Python's \w is Unicode-aware; PCRE's only with (*UCP).
 matches_limit_pattern <- function(x, pattern_name) {
   grepl(paste0("(*UCP)", limit(pattern_name)), x, perl = TRUE)
@@ -28,6 +51,7 @@ check_max_length <- function(x, field, limit_name) {
 # Metric, param and tag keys: the server's character class and its normpath rule
 # (no '..' segment, no leading '/', no empty segment).
 check_keys <- function(keys, field = "key", length_limit = "max_entity_key_length") {
+  if (known_valid(keys, length_limit)) return(invisible(keys))
   keys <- as.character(keys)
   if (anyNA(keys) || any(!nzchar(keys))) abort_invalid(sprintf("%s must not be empty", field), field)
   check_max_length(keys, field, length_limit)
@@ -38,14 +62,17 @@ check_keys <- function(keys, field = "key", length_limit = "max_entity_key_lengt
       "invalid %s '%s': use letters, digits, '_', '-', '.', ' ', ':' and '/' as in a relative path",
       field, keys[bad][1]), field, "key_pattern")
   }
+  remember_valid(keys, length_limit)
   invisible(keys)
 }
 
 check_run_id <- function(run_id) {
+  if (known_valid(run_id, "run_id")) return(invisible(run_id))
   check_string(run_id, "run_id")
   if (!matches_limit_pattern(run_id, "run_id_pattern")) {
     abort_invalid(sprintf("invalid run_id '%s'", run_id), "run_id", "run_id_pattern")
   }
+  remember_valid(run_id, "run_id")
   invisible(run_id)
 }
 
@@ -74,6 +101,14 @@ check_alias <- function(alias) {
                           alias), "alias", "alias_pattern")
   }
   invisible(alias)
+}
+
+# Steps and timestamps: one whole number, or NULL for the default.
+check_int64 <- function(x, field) {
+  if (!is.null(x) && (!is.numeric(x) || length(x) != 1L || !is.finite(x))) {
+    abort_invalid(sprintf("%s must be a single whole number", field), field)
+  }
+  invisible(x)
 }
 
 check_max_results <- function(max_results, limit_name) {

@@ -33,6 +33,11 @@ stub_app <- function() {
   app$get("/hits/:key", function(req, res) {
     res$send_json(list(hits = req$app$locals$hits[[req$params$key]] %||% 0), auto_unbox = TRUE)
   })
+  # Sets a cookie and says which cookie came with the request.
+  app$get("/cookie", function(req, res) {
+    res$set_header("Set-Cookie", "sid=abc; Path=/")
+    res$send_json(list(cookie = req$get_header("Cookie") %||% "none"), auto_unbox = TRUE)
+  })
   app$get("/json-error/:status/:code", function(req, res) {
     res$set_status(as.integer(req$params$status))$send_json(
       list(error_code = req$params$code, message = "server says no"), auto_unbox = TRUE)
@@ -58,8 +63,17 @@ stub_app <- function() {
   app$get("/auth-check", function(req, res) {
     res$send_json(list(authorization = req$get_header("Authorization") %||% ""), auto_unbox = TRUE)
   })
+  # The run id picks the behaviour: "slow-*" answers after 0.2 s, "flaky-*" gets 503 for
+  # its first two requests, "down-*" always 503. Only stored bodies are kept.
   app$post("/api/2.0/mlflow/runs/log-batch", function(req, res) {
     body <- rawToChar(req$.body)
+    run_id <- jsonlite::fromJSON(body, simplifyVector = FALSE)$run_id %||% ""
+    n <- hit(req, paste0("batch-", run_id))
+    if (startsWith(run_id, "slow-")) Sys.sleep(0.2)
+    if (startsWith(run_id, "down-") || (startsWith(run_id, "flaky-") && n <= 2)) {
+      return(res$set_status(503L)$send_json(
+        list(error_code = "TEMPORARILY_UNAVAILABLE", message = "try later"), auto_unbox = TRUE))
+    }
     req$app$locals$batches[[length(req$app$locals$batches) + 1L]] <- body
     res$send_json(structure(list(), names = character()))
   })

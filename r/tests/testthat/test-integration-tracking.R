@@ -160,3 +160,19 @@ test_that("MLFLOW_RUN_ID resumes a run; a client-created run works with with()",
   expect_setequal(params$key, c("x", "y"))
   expect_equal(mlflow_get_experiment()$experiment_id, exp_id)
 })
+
+test_that("a background run stores every one of 10,000 steps by the end of the run", {
+  local_experiment()
+  run <- mlflow_start_run(background = TRUE)
+  for (step in 0:9999) mlflow_log_metric("loss", 1 / (step + 1), step = step)
+  mlflow_log_metric("acc", NaN, step = 0)
+  mlflow_end_run()
+  expect_null(mlflowrest:::background_logger(run$run_id))
+  history <- mlflow_get_metric_history("loss", run_id = run$run_id)
+  expect_equal(nrow(history), 10000)
+  history <- history[order(history$step), ]
+  expect_equal(history$step, 0:9999, ignore_attr = TRUE)
+  expect_equal(history$value, 1 / (1:10000), ignore_attr = TRUE)
+  expect_true(is.nan(mlflow_get_metric_history("acc", run_id = run$run_id)$value))
+  expect_equal(mlflow_get_run(run$run_id)$status, "FINISHED")
+})

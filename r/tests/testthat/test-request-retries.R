@@ -130,3 +130,12 @@ test_that("RESOURCE_ALREADY_EXISTS on a first try still raises", {
   expect_error(mlflow_create_experiment("exp-b", client = client),
                class = "mlflowrest_resource_already_exists")
 })
+
+test_that("reused handles send no cookies from earlier answers", {
+  web <- stub_server()
+  client <- test_client(web$url())
+  expect_equal(mlflow_request(client, "GET", "/cookie")$cookie, "none")
+  expect_equal(mlflow_request(client, "GET", "/cookie")$cookie, "none")
+  expect_equal(mlflow_request(client, "GET", "/seq/ck?codes=200")$attempt, 1)
+  expect_equal(mlflow_request(client, "GET", "/cookie")$cookie, "none")
+})
