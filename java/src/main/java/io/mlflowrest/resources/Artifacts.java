@@ -1,8 +1,8 @@
 package io.mlflowrest.resources;
 
-import io.mlflowrest.errors.InvalidParameterValueError;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mlflowrest.errors.ApiError;
+import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.errors.MlflowError;
 import io.mlflowrest.errors.TransportError;
 import io.mlflowrest.internal.PathSegments;
@@ -85,7 +85,11 @@ public final class Artifacts {
     }
 
     public List<FileInfo> listUri(String artifactUri, String artifactPath) {
-        String dir = join(storagePath(artifactUri), artifactPath);
+        return listStored(join(storagePath(artifactUri), artifactPath), artifactPath);
+    }
+
+    /** The entries under the storage path {@code dir}, their paths prefixed with {@code artifactPath}. */
+    private List<FileInfo> listStored(String dir, String artifactPath) {
         JsonNode json = transport.call(Routes.MLFLOW_ARTIFACTS_LIST, Query.of().with("path", dir), null);
         List<FileInfo> entries = new ArrayList<>();
         for (JsonNode f : json.path("files")) {
@@ -99,9 +103,16 @@ public final class Artifacts {
         return entries;
     }
 
-    /** Downloads a file or a whole directory of the run into {@code destination}; returns the local path. */
+    /**
+     * Downloads a file or a whole directory of the run into {@code destination}; returns the local path.
+     * A null or empty {@code artifactPath} means the run's root, always a folder.
+     */
     public Path download(String runId, String artifactPath, Path destination) {
-        return downloadUri(join(runArtifactUri(runId), artifactPath), destination);
+        String root = runArtifactUri(runId);
+        if (isRoot(artifactPath)) {
+            return downloadFolder(storagePath(root), destination);
+        }
+        return downloadUri(join(root, artifactPath), destination);
     }
 
     /** Downloads the files of a model version (its download URI) into {@code destination}. */
@@ -109,35 +120,90 @@ public final class Artifacts {
         return downloadUri(modelVersions.getDownloadUri(name, version), destination);
     }
 
-    /** Downloads what an mlflow-artifacts:/ or runs:/ URI points at into {@code destination}. */
+    /**
+     * Downloads what an mlflow-artifacts:/ or runs:/ URI points at into {@code destination}.
+     * A file costs one GET, as with a plain HTTP client (docs/design.md); only when the server
+     * answers that the path is not a file is it listed, and downloaded as a folder when the
+     * listing has entries. An empty listing rethrows the GET's error (e.g. not found).
+     */
     public Path downloadUri(String artifactUri, Path destination) {
         String remote = storagePath(artifactUri);
-        String name = remote.isEmpty() ? "artifacts" : remote.substring(remote.lastIndexOf('/') + 1);
-        Path target = destination.resolve(name);
-        List<FileInfo> children = listUri(artifactUri, null);
+        if (remote.isEmpty() || isRunRoot(artifactUri)) {
+            return downloadFolder(remote, destination);
+        }
+        Path target = destination.resolve(localName(remote));
         try {
-            if (children.isEmpty()) {
-                Files.createDirectories(destination);
-                fetch(remote, target);
-            } else {
-                downloadTree(artifactUri, null, target);
+            fetch(remote, target);
+            return target;
+        } catch (ApiError notAFile) {
+            // a folder (HTTP 400 "not a file") or a missing path: the listing tells which
+            List<FileInfo> entries;
+            try {
+                entries = listRemote(remote);
+            } catch (MlflowError listing) {
+                notAFile.addSuppressed(listing);
+                throw notAFile;
             }
+            if (entries.isEmpty()) {
+                throw notAFile;
+            }
+            try {
+                downloadTree(remote, entries, target);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write under " + destination, e);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write under " + destination, e);
+        }
+    }
+
+    /** Lists {@code remote} and downloads it as a folder into {@code destination}. */
+    private Path downloadFolder(String remote, Path destination) {
+        Path target = destination.resolve(localName(remote));
+        try {
+            downloadTree(remote, listRemote(remote), target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write under " + destination, e);
         }
         return target;
     }
 
-    private void downloadTree(String artifactUri, String relative, Path target) throws IOException {
+    /** Writes the listed {@code entries} of {@code remote} under {@code target}; subfolders are listed, never tried as files. */
+    private void downloadTree(String remote, List<FileInfo> entries, Path target) throws IOException {
         Files.createDirectories(target);
-        for (FileInfo entry : listUri(artifactUri, relative)) {
+        for (FileInfo entry : entries) {
             String name = entry.getPath().substring(entry.getPath().lastIndexOf('/') + 1);
+            String child = join(remote, name);
             if (entry.getIsDir()) {
-                downloadTree(artifactUri, entry.getPath(), target.resolve(name));
+                downloadTree(child, listRemote(child), target.resolve(name));
             } else {
-                fetch(join(storagePath(artifactUri), entry.getPath()), target.resolve(name));
+                fetch(child, target.resolve(name));
             }
         }
+    }
+
+    /** The entries directly under the storage path {@code remote}, paths as the server gives them. */
+    private List<FileInfo> listRemote(String remote) {
+        return listStored(remote, null);
+    }
+
+    private static String localName(String remote) {
+        return remote.isEmpty() ? "artifacts" : remote.substring(remote.lastIndexOf('/') + 1);
+    }
+
+    private static boolean isRoot(String artifactPath) {
+        return artifactPath == null || trimSlashes(artifactPath).isEmpty();
+    }
+
+    /** {@code runs:/<id>} or {@code runs:/<id>/}: the run's root, a folder. */
+    private static boolean isRunRoot(String artifactUri) {
+        if (!artifactUri.startsWith("runs:/")) {
+            return false;
+        }
+        String rest = artifactUri.substring("runs:/".length());
+        int slash = rest.indexOf('/');
+        return slash < 0 || trimSlashes(rest.substring(slash + 1)).isEmpty();
     }
 
     /** Deletes a file or directory of the run's artifacts. */
@@ -162,15 +228,21 @@ public final class Artifacts {
         }
     }
 
-    /** Streams one remote file to a temporary sibling, then moves it into place. */
+    /**
+     * Streams one remote file to a temporary sibling, then moves it into place. The request
+     * goes first: an error answer (a typed {@link ApiError}) leaves nothing on disk.
+     */
     private void fetch(String remote, Path target) throws IOException {
         String path = route(Routes.MLFLOW_ARTIFACTS_DOWNLOAD.template(), remote);
         Path partial = target.resolveSibling(target.getFileName() + ".part");
         try (RawResponse response = transport.stream("GET", path, Query.of()); InputStream in = response.body()) {
-            Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            Files.deleteIfExists(partial);
-            throw new TransportError("download broke off: " + e, "GET", path, e);
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            try {
+                Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                Files.deleteIfExists(partial);
+                throw new TransportError("download broke off: " + e, "GET", path, e);
+            }
         }
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
     }

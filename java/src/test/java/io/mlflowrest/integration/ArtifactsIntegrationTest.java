@@ -2,9 +2,12 @@ package io.mlflowrest.integration;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mlflowrest.MlflowRestClient;
+import io.mlflowrest.errors.ResourceDoesNotExistError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,6 +49,23 @@ class ArtifactsIntegrationTest {
 
             client.artifacts().delete(runId, "notes.txt");
             assertEquals(List.of("model"), client.artifacts().list(runId).stream().map(FileInfo::getPath).toList());
+        }
+    }
+
+    /** One GET for a file; a missing path answers 404, lists empty, and the typed error comes back. */
+    @Test
+    void missingPathRaisesNotFoundAndWritesNothing(@TempDir Path tmp) throws IOException {
+        try (MlflowRestClient client = LiveServer.client()) {
+            String exp = client.experiments().create(LiveServer.unique("miss"));
+            String runId = client.runs().create(exp).getInfo().getRunId();
+            client.artifacts().upload(runId, Files.writeString(tmp.resolve("a.txt"), "a"));
+            Path out = tmp.resolve("out");
+            ResourceDoesNotExistError e = assertThrows(ResourceDoesNotExistError.class,
+                    () -> client.artifacts().download(runId, "nope/missing.txt", out));
+            assertEquals(404, e.httpStatus());
+            assertFalse(Files.exists(out));
+            Path root = client.artifacts().download(runId, null, out);
+            assertEquals("a", Files.readString(root.resolve("a.txt")));
         }
     }
 
