@@ -12,8 +12,15 @@ artifact_root <- function(artifact_uri) {
   sub("/+$", "", sub("^mlflow-artifacts:(//[^/]*)?/*", "", artifact_uri))
 }
 
+# A run's artifact_uri never changes, so it is looked up once per client and run, not once
+# per call: logging, listing and downloading on the same client then cost only their own
+# requests.
 run_artifact_root <- function(run_id, client) {
-  artifact_root(mlflow_get_run(run_id, client = client)$artifact_uri)
+  cache <- client$artifact_roots
+  if (!is.null(cache) && !is.null(cache[[run_id]])) return(cache[[run_id]])
+  root <- artifact_root(mlflow_get_run(run_id, client = client)$artifact_uri)
+  if (!is.null(cache)) assign(run_id, root, envir = cache)
+  root
 }
 
 join_path <- function(...) {
@@ -92,7 +99,10 @@ mlflow_list_artifacts <- function(path = NULL, run_id = NULL, client = NULL) {
 
 #' Download run artifacts
 #'
-#' Downloads a file, or a folder recursively, streaming each file to disk.
+#' Downloads a file, or a folder recursively, streaming each file to disk under a
+#' temporary `.part` name that takes the real name only once the file is complete. A
+#' file costs one request: the path is asked for directly, and only when the server
+#' answers that it is not a file is it listed and downloaded as a folder.
 #'
 #' @param path File or folder within the run's artifacts (`""` for everything).
 #' @param dst_path Local folder to download into; a new temporary folder when `NULL`.
@@ -105,42 +115,51 @@ mlflow_download_artifacts <- function(path, run_id = NULL, client = NULL, dst_pa
   download_artifact_tree(client, run_artifact_root(run_id, client), path, dst_path)
 }
 
+# `path` under `root`: a file is one GET; a folder answers that GET with an error (MLflow
+# 3: 400 "refers to a directory, not a file") and is then listed. A missing path lists
+# empty, and the GET's own error (404 RESOURCE_DOES_NOT_EXIST) is signalled.
 download_artifact_tree <- function(client, root, path, dst_path = NULL) {
   path <- sub("^/+", "", sub("/+$", "", path %||% ""))
   if (is.null(dst_path)) {
     dst_path <- tempfile("mlflow-artifacts-")
   }
   dir.create(dst_path, recursive = TRUE, showWarnings = FALSE)
-  is_dir <- !nzchar(path) || {
-    siblings <- list_remote(client, join_path(root, dirname_or_empty(path)))
-    entry <- siblings$is_dir[siblings$path == basename(path)]
-    length(entry) == 1L && entry
+  if (!nzchar(path)) {
+    # The run's root is always a folder.
+    download_remote_dir(client, root, "", dst_path)
+    return(normalizePath(dst_path))
   }
-  local <- if (nzchar(path)) file.path(dst_path, basename(path)) else dst_path
-  if (!is_dir) {
-    mlflow_request(client, "GET", artifact_endpoint(join_path(root, path)), download_to = local)
-    return(normalizePath(local))
-  }
-  dir.create(local, showWarnings = FALSE)
-  fetch_dir <- function(remote_rel, local_dir) {
-    listing <- list_remote(client, join_path(root, remote_rel))
-    for (i in seq_len(nrow(listing))) {
-      name <- basename(listing$path[i])
-      target <- file.path(local_dir, name)
-      if (listing$is_dir[i]) {
-        dir.create(target, showWarnings = FALSE)
-        fetch_dir(join_path(remote_rel, name), target)
-      } else {
-        mlflow_request(client, "GET", artifact_endpoint(join_path(root, remote_rel, name)),
-                       download_to = target)
-      }
-    }
-  }
-  fetch_dir(path, local)
+  local <- file.path(dst_path, basename(path))
+  not_a_file <- tryCatch({
+    download_remote_file(client, root, path, local)
+    NULL
+  }, mlflowrest_api_error = function(e) e)
+  if (is.null(not_a_file)) return(normalizePath(local))
+  listing <- tryCatch(list_remote(client, join_path(root, path)),
+                      mlflowrest_api_error = function(e) NULL)
+  if (is.null(listing) || nrow(listing) == 0L) stop(not_a_file)
+  download_remote_dir(client, root, path, local, listing)
   normalizePath(local)
 }
 
-dirname_or_empty <- function(path) {
-  parent <- dirname(path)
-  if (parent == ".") "" else parent
+# A folder, recursively: each subfolder is listed directly (it is known to be a folder).
+download_remote_dir <- function(client, root, remote_rel, local_dir,
+                                listing = list_remote(client, join_path(root, remote_rel))) {
+  dir.create(local_dir, recursive = TRUE, showWarnings = FALSE)
+  for (i in seq_len(nrow(listing))) {
+    name <- basename(listing$path[i])
+    target <- file.path(local_dir, name)
+    if (listing$is_dir[i]) {
+      download_remote_dir(client, root, join_path(remote_rel, name), target)
+    } else {
+      download_remote_file(client, root, join_path(remote_rel, name), target)
+    }
+  }
+  invisible(local_dir)
+}
+
+# One GET streamed to disk (mlflow_request writes `<target>.part`, renamed on success).
+download_remote_file <- function(client, root, remote_rel, target) {
+  mlflow_request(client, "GET", artifact_endpoint(join_path(root, remote_rel)),
+                 download_to = target)
 }

@@ -81,7 +81,9 @@ mlflow_client <- function(tracking_uri = NULL) {
       backoff_jitter = env_number("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", 1),
       timeout = env_number("MLFLOW_HTTP_REQUEST_TIMEOUT", 120),
       # curl handles built from these settings, reused by mlflow_request().
-      handles = new.env(parent = emptyenv())
+      handles = new.env(parent = emptyenv()),
+      # Each run's artifact root by run id: it never changes, so it is looked up once.
+      artifact_roots = new.env(parent = emptyenv())
     ),
     class = "mlflow_client"
   )

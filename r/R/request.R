@@ -134,19 +134,24 @@ perform_once <- function(client, method, url, body_text, upload_file, download_t
   }
   handle <- new_request_handle(client, method, body_text, upload_con, upload_size)
   partial <- NULL
+  if (!is.null(download_to)) {
+    # The body goes to `<name>.part`, which takes the real name only when complete: an
+    # error answer, a broken transfer or an interrupt never leaves a file under that name.
+    partial <- paste0(download_to, ".part")
+    on.exit(if (file.exists(partial)) unlink(partial), add = TRUE)
+  }
   outcome <- tryCatch({
     if (is.null(download_to)) {
       res <- curl::curl_fetch_memory(url, handle = handle)
       text <- rawToChar(res$content[res$content != as.raw(0L)])
     } else {
-      partial <- paste0(download_to, ".part")
       res <- curl::curl_fetch_disk(url, partial, handle = handle)
       text <- NULL
       if (res$status_code >= 300L) {
-        text <- paste(readLines(partial, warn = FALSE, n = 200L), collapse = "\n")
+        # An error answer is a short JSON or text body; read at most its first 64 KB.
+        head <- readBin(partial, raw(), 65536L)
+        text <- rawToChar(head[head != as.raw(0L)])
         unlink(partial)
-      } else {
-        file.rename(partial, download_to)
       }
     }
     if (!is.null(text)) Encoding(text) <- "UTF-8"
@@ -155,6 +160,10 @@ perform_once <- function(client, method, url, body_text, upload_file, download_t
     if (!is.null(partial)) unlink(partial)
     transport_failure(e)
   })
+  if (!is.null(download_to) && is.null(outcome$transport) && outcome$status < 300L &&
+      !file.rename(partial, download_to)) {
+    abort_usage(sprintf("cannot move the downloaded %s to %s", partial, download_to))
+  }
   outcome
 }
 

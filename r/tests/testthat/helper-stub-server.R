@@ -117,6 +117,52 @@ stub_app <- function() {
     if (n == 1) return(res$set_status(502L)$send("<html>bad gateway</html>"))
     res$send_json(structure(list(), names = character()))
   })
+  # A run's artifacts as MLflow 3 serves them: GET <path> gives a file's bytes, 400 "not a
+  # file" for a folder and 404 RESOURCE_DOES_NOT_EXIST otherwise; GET ?path= lists a
+  # folder's direct entries (an empty object for a path that is not a folder). Every
+  # artifact request and runs/get is logged, in order, for /artifact-requests.
+  tree <- stub_artifact_tree()
+  log_request <- function(req, what) {
+    req$app$locals$artifact_requests <- c(req$app$locals$artifact_requests, what)
+  }
+  app$get("/api/2.0/mlflow/runs/get", function(req, res) {
+    log_request(req, paste("runs/get", req$query$run_id))
+    res$send_json(list(run = list(
+      info = list(run_id = req$query$run_id, run_uuid = req$query$run_id, experiment_id = "0",
+                  status = "RUNNING", artifact_uri = "mlflow-artifacts:/0/r1/artifacts"),
+      data = structure(list(), names = character()))), auto_unbox = TRUE)
+  })
+  app$get("/api/2.0/mlflow-artifacts/artifacts", function(req, res) {
+    dir <- sub("/+$", "", req$query$path %||% "")
+    log_request(req, paste("list", dir))
+    prefix <- paste0(dir, "/")
+    below <- substring(names(tree)[startsWith(names(tree), prefix)], nchar(prefix) + 1L)
+    if (length(below) == 0L) return(res$send_json(structure(list(), names = character())))
+    first <- sub("/.*$", "", below)
+    files <- lapply(unique(first), function(name) {
+      is_dir <- any(first == name & grepl("/", below, fixed = TRUE))
+      if (is_dir) list(path = name, is_dir = TRUE)
+      else list(path = name, is_dir = FALSE, file_size = length(tree[[paste0(prefix, name)]]))
+    })
+    res$send_json(list(files = files), auto_unbox = TRUE)
+  })
+  app$get(new_regexp("^/api/2.0/mlflow-artifacts/artifacts/(?<path>.+)$"), function(req, res) {
+    path <- sub("/+$", "", req$params$path)
+    log_request(req, paste("get", path))
+    if (!is.null(tree[[path]])) {
+      return(res$set_type("application/octet-stream")$send(tree[[path]]))
+    }
+    if (any(startsWith(names(tree), paste0(path, "/")))) {
+      return(res$set_status(400L)$send_json(list(
+        detail = paste("Artifact path refers to a directory, not a file:", path)), auto_unbox = TRUE))
+    }
+    res$set_status(404L)$send_json(list(error_code = "RESOURCE_DOES_NOT_EXIST",
+                                        message = paste("No such file or directory:", path)),
+                                   auto_unbox = TRUE)
+  })
+  app$get("/artifact-requests", function(req, res) {
+    res$send_json(list(requests = I(req$app$locals$artifact_requests %||% character())))
+  })
   app$get("/uploads", function(req, res) {
     res$send_json(list(uploads = req$app$locals$uploads), auto_unbox = TRUE)
   })
@@ -136,6 +182,18 @@ stub_app <- function() {
     res$send_json(list(experiment = req$app$locals$experiment), auto_unbox = TRUE)
   })
   app
+}
+
+# The stub run's artifacts under its root 0/r1/artifacts, by full path.
+stub_artifact_tree <- function() {
+  root <- "0/r1/artifacts/"
+  files <- list(
+    "model.bin" = as.raw(rep(0:255, 1000)),
+    "data/a.txt" = charToRaw("a\n"),
+    "data/sub/b.txt" = charToRaw("b\n"),
+    "data/sub/deeper/c.txt" = charToRaw("c\n")
+  )
+  stats::setNames(files, paste0(root, names(files)))
 }
 
 new_regexp <- function(x) structure(x, class = "webfakes_regexp")

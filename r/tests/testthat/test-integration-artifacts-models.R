@@ -25,11 +25,33 @@ test_that("files and directories round-trip as artifacts", {
   expect_equal(utils::read.csv(got_file)$x, 1:3)
 })
 
-test_that("a missing artifact is resource_does_not_exist", {
+test_that("a missing artifact is resource_does_not_exist and writes nothing", {
   local_experiment()
+  dst <- withr::local_tempdir()
   with(mlflow_start_run(), {
-    expect_error(mlflow_download_artifacts("nope.txt"), class = "mlflowrest_api_error")
+    expect_error(mlflow_download_artifacts("nope.txt", dst_path = dst),
+                 class = "mlflowrest_resource_does_not_exist")
   })
+  expect_length(list.files(dst, all.files = TRUE, no.. = TRUE), 0)
+})
+
+test_that("a nested folder and a file in it download by their paths", {
+  local_experiment()
+  dir <- withr::local_tempdir()
+  dir.create(file.path(dir, "sub", "deeper"), recursive = TRUE)
+  writeLines("b", file.path(dir, "sub", "b.txt"))
+  writeLines("c", file.path(dir, "sub", "deeper", "c.txt"))
+  dst <- withr::local_tempdir()
+  with(mlflow_start_run(), {
+    mlflow_log_artifact(dir, artifact_path = "tree")
+    got <- mlflow_download_artifacts("tree/sub", dst_path = dst)
+    one <- mlflow_download_artifacts("tree/sub/b.txt", dst_path = dst)
+  })
+  expect_equal(basename(got), "sub")
+  expect_setequal(list.files(got, recursive = TRUE), c("b.txt", "deeper/c.txt"))
+  expect_equal(readLines(file.path(got, "deeper", "c.txt")), "c")
+  expect_equal(readLines(one), "b")
+  expect_length(list.files(dst, pattern = "[.]part$", recursive = TRUE, all.files = TRUE), 0)
 })
 
 test_that("a crated model is logged, loaded back and predicts", {
