@@ -202,10 +202,14 @@ public class Bench {
         double peakHeap = 0;
         for (var pool : ManagementFactory.getMemoryPoolMXBeans())
             if (pool.getType() == java.lang.management.MemoryType.HEAP) peakHeap += pool.getPeakUsage().getUsed();
+        // Peak resident memory of the whole JVM, as Python's ru_maxrss and R's VmHWM report theirs.
+        double peakRss = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("VmHWM:")).mapToDouble(l -> Double.parseDouble(l.replaceAll("[^0-9]", "")) / 1024)
+                .findFirst().orElse(-1);
         double secs = (t2 - t0) / 1e9;
         try (var walk = Files.walk(tmp)) { walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
-        return String.format(Locale.ROOT, "{\"seconds\": %.6f, \"upload_s\": %.6f, \"download_s\": %.6f, \"mb_per_s\": %.3f, \"peak_rss_mb\": %.1f}",
-                secs, (t1 - t0) / 1e9, (t2 - t1) / 1e9, 2.0 * size / secs / 1e6, peakHeap / 1e6);
+        return String.format(Locale.ROOT, "{\"seconds\": %.6f, \"upload_s\": %.6f, \"download_s\": %.6f, \"mb_per_s\": %.3f, \"peak_rss_mb\": %.1f, \"peak_heap_mb\": %.1f}",
+                secs, (t1 - t0) / 1e9, (t2 - t1) / 1e9, 2.0 * size / secs / 1e6, peakRss, peakHeap / 1e6);
     }
 
     static String firstMetric(String client) throws Exception {
