@@ -160,24 +160,13 @@ execute <- function(client, op, a) {
       list(files = sha_tree(got))
     },
     backgroundLog = {
-      # R has no threads: the batched path is mlflow_log_batch, flushed every 50 points.
-      run <- mlflow_start_run(experiment_id = a$experiment_id, client = client)
-      pending <- list()
-      flush <- function() {
-        if (length(pending)) {
-          mlflow_log_batch(metrics = data.frame(key = a$key, value = as.numeric(unlist(pending)),
-                                                timestamp = round(as.numeric(Sys.time()) * 1000),
-                                                step = as.numeric(unlist(pending))),
-                           run_id = run$run_id, client = client)
-        }
-        pending <<- list()
-      }
+      # The background logger: points queue in the session and go out from curl's multi pool;
+      # mlflow_end_run() waits until every one is stored.
+      run <- mlflow_start_run(experiment_id = a$experiment_id, client = client, background = TRUE)
       for (step in seq_len(a$count) - 1) {
-        pending[[length(pending) + 1]] <- step
-        if (length(pending) >= 50) flush()
+        mlflow_log_metric(a$key, step, step = step, run_id = run$run_id, client = client)
         if (!is.null(a$pause_ms) && a$pause_ms > 0) Sys.sleep(a$pause_ms / 1000)
       }
-      flush()
       mlflow_end_run("FINISHED", run_id = run$run_id, client = client)
       list(run_id = run$run_id)
     },
