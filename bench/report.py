@@ -148,7 +148,9 @@ def ingest_rates(doc: dict[str, Any]) -> dict[str, float]:
 
 
 def _memory_checks(doc: dict[str, Any]) -> list[tuple[bool, float, str]]:
-    """Streaming: peak client memory at the largest file against the smallest, per language and config."""
+    """Streaming: peak client memory must not grow with the file. Checked between the two largest
+    sizes (100 MB -> 1 GB); the smallest is shown too, though it also holds the benchmark's own
+    start-up (R builds its source file in memory 1 MB at a time)."""
     peaks: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
     for r in doc["results"]:
         if r["workload"] == "artifacts" and r["client"] == "sdk" and "peak_rss_mb" in r:
@@ -157,11 +159,12 @@ def _memory_checks(doc: dict[str, Any]) -> list[tuple[bool, float, str]]:
     for (config, lang), by_size in peaks.items():
         if len(by_size) < 2:
             continue
-        small, large = by_size[min(by_size)], by_size[max(by_size)]
-        growth = large / small
+        sizes = sorted(by_size)
+        growth = by_size[sizes[-1]] / by_size[sizes[-2]]
+        shown = ", ".join(f"{by_size[n]:.0f} MB at {n >> 20} MB" for n in sizes)
         out.append((growth <= 1.25, growth,
-                    f"{lang} artifacts peak memory ({config}): {small:.0f} MB at {min(by_size) >> 20} MB, "
-                    f"{large:.0f} MB at {max(by_size) >> 20} MB ({growth:.2f}x; target: independent of size)"))  # fmt: skip
+                    f"{lang} artifacts peak memory ({config}): {shown} ({growth:.2f}x from {sizes[-2] >> 20} MB to "
+                    f"{sizes[-1] >> 20} MB; target: independent of size)"))  # fmt: skip
     return out
 
 
