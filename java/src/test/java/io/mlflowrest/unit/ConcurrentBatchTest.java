@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -202,31 +201,27 @@ class ConcurrentBatchTest {
     void aFailedRequestIsThrownTypedWithWhatWasStoredAndNothingDropped() throws Exception {
         for (int inFlight : new int[] {1, 2, 3}) {
             AtomicInteger ok = new AtomicInteger();
-            AtomicBoolean failed = new AtomicBoolean();
-            AtomicInteger startedAfter = new AtomicInteger();
             try (StubServer stub = new StubServer().otherwise(r -> {
-                if (failed.get()) {
-                    startedAfter.incrementAndGet();
-                }
                 Answer a = failStep(r, 3000);
                 if (a.status() == 200) {
                     ok.incrementAndGet();
-                } else {
-                    failed.set(true);
                 }
                 return a;
             }); MlflowRestClient client = MlflowRestClient.create(stub.config().batchConcurrency(inFlight).build())) {
                 InvalidParameterValueError e = assertThrows(InvalidParameterValueError.class,
-                        () -> client.runs().logBatch("r1", metrics(10_000), List.of(), List.of()));
+                        () -> client.runs().logBatch("r1", metrics(20_000), List.of(), List.of()));
                 long stored = ok.get() * 1000L;
                 assertTrue(e.getMessage().startsWith("400 INVALID_PARAMETER_VALUE: no"), e.getMessage());
-                assertTrue(e.getMessage().contains("logBatch stored " + stored + " of 10000 metric points ("
-                        + (10_000 - stored) + " not stored)"), e.getMessage());
+                assertTrue(e.getMessage().contains("logBatch stored " + stored + " of 20000 metric points ("
+                        + (20_000 - stored) + " not stored)"), e.getMessage());
                 assertEquals(400, e.httpStatus());
-                // Seen by the stub after the failure: the others already in flight, and at most one
-                // new request for each answer that came before the failure's (none when inFlight is 1).
-                assertTrue(startedAfter.get() <= 2 * (inFlight - 1), startedAfter + " requests after the failure");
-                assertTrue(stub.requests.size() < 10, "the rest were not sent");
+                // Requests already on their way when the failure was answered may still arrive (how
+                // many depends on scheduling), but once the client has the failure it starts no
+                // more: far fewer than the 20 chunks reach the server.
+                if (inFlight == 1) {
+                    assertEquals(4, stub.requests.size(), "sequential: the three before it, then the failure");
+                }
+                assertTrue(stub.requests.size() < 20, stub.requests.size() + " requests: the rest were not sent");
                 assertEquals(stub.requests.size() - 1, ok.get(), "every request but the failed one was answered and counted");
             }
         }
