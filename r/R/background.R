@@ -164,8 +164,7 @@ send_batch <- function(logger, batch) {
     handle, pool = logger$pool,
     done = function(res) batch_answered(logger, id, res),
     fail = function(message) batch_failed(logger, id, transport_error(
-      message, "POST", mlflow_api_path("runs/log-batch"),
-      timeout = grepl("timeout|timed out|too slow", message, ignore.case = TRUE)))
+      message, "POST", mlflow_api_path("runs/log-batch"), timeout = is_timeout(message)))
   )
 }
 
@@ -175,14 +174,10 @@ batch_answered <- function(logger, id, res) {
     logger$error <- NULL
     return(invisible())
   }
-  text <- rawToChar(res$content[res$content != as.raw(0L)])
-  Encoding(text) <- "UTF-8"
-  details <- error_details(text, res$status_code)
+  details <- error_details(response_text(res$content), res$status_code)
   error <- api_error(res$status_code, details$error_code, details$message, "POST",
                      mlflow_api_path("runs/log-batch"))
-  retry_after <- if (res$status_code %in% retry_statuses) {
-    tryCatch(curl::parse_headers_list(res$headers)[["retry-after"]], error = function(e) NULL)
-  }
+  retry_after <- if (res$status_code %in% retry_statuses) retry_after_header(res$headers)
   batch_failed(logger, id, error, fatal = !res$status_code %in% retry_statuses,
                retry_after = retry_after)
 }

@@ -119,10 +119,7 @@ perform_once <- function(client, method, url, body_text, upload_file, download_t
   if (is.null(upload_file) && is.null(download_to)) {
     return(tryCatch({
       res <- curl::curl_fetch_memory(url, handle = cached_handle(client, method, body_text))
-      content <- res$content
-      text <- rawToChar(if (any(content == as.raw(0L))) content[content != as.raw(0L)] else content)
-      Encoding(text) <- "UTF-8"
-      list(status = res$status_code, headers = res$headers, text = text)
+      list(status = res$status_code, headers = res$headers, text = response_text(res$content))
     }, error = transport_failure))
   }
   upload_con <- upload_size <- NULL
@@ -143,18 +140,16 @@ perform_once <- function(client, method, url, body_text, upload_file, download_t
   outcome <- tryCatch({
     if (is.null(download_to)) {
       res <- curl::curl_fetch_memory(url, handle = handle)
-      text <- rawToChar(res$content[res$content != as.raw(0L)])
+      text <- response_text(res$content)
     } else {
       res <- curl::curl_fetch_disk(url, partial, handle = handle)
       text <- NULL
       if (res$status_code >= 300L) {
         # An error answer is a short JSON or text body; read at most its first 64 KB.
-        head <- readBin(partial, raw(), 65536L)
-        text <- rawToChar(head[head != as.raw(0L)])
+        text <- response_text(readBin(partial, raw(), 65536L))
         unlink(partial)
       }
     }
-    if (!is.null(text)) Encoding(text) <- "UTF-8"
     list(status = res$status_code, headers = res$headers, text = text)
   }, error = function(e) {
     if (!is.null(partial)) unlink(partial)
@@ -167,15 +162,23 @@ perform_once <- function(client, method, url, body_text, upload_file, download_t
   outcome
 }
 
+# A response body as UTF-8 text (NUL bytes dropped: rawToChar() refuses them).
+response_text <- function(content) {
+  text <- rawToChar(if (any(content == as.raw(0L))) content[content != as.raw(0L)] else content)
+  Encoding(text) <- "UTF-8"
+  text
+}
+
+is_timeout <- function(message) grepl("timeout|timed out|too slow", message, ignore.case = TRUE)
+
 transport_failure <- function(e) {
   message <- conditionMessage(e)
-  list(transport = message,
-       timeout = grepl("timeout|timed out|too slow", message, ignore.case = TRUE))
+  list(transport = message, timeout = is_timeout(message))
 }
 
 retry_after_header <- function(headers) {
   if (is.null(headers)) return(NULL)
-  curl::parse_headers_list(headers)[["retry-after"]]
+  tryCatch(curl::parse_headers_list(headers)[["retry-after"]], error = function(e) NULL)
 }
 
 # Seconds to wait before retry number `attempt` (0-based), per docs/design.md.
