@@ -23,6 +23,8 @@ class Chunk:
     tags: list[models.RunTag] = field(default_factory=list)
     size: int = 0
     param_keys: set[str] = field(default_factory=set)
+    # Where this chunk starts in the caller's lists, to name items by the caller's index.
+    offsets: dict[str, int] = field(default_factory=dict)
 
     @property
     def entities(self) -> int:
@@ -47,8 +49,11 @@ def chunk_batch(
 ) -> Iterator[Chunk]:
     """Params and tags go first so a run's configuration lands before its metrics."""
     chunk = Chunk()
-    for kind, items in (("params", params), ("tags", tags), ("metrics", metrics)):
-        for item in items:
+    kinds: tuple[tuple[str, Sequence[models.Metric | models.Param | models.RunTag]], ...] = (
+        ("params", params), ("tags", tags), ("metrics", metrics),
+    )  # fmt: skip
+    for kind, items in kinds:
+        for index, item in enumerate(items):
             size = _size(item)
             full = (
                 chunk.entities >= MAX_ENTITIES
@@ -60,6 +65,7 @@ def chunk_batch(
             if full and chunk.entities:
                 yield chunk
                 chunk = Chunk()
+            chunk.offsets.setdefault(kind, index)
             getattr(chunk, kind).append(item)
             chunk.size += size
             if kind == "params":

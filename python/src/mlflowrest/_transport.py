@@ -285,14 +285,9 @@ def _encode(op: Operation, values: Mapping[str, Any]) -> tuple[Any, Any]:
 
 
 def _validation_error(exc: pydantic.ValidationError, op: Operation) -> errors.InvalidParameterValueError:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"])
-    ctx = first.get("ctx") or {}
-    limit = ", ".join(f"{k}={v}" for k, v in ctx.items() if k in ("max_length", "min_length", "pattern", "le", "ge"))
-    message = f"{field}: {first['msg']}" + (f" (limit: {limit})" if limit else "")
-    if len(exc.errors()) > 1:
-        message += f" and {len(exc.errors()) - 1} more problem(s)"
-    return errors.InvalidParameterValueError(message, field=field, limit=limit or None, method=op.method, path=op.path)
+    from mlflowrest._validation import from_pydantic  # loads the models: only on the error path
+
+    return from_pydantic(exc, method=op.method, path=op.path)
 
 
 def _decode(op: Operation, response: requests.Response) -> Any:
