@@ -191,6 +191,11 @@ def method_source(op: dict[str, Any], spec: dict[str, Any], models: Any) -> str:
         (required if is_required else optional).append(f"{name}: {t}" if is_required else f"{name}: {t} | None = None")
         fields.append((name, name))
     items = pagination(op, spec)
+    # max_results is the most results iterating yields; page_size, when given, is what each
+    # request asks for (docs/design.md, "Pagination").
+    sized = bool(items) and any(py == "max_results" for py, _ in fields)
+    if sized:
+        optional.append("page_size: int | None = None")
     if op["response_kind"] == "json":
         returns = f"_models.{op['response_model']}"
     elif op["response_kind"] == "binary":
@@ -211,7 +216,8 @@ def method_source(op: dict[str, Any], spec: dict[str, Any], models: Any) -> str:
         call += ", data=data"
     if items:
         lines.append(
-            f"        return self._paginate(_models.{op['response_model']}, {call}, {items!r}, timeout=timeout)"
+            f"        return self._paginate(_models.{op['response_model']}, {call}, {items!r}, timeout=timeout"
+            + (", page_size=page_size)" if sized else ")")
         )
     elif op["response_kind"] == "json":
         lines.append(f"        return self._call(_models.{op['response_model']}, {call}, timeout=timeout)")

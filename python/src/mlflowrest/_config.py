@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse, urlunparse
 
 from mlflowrest._exceptions import InvalidParameterValueError
 
@@ -39,6 +40,13 @@ class Config:
     # The longest the background logger's flush / end-of-run waits for queued points to be stored.
     flush_timeout: float = DEFAULTS["flush_timeout"]
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for name, value in (("token", self.token), ("username", self.username), ("password", self.password)):
+            if value is not None:
+                check_header_value(value, name)
+        for header, value in self.headers.items():
+            check_header_value(value, f"headers[{header!r}]")
 
     def __repr__(self) -> str:
         # Secrets are only ever shown as present or absent.
@@ -75,6 +83,8 @@ class Config:
         if uri == "databricks" or uri.startswith("databricks://"):
             uri, found = _databricks(uri, env)
             values.update({k: v for k, v in found.items() if v is not None})
+        uri, in_uri = _credentials_of(uri)
+        values.update(in_uri)
         _check_uri(uri)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(tracking_uri=uri.rstrip("/")), **values)
@@ -88,6 +98,36 @@ def _number(env: Mapping[str, str], name: str, kind: type, default: float) -> An
         return kind(raw)
     except ValueError:
         raise InvalidParameterValueError(f"{name}={raw!r} is not a {kind.__name__}", field=name) from None
+
+
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what no HTTP header value may hold
+
+
+def check_header_value(value: str, name: str) -> None:
+    """A value bound for a header: refused before sending, and never echoed (it is a secret)."""
+    if _UNSAFE.search(value) or value != value.strip():
+        raise InvalidParameterValueError(
+            f"{name} holds a control character or leading/trailing whitespace (a copied newline?), "
+            "which no HTTP header may carry; its value is not shown",
+            field=name,
+        )
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise InvalidParameterValueError(
+            f"{name} holds characters outside latin-1, which no HTTP header may carry; its value is not shown",
+            field=name,
+        ) from None
+
+
+def _credentials_of(uri: str) -> tuple[str, dict[str, str]]:
+    """http://user:pass@host moves into basic auth: the URI itself is shown in reprs and URLs."""
+    parsed = urlparse(uri)
+    if parsed.username is None and parsed.password is None:
+        return uri, {}
+    host = parsed.netloc.rpartition("@")[2]
+    found = {"username": unquote(parsed.username or ""), "password": unquote(parsed.password or "")}
+    return urlunparse(parsed._replace(netloc=host)), found
 
 
 def _check_uri(uri: str) -> None:

@@ -22,7 +22,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from mlflowrest import _exceptions as errors
-from mlflowrest._config import Config
+from mlflowrest._config import Config, check_header_value
 from mlflowrest._operation import Operation
 from mlflowrest._types import Model
 
@@ -230,6 +230,8 @@ def client_headers(config: Config, providers: Iterable[Any]) -> dict[str, str]:
                 headers.update(provider.request_headers())
         except Exception as exc:  # a broken plugin must not break logging
             log.warning("request header provider %r failed: %s", type(provider).__name__, exc)
+    for name, value in headers.items():
+        check_header_value(value, f"header {name!r}")
     auth = _auth_header(config)
     if auth:
         headers["Authorization"] = auth

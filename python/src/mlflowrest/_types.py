@@ -41,3 +41,7 @@ class Model(BaseModel):
             from mlflowrest._validation import from_pydantic  # _validation imports the models
 
             raise from_pydantic(exc, prefix=f"{type(self).__name__}.") from None
+
+    # Marks this __init__ as pydantic's own, so model_validate (decoding answers, checking
+    # request bodies) keeps its fast path and its ValidationError; only direct calls come here.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]

@@ -207,6 +207,7 @@ class DatasetsResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchEvaluationDatasetsResponse, _models.DatasetsDataset]:
         """POST /api/3.0/mlflow/datasets/search (searchEvaluationDatasets)."""
@@ -223,6 +224,7 @@ class DatasetsResource(Resource):
             },
             "datasets",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tags(self, dataset_id: str, *, tags: str, timeout: float | None = None) -> _models.SetDatasetTagsResponse:
@@ -328,6 +330,7 @@ class ExperimentsResource(Resource):
         filter: str | None = None,
         order_by: List[str] | None = None,
         view_type: Literal["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchExperimentsResponse, _models.Experiment]:
         """POST /api/2.0/mlflow/experiments/search (searchExperiments)."""
@@ -344,6 +347,7 @@ class ExperimentsResource(Resource):
             },
             "experiments",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def search_datasets(
@@ -501,6 +505,7 @@ class LoggedModelsResource(Resource):
         max_results: int | None = None,
         order_by: List[_models.SearchLoggedModelsOrderBy] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchLoggedModelsResponse, _models.LoggedModel]:
         """POST /api/2.0/mlflow/logged-models/search (searchLoggedModels)."""
@@ -518,6 +523,7 @@ class LoggedModelsResource(Resource):
             },
             "models",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tags(
@@ -544,6 +550,7 @@ class MetricsResource(Resource):
         run_uuid: str | None = None,
         page_token: str | None = None,
         max_results: int | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.GetMetricHistoryResponse, _models.Metric]:
         """GET /api/2.0/mlflow/metrics/get-history (getMetricHistory)."""
@@ -560,6 +567,7 @@ class MetricsResource(Resource):
             },
             "metrics",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def get_history_bulk_interval(
@@ -757,6 +765,7 @@ class ModelVersionsResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchModelVersionsResponse, _models.ModelVersion]:
         """GET /api/2.0/mlflow/model-versions/search (searchModelVersions)."""
@@ -767,6 +776,7 @@ class ModelVersionsResource(Resource):
             {"filter": filter, "max_results": max_results, "order_by": order_by, "page_token": page_token},
             "model_versions",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tag(
@@ -910,6 +920,7 @@ class RegisteredModelsResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchRegisteredModelsResponse, _models.RegisteredModel]:
         """GET /api/2.0/mlflow/registered-models/search (searchRegisteredModels)."""
@@ -920,6 +931,7 @@ class RegisteredModelsResource(Resource):
             {"filter": filter, "max_results": max_results, "order_by": order_by, "page_token": page_token},
             "registered_models",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_alias(
@@ -1133,6 +1145,7 @@ class RunsResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchRunsResponse, _models.Run]:
         """POST /api/2.0/mlflow/runs/search (searchRuns)."""
@@ -1150,6 +1163,7 @@ class RunsResource(Resource):
             },
             "runs",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tag(
@@ -1470,6 +1484,7 @@ class TracesResource(Resource):
         end_time_ms: int | None = None,
         max_results: int | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.QueryTraceMetricsResponse, _models.MetricDataPoint]:
         """POST /api/3.0/mlflow/traces/metrics (queryTraceMetrics)."""
@@ -1492,6 +1507,7 @@ class TracesResource(Resource):
             },
             "data_points",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def search(
@@ -1502,6 +1518,7 @@ class TracesResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchTracesResponse, _models.TraceInfo]:
         """GET /api/2.0/mlflow/traces (searchTraces)."""
@@ -1518,6 +1535,7 @@ class TracesResource(Resource):
             },
             "traces",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def search_unified(
@@ -1530,6 +1548,7 @@ class TracesResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchUnifiedTracesResponse, _models.TraceInfo]:
         """GET /api/2.0/mlflow/unified-traces (searchUnifiedTraceHandler)."""
@@ -1548,6 +1567,7 @@ class TracesResource(Resource):
             },
             "traces",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def search_v3(
@@ -1558,6 +1578,7 @@ class TracesResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchTracesV3Response, _models.TraceInfoV3]:
         """POST /api/3.0/mlflow/traces/search (searchTracesV3)."""
@@ -1574,6 +1595,7 @@ class TracesResource(Resource):
             },
             "traces",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tag(
@@ -1691,7 +1713,12 @@ class WebhooksResource(Resource):
         )
 
     def list(
-        self, *, max_results: int | None = None, page_token: str | None = None, timeout: float | None = None
+        self,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
     ) -> Page[_models.ListWebhooksResponse, _models.Webhook]:
         """GET /api/2.0/mlflow/webhooks (listWebhooks)."""
         return self._paginate(
@@ -1701,6 +1728,7 @@ class WebhooksResource(Resource):
             {"max_results": max_results, "page_token": page_token},
             "webhooks",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def test(
