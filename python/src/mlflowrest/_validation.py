@@ -5,7 +5,7 @@ Bounds come from the generated models (the spec's `format: int64`, key patterns,
 
 from __future__ import annotations
 
-import os
+import posixpath
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -41,7 +41,8 @@ def check_key(key: str, field: str = "key") -> str:
         raise InvalidParameterValueError(
             f"{field} is {len(key)} characters; the limit is {_MAX_KEY}", field=field, limit=f"max_length={_MAX_KEY}"
         )
-    if not _KEY.match(key) or os.path.normpath(key) != key or key.startswith("/"):
+    norm = posixpath.normpath(key)  # the server's rule: a key must not name another path
+    if not _KEY.match(key) or norm != key or norm == "." or norm.startswith(("..", "/")):
         raise InvalidParameterValueError(
             f"{field} {key!r} may only hold letters, digits, _ - . space : / and must be a normalized relative path",
             field=field, limit=f"pattern={_KEY.pattern}",
