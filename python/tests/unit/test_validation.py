@@ -54,20 +54,18 @@ def test_fluent_log_metric_checks_int64_before_queueing(offline: MlflowClient) -
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ([("p%d" % i, "v") for i in range(150)] + [("a//b", "v")] + [("q%d" % i, "v") for i in range(49)],
+        ([(f"p{i}", "v") for i in range(150)] + [("a//b", "v")] + [(f"q{i}", "v") for i in range(49)],
          "params[150].key"),
-        ([("p%d" % i, "v") for i in range(150)] + [("../up", "v")], "params[150].key"),
-        ([("p%d" % i, "v") for i in range(120)] + [("p3", "other")], "params[120].key"),
+        ([(f"p{i}", "v") for i in range(150)] + [("../up", "v")], "params[150].key"),
+        ([(f"p{i}", "v") for i in range(120)] + [("p3", "other")], "params[120].key"),
     ],
 )  # fmt: skip
 def test_log_batch_validates_the_whole_call_before_the_first_request(
     offline: MlflowClient, params: list[tuple[str, str]], field: str
 ) -> None:
-    with responses.RequestsMock():  # a half-written batch would need a request
-        with pytest.raises(InvalidParameterValueError) as info:
-            offline.runs.log_batch(
-                run_id="r1", params=[models.Param.model_construct(key=k, value=v) for k, v in params]
-            )
+    sent = [models.Param.model_construct(key=k, value=v) for k, v in params]
+    with responses.RequestsMock(), pytest.raises(InvalidParameterValueError) as info:  # a request would fail
+        offline.runs.log_batch(run_id="r1", params=sent)
     assert info.value.field == field
 
 
