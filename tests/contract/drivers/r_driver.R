@@ -164,7 +164,9 @@ execute <- function(client, op, a) {
       # mlflow_end_run() waits until every one is stored.
       run <- mlflow_start_run(experiment_id = a$experiment_id, client = client, background = TRUE)
       for (step in seq_len(a$count) - 1) {
-        mlflow_log_metric(a$key, step, step = step, run_id = run$run_id, client = client)
+        # The point at refuse_step has timestamp -1, which the server refuses.
+        ts <- if (!is.null(a$refuse_step) && step == a$refuse_step) -1 else NULL
+        mlflow_log_metric(a$key, step, timestamp = ts, step = step, run_id = run$run_id, client = client)
         if (!is.null(a$pause_ms) && a$pause_ms > 0) Sys.sleep(a$pause_ms / 1000)
       }
       mlflow_end_run("FINISHED", run_id = run$run_id, client = client)
