@@ -306,6 +306,8 @@ def generate_rules(spec: dict[str, Any]) -> None:
         + const("OPERATION_SAFETY", "Final[dict[str, str]]", {k: v["safety"] for k, v in retry["operations"].items()})
         + const("REQUEST_ID_TAG", "Final[str]", rules["request_id"]["tag"])
         + const("LEGACY_REQUEST_ID_TAGS", "Final[tuple[str, ...]]", tuple(rules["request_id"]["legacy_tags"]))
+        + "# How a recover-by-request-id operation finds what its first try made.\n"
+        + const("REQUEST_ID_LOOKUP", "Final[dict[str, dict[str, str]]]", rules["request_id"]["lookup"])
         + const("TRUTHY", "Final[frozenset[str]]", frozenset(config["truthy"]))
         + const("FALSY", "Final[frozenset[str]]", frozenset(config["falsy"]))
         + const("CONFIG_VARIABLES", "Final[tuple[dict[str, Any], ...]]", tuple(config["variables"]))

@@ -177,6 +177,21 @@ OPERATION_SAFETY: Final[dict[str, str]] = {
 }
 REQUEST_ID_TAG: Final[str] = "mlflow.mlflowrest.requestId"
 LEGACY_REQUEST_ID_TAGS: Final[tuple[str, ...]] = ("mlflowrest.request_id",)
+# How a recover-by-request-id operation finds what its first try made.
+REQUEST_ID_LOOKUP: Final[dict[str, dict[str, str]]] = {
+    "createRun": {"by": "searchRuns", "filter": "tags.`{tag}` = '{id}'", "scope": "experiment_ids"},
+    "createExperiment": {"by": "getExperimentByName", "match": "tags"},
+    "createRegisteredModel": {"by": "getRegisteredModel", "match": "tags"},
+    "createModelVersion": {"by": "searchModelVersions", "filter": "name = '{name}' and tags.`{tag}` = '{id}'"},
+    "createLoggedModel": {"by": "searchLoggedModels", "filter": "tags.`{tag}` = '{id}'", "scope": "experiment_ids"},
+    "createWebhook": {"by": "listWebhooks", "match": "new_since_first_try"},
+    "createDataset": {
+        "by": "searchEvaluationDatasets",
+        "filter": "name = '{name}'",
+        "match": "tags",
+        "scope": "experiment_ids",
+    },
+}
 TRUTHY: Final[frozenset[str]] = frozenset({"1", "true"})
 FALSY: Final[frozenset[str]] = frozenset({"", "0", "false"})
 CONFIG_VARIABLES: Final[tuple[dict[str, Any], ...]] = (
