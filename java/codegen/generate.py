@@ -99,7 +99,8 @@ def routes(spec: dict) -> tuple[str, str]:
                 continue
             name = f"{op['x-mlflowrest-resource']}_{op['x-mlflowrest-method']}".upper()
             lines.append((name, f"    /** {op['operationId']} */\n    public static final Route {name} = "
-                                f"new Route({java_string(method.upper())}, {java_string(path)});"))
+                                f"new Route({java_string(op['operationId'])}, {java_string(method.upper())}, "
+                                f"{java_string(path)});"))
     body = "\n".join(text for _, text in sorted(lines))
     routes_java = f"""package {PACKAGE};
 
@@ -114,8 +115,11 @@ public final class Routes {{
 
 import java.util.Map;
 
-/** An HTTP method and a path template whose {{name}} segments are filled by {{@link #path}}. */
-public record Route(String method, String template) {{
+/**
+ * An operation of the spec: its operationId (which keys the family rules, e.g. its retry safety),
+ * HTTP method and path template whose {{name}} segments are filled by {{@link #path}}.
+ */
+public record Route(String operationId, String method, String template) {{
     /** The path with each {{name}} replaced by its value, which must not be blank. */
     public String path(Map<String, String> values) {{
         String path = template;
@@ -236,6 +240,28 @@ def java_value(value: object) -> str:
     return java_string(str(value))
 
 
+def body_defaults(spec: dict) -> dict[str, dict[str, object]]:
+    """operationId -> {field: default} of its JSON body's schema (e.g. searchExperiments max_results)."""
+    schemas = spec["components"]["schemas"]
+    found: dict[str, dict[str, object]] = {}
+    for item in spec["paths"].values():
+        for op in item.values():
+            schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            props = schemas[schema["$ref"].rsplit("/", 1)[-1]].get("properties", {}) if "$ref" in schema else {}
+            defaults = {k: v["default"] for k, v in props.items() if "default" in v}
+            if defaults:
+                found[op["operationId"]] = defaults
+    return dict(sorted(found.items()))
+
+
+def request_defaults(spec: dict) -> str:
+    rows = []
+    for op_id, defaults in body_defaults(spec).items():
+        inner = ", ".join(f"{java_string(k)}, {java_value(v)}" for k, v in sorted(defaults.items()))
+        rows.append(f"            Map.entry({java_string(op_id)}, Map.of({inner}))")
+    return ",\n".join(rows)
+
+
 def rules_java(spec: dict) -> str:
     sys.path.insert(0, str(JAVA.parent / "openapi" / "tools"))
     import family_rules
@@ -330,6 +356,10 @@ public final class Rules {{
 {db_vars});
 
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = {rules["batch"]["envelope_reserve_bytes"]};
+
+    /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */
+    public static final Map<String, Map<String, Object>> REQUEST_DEFAULTS = Map.ofEntries(
+{request_defaults(spec)});
 }}
 """
 

@@ -221,4 +221,14 @@ public final class Rules {
             new DatabricksVariable("DATABRICKS_INSECURE", "insecure", "insecure_tls"));
 
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = 4096;
+
+    /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */
+    public static final Map<String, Map<String, Object>> REQUEST_DEFAULTS = Map.ofEntries(
+            Map.entry("logMetric", Map.of("step", 0)),
+            Map.entry("queryTraceMetrics", Map.of("max_results", 1000)),
+            Map.entry("searchEvaluationDatasets", Map.of("max_results", 1000)),
+            Map.entry("searchExperiments", Map.of("max_results", 1000)),
+            Map.entry("searchLoggedModels", Map.of("max_results", 50)),
+            Map.entry("searchRuns", Map.of("max_results", 1000, "run_view_type", "ACTIVE_ONLY")),
+            Map.entry("searchTracesV3", Map.of("max_results", 100)));
 }
