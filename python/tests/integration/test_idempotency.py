@@ -23,11 +23,10 @@ def _runs_with_key(client: MlflowClient, exp: str, key: str) -> list[mlflowrest.
 def test_retried_task_resumes_its_run_and_a_finished_one_is_left_alone(live: MlflowClient) -> None:
     exp = live.experiments.get_or_create(f"idem-{uuid.uuid4().hex[:8]}")
     key = "job-1/group-7"
-    with pytest.raises(RuntimeError):
-        with mlflowrest.start_run(experiment_id=exp, idempotency_key=key, client=live) as first:
-            first.log_param("alpha", "0.5")
-            first.log_metric("loss", 1.0, step=0, timestamp=1000)
-            raise RuntimeError("executor lost")
+    with pytest.raises(RuntimeError), mlflowrest.start_run(experiment_id=exp, idempotency_key=key, client=live) as first:
+        first.log_param("alpha", "0.5")
+        first.log_metric("loss", 1.0, step=0, timestamp=1000)
+        raise RuntimeError("executor lost")
     assert live.runs.get(run_id=first.run_id).run.info.status == "FAILED"
 
     with mlflowrest.start_run(experiment_id=exp, idempotency_key=key, client=live) as second:
