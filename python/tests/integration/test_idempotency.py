@@ -23,7 +23,8 @@ def _runs_with_key(client: MlflowClient, exp: str, key: str) -> list[mlflowrest.
 def test_retried_task_resumes_its_run_and_a_finished_one_is_left_alone(live: MlflowClient) -> None:
     exp = live.experiments.get_or_create(f"idem-{uuid.uuid4().hex[:8]}")
     key = "job-1/group-7"
-    with pytest.raises(RuntimeError), mlflowrest.start_run(experiment_id=exp, idempotency_key=key, client=live) as first:
+    first_try = mlflowrest.start_run(experiment_id=exp, idempotency_key=key, client=live)
+    with pytest.raises(RuntimeError), first_try as first:
         first.log_param("alpha", "0.5")
         first.log_metric("loss", 1.0, step=0, timestamp=1000)
         raise RuntimeError("executor lost")
