@@ -63,7 +63,9 @@ def fail_once(markers: Path, group: int, failing: set[int]) -> None:
         raise RuntimeError(f"injected failure in group {group}")
 
 
-def mlflowrest_task(client, experiment_id: str, job: str, job_ts: int, markers: Path, failing: set[int]):  # noqa: ANN001, ANN201
+def mlflowrest_task(
+    client, experiment_id: str, job: str, job_ts: int, markers: Path, failing: set[int]
+):
     import mlflowrest
 
     def train_and_log(pdf: pd.DataFrame) -> pd.DataFrame:
@@ -74,22 +76,32 @@ def mlflowrest_task(client, experiment_id: str, job: str, job_ts: int, markers: 
         ) as run:  # fmt: skip
             if run.already_finished:  # an earlier attempt of this task did the work
                 logged = run.run.data.metrics if run.run.data else []
-                rmse = next((m.value for m in logged or [] if m.key == "rmse"), float("nan"))
-                return pd.DataFrame({"group": [group], "run_id": [run.run_id], "rmse": [rmse]})
+                rmse = next(
+                    (m.value for m in logged or [] if m.key == "rmse"), float("nan")
+                )
+                return pd.DataFrame(
+                    {"group": [group], "run_id": [run.run_id], "rmse": [rmse]}
+                )
             model, alpha, rmse = fit(pdf)
             run.log_params({"alpha": alpha, "rows": len(pdf)})
             fail_once(markers, group, failing)
             run.log_metric("rmse", rmse, step=0, timestamp=job_ts)
             with tempfile.TemporaryDirectory() as tmp:
                 (Path(tmp) / "model.pkl").write_bytes(pickle.dumps(model))
-                (Path(tmp) / "summary.json").write_text(json.dumps({"group": group, "rmse": rmse, "alpha": alpha}))
+                (Path(tmp) / "summary.json").write_text(
+                    json.dumps({"group": group, "rmse": rmse, "alpha": alpha})
+                )
                 run.log_artifacts(tmp, "model")
-            return pd.DataFrame({"group": [group], "run_id": [run.run_id], "rmse": [rmse]})
+            return pd.DataFrame(
+                {"group": [group], "run_id": [run.run_id], "rmse": [rmse]}
+            )
 
     return train_and_log
 
 
-def official_task(uri: str, experiment_id: str, job_ts: int, markers: Path, failing: set[int]):  # noqa: ANN201
+def official_task(
+    uri: str, experiment_id: str, job_ts: int, markers: Path, failing: set[int]
+):
     def train_and_log(pdf: pd.DataFrame) -> pd.DataFrame:
         from mlflow.tracking import MlflowClient
 
@@ -104,7 +116,9 @@ def official_task(uri: str, experiment_id: str, job_ts: int, markers: Path, fail
             client.log_metric(run_id, "rmse", rmse, timestamp=job_ts, step=0)
             with tempfile.TemporaryDirectory() as tmp:
                 (Path(tmp) / "model.pkl").write_bytes(pickle.dumps(model))
-                (Path(tmp) / "summary.json").write_text(json.dumps({"group": group, "rmse": rmse, "alpha": alpha}))
+                (Path(tmp) / "summary.json").write_text(
+                    json.dumps({"group": group, "rmse": rmse, "alpha": alpha})
+                )
                 client.log_artifacts(run_id, tmp, "model")
         except BaseException:
             client.set_terminated(run_id, "FAILED")
@@ -115,13 +129,15 @@ def official_task(uri: str, experiment_id: str, job_ts: int, markers: Path, fail
     return train_and_log
 
 
-def choose_failing(spark, groups: int, partitions: int, k: int) -> set[int]:  # noqa: ANN001
+def choose_failing(spark, groups: int, partitions: int, k: int) -> set[int]:
     """K groups to fail once, at most two per shuffle partition (a task gets 4 attempts, and each
     failing group costs its partition one), preferring partitions shared with other groups so
     that a retry re-runs groups that had already finished."""
     from pyspark.sql import functions as F
 
-    rows = spark.range(groups).select(F.col("id").alias("group"), F.expr(f"pmod(hash(id), {partitions})").alias("p"))
+    rows = spark.range(groups).select(
+        F.col("id").alias("group"), F.expr(f"pmod(hash(id), {partitions})").alias("p")
+    )
     by_partition: dict[int, list[int]] = {}
     for row in rows.collect():
         by_partition.setdefault(row.p, []).append(row.group)
@@ -131,12 +147,16 @@ def choose_failing(spark, groups: int, partitions: int, k: int) -> set[int]:  # 
     return set(chosen[:k])
 
 
-def is_complete(client, run) -> bool:  # noqa: ANN001
+def is_complete(client, run) -> bool:
     """Params, the metric and both files: what a group's run must hold."""
     params = {p.key for p in run.data.params or []}
     metrics = {m.key for m in run.data.metrics or []}
     files = {f.path for f in client.artifacts.list_files(run.info.run_id, "model")}
-    return params >= {"alpha", "rows"} and "rmse" in metrics and files >= {"model/model.pkl", "model/summary.json"}
+    return (
+        params >= {"alpha", "rows"}
+        and "rmse" in metrics
+        and files >= {"model/model.pkl", "model/summary.json"}
+    )
 
 
 def count(uri: str, experiment_id: str, groups: int) -> dict[str, int]:
@@ -144,7 +164,9 @@ def count(uri: str, experiment_id: str, groups: int) -> dict[str, int]:
     from mlflowrest import MlflowClient
 
     client = MlflowClient(uri)
-    runs = list(client.runs.search(experiment_ids=[experiment_id], run_view_type="ACTIVE_ONLY"))
+    runs = list(
+        client.runs.search(experiment_ids=[experiment_id], run_view_type="ACTIVE_ONLY")
+    )
     finished: dict[str, int] = {}
     complete = 0
     for r in runs:
@@ -163,16 +185,29 @@ def count(uri: str, experiment_id: str, groups: int) -> dict[str, int]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--groups", type=int, default=200)
-    parser.add_argument("--fail", type=int, default=20, help="groups that fail once after creating their run")
-    parser.add_argument("--client", choices=["mlflowrest", "official"], default="mlflowrest")
-    parser.add_argument("--partitions", type=int, default=200, help="spark.sql.shuffle.partitions (Spark's default)")
+    parser.add_argument(
+        "--fail",
+        type=int,
+        default=20,
+        help="groups that fail once after creating their run",
+    )
+    parser.add_argument(
+        "--client", choices=["mlflowrest", "official"], default="mlflowrest"
+    )
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=200,
+        help="spark.sql.shuffle.partitions (Spark's default)",
+    )
     args = parser.parse_args()
     uri = os.environ["MLFLOW_TRACKING_URI"]
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors import the same packages
-
-    from pyspark.sql import SparkSession
+    os.environ.setdefault(
+        "PYSPARK_PYTHON", sys.executable
+    )  # executors import the same packages
 
     from mlflowrest import MlflowClient
+    from pyspark.sql import SparkSession
 
     client = MlflowClient(uri)  # built on the driver, pickled into every task
     job = f"many-models-{uuid.uuid4().hex[:8]}"
