@@ -24,10 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mlflowrest import MlflowClient
-
-from tests.harness import MlflowServer
-from tests.harness.postgres import PostgresServer
+from mlflowrest import MlflowClient  # noqa: E402
+from tests.harness import MlflowServer  # noqa: E402
+from tests.harness.postgres import PostgresServer  # noqa: E402
 
 CLIENTS = ["raw", "sdk", "official"]
 LABEL = {
@@ -37,31 +36,17 @@ LABEL = {
 }
 
 
-def cell(
-    server: MlflowServer, client: str, writers: int, points: int
-) -> dict[str, Any]:
+def cell(server: MlflowServer, client: str, writers: int, points: int) -> dict[str, Any]:
     sdk = MlflowClient(server.url)
     exp = sdk.experiments.get_or_create(f"writers-{client}-{writers}-{time.time_ns()}")
-    run_ids = [
-        sdk.runs.create(experiment_id=exp).run.info.run_id for _ in range(writers)
-    ]
+    run_ids = [sdk.runs.create(experiment_id=exp).run.info.run_id for _ in range(writers)]
     work = Path(tempfile.mkdtemp(prefix="writers-"))
     go = work / "go"
+    writer = [sys.executable, str(ROOT / "bench" / "writer.py"), client, server.url]
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "bench" / "writer.py"),
-                client,
-                server.url,
-                rid,
-                str(points),
-                str(go),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
+            [*writer, rid, str(points), str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for rid in run_ids
     ]
     deadline = time.monotonic() + 600
@@ -73,6 +58,8 @@ def cell(
         out, err = p.communicate(timeout=900)
         line = out.strip().splitlines()[-1] if out.strip() else "{}"
         rows.append(json.loads(line))
+        if rows[-1].get("errors") and err.strip():
+            print(f"{client}: {err.strip().splitlines()[-1][:300]}", file=sys.stderr)
     sent = sum(r.get("sent", 0) for r in rows)
     window = max(r["end"] for r in rows) - min(r["start"] for r in rows)
     stored = sum(_stored(sdk, rid) for rid in run_ids)
@@ -85,15 +72,10 @@ def cell(
 
 
 def _stored(sdk: MlflowClient, run_id: str) -> int:
-    return sum(
-        len(list(sdk.metrics.get_history(run_id=run_id, metric_key=f"m{k}")))
-        for k in range(10)
-    )
+    return sum(len(list(sdk.metrics.get_history(run_id=run_id, metric_key=f"m{k}"))) for k in range(10))
 
 
-def run_config(
-    name: str, server: MlflowServer, writer_counts: list[int], points: int
-) -> list[dict[str, Any]]:
+def run_config(name: str, server: MlflowServer, writer_counts: list[int], points: int) -> list[dict[str, Any]]:
     out = []
     for writers in writer_counts:
         for client in CLIENTS:
@@ -108,17 +90,9 @@ def table(rows: list[dict[str, Any]]) -> str:
              "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
         raw = next(
-            x
-            for x in rows
-            if x["config"] == r["config"]
-            and x["writers"] == r["writers"]
-            and x["client"] == "raw"
+            x for x in rows if x["config"] == r["config"] and x["writers"] == r["writers"] and x["client"] == "raw"
         )
-        ratio = (
-            r["points_per_s"] / raw["points_per_s"]
-            if raw["points_per_s"]
-            else float("nan")
-        )
+        ratio = r["points_per_s"] / raw["points_per_s"] if raw["points_per_s"] else float("nan")
         lines.append(f"| {r['config']} | {r['writers']} | {LABEL[r['client']]} | {r['points_per_s']:,} | {ratio:.2f} | "
                      f"{r['stored']:,} / {r['points']:,} | {r['errors']} | {r['cpu_us_per_point']} |")  # fmt: skip
     return "\n".join(lines)

@@ -41,13 +41,9 @@ def main() -> int:
         try:
             send(rows)
             sent += len(rows)
-        except (
-            Exception
-        ) as exc:  # every client's error is counted: that is the measurement
+        except Exception as exc:  # every client's error is counted: that is the measurement
             errors += 1
-            print(
-                f"writer error: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr
-            )
+            print(f"writer error: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
     print(json.dumps({"sent": sent, "errors": errors, "cpu": time.process_time() - cpu0, "start": began,
                       "end": time.time()}))  # fmt: skip
     return 0
@@ -72,9 +68,7 @@ def _sender(kind: str, uri: str, run_id: str):
         def send_raw(rows: list[tuple[str, float, int, int]]) -> None:
             body = {"run_id": run_id, "metrics": [{"key": k, "value": v, "timestamp": t, "step": s}
                                                   for k, v, t, s in rows]}  # fmt: skip
-            response = session.post(
-                f"{uri}/api/2.0/mlflow/runs/log-batch", json=body, timeout=120
-            )
+            response = session.post(f"{uri}/api/2.0/mlflow/runs/log-batch", json=body, timeout=120)
             response.raise_for_status()
 
         return send_raw
