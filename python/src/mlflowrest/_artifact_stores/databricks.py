@@ -72,6 +72,7 @@ class DatabricksStore(ArtifactStore):
     def _call(self, method: str, route: str, body: dict[str, Any]) -> Any:
         """One call to the credential service through the transport (auth, retries, errors)."""
         url = self._client.config.tracking_uri + PREFIX + route
+        body = {k: v for k, v in body.items() if v is not None}
         query, payload = (body, None) if method == "GET" else (None, body)
         response = self._transport.send(method, url, PREFIX + route, params=query, json_body=payload)
         assert isinstance(response, requests.Response)
