@@ -87,7 +87,7 @@ def test_bad_name_in_a_folder_stores_nothing(client: MlflowClient, tmp_path: Pat
         (src / name).write_text(name)
     run = client.runs.create(experiment_id="0").run
     assert run is not None and run.info is not None and run.info.run_id
-    with pytest.raises(InvalidParameterValueError, match="bad#name.txt"):
+    with pytest.raises(InvalidParameterValueError, match=r"bad#name\.txt"):
         client.artifacts.upload(run.info.run_id, src, "d")
     assert client.artifacts.list_files(run.info.run_id) == []
 
