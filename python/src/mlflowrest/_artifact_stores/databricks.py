@@ -29,9 +29,10 @@ from mlflowrest._generated import models
 if TYPE_CHECKING:
     from mlflowrest._client import MlflowClient
 
-PREFIX = "/api/2.0/mlflow"
+PREFIX = "/api/2.0/mlflow/artifacts"  # named in errors about the credential service
 MAX_PATHS_PER_REQUEST = 2000  # the credential service's limit per request
 MiB = 1 << 20
+Credential = models.ArtifactCredentialInfo
 
 
 def _size(name: str, default: int) -> int:
@@ -69,40 +70,20 @@ class DatabricksStore(ArtifactStore):
         self.part_size = _size("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", 10 * MiB)
 
     # ---- the credential service ---------------------------------------------------------------
-    def _call(self, method: str, route: str, body: dict[str, Any]) -> Any:
-        """One call to the credential service through the transport (auth, retries, errors)."""
-        url = self._client.config.tracking_uri + PREFIX + route
-        body = {k: v for k, v in body.items() if v is not None}
-        query, payload = (body, None) if method == "GET" else (None, body)
-        response = self._transport.send(method, url, PREFIX + route, params=query, json_body=payload)
-        assert isinstance(response, requests.Response)
-        try:
-            return response.json()
-        except ValueError:
-            raise errors.UnexpectedResponseError(
-                f"expected JSON from {route}", http_status=response.status_code, method=method, path=PREFIX + route
-            ) from None
-
-    def _credentials(self, write: bool, paths: list[str]) -> list[dict[str, Any]]:
-        """One credential per path, in order (asked for in pages of up to 2000 paths)."""
-        found: list[dict[str, Any]] = []
+    def _credentials(self, write: bool, paths: list[str]) -> list[models.ArtifactCredentialInfo]:
+        """One credential per path, in order (asked for up to 2000 paths at a time; pages walked)."""
+        api = self._client.databricks_artifacts
+        found: list[models.ArtifactCredentialInfo] = []
         for i in range(0, len(paths), MAX_PATHS_PER_REQUEST):
             chunk = [join(self.prefix, p) for p in paths[i : i + MAX_PATHS_PER_REQUEST]]
-            token: str | None = None
-            while True:
-                if self.kind == "run":
-                    route = "/artifacts/credentials-for-write" if write else "/artifacts/credentials-for-read"
-                    answer = self._call("POST", route, {"run_id": self.owner, "path": chunk, "page_token": token})
-                    infos = answer.get("credential_infos") or []
-                else:
-                    verb = "upload" if write else "download"
-                    route = f"/logged-models/{self.owner}/artifacts/credentials-for-{verb}"
-                    answer = self._call("POST", route, {"paths": chunk, "page_token": token})
-                    infos = [c.get("credential_info") or {} for c in answer.get("credentials") or []]
-                found += infos
-                token = answer.get("next_page_token")
-                if not token or not infos:
-                    break
+            if self.kind == "run":
+                ask = api.credentials_for_write if write else api.credentials_for_read
+                found += list(ask(run_id=self.owner, path=chunk))
+            else:
+                ask_model = (
+                    api.credentials_for_logged_model_upload if write else api.credentials_for_logged_model_download
+                )
+                found += [c.credential_info for c in ask_model(self.owner, paths=chunk) if c.credential_info]
         if len(found) != len(paths):
             raise errors.UnexpectedResponseError(
                 f"asked for {len(paths)} artifact credentials, got {len(found)}", method="POST", path=PREFIX
@@ -120,8 +101,8 @@ class DatabricksStore(ArtifactStore):
             self._put(cred, src, path, progress)
             yield path
 
-    def _put(self, cred: dict[str, Any], src: Path, path: str, progress: bool | None) -> None:
-        kind = cred.get("type")
+    def _put(self, cred: Credential, src: Path, path: str, progress: bool | None) -> None:
+        kind = cred.type
         size = src.stat().st_size
         if kind == "AWS_PRESIGNED_URL" and size > self.multipart_from:
             return self._multipart(src, path, size, progress)
@@ -133,7 +114,7 @@ class DatabricksStore(ArtifactStore):
             raise errors.UnexpectedResponseError(f"unknown credential type {kind!r} for {path}", path=PREFIX)
         with open(src, "rb") as fh:
             body: Any = FileBody.whole(fh, path, progress)
-            _signed.send(self._transport, "PUT", cred["signed_uri"], path, _headers(cred), data=body)
+            _signed.send(self._transport, "PUT", _url(cred), path, _headers(cred), data=body)
 
     def _parts(self, fh: Any, size: int, path: str, progress: bool | None) -> Iterator[tuple[int, FileBody]]:
         for index in range(max(1, math.ceil(size / self.part_size))):
@@ -141,40 +122,39 @@ class DatabricksStore(ArtifactStore):
             yield index + 1, FileBody(fh, start, min(self.part_size, size - start), path, progress)
 
     def _multipart(self, src: Path, path: str, size: int, progress: bool | None) -> None:
-        """S3 multipart through presigned part URLs; parts are read from the file one at a time."""
+        """S3 multipart through presigned part URLs; parts are read from the file one at a time.
+        For a logged model the service takes the model's id as `run_id`."""
+        api = self._client.databricks_artifacts
         full = join(self.prefix, path)
         num = max(1, math.ceil(size / self.part_size))
-        created = self._call("POST", "/artifacts/create-multipart-upload",
-                             {"run_id": self.owner, "path": full, "num_parts": num})  # fmt: skip
-        upload_id, part_creds = created["upload_id"], created.get("upload_credential_infos") or []
+        created = api.create_multipart_upload(run_id=self.owner, path=full, num_parts=num)
+        upload_id = created.upload_id or ""
         etags = []
         try:
             with open(src, "rb") as fh:
-                for (number, body), cred in zip(self._parts(fh, size, path, progress), part_creds, strict=True):
+                parts = zip(self._parts(fh, size, path, progress), created.upload_credential_infos or [], strict=True)
+                for (number, body), cred in parts:
                     try:
                         answer = self._put_part(cred, path, body)
                     except (errors.UnauthenticatedError, errors.PermissionDeniedError):  # the URL expired
-                        fresh = self._call(
-                            "GET",
-                            "/artifacts/get-presigned-upload-part-url",
-                            {"run_id": self.owner, "path": full, "upload_id": upload_id, "part_number": number},
-                        )
-                        answer = self._put_part(fresh["upload_credential_info"], path, body)
-                    etags.append({"part_number": number, "etag": answer.headers.get("ETag", "")})
-            self._call("POST", "/artifacts/complete-multipart-upload",
-                       {"run_id": self.owner, "path": full, "upload_id": upload_id, "part_etags": etags})  # fmt: skip
+                        fresh = api.presigned_upload_part_url(
+                            run_id=self.owner, path=full, upload_id=upload_id, part_number=number
+                        ).upload_credential_info
+                        answer = self._put_part(fresh, path, body)
+                    etags.append(models.PartEtag(part_number=number, etag=answer.headers.get("ETag", "")))
+            api.complete_multipart_upload(run_id=self.owner, path=full, upload_id=upload_id, part_etags=etags)
         except BaseException:
-            abort = created.get("abort_credential_info")
-            if abort:
+            abort = created.abort_credential_info
+            if abort and abort.signed_uri:
                 with contextlib.suppress(errors.MlflowError):  # the upload's own error is the one to report
-                    _signed.send(self._transport, "DELETE", abort["signed_uri"], path, _headers(abort))
+                    _signed.send(self._transport, "DELETE", abort.signed_uri, path, _headers(abort))
             raise
 
-    def _put_part(self, cred: dict[str, Any], path: str, body: FileBody) -> requests.Response:
-        return _signed.send(self._transport, "PUT", cred["signed_uri"], path, _headers(cred), data=body)
+    def _put_part(self, cred: Credential | None, path: str, body: FileBody) -> requests.Response:
+        return _signed.send(self._transport, "PUT", _url(cred), path, _headers(cred), data=body)
 
-    def _azure_blocks(self, cred: dict[str, Any], src: Path, path: str, size: int, progress: bool | None) -> None:
-        url, headers = cred["signed_uri"], _headers(cred)
+    def _azure_blocks(self, cred: Credential, src: Path, path: str, size: int, progress: bool | None) -> None:
+        url, headers = _url(cred), _headers(cred)
         ids = []
         with open(src, "rb") as fh:
             for number, body in self._parts(fh, size, path, progress):
@@ -186,8 +166,8 @@ class DatabricksStore(ArtifactStore):
             f"<Latest>{escape(i)}</Latest>" for i in ids) + "</BlockList>"  # fmt: skip
         _signed.send(self._transport, "PUT", _with_query(url, "comp=blocklist"), path, headers, data=xml.encode())
 
-    def _adls(self, cred: dict[str, Any], src: Path, path: str, size: int, progress: bool | None) -> None:
-        url, headers = cred["signed_uri"], _headers(cred)
+    def _adls(self, cred: Credential, src: Path, path: str, size: int, progress: bool | None) -> None:
+        url, headers = _url(cred), _headers(cred)
         _signed.send(self._transport, "PUT", _with_query(url, "resource=file"), path, headers)
         with open(src, "rb") as fh:
             for number, body in self._parts(fh, size, path, progress):
@@ -199,7 +179,7 @@ class DatabricksStore(ArtifactStore):
     def download_file(self, path: str, target: Path, progress: bool | None) -> None:
         # A folder's signed URL names no object: the store answers 404 and the caller lists it.
         cred = self._credentials(False, [path])[0]
-        _signed.get_to_file(self._transport, cred["signed_uri"], path, _headers(cred), target, progress)
+        _signed.get_to_file(self._transport, _url(cred), path, _headers(cred), target, progress)
 
     def list(self, path: str) -> list[FileInfo]:
         full = join(self.prefix, path)
@@ -222,8 +202,14 @@ class DatabricksStore(ArtifactStore):
         )
 
 
-def _headers(cred: dict[str, Any]) -> dict[str, str]:
-    return {h["name"]: h["value"] for h in cred.get("headers") or [] if "name" in h}
+def _url(cred: Credential | None) -> str:
+    if cred is None or not cred.signed_uri:
+        raise errors.UnexpectedResponseError("the credential service answered without a signed URL", path=PREFIX)
+    return cred.signed_uri
+
+
+def _headers(cred: Credential | None) -> dict[str, str]:
+    return {h.name: h.value or "" for h in (cred.headers if cred else None) or [] if h.name}
 
 
 def _with_query(url: str, query: str) -> str:
