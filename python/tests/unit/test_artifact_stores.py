@@ -209,15 +209,20 @@ def test_databricks_upload_puts_to_signed_urls_with_their_headers_only(dbx: Mlfl
     responses.get(f"{API}/runs/get", json=run_answer(DBFS_ROOT))
     write = responses.post(f"{API}/artifacts/credentials-for-write", json={"credential_infos": [
         cred(SIGNED + "/a?sig=1", **{"x-amz-server-side-encryption": "AES256"}),
-        cred(SIGNED + "/b?sig=2", "GCP_SIGNED_URL")]})  # fmt: skip
+        cred(SIGNED + "/e?sig=3"), cred(SIGNED + "/b?sig=2", "GCP_SIGNED_URL")]})  # fmt: skip
     put_a = responses.put(SIGNED + "/a")
+    put_e = responses.put(SIGNED + "/e")
     put_b = responses.put(SIGNED + "/b")
     (tmp_path / "d" / "sub").mkdir(parents=True)
     (tmp_path / "d" / "a.txt").write_bytes(b"alpha")
     (tmp_path / "d" / "sub" / "b.txt").write_bytes(b"beta")
-    assert dbx.artifacts.upload("r1", tmp_path / "d", "out") == ["out/a.txt", "out/sub/b.txt"]
+    (tmp_path / "d" / "empty.bin").write_bytes(b"")
+    stored = ["out/a.txt", "out/empty.bin", "out/sub/b.txt"]
+    assert dbx.artifacts.upload("r1", tmp_path / "d", "out") == stored
     asked = json.loads(write.calls[0].request.body)
-    assert asked == {"run_id": "r1", "path": ["out/a.txt", "out/sub/b.txt"]}  # one request for the folder
+    assert asked == {"run_id": "r1", "path": stored}  # one request for the whole folder
+    empty = put_e.calls[0].request  # S3 refuses a chunked body on a signed URL: an empty file is Content-Length 0
+    assert empty.headers.get("Content-Length") == "0" and "Transfer-Encoding" not in empty.headers
     assert write.calls[0].request.headers["Authorization"] == "Bearer dapi-secret"
     sent = put_a.calls[0].request
     assert body_bytes(sent.body) == b"alpha" and sent.headers["x-amz-server-side-encryption"] == "AES256"

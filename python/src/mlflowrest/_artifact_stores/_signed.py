@@ -13,7 +13,7 @@ import requests
 
 from mlflowrest import _exceptions as errors
 from mlflowrest._artifact_stores._base import partial_file
-from mlflowrest._artifact_stores._progress import CHUNK, Bar
+from mlflowrest._artifact_stores._progress import CHUNK, Bar, FileBody
 
 if TYPE_CHECKING:
     from mlflowrest._transport import Transport
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 def send(
     transport: Transport, method: str, url: str, label: str, headers: dict[str, str], **kw: Any
 ) -> requests.Response:
+    if isinstance(kw.get("data"), FileBody) and kw["data"].len == 0:
+        kw["data"] = b""  # requests sends an empty stream chunked; signed S3 URLs need Content-Length
     response = transport.send(method, url, f"signed URL for {label}", signed_headers=headers, **kw)
     assert isinstance(response, requests.Response)
     return response
