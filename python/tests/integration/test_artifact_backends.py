@@ -146,3 +146,61 @@ def test_interop_with_the_official_client(backend: ArtifactBackend, client: Mlfl
         done = subprocess.run([sys.executable, "-c", OFFICIAL, "read", run_id, str(tmp_path / "theirs")], env=env,
                               check=True, timeout=300, capture_output=True, text=True)  # fmt: skip
         assert digests(Path(json.loads(done.stdout.strip().splitlines()[-1]))) == digests(src)
+
+
+# ---- 1 GB: streamed both ways, the client's peak memory flat in the file's size -----------------
+TRANSFER = """
+import json, resource, sys, time, mlflowrest
+op, run_id, arg, dst = sys.argv[1:5]
+client = mlflowrest.MlflowClient()
+began = time.monotonic()
+if op == "up":
+    client.artifacts.upload(run_id, arg, "big")
+else:
+    client.artifacts.download(run_id, "big/" + arg, dst)
+print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "seconds": time.monotonic() - began}))
+"""
+GB = 1 << 30
+
+
+def write_file(path: Path, size: int) -> str:
+    """A file of `size` bytes written 1 MiB at a time (never held whole); returns its sha256."""
+    digest, block = hashlib.sha256(), os.urandom(1 << 20)
+    with open(path, "wb") as fh:
+        for i in range(size >> 20):
+            chunk = i.to_bytes(8, "big") + block[8:]  # no two blocks alike
+            fh.write(chunk)
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("backend", ["s3", "databricks"], indirect=True)
+def test_one_gigabyte_streams_with_flat_memory(backend: ArtifactBackend, client: MlflowClient, tmp_path: Path) -> None:
+    run = client.runs.create(experiment_id="0").run
+    assert run is not None and run.info is not None and run.info.run_id
+    env = {**os.environ, **backend.env}
+    peaks: dict[str, float] = {}
+    for size in (GB // 8, GB):  # 128 MB, then 1 GB: past every buffer and multipart threshold
+        name = f"{size >> 20}MB.bin"
+        want = write_file(tmp_path / name, size)
+        for op, arg in (("up", str(tmp_path / name)), ("down", name)):
+            done = subprocess.run([sys.executable, "-c", TRANSFER, op, run.info.run_id, arg, str(tmp_path / "out")],
+                                  env=env, check=True, timeout=900, capture_output=True, text=True)  # fmt: skip
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            peaks[f"{op} {size >> 20} MB"] = result["peak_mb"]
+            print(f"{backend.kind}: {op} {size >> 20} MB: peak RSS {result['peak_mb']:.0f} MB, "
+                  f"{size / 1e6 / result['seconds']:.0f} MB/s")  # fmt: skip
+        assert sha256_of(tmp_path / "out" / name) == want
+        (tmp_path / name).unlink()
+        (tmp_path / "out" / name).unlink()
+    for op in ("up", "down"):  # 8x the bytes, (almost) the same memory
+        assert peaks[f"{op} 1024 MB"] < peaks[f"{op} 128 MB"] + 64, peaks
