@@ -1,8 +1,8 @@
 """The background logger: a training loop queues metric points; one thread sends them in batches.
 
 Three kinds of failure, three outcomes (docs/design.md, "Background logging"):
-- transient (no answer, 408/429/5xx after the transport's retries): the points stay queued and
-  go again later; identical points are stored once, so a resend duplicates nothing;
+- transient (no answer, 408/429/5xx or an overload answer, after the transport's retries): the
+  points stay queued and go again later; identical points are stored once, so resending is safe;
 - a final 4xx about some points (400 INVALID_PARAMETER_VALUE): the batch is split in halves and
   resent until the refused points are alone; they are dropped and reported, the rest is stored;
 - a final answer about the run itself (deleted, missing, no permission): nothing more can be
@@ -27,7 +27,7 @@ from mlflowrest._exceptions import (
 )
 from mlflowrest._generated import models
 from mlflowrest._generated.limits import LIMITS
-from mlflowrest._transport import RETRY_STATUS
+from mlflowrest._transport import retryable
 
 if TYPE_CHECKING:
     from mlflowrest._client import MlflowClient
@@ -42,7 +42,7 @@ def _final(exc: MlflowError) -> bool:
     """An answer that sending the same points again cannot change."""
     if not isinstance(exc, ApiError):
         return False
-    return exc.http_status is None or (400 <= exc.http_status < 500 and exc.http_status not in RETRY_STATUS)
+    return exc.http_status is None or (400 <= exc.http_status < 500 and not retryable(exc))
 
 
 def _point(m: models.Metric) -> str:
