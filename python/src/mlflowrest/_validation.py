@@ -89,14 +89,16 @@ def from_pydantic(
 def check_batch(
     metrics: Sequence[models.Metric], params: Sequence[models.Param], tags: Sequence[models.RunTag]
 ) -> None:
-    """Everything the server would refuse in one log_batch call, found before its first request;
-    fields are named by the caller's indexes (params[150].key)."""
+    """What the models cannot see of the server's rules for one log_batch call (the key's path
+    rule, a param given twice with two values), found before its first request; fields are named
+    by the caller's indexes (params[150].key). The entities were validated by their models."""
+    # The models already bounded step and timestamp (int64); a missing timestamp the server refuses.
     keys: set[str | None] = set()  # a training loop logs few distinct keys many times
     for i, metric in enumerate(metrics):
         if metric.key not in keys:
             keys.add(check_key(str(metric.key or ""), f"metrics[{i}].key"))
-        check_int64(metric.timestamp, f"metrics[{i}].timestamp")
-        check_int64(metric.step if metric.step is not None else 0, f"metrics[{i}].step")
+        if metric.timestamp is None:
+            raise InvalidParameterValueError(f"metrics[{i}].timestamp is missing", field=f"metrics[{i}].timestamp")
     seen: dict[str, str | None] = {}
     for i, param in enumerate(params):
         key = check_key(str(param.key or ""), f"params[{i}].key")
