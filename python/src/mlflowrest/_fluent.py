@@ -18,13 +18,17 @@ from mlflowrest._background import BackgroundLogger
 from mlflowrest._client import MlflowClient
 from mlflowrest._exceptions import MlflowError
 from mlflowrest._generated import models
-from mlflowrest._validation import check_int64, check_key, check_value
+from mlflowrest._validation import INT64_MAX, INT64_MIN, check_int64, check_key, check_value
 
 log = logging.getLogger("mlflowrest")
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _plain(value: Any) -> bool:
+    return type(value) is int and INT64_MIN <= value <= INT64_MAX
 
 
 class ActiveRun:
@@ -64,8 +68,9 @@ class ActiveRun:
     def log_metric(self, key: str, value: float, step: int | None = None, timestamp: int | None = None) -> None:
         number = check_value(value, key)
         check_key(key)
-        ts = check_int64(timestamp, "timestamp") if timestamp is not None else _now_ms()
-        step = check_int64(step, "step") if step is not None else 0
+        # The common case (a plain int in range) inline: this runs once per point of a training loop.
+        ts = _now_ms() if timestamp is None else timestamp if _plain(timestamp) else check_int64(timestamp, "timestamp")
+        step = 0 if step is None else step if _plain(step) else check_int64(step, "step")
         if self._logger is not None:
             self._logger.log(key, number, ts, step)
         else:
