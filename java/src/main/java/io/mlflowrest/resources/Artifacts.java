@@ -40,7 +40,7 @@ public final class Artifacts {
         upload(runId, local, null);
     }
 
-    /** Uploads a file or directory (the directory's name kept) under {@code artifactPath} (null: the root). */
+    /** Uploads a file, or what is inside a directory (subfolders kept), under {@code artifactPath} (null: the root). */
     public void upload(String runId, Path local, String artifactPath) {
         uploadToUri(runArtifactUri(runId), local, artifactPath);
     }
@@ -55,7 +55,8 @@ public final class Artifacts {
 
     /**
      * Uploads under an artifact URI (a run's, a logged model's; runs:/ and models:/ resolved).
-     * A folder keeps its name and tree: {@code data/} becomes {@code <artifactPath>/data/...}.
+     * A folder's tree is kept below {@code artifactPath}: {@code dir/train/a.csv} becomes
+     * {@code <artifactPath>/train/a.csv}.
      */
     public void uploadToUri(String artifactUri, Path local, String artifactPath) {
         ArtifactNames.check("artifact_path", artifactPath);

@@ -45,10 +45,10 @@ public final class ArtifactRepositories implements Closeable {
                 return new ProxiedRepository(transport, rest);
             }
             case "s3":
-                return new S3Repository(URI.create(uri), env, awsCredentials(), s3Storage);
+                return new S3Repository(parse(uri), env, awsCredentials(), s3Storage);
             case "wasbs":
             case "abfss":
-                return new AzureBlobRepository(URI.create(uri), env, storage);
+                return new AzureBlobRepository(parse(uri), env, storage);
             case "file":
                 return new LocalRepository(Path.of(URI.create(uri.startsWith("file:///") || !uri.startsWith("file://")
                         ? uri : "file:///" + uri.substring("file://".length()))));
@@ -59,6 +59,24 @@ public final class ArtifactRepositories implements Closeable {
             default:
                 throw InvalidParameterValueError.clientSide("artifact_uri", "one of the schemes " + SCHEMES,
                         "mlflowrest cannot read or write artifacts at '" + scheme + ":' URIs (" + uri + ")");
+        }
+    }
+
+    /**
+     * {@code scheme://authority/path} with the path taken literally (MLflow's storage URIs are
+     * not percent-encoded: a key may hold spaces or non-ASCII letters).
+     */
+    static URI parse(String uri) {
+        int sep = uri.indexOf("://");
+        if (sep < 0) {
+            throw InvalidParameterValueError.clientSide("artifact_uri", "scheme://authority/path", "cannot read " + uri);
+        }
+        String rest = uri.substring(sep + 3);
+        int slash = rest.indexOf('/');
+        try {
+            return new URI(uri.substring(0, sep), slash < 0 ? rest : rest.substring(0, slash), slash < 0 ? "" : rest.substring(slash), null, null);
+        } catch (java.net.URISyntaxException e) {
+            throw InvalidParameterValueError.clientSide("artifact_uri", "scheme://authority/path", "cannot read " + uri + ": " + e.getMessage());
         }
     }
 
