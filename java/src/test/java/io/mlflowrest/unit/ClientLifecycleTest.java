@@ -45,6 +45,23 @@ class ClientLifecycleTest {
         }
     }
 
+    /** Issue 15 item 4: numbers read from strings are checked, never cast: "2.5" and "1e12" retries are typed errors. */
+    @Test
+    void configCountsAreWholeNumbersWithinRange() {
+        for (String bad : List.of("2.5", "1e12", "9223372036854775808")) {
+            io.mlflowrest.errors.InvalidParameterValueError e = assertThrows(io.mlflowrest.errors.InvalidParameterValueError.class,
+                    () -> io.mlflowrest.ClientConfig.fromEnvironment(java.util.Map.of("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000",
+                            "MLFLOW_HTTP_REQUEST_MAX_RETRIES", bad), Path.of("/nonexistent")));
+            assertEquals("MLFLOW_HTTP_REQUEST_MAX_RETRIES", e.field());
+        }
+        io.mlflowrest.errors.InvalidParameterValueError t = assertThrows(io.mlflowrest.errors.InvalidParameterValueError.class,
+                () -> io.mlflowrest.ClientConfig.fromEnvironment(java.util.Map.of("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000",
+                        "MLFLOW_HTTP_REQUEST_TIMEOUT", "1e300"), Path.of("/nonexistent")));
+        assertEquals("MLFLOW_HTTP_REQUEST_TIMEOUT", t.field());
+        assertEquals(3, io.mlflowrest.ClientConfig.fromEnvironment(java.util.Map.of("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000",
+                "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3"), Path.of("/nonexistent")).maxRetries());
+    }
+
     /** Users get slf4j-api only: any SLF4J binding in the pom is optional or test-scoped. */
     @Test
     void noLoggingBindingReachesUsers() throws Exception {
