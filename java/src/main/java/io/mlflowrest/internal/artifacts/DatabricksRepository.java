@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlflowrest.errors.ApiError;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.errors.MlflowError;
+import io.mlflowrest.generated.Route;
+import io.mlflowrest.generated.Routes;
 import io.mlflowrest.internal.Json;
-import io.mlflowrest.internal.PathSegments;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.http.RawResponse;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.mlflow.api.proto.Service.FileInfo;
 
 /**
@@ -28,7 +30,6 @@ import org.mlflow.api.proto.Service.FileInfo;
  */
 public final class DatabricksRepository implements ArtifactRepository {
     private static final String PREFIX = "dbfs:/databricks/mlflow-tracking/";
-    private static final String API = "/api/2.0/mlflow/";
 
     private final Transport transport;
     private final StoreHttp http;
@@ -82,7 +83,7 @@ public final class DatabricksRepository implements ArtifactRepository {
     private void multipart(Path file, String rel, long size) {
         List<long[]> pieces = parts.split(size);
         ObjectNode create = Json.object().put("run_id", id).put("path", rel).put("num_parts", pieces.size());
-        JsonNode upload = transport.json("POST", API + "artifacts/create-multipart-upload", Query.of(), create);
+        JsonNode upload = transport.call(Routes.DATABRICKS_ARTIFACTS_CREATE_MULTIPART_UPLOAD, Query.of(), create);
         String uploadId = upload.path("upload_id").asText();
         JsonNode credentials = upload.path("upload_credential_infos");
         try {
@@ -98,12 +99,12 @@ public final class DatabricksRepository implements ArtifactRepository {
                     }
                     Query q = Query.of().with("run_id", id).with("path", rel).with("upload_id", uploadId)
                             .with("part_number", Integer.toString(i + 1));
-                    JsonNode renewed = transport.json("GET", API + "artifacts/get-presigned-upload-part-url", q, null);
+                    JsonNode renewed = transport.call(Routes.DATABRICKS_ARTIFACTS_PRESIGNED_UPLOAD_PART_URL, q, null);
                     answer = putPart(renewed.path("upload_credential_info"), file, piece);
                 }
                 complete.withArray("part_etags").addObject().put("part_number", i + 1).put("etag", answer.header("etag"));
             }
-            transport.json("POST", API + "artifacts/complete-multipart-upload", Query.of(), complete);
+            transport.call(Routes.DATABRICKS_ARTIFACTS_COMPLETE_MULTIPART_UPLOAD, Query.of(), complete);
         } catch (RuntimeException e) {
             JsonNode abort = upload.path("abort_credential_info");
             if (abort.hasNonNull("signed_uri")) {
@@ -131,11 +132,11 @@ public final class DatabricksRepository implements ArtifactRepository {
             JsonNode page;
             if (loggedModel) {
                 Query q = Query.of().with("artifact_directory_path", rel);
-                page = transport.json("GET", API + "logged-models/" + PathSegments.encode(id) + "/artifacts/directories",
+                page = transport.call(Routes.LOGGED_MODELS_LIST_ARTIFACTS, Map.of("model_id", id),
                         token == null ? q : q.with("page_token", token), null);
             } else {
                 Query q = Query.of().with("run_id", id).with("path", rel);
-                page = transport.json("GET", API + "artifacts/list", token == null ? q : q.with("page_token", token), null);
+                page = transport.call(Routes.ARTIFACTS_LIST, token == null ? q : q.with("page_token", token), null);
             }
             JsonNode files = page.path("files");
             // listing a file answers that file alone: the folder is empty
@@ -170,14 +171,16 @@ public final class DatabricksRepository implements ArtifactRepository {
     /** The signed-URL credential for one path, for writing or reading. */
     private JsonNode credential(boolean write, String rel) {
         if (loggedModel) {
-            String route = API + "logged-models/" + PathSegments.encode(id) + "/artifacts/credentials-for-" + (write ? "upload" : "download");
+            Route route = write ? Routes.DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_LOGGED_MODEL_UPLOAD
+                    : Routes.DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_LOGGED_MODEL_DOWNLOAD;
             ObjectNode body = Json.object();
             body.putArray("paths").add(rel);
-            return first(transport.json("POST", route, Query.of(), body).path("credentials"), rel).path("credential_info");
+            return first(transport.call(route, Map.of("model_id", id), Query.of(), body).path("credentials"), rel).path("credential_info");
         }
         ObjectNode body = Json.object().put("run_id", id);
         body.putArray("path").add(rel);
-        JsonNode answer = transport.json("POST", API + "artifacts/credentials-for-" + (write ? "write" : "read"), Query.of(), body);
+        JsonNode answer = transport.call(write ? Routes.DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_WRITE
+                : Routes.DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_READ, Query.of(), body);
         return first(answer.path("credential_infos"), rel);
     }
 
