@@ -1,6 +1,7 @@
 package io.mlflowrest;
 
 import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.artifacts.ArtifactRepositories;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Experiments;
 import io.mlflowrest.resources.LoggedModels;
@@ -10,6 +11,7 @@ import io.mlflowrest.resources.RegisteredModels;
 import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.StartedRun;
 import io.mlflowrest.resources.Webhooks;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.mlflow.api.proto.Service.RunInfo;
 
@@ -29,6 +31,7 @@ public final class MlflowRestClient implements AutoCloseable {
     private final LoggedModels loggedModels;
     private final Artifacts artifacts;
     private final Webhooks webhooks;
+    private final ArtifactRepositories repositories;
 
     private MlflowRestClient(ClientConfig config) {
         this.config = config;
@@ -39,7 +42,8 @@ public final class MlflowRestClient implements AutoCloseable {
         this.registeredModels = new RegisteredModels(transport);
         this.modelVersions = new ModelVersions(transport);
         this.loggedModels = new LoggedModels(transport);
-        this.artifacts = new Artifacts(transport, runs, modelVersions);
+        this.repositories = new ArtifactRepositories(transport, config, System.getenv(), Path.of(System.getProperty("user.home")));
+        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories);
         this.webhooks = new Webhooks(transport);
     }
 
@@ -160,6 +164,7 @@ public final class MlflowRestClient implements AutoCloseable {
     @Override
     public void close() {
         transport.close();
+        repositories.close();
     }
 
     @Override
