@@ -1,0 +1,1 @@
+packageSearchIndex = [{"l":"All Packages","u":"allpackages-index.html"},{"l":"io.mlflowrest.compat"},{"l":"io.mlflowrest.compat.errors"}];updateSearchResults();
