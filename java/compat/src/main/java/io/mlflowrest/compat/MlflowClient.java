@@ -190,7 +190,7 @@ public class MlflowClient extends org.mlflow.tracking.MlflowClient {
      * @return the active experiments
      */
     public List<Experiment> listExperiments() {
-        return Translate.call(() -> rest.experiments().search().toList());
+        return Translate.call(() -> rest.experiments().search(SearchOptions.ALL.pageSize(1000)).toList());
     }
 
     @Override
@@ -482,7 +482,7 @@ public class MlflowClient extends org.mlflow.tracking.MlflowClient {
      * @return the matching models
      */
     public List<RegisteredModel> searchRegisteredModels(String filter) {
-        return Translate.call(() -> rest.registeredModels().search(SearchOptions.filter(filter)).toList());
+        return Translate.call(() -> rest.registeredModels().search(SearchOptions.filter(filter).pageSize(1000)).toList());
     }
 
     /** Closes mlflowrest's connections and the official client's. */

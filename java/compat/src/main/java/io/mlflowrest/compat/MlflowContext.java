@@ -26,12 +26,48 @@ public class MlflowContext extends org.mlflow.tracking.MlflowContext {
     }
 
     /**
-     * A context using that client; pass a drop-in {@link MlflowClient} so runs log through mlflowrest.
+     * A context using that client.
      *
      * @param client the client its runs use
      */
-    public MlflowContext(org.mlflow.tracking.MlflowClient client) {
+    public MlflowContext(MlflowClient client) {
         super(client);
+    }
+
+    /**
+     * The context's client, typed as the drop-in so existing {@code MlflowClient client =
+     * mlflow.getClient();} lines compile with the drop-in's import.
+     *
+     * @return the drop-in client
+     */
+    @Override
+    public MlflowClient getClient() {
+        return (MlflowClient) super.getClient();
+    }
+
+    /**
+     * Sets the experiment of later runs by name; returns this drop-in, so chained
+     * {@code MlflowContext mlflow = new MlflowContext().setExperimentName("x");} lines compile.
+     *
+     * @param experimentName an existing experiment's name
+     * @return this context
+     */
+    @Override
+    public MlflowContext setExperimentName(String experimentName) {
+        super.setExperimentName(experimentName);
+        return this;
+    }
+
+    /**
+     * Sets the experiment of later runs by id; returns this drop-in.
+     *
+     * @param experimentId the experiment's id
+     * @return this context
+     */
+    @Override
+    public MlflowContext setExperimentId(String experimentId) {
+        super.setExperimentId(experimentId);
+        return this;
     }
 
     /**

@@ -11,7 +11,9 @@ import java.util.Map;
 
 /** Rewrites a path of a route MLflow 3.x removed to its replacement (removed-routes.tsv). */
 final class RemovedRoutes {
-    private static final Map<String, String> REPLACEMENTS = load();
+    private record Replacement(String path, String defaultParameter) {}
+
+    private static final Map<String, Replacement> REPLACEMENTS = load();
 
     private RemovedRoutes() {}
 
@@ -20,22 +22,26 @@ final class RemovedRoutes {
         int q = path.indexOf('?');
         String route = q < 0 ? path : path.substring(0, q);
         String stripped = route.startsWith("/") ? route.substring(1) : route;
-        String replacement = REPLACEMENTS.get(stripped);
-        return replacement == null ? path : replacement + (q < 0 ? "" : path.substring(q));
+        Replacement replacement = REPLACEMENTS.get(stripped);
+        if (replacement == null) {
+            return path;
+        }
+        String query = q < 0 ? "" : path.substring(q + 1);
+        String name = replacement.defaultParameter().split("=")[0];
+        boolean given = ("&" + query).contains("&" + name + "=");
+        String added = given ? query : query.isEmpty() ? replacement.defaultParameter()
+                : query + "&" + replacement.defaultParameter();
+        return replacement.path() + (added.isEmpty() ? "" : "?" + added);
     }
 
-    static Map<String, String> table() {
-        return REPLACEMENTS;
-    }
-
-    private static Map<String, String> load() {
-        Map<String, String> map = new LinkedHashMap<>();
+    private static Map<String, Replacement> load() {
+        Map<String, Replacement> map = new LinkedHashMap<>();
         try (InputStream in = RemovedRoutes.class.getResourceAsStream("removed-routes.tsv");
                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 if (!line.isBlank() && !line.startsWith("#")) {
                     String[] cols = line.split("\t");
-                    map.put(cols[0], cols[1]);
+                    map.put(cols[0], new Replacement(cols[1], cols[2]));
                 }
             }
         } catch (IOException e) {
