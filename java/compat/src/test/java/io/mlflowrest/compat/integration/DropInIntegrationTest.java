@@ -57,7 +57,8 @@ class DropInIntegrationTest {
     @Test
     void constructorsReachTheServer() {
         String uri = System.getenv("MLFLOW_TRACKING_URI");
-        try (MlflowClient byEnv = Live.dropIn(); MlflowClient byUri = new MlflowClient(uri);
+        Live.dropIn().close();
+        try (MlflowClient byEnv = new MlflowClient(); MlflowClient byUri = new MlflowClient(uri);
                 MlflowClient byCreds = new MlflowClient(new BasicMlflowHostCreds(uri))) {
             for (MlflowClient c : List.of(byEnv, byUri, byCreds)) {
                 assertInstanceOf(org.mlflow.tracking.MlflowClient.class, c);
@@ -239,6 +240,26 @@ class DropInIntegrationTest {
             killed.endRun(RunStatus.KILLED);
             assertEquals(RunStatus.KILLED, check.runs().get(killed.getId()).getInfo().getStatus());
             assertEquals(client, mlflow.getClient());
+        }
+    }
+
+    @Test
+    void contextConstructorsNamesAndNestedRuns() {
+        try (MlflowRestClient check = Live.check()) {
+            String name = Live.unique("dropin-ctx");
+            String exp = check.experiments().create(name);
+            MlflowContext byEnv = new MlflowContext().setExperimentName(name);
+            assertEquals(exp, byEnv.getExperimentId());
+            MlflowContext byUri = new MlflowContext(System.getenv("MLFLOW_TRACKING_URI")).setExperimentId(exp);
+            ActiveRun parent = byEnv.startRun("parent");
+            ActiveRun child = byUri.startRun("child", parent.getId());
+            child.endRun();
+            parent.endRun();
+            Run stored = check.runs().get(child.getId());
+            assertEquals(exp, stored.getInfo().getExperimentId());
+            assertTrue(stored.getData().getTagsList().stream()
+                    .anyMatch(t -> t.getKey().equals("mlflow.parentRunId") && t.getValue().equals(parent.getId())));
+            assertEquals(RunStatus.FINISHED, check.runs().get(parent.getId()).getInfo().getStatus());
         }
     }
 

@@ -1,1 +1,0 @@
-packageSearchIndex = [{"l":"All Packages","u":"allpackages-index.html"},{"l":"io.mlflowrest.compat"},{"l":"io.mlflowrest.compat.errors"}];updateSearchResults();
