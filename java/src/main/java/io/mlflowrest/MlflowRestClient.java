@@ -4,6 +4,7 @@ import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.RetryGuard;
 import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.artifacts.ArtifactRepositories;
 import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Experiments;
@@ -13,6 +14,7 @@ import io.mlflowrest.resources.ModelVersions;
 import io.mlflowrest.resources.RegisteredModels;
 import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.Webhooks;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.mlflow.api.proto.Service.RunInfo;
 
@@ -32,6 +34,7 @@ public final class MlflowRestClient implements AutoCloseable {
     private final LoggedModels loggedModels;
     private final Artifacts artifacts;
     private final Webhooks webhooks;
+    private final ArtifactRepositories repositories;
 
     private MlflowRestClient(ClientConfig config) {
         this.config = config;
@@ -42,7 +45,8 @@ public final class MlflowRestClient implements AutoCloseable {
         this.registeredModels = new RegisteredModels(transport);
         this.modelVersions = new ModelVersions(transport);
         this.loggedModels = new LoggedModels(transport);
-        this.artifacts = new Artifacts(transport, runs, modelVersions);
+        this.repositories = new ArtifactRepositories(transport, config, System.getenv(), Path.of(System.getProperty("user.home")));
+        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories);
         this.webhooks = new Webhooks(transport);
     }
 
@@ -167,6 +171,7 @@ public final class MlflowRestClient implements AutoCloseable {
     @Override
     public void close() {
         transport.close();
+        repositories.close();
     }
 
     @Override
