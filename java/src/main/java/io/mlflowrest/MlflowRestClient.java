@@ -1,7 +1,11 @@
 package io.mlflowrest;
 
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
+import io.mlflowrest.internal.RetryGuard;
 import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.artifacts.ArtifactRepositories;
+import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Experiments;
 import io.mlflowrest.resources.LoggedModels;
@@ -154,6 +158,17 @@ public final class MlflowRestClient implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private static <E extends Throwable> E sneaky(Throwable t) throws E {
         throw (E) t;
+    }
+
+    /**
+     * Any JSON route, for what has no method here: {@code pathAndQuery} below the tracking URI
+     * (e.g. {@code "/api/2.0/mlflow/runs/get?run_id=..."}), {@code jsonBody} null for none. The
+     * same retries, timeout and typed errors as every call; a create sent this way carries no
+     * request id, so a retried one may answer RESOURCE_ALREADY_EXISTS.
+     */
+    public String rawJson(String method, String pathAndQuery, String jsonBody) {
+        return Json.write(transport.json(method, pathAndQuery, Query.of(),
+                jsonBody == null ? null : RequestBody.json(jsonBody), RetryGuard.NONE));
     }
 
     /** The run's page in the MLflow UI. */
