@@ -6,8 +6,8 @@
 R_DIR := $(ROOT)/r
 R_LIB := $(ROOT)/.work/rlib
 R_CHECK_DIR := $(ROOT)/.work/r-check
-# Runtime (curl, jsonlite, yaml), tests (testthat, withr, webfakes), example (the rest).
-R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-testthat r-cran-withr \
+# Runtime (curl, jsonlite, yaml; digest and xml2 for S3 and Azure), tests (testthat, withr, webfakes), example (the rest).
+R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-digest r-cran-xml2 r-cran-testthat r-cran-withr \
   r-cran-webfakes r-cran-randomforest r-cran-mass r-cran-caret r-cran-e1071
 R_SOURCES := $(R_DIR)/DESCRIPTION $(R_DIR)/NAMESPACE $(wildcard $(R_DIR)/R/*.R $(R_DIR)/man/*.Rd)
 R_ENV := R_LIBS=$(R_LIB) R_LIBS_USER=$(R_LIB)
