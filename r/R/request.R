@@ -277,7 +277,12 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
   attempt <- 0L
   repeat {
     if (attempt > 0L && !is.null(before_retry)) {
-      found <- before_retry()
+      found <- tryCatch(before_retry(), mlflowrest_transport_error = function(e) e)
+      # The server went away mid-create: the error is the create's, not the lookup's.
+      if (inherits(found, "mlflowrest_transport_error")) {
+        abort_transport_error(outcome$transport %||% found$message, method, path,
+                              isTRUE(outcome$timeout), attempt)
+      }
       if (!is.null(found)) return(found)
     }
     outcome <- perform_once(client, method, url, body_text, upload_file, download_to, headers)
