@@ -2,8 +2,11 @@
 # and artifact locations resolve to a store and a path within it, so downloads and
 # mlflow_load_model() go through the same layer whatever the server keeps them in.
 
+# A URI, not a path within the run: a scheme this package resolves, or any "<scheme>://"
+# (which then gets the unsupported-scheme error). "a:b/c" stays a path, as keys may hold ':'.
 is_artifact_uri <- function(path) {
-  is.character(path) && length(path) == 1L && !is.na(path) && nzchar(uri_scheme(path))
+  is.character(path) && length(path) == 1L && !is.na(path) &&
+    (uri_scheme(path) %in% c("runs", "models", artifact_store_schemes) || grepl("^[A-Za-z][A-Za-z0-9+.-]+://", path))
 }
 
 #' @return `list(store, path)`: the store holding the URI's files and the path inside it.
