@@ -1,6 +1,6 @@
-# AWS Signature Version 4, written in R over digest's SHA-256 and HMAC so that it can be
-# checked against AWS's published test vectors and can sign a streamed body as
-# UNSIGNED-PAYLOAD (an S3 upload is never read whole to hash it).
+# AWS Signature Version 4, written in R over digest's SHA-256 and HMAC so that the unit
+# tests check it against AWS's published vectors. Uploads are signed as UNSIGNED-PAYLOAD:
+# a file is never read whole to hash it.
 
 sha256_hex <- function(x) digest::digest(x, algo = "sha256", serialize = FALSE)
 
