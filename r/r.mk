@@ -32,6 +32,7 @@ setup-r: $(STAMP)/r-install
 
 generate-r: setup-python
 	cd $(ROOT) && $(PY) r/codegen/generate_limits.py
+	cd $(ROOT) && $(PY) r/codegen/generate_rules.py
 
 # Unit tests (a local webfakes stub server) and integration tests (one harness server),
 # then the package's own R CMD check.
