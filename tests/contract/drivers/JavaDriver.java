@@ -251,19 +251,23 @@ public class JavaDriver {
             }
             case "downloadArtifacts": {
                 Path tmp = Files.createTempDirectory("mlflowrest-driver-");
-                Path got = c.artifacts().download(s(a, "run_id"), s(a, "path"), tmp);
-                ObjectNode files = JSON.createObjectNode();
-                Map<String, String> sorted = new TreeMap<>();
-                if (Files.isDirectory(got)) {
-                    try (Stream<Path> walk = Files.walk(got)) {
-                        for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator)
-                            sorted.put(got.relativize(p).toString().replace('\\', '/'), sha256(p));
-                    }
-                } else {
-                    sorted.put(got.getFileName().toString(), sha256(got));
+                return wrap("files", shaTree(c.artifacts().download(s(a, "run_id"), s(a, "path"), tmp)));
+            }
+            case "downloadArtifactUri": {
+                Path tmp = Files.createTempDirectory("mlflowrest-driver-");
+                return wrap("files", shaTree(c.artifacts().downloadUri(s(a, "uri"), tmp)));
+            }
+            case "fluentLogArtifacts": {
+                String runId;
+                try (ActiveRun run = c.startRun(RunOptions.inExperiment(s(a, "experiment_id")).named(s(a, "run_name")))) {
+                    runId = run.getId();
+                    Path local = Path.of(s(a, "local_path"));
+                    if (Files.isDirectory(local)) run.logArtifacts(local, s(a, "artifact_path"));
+                    else run.logArtifact(local, s(a, "artifact_path"));
                 }
-                sorted.forEach(files::put);
-                return wrap("files", files);
+                ObjectNode r = JSON.createObjectNode();
+                r.put("run_id", runId);
+                return r;
             }
             case "backgroundLog": {
                 // A new run whose metrics go through the background logger, ended (and flushed) by close().
@@ -285,6 +289,22 @@ public class JavaDriver {
             default:
                 throw new IllegalArgumentException("the Java driver has no mapping for " + op);
         }
+    }
+
+    /** {relative path: sha256} of a downloaded folder, or {name: sha256} of a file. */
+    static ObjectNode shaTree(Path got) throws Exception {
+        Map<String, String> sorted = new TreeMap<>();
+        if (Files.isDirectory(got)) {
+            try (Stream<Path> walk = Files.walk(got)) {
+                for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator)
+                    sorted.put(got.relativize(p).toString().replace('\\', '/'), sha256(p));
+            }
+        } else {
+            sorted.put(got.getFileName().toString(), sha256(got));
+        }
+        ObjectNode files = JSON.createObjectNode();
+        sorted.forEach(files::put);
+        return files;
     }
 
     static String sha256(Path p) throws Exception {
