@@ -162,7 +162,7 @@ execute <- function(client, op, a) {
     downloadArtifactUri = {
       dst <- tempfile("mlflowrest-driver-")
       dir.create(dst)
-      list(files = sha_tree(mlflow_download_artifacts_from_uri(a$uri, dst_path = dst, client = client)))
+      list(files = sha_tree(mlflow_download_artifacts(a$uri, client = client, dst_path = dst)))
     },
     fluentLogArtifacts = {
       run <- mlflow_start_run(experiment_id = a$experiment_id, client = client)
