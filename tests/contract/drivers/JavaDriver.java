@@ -48,7 +48,9 @@ public class JavaDriver {
             try {
                 answer.put("ok", true);
                 String op = request.get("op").asText();
-                if (op.equals("connect")) {
+                if (op.equals("effectiveConfig")) {
+                    answer.set("result", effectiveConfig(request.get("args").get("env")));
+                } else if (op.equals("connect")) {
                     client = connect(request.get("args"));
                     answer.putObject("result").put("repr", client.toString());
                 } else {
@@ -64,6 +66,9 @@ public class JavaDriver {
                 if (e instanceof ApiError api) {
                     error.put("error_code", api.errorCode());
                     if (api.httpStatus() != null) error.put("http_status", api.httpStatus());
+                }
+                if (e instanceof io.mlflowrest.errors.InvalidParameterValueError bad) {
+                    error.put("field", bad.field()).put("limit", bad.limit());
                 }
             } catch (RuntimeException e) {
                 // Not an SDK error: a defect in the SDK or the driver; the runner reports it as such.
@@ -144,6 +149,23 @@ public class JavaDriver {
         if (a.has("insecure_tls")) b.insecureTls(a.get("insecure_tls").asBoolean());
         if (s(a, "server_cert_path") != null) b.serverCertPath(Path.of(s(a, "server_cert_path")));
         return MlflowRestClient.create(b.build());
+    }
+
+    /** The configuration these variables give (family-rules.yaml, config), secrets masked. */
+    static JsonNode effectiveConfig(JsonNode envJson) {
+        Map<String, String> env = new TreeMap<>();
+        envJson.fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        ClientConfig c = ClientConfig.fromEnvironment(env, Path.of(System.getProperty("user.home")));
+        ObjectNode o = JSON.createObjectNode();
+        o.put("tracking_uri", c.trackingUri().toString()).put("username", c.username())
+                .put("password", c.password() == null ? null : "***").put("token", c.token() == null ? null : "***")
+                .put("insecure_tls", c.insecureTls())
+                .put("server_cert_path", c.serverCertPath() == null ? null : c.serverCertPath().toString())
+                .put("client_cert_path", c.clientCertPath() == null ? null : c.clientCertPath().toString())
+                .put("max_retries", c.maxRetries()).put("backoff_factor", c.backoffFactorSeconds())
+                .put("backoff_jitter", c.backoffJitterSeconds()).put("timeout", c.timeout().toNanos() / 1e9)
+                .put("batch_concurrency", c.batchConcurrency());
+        return o;
     }
 
     static JsonNode execute(MlflowRestClient c, String op, JsonNode a) throws Exception {
