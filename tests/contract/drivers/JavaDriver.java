@@ -237,6 +237,17 @@ public class JavaDriver {
                 return wrap("model_version", proto(c.registeredModels().getVersionByAlias(s(a, "name"), s(a, "alias"))));
             case "createModelVersion":
                 return wrap("model_version", proto(c.modelVersions().create(s(a, "name"), s(a, "source"), s(a, "run_id"))));
+            case "createLoggedModel":
+                return wrap("model", io.mlflowrest.internal.Json.MAPPER.valueToTree(c.loggedModels().create(s(a, "experiment_id"), s(a, "name"),
+                        s(a, "source_run_id"), s(a, "model_type"), Map.of(), Map.of())));
+            case "createWebhook": {
+                List<io.mlflowrest.generated.model.WebhookEvent> events = new ArrayList<>();
+                for (JsonNode e : a.path("events")) {
+                    events.add(io.mlflowrest.internal.Json.MAPPER.treeToValue(e, io.mlflowrest.generated.model.WebhookEvent.class));
+                }
+                return wrap("webhook", io.mlflowrest.internal.Json.MAPPER.valueToTree(c.webhooks().create(s(a, "name"), s(a, "url"), events,
+                        s(a, "description"), s(a, "secret"))));
+            }
             case "getModelVersion": return wrap("model_version", proto(c.modelVersions().get(s(a, "name"), s(a, "version"))));
             case "deleteModelVersion": c.modelVersions().delete(s(a, "name"), s(a, "version")); return empty;
             case "searchModelVersions": return wrap("model_versions", protos(c.modelVersions().search(search(a)), limit(a)));
