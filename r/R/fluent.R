@@ -107,7 +107,7 @@ create_run <- function(client, experiment_id, start_time, tags, parent) {
   check_experiment_id(experiment_id)
   request_id <- random_hex()
   all_tags <- utils::modifyList(default_run_tags(parent), as.list(tags %||% list()))
-  all_tags[["mlflowrest.request_id"]] <- request_id
+  all_tags[[rules_request_id_tag]] <- request_id
   body <- list(
     experiment_id = experiment_id,
     start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
@@ -116,7 +116,7 @@ create_run <- function(client, experiment_id, start_time, tags, parent) {
   find_first_try <- function() {
     found <- mlflow_call(client, "POST", "runs/search", body = list(
       experiment_ids = list(experiment_id),
-      filter = sprintf("tags.`mlflowrest.request_id` = '%s'", request_id),
+      filter = sprintf("tags.`%s` = '%s'", rules_request_id_tag, request_id),
       run_view_type = "ALL", max_results = 1
     ))$runs
     if (length(found)) list(run = found[[1]]) else NULL
