@@ -129,16 +129,16 @@ create_run <- function(client, experiment_id, start_time, tags, parent, idempote
 create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
   request_id <- random_hex()
   all_tags <- utils::modifyList(default_run_tags(parent), as.list(tags %||% list()))
-  all_tags[["mlflowrest.request_id"]] <- request_id
+  all_tags[[rules_request_id_tag]] <- request_id
   body <- list(
     experiment_id = experiment_id,
-    start_time = time_to_ms(start_time) %||% now_ms(),
+    start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
     tags = tags_body(all_tags)
   )
   find_first_try <- function() {
     found <- mlflow_call(client, "POST", "runs/search", body = list(
       experiment_ids = list(experiment_id),
-      filter = sprintf("tags.`mlflowrest.request_id` = '%s'", request_id),
+      filter = sprintf("tags.`%s` = '%s'", rules_request_id_tag, request_id),
       run_view_type = "ALL", max_results = 1
     ))$runs
     if (length(found)) list(run = found[[1]]) else NULL
@@ -164,7 +164,7 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
   check_run_id(run_id)
   client <- resolve_client(client)
   invisible(mlflow_call(client, "POST", "runs/update", body = compact(list(
-    run_id = run_id, status = status, end_time = time_to_ms(end_time), run_name = run_name
+    run_id = run_id, status = status, end_time = time_to_ms(end_time, "end_time"), run_name = run_name
   )))$run_info)
 }
 
@@ -188,7 +188,7 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   client <- resolve_client(client)
   mlflow_flush(run_id)
   if (!(status == "FINISHED" && run_id %in% .globals$finished_runs)) {
-    mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time) %||% now_ms(),
+    mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time, "end_time") %||% now_ms(),
                       client = client)
   }
   stop_background_logger(run_id)

@@ -339,7 +339,7 @@ def _api_error(response: requests.Response, method: str, path: str) -> errors.Ap
         body = None
     if message is None:
         text = " ".join(re.sub(r"<[^>]*>", " ", response.text).split())[: rules.MESSAGE_TEXT_LIMIT]
-        message = text or response.reason or "no message"
+        message = text or f"HTTP {response.status_code}"
         if 300 <= response.status_code < 400 and response.headers.get("Location"):
             message = f"redirected to {response.headers['Location'].split('?')[0]} (not followed): {message}"
     cls = errors.error_class(code, response.status_code)
