@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Each SDK's fragment (python/python.mk, java/java.mk, r/r.mk) defines setup-, generate-,
 # test- and demo- targets for its language; these lists name the SDKs present.
 LANGS := python $(if $(wildcard $(ROOT)/java/java.mk),java) $(if $(wildcard $(ROOT)/r/r.mk),r)
-SUITES := test-contract test-reliability $(if $(wildcard $(ROOT)/examples/automl/automl.mk),test-automl) bench-quick
+SUITES := test-harness test-contract test-reliability $(if $(wildcard $(ROOT)/examples/automl/automl.mk),test-automl) bench-quick
 
 .PHONY: help setup setup-python server generate generate-spec check-generated test test-spec demo clean
 
@@ -77,6 +77,7 @@ clean:
 include $(ROOT)/python/python.mk
 -include $(ROOT)/java/java.mk
 -include $(ROOT)/r/r.mk
+include $(ROOT)/tests/harness/harness.mk
 include $(ROOT)/tests/contract/contract.mk
 include $(ROOT)/tests/reliability.mk
 include $(ROOT)/bench/bench.mk
