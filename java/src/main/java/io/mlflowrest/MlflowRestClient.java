@@ -9,6 +9,7 @@ import io.mlflowrest.resources.ModelVersions;
 import io.mlflowrest.resources.RegisteredModels;
 import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.StartedRun;
+import io.mlflowrest.resources.RawOperations;
 import io.mlflowrest.resources.Webhooks;
 import java.time.Duration;
 import org.mlflow.api.proto.Service.RunInfo;
@@ -29,6 +30,7 @@ public final class MlflowRestClient implements AutoCloseable {
     private final LoggedModels loggedModels;
     private final Artifacts artifacts;
     private final Webhooks webhooks;
+    private final RawOperations operations;
 
     private MlflowRestClient(ClientConfig config) {
         this.config = config;
@@ -41,6 +43,7 @@ public final class MlflowRestClient implements AutoCloseable {
         this.loggedModels = new LoggedModels(transport);
         this.artifacts = new Artifacts(transport, runs, modelVersions);
         this.webhooks = new Webhooks(transport);
+        this.operations = new RawOperations(transport);
     }
 
     public static MlflowRestClient create(ClientConfig config) {
@@ -86,6 +89,11 @@ public final class MlflowRestClient implements AutoCloseable {
 
     public Webhooks webhooks() {
         return webhooks;
+    }
+
+    /** Every operation of the spec by operationId, JSON in and out (for what has no typed method yet). */
+    public RawOperations operations() {
+        return operations;
     }
 
     /** Starts a run in the experiment; use it in try-with-resources. */
