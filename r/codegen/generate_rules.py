@@ -70,6 +70,31 @@ def request_defaults(spec: dict[str, Any]) -> str:
     return "list(\n" + ",\n".join(rows) + "\n)"
 
 
+def operations(spec: dict[str, Any]) -> str:
+    """Every operation of the spec (aliases too): what mlflow_call_operation() needs to send it."""
+    rows = []
+    for path, item in sorted(spec["paths"].items()):
+        for method, op in sorted(item.items()):
+            params = op.get("parameters", [])
+            content = op.get("requestBody", {}).get("content", {})
+            ok = op["responses"]["200"].get("content", {})
+            entry = {
+                "method": method.upper(),
+                "path": path,
+                "body": "json" if "application/json" in content else "binary" if content else "none",
+                "answer": "json" if "application/json" in ok else "binary" if ok else "empty",
+            }
+            vectors = {
+                "path_params": [p["name"] for p in params if p["in"] == "path"],
+                "query_params": [p["name"] for p in params if p["in"] == "query"],
+            }
+            cells = [f"{k} = {lit(v)}" for k, v in entry.items()]
+            for k, v in vectors.items():
+                cells.append(f"{k} = c({', '.join(lit(x) for x in v)})" if v else f"{k} = character()")
+            rows.append(f"  {op['operationId']} = list({', '.join(cells)})")
+    return "list(\n" + ",\n".join(rows) + "\n)"
+
+
 def render() -> str:
     sys.path.insert(0, str(ROOT / "openapi" / "tools"))
     import family_rules
@@ -122,6 +147,9 @@ def render() -> str:
         + "\n)",
         "",
         f"rules_batch_envelope_reserve_bytes <- {lit(rules['batch']['envelope_reserve_bytes'])}",
+        "",
+        "# From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().",
+        "rules_operations <- " + operations(spec),
         "",
         "# From openapi/mlflow.yaml: body defaults the request helper fills in.",
         "rules_request_defaults <- " + request_defaults(spec),
