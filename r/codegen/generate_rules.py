@@ -46,6 +46,8 @@ def route_safety(spec: dict[str, Any], operations: dict[str, Any]) -> str:
     for path, item in sorted(spec["paths"].items()):
         for method, op in sorted(item.items()):
             safety = operations[op["operationId"]]["safety"]
+            if safety != "safe" and method != "post":
+                raise SystemExit(f"{op['operationId']}: R's route_rules() looks up POST routes only; extend it")
             if safety != "safe":
                 pattern = "^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"
                 entry = {"method": method.upper(), "pattern": pattern, "operation": op["operationId"], "safety": safety}
@@ -63,6 +65,8 @@ def request_defaults(spec: dict[str, Any]) -> str:
             schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
             props = schemas[schema["$ref"].rsplit("/", 1)[-1]].get("properties", {}) if "$ref" in schema else {}
             defaults = {k: v["default"] for k, v in sorted(props.items()) if "default" in v}
+            if defaults and method != "post":
+                raise SystemExit(f"{op['operationId']}: R's route_rules() looks up POST routes only; extend it")
             if defaults:
                 pattern = "^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"
                 entry = f"method = {lit(method.upper())}, pattern = {lit(pattern)}, defaults = {record(defaults)}"
