@@ -26,6 +26,7 @@ help:
 	@echo "make bench            run the benchmarks, writing bench/results.md"
 	@echo "make clean            remove build output, stamps and the demo store"
 	@echo "suites: test-python test-java test-r test-contract test-reliability test-automl; setup-* and demo-*"
+	@echo "make compat-table     rewrite java/COMPATIBILITY.md (the Java drop-in's table; make test only checks it)"
 
 setup: $(addprefix setup-,$(LANGS))
 

@@ -132,7 +132,7 @@ create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
   all_tags[[rules_request_id_tag]] <- request_id
   body <- list(
     experiment_id = experiment_id,
-    start_time = time_to_ms(start_time) %||% now_ms(),
+    start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
     tags = tags_body(all_tags)
   )
   find_first_try <- function() {
@@ -164,7 +164,7 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
   check_run_id(run_id)
   client <- resolve_client(client)
   invisible(mlflow_call(client, "POST", "runs/update", body = compact(list(
-    run_id = run_id, status = status, end_time = time_to_ms(end_time), run_name = run_name
+    run_id = run_id, status = status, end_time = time_to_ms(end_time, "end_time"), run_name = run_name
   )))$run_info)
 }
 
@@ -188,7 +188,7 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   client <- resolve_client(client)
   mlflow_flush(run_id)
   if (!(status == "FINISHED" && run_id %in% .globals$finished_runs)) {
-    mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time) %||% now_ms(),
+    mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time, "end_time") %||% now_ms(),
                       client = client)
   }
   stop_background_logger(run_id)

@@ -53,6 +53,20 @@ def download_artifacts(client: MlflowClient, run_id: str, path: str) -> Any:
         return {"files": files_of(out) if out.is_dir() else {out.name: sha256(out.read_bytes()).hexdigest()}}
 
 
+def download_artifact_uri(client: MlflowClient, uri: str) -> Any:
+    """runs:/<id>/<path>, models:/<name>/<version>, models:/<name>@<alias>, models:/m-<id>."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(client.artifacts.download_uri(uri, tmp))
+        return {"files": files_of(out) if out.is_dir() else {out.name: sha256(out.read_bytes()).hexdigest()}}
+
+
+def fluent_log_artifacts(client: MlflowClient, experiment_id: str, run_name: str, local_path: str,
+                         artifact_path: str | None = None) -> Any:  # fmt: skip
+    with mlflowrest.start_run(experiment_id=experiment_id, run_name=run_name, client=client) as run:
+        run.log_artifact(local_path, artifact_path)
+    return {"run_id": run.run_id}
+
+
 def background_log(client: MlflowClient, experiment_id: str, key: str, count: int, pause_ms: int = 0) -> Any:
     """A new run that logs `count` points through the background logger, `pause_ms` apart, then ends."""
     with mlflowrest.start_run(experiment_id=experiment_id, client=client, background=True,
@@ -68,6 +82,8 @@ SDK_OPERATIONS: dict[str, Callable[..., Any]] = {
     "uploadArtifacts": upload_artifacts,
     "listArtifactFiles": list_artifact_files,
     "downloadArtifacts": download_artifacts,
+    "downloadArtifactUri": download_artifact_uri,
+    "fluentLogArtifacts": fluent_log_artifacts,
     "backgroundLog": background_log,
 }
 

@@ -159,6 +159,16 @@ execute <- function(client, op, a) {
       got <- mlflow_download_artifacts(a$path, run_id = a$run_id, client = client, dst_path = dst)
       list(files = sha_tree(got))
     },
+    downloadArtifactUri = {
+      dst <- tempfile("mlflowrest-driver-")
+      dir.create(dst)
+      list(files = sha_tree(mlflow_download_artifacts(a$uri, client = client, dst_path = dst)))
+    },
+    fluentLogArtifacts = {
+      run <- mlflow_start_run(experiment_id = a$experiment_id, client = client)
+      with(run, mlflow_log_artifact(a$local_path, artifact_path = a$artifact_path, client = client))
+      list(run_id = run$run_id)
+    },
     backgroundLog = {
       # The background logger: points queue in the session and go out from curl's multi pool;
       # mlflow_end_run() waits until every one is stored.

@@ -88,7 +88,7 @@ public final class ClientConfig {
             b.clientCertPath(Path.of(env.get("MLFLOW_TRACKING_CLIENT_CERT_PATH")));
         }
         if (env.containsKey("MLFLOW_HTTP_REQUEST_MAX_RETRIES")) {
-            b.maxRetries((int) number(env, "MLFLOW_HTTP_REQUEST_MAX_RETRIES"));
+            b.maxRetries(integer(env, "MLFLOW_HTTP_REQUEST_MAX_RETRIES"));
         }
         if (env.containsKey("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR")) {
             b.backoffFactorSeconds(number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"));
@@ -97,10 +97,14 @@ public final class ClientConfig {
             b.backoffJitterSeconds(number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER"));
         }
         if (env.containsKey("MLFLOW_HTTP_REQUEST_TIMEOUT")) {
-            b.timeout(Duration.ofMillis((long) (number(env, "MLFLOW_HTTP_REQUEST_TIMEOUT") * 1000)));
+            double seconds = number(env, "MLFLOW_HTTP_REQUEST_TIMEOUT");
+            if (seconds * 1000 >= Long.MAX_VALUE) {
+                throw invalid("MLFLOW_HTTP_REQUEST_TIMEOUT", "at most " + Long.MAX_VALUE / 1000 + " seconds", "got " + env.get("MLFLOW_HTTP_REQUEST_TIMEOUT"));
+            }
+            b.timeout(Duration.ofMillis((long) (seconds * 1000)));
         }
         if (env.containsKey("MLFLOWREST_BATCH_CONCURRENCY")) {
-            b.batchConcurrency((int) number(env, "MLFLOWREST_BATCH_CONCURRENCY"));
+            b.batchConcurrency(integer(env, "MLFLOWREST_BATCH_CONCURRENCY"));
         }
         return b.build();
     }
@@ -115,6 +119,15 @@ public final class ClientConfig {
             return false;
         }
         throw invalid(name, "true/1/false/0", name + "='" + raw + "' is not a boolean (true/1/false/0)");
+    }
+
+    /** A count: a whole number within int's range, where a cast would silently cut "2.5" or "1e12". */
+    private static int integer(Map<String, String> env, String name) {
+        double value = number(env, name);
+        if (value != Math.rint(value) || value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            throw invalid(name, "a whole number up to " + Integer.MAX_VALUE, name + " must be a whole number, got '" + env.get(name) + "'");
+        }
+        return (int) value;
     }
 
     private static double number(Map<String, String> env, String name) {

@@ -1,6 +1,11 @@
 package io.mlflowrest;
 
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
+import io.mlflowrest.internal.RetryGuard;
 import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.artifacts.ArtifactRepositories;
+import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Experiments;
 import io.mlflowrest.resources.LoggedModels;
@@ -11,6 +16,7 @@ import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.StartedRun;
 import io.mlflowrest.resources.RawOperations;
 import io.mlflowrest.resources.Webhooks;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.mlflow.api.proto.Service.RunInfo;
 
@@ -31,6 +37,7 @@ public final class MlflowRestClient implements AutoCloseable {
     private final Artifacts artifacts;
     private final Webhooks webhooks;
     private final RawOperations operations;
+    private final ArtifactRepositories repositories;
 
     private MlflowRestClient(ClientConfig config) {
         this.config = config;
@@ -41,7 +48,8 @@ public final class MlflowRestClient implements AutoCloseable {
         this.registeredModels = new RegisteredModels(transport);
         this.modelVersions = new ModelVersions(transport);
         this.loggedModels = new LoggedModels(transport);
-        this.artifacts = new Artifacts(transport, runs, modelVersions);
+        this.repositories = new ArtifactRepositories(transport, config, System.getenv(), Path.of(System.getProperty("user.home")));
+        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories);
         this.webhooks = new Webhooks(transport);
         this.operations = new RawOperations(transport);
     }
@@ -160,6 +168,17 @@ public final class MlflowRestClient implements AutoCloseable {
         throw (E) t;
     }
 
+    /**
+     * Any JSON route, for what has no method here: {@code pathAndQuery} below the tracking URI
+     * (e.g. {@code "/api/2.0/mlflow/runs/get?run_id=..."}), {@code jsonBody} null for none. The
+     * same retries, timeout and typed errors as every call; a create sent this way carries no
+     * request id, so a retried one may answer RESOURCE_ALREADY_EXISTS.
+     */
+    public String rawJson(String method, String pathAndQuery, String jsonBody) {
+        return Json.write(transport.json(method, pathAndQuery, Query.of(),
+                jsonBody == null ? null : RequestBody.json(jsonBody), RetryGuard.NONE));
+    }
+
     /** The run's page in the MLflow UI. */
     public String runUrl(String experimentId, String runId) {
         return config.trackingUri() + "/#/experiments/" + experimentId + "/runs/" + runId;
@@ -168,6 +187,7 @@ public final class MlflowRestClient implements AutoCloseable {
     @Override
     public void close() {
         transport.close();
+        repositories.close();
     }
 
     @Override
