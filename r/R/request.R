@@ -2,7 +2,6 @@
 # the base URL, authentication, TLS settings, timeouts, JSON in and out, the retry policy
 # of docs/design.md and the mapping of failures onto the mlflowrest_* conditions.
 
-retry_statuses <- rules_retry_statuses
 # Read once: packageVersion() parses DESCRIPTION, a tenth of a millisecond per request.
 user_agent <- function() {
   .globals$user_agent %||%
