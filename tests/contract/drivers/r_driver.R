@@ -180,7 +180,8 @@ execute <- function(client, op, a) {
       mlflow_end_run("FINISHED", run_id = run$run_id, client = client)
       list(run_id = run$run_id)
     },
-    stop(sprintf("the R driver has no mapping for %s", op))
+    # Every other operation of the spec through the generated operation table (JSON in and out).
+    do.call(mlflow_call_operation, c(list(op), a, list(client = client)))
   )
 }
 
