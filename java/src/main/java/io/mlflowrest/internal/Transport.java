@@ -32,7 +32,7 @@ import java.util.Optional;
  */
 public final class Transport implements Closeable {
     private static final System.Logger LOG = System.getLogger("io.mlflowrest");
-    private static final String USER_AGENT = "mlflowrest-java/0.1";
+    private static final String USER_AGENT = Version.USER_AGENT;
 
     private final Http11Client http;
     // named in transport errors: "no answer" alone does not say which server is down
