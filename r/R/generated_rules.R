@@ -185,6 +185,7 @@ rules_operation_safety <- c(
 # The operations that are not safe, found by method and path.
 rules_route_safety <- list(
   list(method = "POST", pattern = "^/api/2\\.0/mlflow\\-artifacts/mpu/complete/[^/]+$", operation = "completeMultipartUpload", safety = "never"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/artifacts/complete\\-multipart\\-upload$", operation = "databricksCompleteMultipartUpload", safety = "never"),
   list(method = "POST", pattern = "^/api/2\\.0/mlflow/experiments/create$", operation = "createExperiment", safety = "recover-by-request-id"),
   list(method = "POST", pattern = "^/api/2\\.0/mlflow/logged\\-models$", operation = "createLoggedModel", safety = "recover-by-request-id"),
   list(method = "POST", pattern = "^/api/2\\.0/mlflow/model\\-versions/create$", operation = "createModelVersion", safety = "recover-by-request-id"),

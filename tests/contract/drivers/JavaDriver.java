@@ -187,7 +187,7 @@ public class JavaDriver {
             case "createRun": return wrap("run", proto(c.runs().create(s(a, "experiment_id"), s(a, "run_name"), tags(a))));
             case "getRun": return wrap("run", proto(c.runs().get(s(a, "run_id"))));
             case "updateRun": {
-                Long end = a.has("end_time") ? a.get("end_time").asLong() : null;
+                Long end = a.has("end_time") ? int64(a, "end_time", 0) : null;
                 RunStatus status = a.has("status") ? RunStatus.valueOf(s(a, "status")) : null;
                 return wrap("run_info", proto(c.runs().update(s(a, "run_id"), status, end, s(a, "run_name"))));
             }
@@ -199,8 +199,8 @@ public class JavaDriver {
                 return wrap("runs", protos(c.runs().search(ids, search(a)), limit(a)));
             }
             case "logMetric":
-                c.runs().logMetric(s(a, "run_id"), s(a, "key"), number(a.get("value")), a.get("timestamp").asLong(),
-                        a.has("step") ? a.get("step").asLong() : 0L);
+                c.runs().logMetric(s(a, "run_id"), s(a, "key"), number(a.get("value")), int64(a, "timestamp", 0),
+                        int64(a, "step", 0));
                 return empty;
             case "logParam": c.runs().logParam(s(a, "run_id"), s(a, "key"), s(a, "value")); return empty;
             case "setTag": c.runs().setTag(s(a, "run_id"), s(a, "key"), s(a, "value")); return empty;
@@ -209,7 +209,7 @@ public class JavaDriver {
                 List<Metric> metrics = new ArrayList<>();
                 for (JsonNode m : a.path("metrics"))
                     metrics.add(Metric.newBuilder().setKey(m.get("key").asText()).setValue(number(m.get("value")))
-                            .setTimestamp(m.get("timestamp").asLong()).setStep(m.path("step").asLong(0)).build());
+                            .setTimestamp(int64(m, "timestamp", 0)).setStep(int64(m, "step", 0)).build());
                 List<Param> params = new ArrayList<>();
                 for (JsonNode p : a.path("params"))
                     params.add(Param.newBuilder().setKey(p.get("key").asText()).setValue(p.get("value").asText()).build());
@@ -322,6 +322,20 @@ public class JavaDriver {
             default:
                 throw new IllegalArgumentException("the Java driver has no mapping for " + op);
         }
+    }
+
+    /**
+     * A JSON integer as the long the Java API takes. asLong() would wrap 2^63+5 to a negative
+     * number or cut 1.5 to 1; here either is the family's typed error naming the field (int64).
+     */
+    static long int64(JsonNode parent, String field, long fallback) {
+        JsonNode n = parent.get(field);
+        if (n == null || n.isNull()) return fallback;
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw io.mlflowrest.errors.InvalidParameterValueError.clientSide(field, "int64 (-2^63 .. 2^63-1)",
+                    "expected a whole number within int64, got " + n);
+        }
+        return n.longValue();
     }
 
     /** {relative path: sha256} of a downloaded folder, or {name: sha256} of a file. */
