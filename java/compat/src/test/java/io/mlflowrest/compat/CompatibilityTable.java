@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,13 +109,16 @@ final class CompatibilityTable {
 
     private static List<Executable> members(Class<?> type) {
         List<Executable> all = new ArrayList<>();
-        Stream.of(type.getConstructors()).sorted((a, b) -> Integer.compare(a.getParameterCount(), b.getParameterCount()))
-                .forEach(all::add);
+        // sorted by the whole signature: reflection's order is not stable from one JVM to the next
+        Stream.of(type.getConstructors()).sorted(Comparator.comparing(CompatibilityTable::key)).forEach(all::add);
         Stream.of(type.getDeclaredMethods()).filter(m -> Modifier.isPublic(m.getModifiers()) && !m.isSynthetic()
                 && !m.isBridge() && !Modifier.isStatic(m.getModifiers()))
-                .sorted((a, b) -> (a.getName() + a.getParameterCount()).compareTo(b.getName() + b.getParameterCount()))
-                .forEach(all::add);
+                .sorted(Comparator.comparing(CompatibilityTable::key)).forEach(all::add);
         return all;
+    }
+
+    private static String key(Executable e) {
+        return e.getName() + "/" + e.getParameterCount() + Arrays.toString(e.getParameterTypes());
     }
 
     /** Test method name -> its source lines, for every integration test class. */
