@@ -48,7 +48,9 @@ public class JavaDriver {
             try {
                 answer.put("ok", true);
                 String op = request.get("op").asText();
-                if (op.equals("connect")) {
+                if (op.equals("effectiveConfig")) {
+                    answer.set("result", effectiveConfig(request.get("args").get("env")));
+                } else if (op.equals("connect")) {
                     client = connect(request.get("args"));
                     answer.putObject("result").put("repr", client.toString());
                 } else {
@@ -64,6 +66,9 @@ public class JavaDriver {
                 if (e instanceof ApiError api) {
                     error.put("error_code", api.errorCode());
                     if (api.httpStatus() != null) error.put("http_status", api.httpStatus());
+                }
+                if (e instanceof io.mlflowrest.errors.InvalidParameterValueError bad) {
+                    error.put("field", bad.field()).put("limit", bad.limit());
                 }
             } catch (RuntimeException e) {
                 // Not an SDK error: a defect in the SDK or the driver; the runner reports it as such.
@@ -146,6 +151,23 @@ public class JavaDriver {
         return MlflowRestClient.create(b.build());
     }
 
+    /** The configuration these variables give (family-rules.yaml, config), secrets masked. */
+    static JsonNode effectiveConfig(JsonNode envJson) {
+        Map<String, String> env = new TreeMap<>();
+        envJson.fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        ClientConfig c = ClientConfig.fromEnvironment(env, Path.of(System.getProperty("user.home")));
+        ObjectNode o = JSON.createObjectNode();
+        o.put("tracking_uri", c.trackingUri().toString()).put("username", c.username())
+                .put("password", c.password() == null ? null : "***").put("token", c.token() == null ? null : "***")
+                .put("insecure_tls", c.insecureTls())
+                .put("server_cert_path", c.serverCertPath() == null ? null : c.serverCertPath().toString())
+                .put("client_cert_path", c.clientCertPath() == null ? null : c.clientCertPath().toString())
+                .put("max_retries", c.maxRetries()).put("backoff_factor", c.backoffFactorSeconds())
+                .put("backoff_jitter", c.backoffJitterSeconds()).put("timeout", c.timeout().toNanos() / 1e9)
+                .put("batch_concurrency", c.batchConcurrency());
+        return o;
+    }
+
     static JsonNode execute(MlflowRestClient c, String op, JsonNode a) throws Exception {
         ObjectNode empty = JSON.createObjectNode();
         switch (op) {
@@ -215,6 +237,17 @@ public class JavaDriver {
                 return wrap("model_version", proto(c.registeredModels().getVersionByAlias(s(a, "name"), s(a, "alias"))));
             case "createModelVersion":
                 return wrap("model_version", proto(c.modelVersions().create(s(a, "name"), s(a, "source"), s(a, "run_id"))));
+            case "createLoggedModel":
+                return wrap("model", io.mlflowrest.internal.Json.MAPPER.valueToTree(c.loggedModels().create(s(a, "experiment_id"), s(a, "name"),
+                        s(a, "source_run_id"), s(a, "model_type"), Map.of(), Map.of())));
+            case "createWebhook": {
+                List<io.mlflowrest.generated.model.WebhookEvent> events = new ArrayList<>();
+                for (JsonNode e : a.path("events")) {
+                    events.add(io.mlflowrest.internal.Json.MAPPER.treeToValue(e, io.mlflowrest.generated.model.WebhookEvent.class));
+                }
+                return wrap("webhook", io.mlflowrest.internal.Json.MAPPER.valueToTree(c.webhooks().create(s(a, "name"), s(a, "url"), events,
+                        s(a, "description"), s(a, "secret"))));
+            }
             case "getModelVersion": return wrap("model_version", proto(c.modelVersions().get(s(a, "name"), s(a, "version"))));
             case "deleteModelVersion": c.modelVersions().delete(s(a, "name"), s(a, "version")); return empty;
             case "searchModelVersions": return wrap("model_versions", protos(c.modelVersions().search(search(a)), limit(a)));

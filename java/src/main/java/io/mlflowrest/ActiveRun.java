@@ -27,6 +27,8 @@ public final class ActiveRun implements AutoCloseable {
     private final boolean owned;
     private final BackgroundLogger background;
     private boolean ended;
+    private boolean resumed;
+    private boolean alreadyFinished;
 
     ActiveRun(RunInfo info, Runs runs, Artifacts artifacts, boolean owned, BackgroundLogger background) {
         this.info = info;
@@ -117,6 +119,21 @@ public final class ActiveRun implements AutoCloseable {
         artifacts.uploadContents(getId(), localDir, artifactPath);
     }
 
+    void markStarted(boolean resumed, boolean alreadyFinished) {
+        this.resumed = resumed;
+        this.alreadyFinished = alreadyFinished;
+    }
+
+    /** An earlier start with the same idempotency key made this run (a retried task). */
+    public boolean resumed() {
+        return resumed;
+    }
+
+    /** That earlier attempt finished the run: its work is done; closing leaves it as it was. */
+    public boolean alreadyFinished() {
+        return alreadyFinished;
+    }
+
     /** Sends what the background logger holds. */
     public void flush() {
         if (background != null) {
@@ -150,7 +167,9 @@ public final class ActiveRun implements AutoCloseable {
             background.close();
         }
         if (owned && !ended) {
-            runs.setTerminated(getId(), RunStatus.FINISHED);
+            if (!alreadyFinished) { // keep the first attempt's end time
+                runs.setTerminated(getId(), RunStatus.FINISHED);
+            }
             ended = true;
         }
     }

@@ -13,6 +13,7 @@ import io.mlflowrest.resources.Metrics;
 import io.mlflowrest.resources.ModelVersions;
 import io.mlflowrest.resources.RegisteredModels;
 import io.mlflowrest.resources.Runs;
+import io.mlflowrest.resources.StartedRun;
 import io.mlflowrest.resources.Webhooks;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,6 +102,13 @@ public final class MlflowRestClient implements AutoCloseable {
     }
 
     public ActiveRun startRun(RunOptions options) {
+        if (options.idempotencyKey() != null) {
+            StartedRun started = runs.startOrResume(options.experimentId(), options.runName(), options.tags(),
+                    options.idempotencyKey());
+            ActiveRun run = open(started.run().getInfo(), true, options.backgroundFlush());
+            run.markStarted(started.resumed(), started.alreadyFinished());
+            return run;
+        }
         RunInfo info = runs.create(options.experimentId(), options.runName(), options.tags()).getInfo();
         return open(info, true, options.backgroundFlush());
     }
