@@ -77,8 +77,9 @@ final class CompatibilityTable {
           .append("`java/compat/src/test/java/io/mlflowrest/compat/integration` that call it (by name and argument\n")
           .append("count), run against a live server with `MLFLOW_PYTHON_EXECUTABLE=/bin/false`.\n")
           .append("Sizes: 30,000-point `logBatch` and `getMetricHistory`, folders three deep. 1 GB files go through the\n")
-          .append("library's `Artifacts`, which the drop-in's artifact methods call unchanged; `make bench` measures\n")
-          .append("that size (bench/results.md, the artifacts rows).\n\n")
+          .append("library's `Artifacts`, which the drop-in's artifact methods call unchanged: `make bench` measures that\n")
+          .append("size (bench/results.md, the artifacts rows) and the library's `LargeArtifactIntegrationTest`\n")
+          .append("(`make test-java-stores`) moves 1 GiB through S3 and the Databricks stand-in.\n\n")
           .append("| status | count |\n|---|---|\n");
         counts.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         md.append("\n| method | status | why | tests |\n|---|---|---|---|\n").append(rows);
