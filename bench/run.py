@@ -184,7 +184,7 @@ def main() -> None:
         doc["startup"]["java_measured"] = (f"measured again on {time.strftime('%Y-%m-%d %H:%M')} UTC by "
                                            f"`bench/run.py --java-startup`, 5 interleaved rounds, load average "
                                            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
-        path.write_text(json.dumps(doc, indent=2) + "\n")
+        path.write_text(json.dumps(doc, indent=1))
         (Path(args.out) / "results.md").write_text(report.markdown(doc))
         return
     if args.report_only:
