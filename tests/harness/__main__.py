@@ -1,6 +1,7 @@
 """Command line for the harness.
 
-  python -m tests.harness serve [--workers N]          serve until Ctrl-C, printing the URL
+  python -m tests.harness serve [--workers N]          serve until Ctrl-C, printing the URL (and, with
+                                                       --artifacts, a file of the client variables)
   python -m tests.harness run [--workers N] -- CMD...  start a server, run CMD with
                                                        MLFLOW_TRACKING_URI set, stop the server,
                                                        exit with CMD's status
@@ -29,10 +30,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from types import FrameType
 
 from tests.harness.backends import BACKENDS, ArtifactBackend
@@ -72,8 +76,12 @@ def main() -> int:
             server.start()
             client_env = {"MLFLOW_TRACKING_URI": server.url}
         if args.mode == "serve":
-            for name, value in client_env.items():
-                print(f"export {name}={value}", flush=True)
+            if backend is not None:
+                # The store's keys go to a private file, not to the terminal's scrollback.
+                env_file = Path(tempfile.mkdtemp(prefix="mlflowrest-client-env-")) / "client.env"
+                env_file.touch(mode=0o600)
+                env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in client_env.items()))
+                print(f"client variables ({', '.join(client_env)}): source {env_file}", flush=True)
             print(f"UI and API: {server.url if backend is None else backend.url}   (Ctrl-C stops it)", flush=True)
             while True:
                 time.sleep(3600)

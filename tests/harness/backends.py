@@ -12,7 +12,7 @@
 | `databricks` | the Databricks stand-in (tests/harness/databricks.py) in front of a server whose roots are `dbfs:/databricks/mlflow-tracking/...`, bytes in s3proxy | MLFLOW_TRACKING_URI=databricks, DATABRICKS_HOST, DATABRICKS_TOKEN, MLFLOW_REGISTRY_URI=databricks; no store credentials (clients must use the signed URLs) |
 
 `url` is the HTTP address an SDK talks to (the stand-in's for `databricks`), `server` the MLflow
-server behind it. The server's own process gets the store's variables too: it checks and lists
+server behind it; `backend_fixture(...)` makes a pytest fixture of it. The server's own process gets the store's variables too: it checks and lists
 roots, and the official client inside it resolves `models:/` sources.
 """
 
@@ -125,3 +125,20 @@ class ArtifactBackend:
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+def backend_fixture(*kinds: str, scope: str = "module"):  # type: ignore[no-untyped-def]
+    """A pytest fixture yielding a started ArtifactBackend per kind (all five by default):
+
+        artifact_backend = backend_fixture("s3", "databricks")
+
+        def test_upload(artifact_backend): ... artifact_backend.env ...
+    """
+    import pytest
+
+    @pytest.fixture(scope=scope, params=list(kinds or BACKENDS))
+    def fixture(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+        with ArtifactBackend(request.param) as backend:
+            yield backend
+
+    return fixture
