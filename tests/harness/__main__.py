@@ -23,7 +23,8 @@ CMD everything a client needs to reach them:
   path        MLFLOW_TRACKING_URI (root: a plain folder on this machine)
   databricks  MLFLOW_TRACKING_URI=databricks, DATABRICKS_HOST (the stand-in's http URL),
               DATABRICKS_TOKEN, MLFLOW_REGISTRY_URI=databricks; no store credentials:
-              bytes move only through the signed URLs the stand-in hands out
+              bytes move only through the signed URLs the stand-in hands out (presigned
+              S3 URLs, or Azure SAS URLs with --databricks-store azure)
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--workdir", default=None, help="keep the store here instead of a temp folder")
     parser.add_argument("--artifacts", choices=BACKENDS, default="proxied", help="where the server keeps artifacts")
+    parser.add_argument("--databricks-store", choices=["s3", "azure"], default="s3",
+                        help="the Databricks stand-in's store: s3 (AWS_PRESIGNED_URL) or azure (AZURE_SAS_URI)")
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
@@ -59,7 +62,8 @@ def main() -> int:
     if args.artifacts != "proxied":
         if args.workdir or args.port:
             parser.error("--workdir and --port go with the proxied artifact backend only")
-        backend = ArtifactBackend(args.artifacts, workers=args.workers or None, quiet=False)
+        backend = ArtifactBackend(args.artifacts, workers=args.workers or None, quiet=False,
+                                  databricks_store=args.databricks_store)
     server = MlflowServer(workers=args.workers or None, port=args.port, workdir=args.workdir, quiet=False)
 
     def stop(signum: int, frame: FrameType | None) -> None:
