@@ -162,7 +162,10 @@ def official_writes(world: dict[str, Any]) -> dict[str, Any]:
         env = world["artifact_backend"].env
         cache["run"] = official(env, "write", str(Path(world["fixtures"]) / "tree"))
         cache["model"] = official(env, "model")
-        cache["model_files"] = official(env, "read-uri", cache["model"]["model_uri"])["files"]
+        files = official(env, "read-uri", cache["model"]["model_uri"])["files"]
+        # The official client writes registered_model_meta beside a downloaded model, on the
+        # caller's side (ModelsArtifactRepository); it is not stored, so no SDK reads it back.
+        cache["model_files"] = {k: v for k, v in files.items() if k != "registered_model_meta"}
     return cache
 
 

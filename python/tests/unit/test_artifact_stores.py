@@ -403,3 +403,22 @@ def test_nested_tree_kept_in_a_local_store(offline: MlflowClient, tmp_path: Path
     assert [(f.path, f.is_dir) for f in store.list("ds")] == [("ds/deep", True), ("ds/test", True), ("ds/train", True)]
     for rel in ("train/data.csv", "test/data.csv", "deep/er/x.bin"):
         assert (tmp_path / "root" / "ds" / rel).read_text() == rel
+
+
+@responses.activate
+def test_missing_object_behind_a_signed_url_is_resource_does_not_exist(dbx: MlflowClient, tmp_path: Path) -> None:
+    responses.get(f"{API}/runs/get", json=run_answer(DBFS_ROOT))
+    responses.post(
+        f"{API}/artifacts/credentials-for-read", json={"credential_infos": [cred(SIGNED + "?X-Amz-Signature=s")]}
+    )
+    responses.get(
+        SIGNED,
+        status=404,
+        content_type="application/xml",
+        body="<?xml version='1.0'?><Error><Code>NoSuchKey</Code><Message>The key does not exist</Message></Error>",
+    )
+    responses.get(f"{API}/artifacts/list", json={})  # not a folder either
+    with pytest.raises(ResourceDoesNotExistError) as err:
+        dbx.artifacts.download("r1", "nope.txt", tmp_path)
+    assert err.value.error_code == "RESOURCE_DOES_NOT_EXIST" and err.value.http_status == 404
+    assert "The key does not exist" in str(err.value) and "X-Amz-Signature" not in str(err.value)
