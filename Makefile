@@ -26,6 +26,7 @@ help:
 	@echo "make bench            run the benchmarks, writing bench/results.md"
 	@echo "make clean            remove build output, stamps and the demo store"
 	@echo "suites: test-python test-java test-r test-contract test-reliability test-automl; setup-* and demo-*"
+	@echo "make compat-table     rewrite java/COMPATIBILITY.md (the Java drop-in's table; make test only checks it)"
 
 setup: $(addprefix setup-,$(LANGS))
 
@@ -45,9 +46,11 @@ generate: setup-python generate-spec $(addprefix generate-,$(LANGS))
 
 generate-spec: setup-python
 	cd $(ROOT) && $(PY) openapi/tools/build_spec.py
+	cd $(ROOT) && $(PY) openapi/tools/family_rules.py
 
 # Regenerate everything, then any difference from the committed files is a failure.
-GENERATED := openapi/mlflow.yaml python/src/mlflowrest/_generated java/src/generated r/R/generated_limits.R
+GENERATED := openapi/mlflow.yaml python/src/mlflowrest/_generated java/src/generated r/R/generated_limits.R \
+  r/R/generated_rules.R README.md
 check-generated: generate
 	@cd $(ROOT) && if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 	  git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \

@@ -1,13 +1,13 @@
 # R package targets (included by the root Makefile, which defines ROOT, PY, HARNESS, STAMP
 # and SUDO). Everything the package needs comes from Debian's r-cran-* packages: CRAN is
 # not reachable from CI.
-.PHONY: setup-r generate-r test-r check-r demo-r
+.PHONY: setup-r generate-r test-r test-r-stores check-r demo-r
 
 R_DIR := $(ROOT)/r
 R_LIB := $(ROOT)/.work/rlib
 R_CHECK_DIR := $(ROOT)/.work/r-check
-# Runtime (curl, jsonlite, yaml), tests (testthat, withr, webfakes), example (the rest).
-R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-testthat r-cran-withr \
+# Runtime (curl, jsonlite, yaml; digest and xml2 for S3 and Azure), tests (testthat, withr, webfakes), example (the rest).
+R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-digest r-cran-xml2 r-cran-testthat r-cran-withr \
   r-cran-webfakes r-cran-randomforest r-cran-mass r-cran-caret r-cran-e1071
 R_SOURCES := $(R_DIR)/DESCRIPTION $(R_DIR)/NAMESPACE $(wildcard $(R_DIR)/R/*.R $(R_DIR)/man/*.Rd)
 R_ENV := R_LIBS=$(R_LIB) R_LIBS_USER=$(R_LIB)
@@ -32,12 +32,25 @@ setup-r: $(STAMP)/r-install
 
 generate-r: setup-python
 	cd $(ROOT) && $(PY) r/codegen/generate_limits.py
+	cd $(ROOT) && $(PY) r/codegen/generate_rules.py
 
 # Unit tests (a local webfakes stub server) and integration tests (one harness server),
 # then the package's own R CMD check.
 test-r: setup-python setup-r
 	$(HARNESS) env $(R_ENV) Rscript -e 'testthat::test_dir("$(R_DIR)/tests/testthat", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = testthat::ProgressReporter$$new(show_praise = FALSE))'
+	$(MAKE) --no-print-directory test-r-stores
 	$(MAKE) --no-print-directory check-r
+
+# The artifact and model tests again with the server's artifacts in each other store (the
+# proxied one ran above); the 1 GB file goes to S3 and through the Databricks stand-in.
+R_STORE_BACKENDS := s3 azure path databricks
+R_STORE_TEST := $(R_DIR)/tests/testthat/test-integration-artifact-stores.R
+test-r-stores: setup-python setup-r setup-stores
+	@set -e; for backend in $(R_STORE_BACKENDS); do \
+	  echo "R artifact stores: $$backend"; \
+	  cd $(ROOT) && MLFLOWREST_ARTIFACTS=$$backend MLFLOWREST_LARGE_FILE=1 $(PY) -m tests.harness run --artifacts $$backend -- \
+	    env $(R_ENV) Rscript -e 'testthat::test_file("$(R_STORE_TEST)", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = "summary")'; \
+	done
 
 # Fails on any ERROR or WARNING in R CMD check (NOTEs are printed, not fatal).
 check-r: setup-r

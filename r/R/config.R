@@ -29,15 +29,36 @@ mlflow_get_tracking_uri <- function() {
   if (nzchar(uri)) uri else NULL
 }
 
-env_flag <- function(name) {
-  tolower(Sys.getenv(name, "false")) %in% c("true", "1", "yes")
+# Booleans spelt as MLflow spells them (family-rules.yaml, config.truthy / falsy); anything
+# else is an error naming the variable.
+parse_flag <- function(value, name) {
+  value <- tolower(trimws(value))
+  if (value %in% rules_truthy) return(TRUE)
+  if (value %in% rules_falsy) return(FALSE)
+  abort_invalid(sprintf("%s='%s' is not a boolean (true/1/false/0)", name, value), name, "true/1/false/0")
 }
 
-env_number <- function(name, default) {
-  value <- Sys.getenv(name, "")
-  if (!nzchar(value)) return(default)
+env_flag <- function(name) parse_flag(Sys.getenv(name, ""), name)
+
+# A setting's number from its environment variable, else its default, within its bound
+# (family-rules.yaml, config.variables).
+env_setting <- function(setting) {
+  var <- rules_config_variables[[setting]]
+  value <- Sys.getenv(var$env, "")
+  if (!nzchar(value)) return(var$default)
   number <- suppressWarnings(as.numeric(value))
-  if (is.na(number) || number < 0) abort_invalid(sprintf("%s must be a non-negative number", name), name)
+  if (is.na(number)) abort_invalid(sprintf("%s must be a number, got '%s'", var$env, value), var$env, var$type)
+  check_bound(setting, number, var$env)
+}
+
+check_bound <- function(setting, number, field) {
+  var <- rules_config_variables[[setting]]
+  limit <- if (!is.null(var$min) && number < var$min) {
+    paste(">=", var$min)
+  } else if (!is.null(var$min_exclusive) && number <= var$min_exclusive) {
+    paste(">", var$min_exclusive)
+  }
+  if (!is.null(limit)) abort_invalid(sprintf("%s must be %s, got %s", field, limit, number), field, limit)
   number
 }
 
@@ -62,43 +83,37 @@ read_ini <- function(path) {
   sections
 }
 
-# `databricks://<profile>` reads that profile; plain `databricks` reads DEFAULT when the
-# config file has it, else DATABRICKS_HOST / DATABRICKS_TOKEN.
+# `databricks://<profile>` reads that profile (which must exist), plain `databricks` the
+# DEFAULT one; each field comes from its DATABRICKS_* variable when set, else from the
+# profile, as databricks-sdk reads them (family-rules.yaml, config.databricks).
 databricks_settings <- function(uri) {
   profile <- sub("^databricks(:/*)?", "", uri)
-  cfg_path <- Sys.getenv("DATABRICKS_CONFIG_FILE", path.expand("~/.databrickscfg"))
+  named <- nzchar(profile)
+  if (!named) profile <- rules_databricks_default_profile
+  cfg_path <- Sys.getenv(rules_databricks_config_file_env,
+                         path.expand(rules_databricks_config_file_default))
   sections <- if (file.exists(cfg_path)) read_ini(cfg_path) else list()
-  from_env <- list(
-    host = non_empty(Sys.getenv("DATABRICKS_HOST")),
-    token = non_empty(Sys.getenv("DATABRICKS_TOKEN")),
-    username = non_empty(Sys.getenv("DATABRICKS_USERNAME")),
-    password = non_empty(Sys.getenv("DATABRICKS_PASSWORD")),
-    insecure = non_empty(Sys.getenv("DATABRICKS_INSECURE"))
-  )
-  if (nzchar(profile)) {
-    settings <- sections[[profile]]
-    if (is.null(settings)) {
-      abort_invalid(sprintf("profile '%s' not found in %s", profile, cfg_path), "tracking_uri")
-    }
-  } else if (!is.null(sections[["DEFAULT"]]$host)) {
-    settings <- sections[["DEFAULT"]]
-  } else {
-    settings <- from_env
+  section <- sections[[profile]]
+  if (named && is.null(section)) {
+    abort_invalid(sprintf("no profile '%s' in %s", profile, cfg_path), "tracking_uri")
   }
-  if (is.null(non_empty(settings$host))) {
-    abort_invalid(paste0(
-      "no Databricks host: set DATABRICKS_HOST (and DATABRICKS_TOKEN) or add a profile to ",
-      cfg_path
-    ), "tracking_uri")
+  fields <- list()
+  for (v in rules_databricks_variables) {
+    value <- non_empty(Sys.getenv(v$env)) %||% non_empty(section[[v$profile_key]])
+    if (!is.null(value)) fields[[v$field]] <- value
   }
-  host <- settings$host
+  if (is.null(fields$tracking_uri)) {
+    abort_invalid(paste0("no Databricks host: DATABRICKS_HOST is not set and ", cfg_path,
+                         " has none for profile '", profile, "'"), "tracking_uri")
+  }
+  host <- fields$tracking_uri
   if (!grepl("^https?://", host)) host <- paste0("https://", host)
   list(
     host = host,
-    token = non_empty(settings$token),
-    username = non_empty(settings$username),
-    password = non_empty(settings$password),
-    insecure = tolower(settings$insecure %||% "false") %in% c("true", "1", "yes")
+    token = fields$token,
+    username = fields$username,
+    password = fields$password,
+    insecure = if (is.null(fields$insecure_tls)) FALSE else parse_flag(fields$insecure_tls, "DATABRICKS_INSECURE")
   )
 }
 

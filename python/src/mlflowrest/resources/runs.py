@@ -14,7 +14,7 @@ from mlflowrest._generated.operations import OPERATIONS
 from mlflowrest._generated.resources import RunsResource as _Generated
 from mlflowrest._transport import _validation_error
 from mlflowrest._types import Model
-from mlflowrest.resources._request_id import REQUEST_ID_TAG, new_request_id
+from mlflowrest.resources._idempotency import IDEMPOTENCY_KEY_TAG, StartedRun, check_idempotency_key, start_idempotent
 
 
 class RunsResource(_Generated):
@@ -27,28 +27,49 @@ class RunsResource(_Generated):
         start_time: int | None = None,
         tags: list[models.RunTag] | None = None,
         timeout: float | None = None,
+        idempotency_key: str | None = None,
     ) -> models.CreateRunResponse:
-        """Create a run. A retry after a lost answer returns the run the first try made
-        (found by its request-id tag) instead of making a second one."""
-        request_id = new_request_id()
-        all_tags = [*(tags or []), models.RunTag(key=REQUEST_ID_TAG, value=request_id)]
+        """Create a run, started now unless `start_time` says otherwise. A retry after a lost answer
+        returns the run the first try made (found by its request-id tag) instead of making a second.
+
+        With `idempotency_key`, a run already carrying the key in the experiment is returned
+        instead: set RUNNING again unless it is FINISHED (then returned untouched, so
+        `run.info.status` tells the caller). Concurrent creates with one key end with one run."""
+        if idempotency_key is not None:
+            return models.CreateRunResponse(run=self.start_or_resume(
+                experiment_id=experiment_id, user_id=user_id, run_name=run_name, start_time=start_time, tags=tags,
+                timeout=timeout, idempotency_key=idempotency_key,
+            ).run)  # fmt: skip
         start_time = start_time if start_time is not None else int(time.time() * 1000)
-
-        def recover() -> models.CreateRunResponse | None:
-            page = self.search(
-                experiment_ids=[experiment_id or "0"],
-                filter=f"tags.`{REQUEST_ID_TAG}` = '{request_id}'",
-                run_view_type="ALL",
-                max_results=1,
-            ).first
-            return models.CreateRunResponse(run=page.runs[0]) if page.runs else None
-
         return self._call(
             models.CreateRunResponse, OPERATIONS["createRun"], {},
             {"experiment_id": experiment_id, "user_id": user_id, "run_name": run_name, "start_time": start_time,
-             "tags": all_tags},
-            timeout=timeout, recover=recover,
+             "tags": tags},
+            timeout=timeout,
         )  # fmt: skip
+
+    def start_or_resume(
+        self,
+        *,
+        idempotency_key: str,
+        experiment_id: str | None = None,
+        user_id: str | None = None,
+        run_name: str | None = None,
+        start_time: int | None = None,
+        tags: list[models.RunTag] | None = None,
+        timeout: float | None = None,
+    ) -> StartedRun:
+        """create(idempotency_key=...), also saying whether the run was resumed and its status before."""
+        key = check_idempotency_key(idempotency_key)
+        keyed = [*(tags or []), models.RunTag(key=IDEMPOTENCY_KEY_TAG, value=key)]
+
+        def create() -> models.Run:
+            made = self.create(experiment_id=experiment_id, user_id=user_id, run_name=run_name,
+                               start_time=start_time, tags=keyed, timeout=timeout)  # fmt: skip
+            assert made.run is not None
+            return made.run
+
+        return start_idempotent(self, experiment_id or "0", key, create)
 
     def log_batch(
         self,
