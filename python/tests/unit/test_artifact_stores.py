@@ -375,6 +375,9 @@ def test_overlong_name_is_refused_with_its_limit(tmp_path: Path) -> None:
     assert err.value.limit == "max_name_bytes=255" and long in str(err.value)
     with pytest.raises(InvalidParameterValueError, match=re.escape("'..'")):
         check_names([(tmp_path / "x", "d/%2e%2e/x")])  # the server decodes before it checks
+    for bad in ("d/a\\b.txt", "C:/x.txt"):
+        with pytest.raises(InvalidParameterValueError, match="drive letter"):
+            check_names([(tmp_path / "x", bad)])
 
 
 @responses.activate
