@@ -425,3 +425,15 @@ def test_missing_object_behind_a_signed_url_is_resource_does_not_exist(dbx: Mlfl
         dbx.artifacts.download("r1", "nope.txt", tmp_path)
     assert err.value.error_code == "RESOURCE_DOES_NOT_EXIST" and err.value.http_status == 404
     assert "The key does not exist" in str(err.value) and "X-Amz-Signature" not in str(err.value)
+
+
+def test_unreachable_signed_url_error_keeps_the_signature_out(dbx: MlflowClient, tmp_path: Path) -> None:
+    from mlflowrest import TransportError
+    from mlflowrest._artifact_stores import _signed
+
+    dbx.config.__dict__["max_retries"] = 0  # frozen dataclass: one try is enough here
+    with pytest.raises(TransportError) as err:  # port 9 (discard) refuses on loopback
+        _signed.get_to_file(dbx._transport, "http://127.0.0.1:9/obj?X-Amz-Signature=s3cr3t", "model.pkl", {},
+                            tmp_path / "model.pkl", None)  # fmt: skip
+    assert "s3cr3t" not in str(err.value) and err.value.path == "signed URL for model.pkl"
+    assert not (tmp_path / "model.pkl").exists() and not (tmp_path / "model.pkl.part").exists()
