@@ -83,3 +83,4 @@ include $(ROOT)/tests/contract/contract.mk
 include $(ROOT)/tests/reliability.mk
 include $(ROOT)/bench/bench.mk
 -include $(ROOT)/examples/automl/automl.mk
+-include $(ROOT)/examples/spark/spark.mk
