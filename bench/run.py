@@ -214,21 +214,7 @@ def main() -> None:
 
                     s.wait_quiet(timeout=10)
                     start = {**startup(s.url, repeat=3 if args.quick else 5), **_jvm_and_r_startup(s.url, args.quick)}
-    # The S3 cell: the artifact workload against a server whose artifacts live in S3 (s3proxy),
-    # the SDK beside boto3 straight to the bucket (the floor) and the official client.
-    from tests.harness.backends import ArtifactBackend
-
-    with ArtifactBackend("s3", workers=1) as backend:
-        label = S3_CONFIG
-        assert backend.server is not None
-        starts.setdefault(label, []).append(backend.server.start_seconds or 0.0)
-        print(f"[{label}] server ready in {backend.server.start_seconds:.1f} s", flush=True)
-        for size in sizes["artifacts"]:
-            for lang, client in S3_CLIENTS:
-                r = measure(lang, "artifacts", client, size, backend.url, store_env=backend.env)
-                results.append({"config": label, "workload": "artifacts", "size": size, "lang": lang,
-                                "client": client, **r})  # fmt: skip
-                print(f"  {'artifacts':13} {size:>10} {lang:6} {client:17} {report.short(r)}", flush=True)
+    results += s3_cell(sizes["artifacts"], starts)
     doc = {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average_at_end": os.getloadavg()},
@@ -251,6 +237,25 @@ def main() -> None:
         print(f"could not measure: {r['config']} {r['workload']} {r['size']} {r['lang']} {r['client']}: {r['error']}")
     if args.quick and errors:
         sys.exit(1)  # the smoke check: every workload must still run in every language
+
+
+def s3_cell(sizes: list[int], starts: dict[str, list[float]]) -> list[dict[str, Any]]:
+    """The artifact workload against a server whose artifacts live in S3 (s3proxy): the SDK beside
+    boto3 straight to the bucket (the floor) and the official client, in one run."""
+    from tests.harness.backends import ArtifactBackend
+
+    results = []
+    with ArtifactBackend("s3", workers=1) as backend:
+        assert backend.server is not None
+        starts.setdefault(S3_CONFIG, []).append(backend.server.start_seconds or 0.0)
+        print(f"[{S3_CONFIG}] server ready in {backend.server.start_seconds:.1f} s", flush=True)
+        for size in sizes:
+            for lang, client in S3_CLIENTS:
+                r = measure(lang, "artifacts", client, size, backend.url, store_env=backend.env)
+                results.append({"config": S3_CONFIG, "workload": "artifacts", "size": size, "lang": lang,
+                                "client": client, **r})  # fmt: skip
+                print(f"  {'artifacts':13} {size:>10} {lang:6} {client:17} {report.short(r)}", flush=True)
+    return results
 
 
 def _jvm_and_r_startup(uri: str, quick: bool) -> dict[str, Any]:
