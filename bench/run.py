@@ -72,6 +72,10 @@ CLIENTS: dict[str, list[tuple[str, str]]] = {
     "artifacts": [("python", "sdk"), ("python", "floor"), ("python", "official"),
                   ("java", "sdk"), ("java", "floor"), ("r", "sdk"), ("r", "floor")],
 }  # fmt: skip
+# The S3 cell (a --workers 1 server with --default-artifact-root s3://..., s3proxy behind it);
+# Python's floor there is boto3 straight to the bucket.
+S3_CONFIG = "S3 store (--workers 1)"
+S3_CLIENTS = [("python", "sdk"), ("python", "floor"), ("python", "official")]
 # Measured to take minutes beyond these sizes: MLflow's unbuffered async logging sends one request
 # per call (117 s for 10k points here); the official Java client's logBatch spends seconds of CPU
 # per 10k points in protobuf JSON.
@@ -107,13 +111,14 @@ def _java_classes() -> bool:
     return True
 
 
-def measure(lang: str, workload: str, client: str, size: int, uri: str) -> dict[str, Any]:
+def measure(lang: str, workload: str, client: str, size: int, uri: str,
+            store_env: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
     cmd = command(lang, workload, client, size, uri)
     if cmd is None:
         return {"error": f"{lang} SDK not built"}
     if (workload, lang, client) in SLOW and size > SLOW[(workload, lang, client)]:
         return {"skipped": f"> {SLOW[(workload, lang, client)]} takes minutes (see notes)"}
-    env = {**os.environ, "R_LIBS": str(RLIB), "MLFLOW_TRACKING_URI": uri}
+    env = {**os.environ, **(store_env or {}), "R_LIBS": str(RLIB), "MLFLOW_TRACKING_URI": uri}
     began = time.monotonic()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, cwd=ROOT)
@@ -222,6 +227,7 @@ def main() -> None:
 
                     s.wait_quiet(timeout=10)
                     start = {**startup(s.url, repeat=3 if args.quick else 5), **_jvm_and_r_startup(s.url, args.quick)}
+    results += s3_cell(sizes["artifacts"], starts)
     doc = {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average_at_end": os.getloadavg()},
@@ -244,6 +250,25 @@ def main() -> None:
         print(f"could not measure: {r['config']} {r['workload']} {r['size']} {r['lang']} {r['client']}: {r['error']}")
     if args.quick and errors:
         sys.exit(1)  # the smoke check: every workload must still run in every language
+
+
+def s3_cell(sizes: list[int], starts: dict[str, list[float]]) -> list[dict[str, Any]]:
+    """The artifact workload against a server whose artifacts live in S3 (s3proxy): the SDK beside
+    boto3 straight to the bucket (the floor) and the official client, in one run."""
+    from tests.harness.backends import ArtifactBackend
+
+    results = []
+    with ArtifactBackend("s3", workers=1) as backend:
+        assert backend.server is not None
+        starts.setdefault(S3_CONFIG, []).append(backend.server.start_seconds or 0.0)
+        print(f"[{S3_CONFIG}] server ready in {backend.server.start_seconds:.1f} s", flush=True)
+        for size in sizes:
+            for lang, client in S3_CLIENTS:
+                r = measure(lang, "artifacts", client, size, backend.url, store_env=backend.env)
+                results.append({"config": S3_CONFIG, "workload": "artifacts", "size": size, "lang": lang,
+                                "client": client, **r})  # fmt: skip
+                print(f"  {'artifacts':13} {size:>10} {lang:6} {client:17} {report.short(r)}", flush=True)
+    return results
 
 
 def _jvm_and_r_startup(uri: str, quick: bool, langs: tuple[str, ...] = ("java", "r"), rounds: int = 3) -> dict[str, Any]:
