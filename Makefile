@@ -47,7 +47,8 @@ generate-spec: setup-python
 	cd $(ROOT) && $(PY) openapi/tools/build_spec.py
 
 # Regenerate everything, then any difference from the committed files is a failure.
-GENERATED := openapi/mlflow.yaml python/src/mlflowrest/_generated java/src/generated r/R/generated_limits.R
+GENERATED := openapi/mlflow.yaml python/src/mlflowrest/_generated java/src/generated r/R/generated_limits.R \
+  $(if $(wildcard $(ROOT)/r/r.mk),r/man r/NAMESPACE)
 check-generated: generate
 	@cd $(ROOT) && if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 	  git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \

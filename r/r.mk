@@ -6,8 +6,11 @@
 R_DIR := $(ROOT)/r
 R_LIB := $(ROOT)/.work/rlib
 R_CHECK_DIR := $(ROOT)/.work/r-check
-# Runtime (curl, jsonlite, yaml), tests (testthat, withr, webfakes), example (the rest).
-R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-testthat r-cran-withr \
+# Runtime (curl, jsonlite, yaml, tibble), Suggests (httpuv for mlflow_rfunc_serve, knitr and
+# markdown for the vignette), generate (roxygen2 writes man/ and NAMESPACE), tests
+# (testthat, withr, webfakes), example (the rest).
+R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-tibble r-cran-httpuv \
+  r-cran-knitr r-cran-markdown r-cran-roxygen2 r-cran-testthat r-cran-withr \
   r-cran-webfakes r-cran-randomforest r-cran-mass r-cran-caret r-cran-e1071
 R_SOURCES := $(R_DIR)/DESCRIPTION $(R_DIR)/NAMESPACE $(wildcard $(R_DIR)/R/*.R $(R_DIR)/man/*.Rd)
 R_ENV := R_LIBS=$(R_LIB) R_LIBS_USER=$(R_LIB)
@@ -30,8 +33,10 @@ $(STAMP)/r-install: $(STAMP)/r-debs $(R_SOURCES)
 
 setup-r: $(STAMP)/r-install
 
-generate-r: setup-python
+# The limits from the spec, then man/ and NAMESPACE from the roxygen comments.
+generate-r: setup-python $(STAMP)/r-debs
 	cd $(ROOT) && $(PY) r/codegen/generate_limits.py
+	cd $(R_DIR) && Rscript -e 'roxygen2::roxygenise(".")' >/dev/null
 
 # Unit tests (a local webfakes stub server) and integration tests (one harness server),
 # then the package's own R CMD check.
