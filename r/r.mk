@@ -39,9 +39,10 @@ generate-r: setup-python $(STAMP)/r-debs
 	cd $(R_DIR) && Rscript -e 'roxygen2::roxygenise(".")' >/dev/null
 
 # Unit tests (a local webfakes stub server) and integration tests (one harness server),
-# then the package's own R CMD check.
+# the R scoring server and models seen from Python (pytest), then R CMD check.
 test-r: setup-python setup-r
 	$(HARNESS) env $(R_ENV) Rscript -e 'testthat::test_dir("$(R_DIR)/tests/testthat", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = testthat::ProgressReporter$$new(show_praise = FALSE))'
+	$(HARNESS) env $(R_ENV) $(PY) -m pytest -q $(R_DIR)/tests/python
 	$(MAKE) --no-print-directory check-r
 
 # Fails on any ERROR or WARNING in R CMD check (NOTEs are printed, not fatal).
