@@ -8,7 +8,8 @@
 #' `mlflow_set_tracking_uri()` points the fluent functions (those called with
 #' `client = NULL`) at a server; it takes precedence over `MLFLOW_TRACKING_URI`.
 #' Accepted forms: `http(s)://host[:port][/prefix]`, `databricks` and
-#' `databricks://<profile>`.
+#' `databricks://<profile>`. Without either, inside Databricks (`DATABRICKS_RUNTIME_VERSION`
+#' set, or a notebook's `.databricks_internals`) the URI is `databricks`.
 #'
 #' @param uri The tracking URI.
 #' @return `mlflow_set_tracking_uri()` returns `uri` invisibly;
@@ -26,7 +27,7 @@ mlflow_get_tracking_uri <- function() {
   uri <- .globals$tracking_uri
   if (!is.null(uri)) return(uri)
   uri <- Sys.getenv("MLFLOW_TRACKING_URI", "")
-  if (nzchar(uri)) uri else NULL
+  if (nzchar(uri)) uri else if (in_databricks()) "databricks" else NULL
 }
 
 env_flag <- function(name) {
@@ -60,46 +61,6 @@ read_ini <- function(path) {
     }
   }
   sections
-}
-
-# `databricks://<profile>` reads that profile; plain `databricks` reads DEFAULT when the
-# config file has it, else DATABRICKS_HOST / DATABRICKS_TOKEN.
-databricks_settings <- function(uri) {
-  profile <- sub("^databricks(:/*)?", "", uri)
-  cfg_path <- Sys.getenv("DATABRICKS_CONFIG_FILE", path.expand("~/.databrickscfg"))
-  sections <- if (file.exists(cfg_path)) read_ini(cfg_path) else list()
-  from_env <- list(
-    host = non_empty(Sys.getenv("DATABRICKS_HOST")),
-    token = non_empty(Sys.getenv("DATABRICKS_TOKEN")),
-    username = non_empty(Sys.getenv("DATABRICKS_USERNAME")),
-    password = non_empty(Sys.getenv("DATABRICKS_PASSWORD")),
-    insecure = non_empty(Sys.getenv("DATABRICKS_INSECURE"))
-  )
-  if (nzchar(profile)) {
-    settings <- sections[[profile]]
-    if (is.null(settings)) {
-      abort_invalid(sprintf("profile '%s' not found in %s", profile, cfg_path), "tracking_uri")
-    }
-  } else if (!is.null(sections[["DEFAULT"]]$host)) {
-    settings <- sections[["DEFAULT"]]
-  } else {
-    settings <- from_env
-  }
-  if (is.null(non_empty(settings$host))) {
-    abort_invalid(paste0(
-      "no Databricks host: set DATABRICKS_HOST (and DATABRICKS_TOKEN) or add a profile to ",
-      cfg_path
-    ), "tracking_uri")
-  }
-  host <- settings$host
-  if (!grepl("^https?://", host)) host <- paste0("https://", host)
-  list(
-    host = host,
-    token = non_empty(settings$token),
-    username = non_empty(settings$username),
-    password = non_empty(settings$password),
-    insecure = tolower(settings$insecure %||% "false") %in% c("true", "1", "yes")
-  )
 }
 
 `%||%` <- function(x, y) if (is.null(x)) y else x

@@ -26,7 +26,8 @@ active_experiment_id <- function(client = NULL) {
   if (nzchar(name)) {
     return(mlflow_get_experiment(name = name, client = resolve_client(client))$experiment_id)
   }
-  "0"
+  # In a Databricks notebook, the notebook's own experiment, as with CRAN mlflow there.
+  databricks_context()$experiment_id %||% "0"
 }
 
 # The run a fluent call writes to.
@@ -51,7 +52,8 @@ resolve_run_id <- function(run_id) {
 #' R, batches advance only while logging calls are made (or during a flush).
 #'
 #' @param run_id A run to resume.
-#' @param experiment_id Experiment for a new run; the active experiment when `NULL`.
+#' @param experiment_id Experiment for a new run, which then becomes the active experiment;
+#'   the active experiment when `NULL` (in a Databricks notebook, the notebook's).
 #' @param start_time Start time (POSIXct or milliseconds since the epoch); now when `NULL`.
 #' @param tags Named list of extra tags.
 #' @param client An `mlflow_client`; the default client when `NULL`.
@@ -85,19 +87,25 @@ mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = N
   } else {
     create_run(client, experiment_id, start_time, tags, parent)
   }
+  # Later fluent calls (mlflow_search_runs(), the next run) use the run's experiment.
+  if (!is.null(experiment_id)) .globals$active_experiment_id <- as.character(experiment_id)
   if (isTRUE(background)) start_background_logger(client, run$run_id, flush_interval)
   push_active_run(run$run_id, client)
   run
 }
 
+run_user <- function() non_empty(Sys.info()[["user"]]) %||% "unknown"
+
+# CRAN's tags; a Databricks notebook or job replaces the source tags with its own.
 default_run_tags <- function(parent) {
   source_file <- sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))
-  compact(list(
-    mlflow.user = non_empty(Sys.info()[["user"]]),
+  tags <- compact(list(
+    mlflow.user = run_user(),
     mlflow.source.name = if (length(source_file)) source_file[1] else "R",
     mlflow.source.type = "LOCAL",
     mlflow.parentRunId = parent
   ))
+  utils::modifyList(tags, databricks_context()$tags %||% list())
 }
 
 # runs/create is not idempotent. Each create carries a request id tag; before a retry the
@@ -110,6 +118,7 @@ create_run <- function(client, experiment_id, start_time, tags, parent) {
   all_tags[["mlflowrest.request_id"]] <- request_id
   body <- list(
     experiment_id = experiment_id,
+    user_id = all_tags[["mlflow.user"]] %||% run_user(),
     start_time = time_to_ms(start_time) %||% now_ms(),
     tags = tags_body(all_tags)
   )
