@@ -18,7 +18,7 @@ mlflow_create_experiment <- function(name, artifact_location = NULL, client = NU
   request_id <- random_hex()
   tags <- c(tags_body(tags), list(list(key = "mlflowrest.request_id", value = request_id)))
   body <- compact(list(name = name, artifact_location = artifact_location, tags = tags))
-  tryCatch(
+  id <- tryCatch(
     mlflow_call(client, "POST", "experiments/create", body = body)$experiment_id,
     mlflowrest_resource_already_exists = function(e) {
       if (e$attempts > 1L) {
@@ -30,6 +30,8 @@ mlflow_create_experiment <- function(name, artifact_location = NULL, client = NU
       stop(e)
     }
   )
+  notify_observers("create_experiment", list(experiment_id = id, name = name))
+  id
 }
 
 #' Get an experiment by id or by name

@@ -131,7 +131,9 @@ create_run <- function(client, experiment_id, start_time, tags, parent) {
     if (length(found)) list(run = found[[1]]) else NULL
   }
   response <- mlflow_call(client, "POST", "runs/create", body = body, before_retry = find_first_try)
-  as_mlflow_run(response$run, client)
+  run <- as_mlflow_run(response$run, client)
+  notify_observers("create_run", run)
+  run
 }
 
 #' Update a run's status, end time or name
@@ -151,9 +153,14 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
   if (is.null(run_id)) abort_usage("no run_id given and no active run")
   check_run_id(run_id)
   client <- resolve_client(client)
-  invisible(mlflow_call(client, "POST", "runs/update", body = compact(list(
+  info <- mlflow_call(client, "POST", "runs/update", body = compact(list(
     run_id = run_id, status = status, end_time = time_to_ms(end_time), run_name = run_name
-  )))$run_info)
+  )))$run_info
+  if (!is.null(status)) {
+    notify_observers("set_terminated", list(run_id = run_id, status = status,
+                                            end_time = time_to_ms(end_time)))
+  }
+  invisible(info)
 }
 
 #' End a run

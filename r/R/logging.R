@@ -17,6 +17,7 @@ mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
   mlflow_call(client, "POST", "runs/log-parameter", body = list(run_id = run_id, key = key, value = text))
+  notify_observers("log_param", list(run_id = run_id, key = key, value = text))
   invisible(value)
 }
 
@@ -45,6 +46,8 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
   logger <- background_logger(run_id %||% active_run_id())
   if (!is.null(logger)) {
     logger_add(logger, key, value, timestamp, step %||% 0)
+    notify_observers("log_metric", list(run_id = run_id %||% active_run_id(), key = key,
+                                        value = value, timestamp = timestamp, step = step %||% 0))
     return(invisible(value))
   }
   client <- resolve_client(client)
@@ -53,6 +56,8 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
                   json_quote(run_id), json_quote(key), json_metric_value(value),
                   json_int64(timestamp %||% now_ms()), json_int64(step %||% 0))
   mlflow_call(client, "POST", "runs/log-metric", body = json_text(body))
+  notify_observers("log_metric", list(run_id = run_id, key = key, value = value,
+                                      timestamp = timestamp, step = step %||% 0))
   invisible(value)
 }
 
@@ -70,6 +75,7 @@ mlflow_set_tag <- function(key, value, run_id = NULL, client = NULL) {
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
   mlflow_call(client, "POST", "runs/set-tag", body = list(run_id = run_id, key = key, value = text))
+  notify_observers("set_tag", list(run_id = run_id, key = key, value = text))
   invisible(value)
 }
 
@@ -102,5 +108,6 @@ mlflow_log_batch <- function(metrics = NULL, params = NULL, tags = NULL, run_id 
   run_id <- resolve_run_id(run_id)
   bodies <- batch_bodies(run_id, entities)
   for (body in bodies) mlflow_call(client, "POST", "runs/log-batch", body = json_text(body))
+  notify_observers("log_batch", list(run_id = run_id, metrics = metrics, params = params, tags = tags))
   invisible(length(bodies))
 }
