@@ -1,7 +1,7 @@
 # R package targets (included by the root Makefile, which defines ROOT, PY, HARNESS, STAMP
 # and SUDO). Everything the package needs comes from Debian's r-cran-* packages: CRAN is
 # not reachable from CI.
-.PHONY: setup-r generate-r test-r check-r demo-r
+.PHONY: setup-r generate-r test-r check-r demo-r r-tarball
 
 R_DIR := $(ROOT)/r
 R_LIB := $(ROOT)/.work/rlib
@@ -63,3 +63,10 @@ demo-r: setup-r
 	  $(MAKE) --no-print-directory setup-python && \
 	  $(HARNESS) env $(R_ENV) Rscript r/examples/pima_random_forest.R; \
 	fi
+
+# The source tarball users install into their own library or a Databricks cluster.
+R_DIST := $(ROOT)/.work/r-dist
+r-tarball: $(STAMP)/r-install
+	rm -rf $(R_DIST) && mkdir -p $(R_DIST)
+	cd $(R_DIST) && $(R_ENV) R CMD build $(R_DIR)
+	@ls $(R_DIST)/mlflowrest_*.tar.gz
