@@ -14,6 +14,11 @@
 #' @param uri The tracking URI.
 #' @return `mlflow_set_tracking_uri()` returns `uri` invisibly;
 #'   `mlflow_get_tracking_uri()` returns the URI in effect, or `NULL` when none is set.
+#' @examples
+#' old <- Sys.getenv("MLFLOW_TRACKING_URI")
+#' mlflow_set_tracking_uri("http://127.0.0.1:5000")
+#' mlflow_get_tracking_uri()
+#' mlflow_set_tracking_uri(if (nzchar(old)) old else "http://127.0.0.1:5000")
 #' @export
 mlflow_set_tracking_uri <- function(uri) {
   stopifnot(is.character(uri), length(uri) == 1L, nzchar(uri))

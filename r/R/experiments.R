@@ -11,6 +11,12 @@
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @param tags Named list (or key/value data frame) of experiment tags.
 #' @return The new experiment's id.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")), tags = list(team = "r"))
+#'   mlflow_get_experiment(experiment_id = id)$name
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_create_experiment <- function(name, artifact_location = NULL, client = NULL, tags = NULL) {
   check_experiment_name(name)
@@ -40,6 +46,10 @@ mlflow_create_experiment <- function(name, artifact_location = NULL, client = NU
 #' @param name Experiment name.
 #' @inheritParams mlflow_create_experiment
 #' @return A one-row data frame.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_get_experiment(experiment_id = "0")
+#' }
 #' @export
 mlflow_get_experiment <- function(experiment_id = NULL, name = NULL, client = NULL) {
   client <- resolve_client(client)
@@ -65,6 +75,11 @@ mlflow_get_experiment <- function(experiment_id = NULL, name = NULL, client = NU
 #' @param experiment_id Experiment id.
 #' @param artifact_location Artifact location used when the experiment is created.
 #' @return The experiment id, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_set_experiment(basename(tempfile("example-")))
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_set_experiment <- function(experiment_name = NULL, experiment_id = NULL,
                                   artifact_location = NULL) {
@@ -97,6 +112,10 @@ mlflow_set_experiment <- function(experiment_name = NULL, experiment_id = NULL,
 #' @param page_token Token to resume from.
 #' @inheritParams mlflow_create_experiment
 #' @return `list(experiments = <data frame>, next_page_token = <string or NULL>)`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_search_experiments(filter = "name LIKE 'Def%'", max_results = 5)$experiments
+#' }
 #' @export
 mlflow_search_experiments <- function(filter = NULL,
                                       experiment_view_type = c("ACTIVE_ONLY", "DELETED_ONLY", "ALL"),
@@ -132,6 +151,12 @@ collect_pages <- function(max_results, page_token, field, fetch) {
 #' @param new_name The new name.
 #' @param experiment_id Experiment id; the active experiment when `NULL`.
 #' @inheritParams mlflow_create_experiment
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")))
+#'   mlflow_rename_experiment(basename(tempfile("renamed-")), experiment_id = id)
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_rename_experiment <- function(new_name, experiment_id = NULL, client = NULL) {
   client <- resolve_client(client)
@@ -146,6 +171,13 @@ mlflow_rename_experiment <- function(new_name, experiment_id = NULL, client = NU
 #'
 #' @param experiment_id Experiment id.
 #' @inheritParams mlflow_create_experiment
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")))
+#'   mlflow_delete_experiment(id)
+#'   mlflow_restore_experiment(id)
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_delete_experiment <- function(experiment_id, client = NULL) {
   client <- resolve_client(client)
@@ -171,6 +203,13 @@ mlflow_restore_experiment <- function(experiment_id, client = NULL) {
 #' @param value Tag value.
 #' @param experiment_id Experiment id; the active experiment when `NULL`.
 #' @inheritParams mlflow_create_experiment
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")))
+#'   mlflow_set_experiment_tag("team", "r", experiment_id = id)
+#'   mlflow_delete_experiment_tag("team", experiment_id = id)
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_set_experiment_tag <- function(key, value, experiment_id = NULL, client = NULL) {
   client <- resolve_client(client)

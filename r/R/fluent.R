@@ -62,6 +62,16 @@ resolve_run_id <- function(run_id) {
 #' @param flush_interval With `background`, the longest a point waits in the buffer before
 #'   its batch is sent (seconds), as long as logging calls keep coming.
 #' @return A one-row data frame of class `mlflow_run`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), {
+#'     mlflow_log_param("alpha", 0.5)
+#'     mlflow_log_metric("rmse", 0.82)
+#'   })
+#'   run <- mlflow_start_run(background = TRUE)
+#'   for (step in 1:100) mlflow_log_metric("loss", 1 / step, step = step)
+#'   mlflow_end_run()
+#' }
 #' @export
 mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = NULL,
                              tags = NULL, client = NULL, nested = FALSE, background = FALSE,
@@ -146,6 +156,12 @@ create_run <- function(client, experiment_id, start_time, tags, parent) {
 #' @param run_name New run name.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return The updated run's info (a list), invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   run <- mlflow_start_run()
+#'   mlflow_update_run(run_name = "renamed")
+#'   mlflow_end_run()
+#' }
 #' @export
 mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run_name = NULL,
                               client = NULL) {
@@ -173,6 +189,11 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
 #' @param run_id The run; the active run when `NULL`.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return The ended run, invisibly (`NULL` when there was no active run).
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_start_run()
+#'   mlflow_end_run(status = "KILLED")
+#' }
 #' @export
 mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time = NULL,
                            run_id = NULL, client = NULL) {
@@ -195,6 +216,10 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
 #' @param expr Code evaluated in the caller's environment.
 #' @param ... Unused.
 #' @return The value of `expr`, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), mlflow_log_metric("auc", 0.9))
+#' }
 #' @export
 with.mlflow_run <- function(data, expr, ...) {
   run_id <- data$run_id

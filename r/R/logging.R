@@ -8,6 +8,10 @@
 #' @param run_id The run; the active run when `NULL`.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return `value`, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), mlflow_log_param("ntree", 500))
+#' }
 #' @export
 mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
   check_keys(key, "key")
@@ -33,6 +37,13 @@ mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
 #' @param step Step (an integer); 0 when `NULL`.
 #' @inheritParams mlflow_log_param
 #' @return `value`, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), {
+#'     mlflow_log_metric("auc", 0.91)
+#'     mlflow_log_metric("loss", NaN, step = 2)
+#'   })
+#' }
 #' @export
 mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id = NULL,
                               client = NULL) {
@@ -66,6 +77,13 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
 #' @param key Tag key.
 #' @param value Tag value (converted to a string).
 #' @inheritParams mlflow_log_param
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), {
+#'     mlflow_set_tag("team", "r")
+#'     mlflow_delete_tag("team")
+#'   })
+#' }
 #' @export
 mlflow_set_tag <- function(key, value, run_id = NULL, client = NULL) {
   check_keys(key, "key")
@@ -100,6 +118,15 @@ mlflow_delete_tag <- function(key, run_id = NULL, client = NULL) {
 #' @param tags Data frame with columns `key`, `value`, or a named list.
 #' @inheritParams mlflow_log_param
 #' @return The number of requests sent, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), {
+#'     mlflow_log_batch(
+#'       metrics = data.frame(key = "loss", value = 1 / (1:2500), step = 1:2500),
+#'       params = list(ntree = 500, mtry = 3),
+#'       tags = list(team = "r"))
+#'   })
+#' }
 #' @export
 mlflow_log_batch <- function(metrics = NULL, params = NULL, tags = NULL, run_id = NULL,
                              client = NULL) {
