@@ -127,7 +127,8 @@ mlflow_save_model.default <- function(model, path, model_spec = list(), ...) {
 #'   fit <- stats::lm(dist ~ speed, data = datasets::cars)
 #'   predictor <- mlflow_crate(function(x) stats::predict(fit, newdata = x), fit = fit)
 #'   with(mlflow_start_run(), {
-#'     uri <- mlflow_log_model(predictor, "model", input_example = datasets::cars[1:2, 1, drop = FALSE])
+#'     example <- datasets::cars[1:2, "speed", drop = FALSE]
+#'     uri <- mlflow_log_model(predictor, "model", input_example = example)
 #'   })
 #'   mlflow_predict(mlflow_load_model(uri), data.frame(speed = 15))
 #' }

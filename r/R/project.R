@@ -55,7 +55,9 @@ mlflow_source <- function(uri) {
   if (interactive()) {
     abort_usage("mlflow_source() is for Rscript; call source() in an interactive session")
   }
-  uri <- if (is.character(substitute(uri))) uri else as.character(substitute(uri))
+  # CRAN takes the path quoted or as a bare name: a bare name that is no variable is the path.
+  expr <- substitute(uri)
+  uri <- tryCatch(uri, error = function(e) as.character(expr))
   .globals$run_params <- parse_command_line(commandArgs(trailingOnly = TRUE))
   ended <- FALSE
   withCallingHandlers(

