@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Each SDK's fragment (python/python.mk, java/java.mk, r/r.mk) defines setup-, generate-,
 # test- and demo- targets for its language; these lists name the SDKs present.
 LANGS := python $(if $(wildcard $(ROOT)/java/java.mk),java) $(if $(wildcard $(ROOT)/r/r.mk),r)
-SUITES := test-contract test-reliability $(if $(wildcard $(ROOT)/examples/automl/automl.mk),test-automl) bench-quick
+SUITES := test-harness test-contract test-reliability $(if $(wildcard $(ROOT)/examples/automl/automl.mk),test-automl) bench-quick
 
 .PHONY: help setup setup-python server generate generate-spec check-generated test test-spec demo clean
 
@@ -45,10 +45,11 @@ generate: setup-python generate-spec $(addprefix generate-,$(LANGS))
 
 generate-spec: setup-python
 	cd $(ROOT) && $(PY) openapi/tools/build_spec.py
+	cd $(ROOT) && $(PY) openapi/tools/family_rules.py
 
 # Regenerate everything, then any difference from the committed files is a failure.
 GENERATED := openapi/mlflow.yaml python/src/mlflowrest/_generated java/src/generated r/R/generated_limits.R \
-  $(if $(wildcard $(ROOT)/r/r.mk),r/man r/NAMESPACE)
+  r/R/generated_rules.R README.md $(if $(wildcard $(ROOT)/r/r.mk),r/man r/NAMESPACE)
 check-generated: generate
 	@cd $(ROOT) && if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 	  git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \
@@ -76,6 +77,7 @@ clean:
 include $(ROOT)/python/python.mk
 -include $(ROOT)/java/java.mk
 -include $(ROOT)/r/r.mk
+include $(ROOT)/tests/harness/harness.mk
 include $(ROOT)/tests/contract/contract.mk
 include $(ROOT)/tests/reliability.mk
 include $(ROOT)/bench/bench.mk

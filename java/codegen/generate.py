@@ -4,6 +4,8 @@ Writes, from openapi/mlflow.yaml:
   io/mlflowrest/generated/Limits.java       x-mlflow-limits as constants
   io/mlflowrest/generated/ErrorCodes.java   x-mlflow-error-codes (error_code -> HTTP status)
   io/mlflowrest/generated/Routes.java       one Route (HTTP method + path) per operation
+and from openapi/family-rules.yaml:
+  io/mlflowrest/generated/Rules.java        the family's shared rules (errors, retries, config)
   io/mlflowrest/generated/model/*.java      records for the answers of the resources whose
                                             types the official client's protobufs lack
 
@@ -47,9 +49,9 @@ def java_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write(path: Path, text: str) -> None:
+def write(path: Path, text: str, source: str = "openapi/mlflow.yaml") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(HEADER + text, encoding="utf-8", newline="\n")
+    path.write_text(HEADER.replace("openapi/mlflow.yaml", source) + text, encoding="utf-8", newline="\n")
 
 
 def limits(spec: dict) -> str:
@@ -97,7 +99,8 @@ def routes(spec: dict) -> tuple[str, str]:
                 continue
             name = f"{op['x-mlflowrest-resource']}_{op['x-mlflowrest-method']}".upper()
             lines.append((name, f"    /** {op['operationId']} */\n    public static final Route {name} = "
-                                f"new Route({java_string(method.upper())}, {java_string(path)});"))
+                                f"new Route({java_string(op['operationId'])}, {java_string(method.upper())}, "
+                                f"{java_string(path)});"))
     body = "\n".join(text for _, text in sorted(lines))
     routes_java = f"""package {PACKAGE};
 
@@ -112,8 +115,11 @@ public final class Routes {{
 
 import java.util.Map;
 
-/** An HTTP method and a path template whose {{name}} segments are filled by {{@link #path}}. */
-public record Route(String method, String template) {{
+/**
+ * An operation of the spec: its operationId (which keys the family rules, e.g. its retry safety),
+ * HTTP method and path template whose {{name}} segments are filled by {{@link #path}}.
+ */
+public record Route(String operationId, String method, String template) {{
     /** The path with each {{name}} replaced by its value, which must not be blank. */
     public String path(Map<String, String> values) {{
         String path = template;
@@ -224,11 +230,146 @@ public enum {name} {{
 """
 
 
+def java_value(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return java_string(str(value))
+
+
+def body_defaults(spec: dict) -> dict[str, dict[str, object]]:
+    """operationId -> {field: default} of its JSON body's schema (e.g. searchExperiments max_results)."""
+    schemas = spec["components"]["schemas"]
+    found: dict[str, dict[str, object]] = {}
+    for item in spec["paths"].values():
+        for op in item.values():
+            schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            props = schemas[schema["$ref"].rsplit("/", 1)[-1]].get("properties", {}) if "$ref" in schema else {}
+            defaults = {k: v["default"] for k, v in props.items() if "default" in v}
+            if defaults:
+                found[op["operationId"]] = defaults
+    return dict(sorted(found.items()))
+
+
+def request_defaults(spec: dict) -> str:
+    rows = []
+    for op_id, defaults in body_defaults(spec).items():
+        inner = ", ".join(f"{java_string(k)}, {java_value(v)}" for k, v in sorted(defaults.items()))
+        rows.append(f"            Map.entry({java_string(op_id)}, Map.of({inner}))")
+    return ",\n".join(rows)
+
+
+def rules_java(spec: dict) -> str:
+    sys.path.insert(0, str(JAVA.parent / "openapi" / "tools"))
+    import family_rules
+
+    rules = family_rules.load(spec)
+    errors, retry, config = rules["errors"], rules["retry"], rules["config"]
+
+    def entries(pairs, key=java_value, value=java_value) -> str:
+        return ",\n".join(f"            Map.entry({key(k)}, {value(v)})" for k, v in pairs)
+
+    def ints(values) -> str:
+        return ", ".join(str(v) for v in sorted(values))
+
+    def strings(values) -> str:
+        return ", ".join(java_string(v) for v in sorted(values))
+
+    overload = ",\n".join(
+        f"            new Overload({java_value(o['status'])}, {java_value(o['error_code'])}, {java_value(o['contains'])})"
+        for o in retry["overload"]
+    )
+    variables = ",\n".join(
+        f"            new Variable({java_string(v['name'])}, {java_string(v['env'])}, {java_string(v['type'])}, "
+        f"{java_string(str(v['default']).lower()) if v.get('default') is not None else 'null'}, "
+        f"{java_value(float(v['min']) if 'min' in v else float(v['min_exclusive']) if 'min_exclusive' in v else None)}, "
+        f"{java_value('min_exclusive' in v)}, {java_value(bool(v.get('secret')))})"
+        for v in config["variables"]
+    )
+    defaults = {v["name"]: v["default"] for v in config["variables"]}
+    db = config["databricks"]
+    db_vars = ",\n".join(
+        f"            new DatabricksVariable({java_string(d['env'])}, {java_string(d['profile_key'])}, {java_string(d['field'])})"
+        for d in db["variables"]
+    )
+    return f"""package {PACKAGE};
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The rules the three SDKs share (openapi/family-rules.yaml): errors, retries, request ids, configuration. */
+public final class Rules {{
+    private Rules() {{}}
+
+    /** An overload answer: retried with backoff whatever its status. Null fields match anything. */
+    public record Overload(Integer status, String errorCode, String contains) {{}}
+
+    /** A configuration setting: its environment variable, type ("uri", "string", "bool", "path", "int", "float"), default and bound. */
+    public record Variable(String name, String env, String type, String defaultValue, Double min, boolean minExclusive, boolean secret) {{}}
+
+    /** A Databricks variable, the profile key it may come from instead, and the setting it fills. */
+    public record DatabricksVariable(String env, String profileKey, String field) {{}}
+
+    /** Error class -> its parent; the base, {errors["classes"][0]["name"]}, has none. */
+    public static final Map<String, String> ERROR_CLASS_PARENT = Map.ofEntries(
+{entries([(c["name"], c["parent"]) for c in errors["classes"] if c["parent"]])});
+    public static final Map<String, String> BY_ERROR_CODE = Map.ofEntries(
+{entries(errors["by_error_code"].items())});
+    public static final Map<Integer, String> BY_STATUS = Map.ofEntries(
+{entries(errors["by_status"].items())});
+    public static final int SERVER_ERROR_FROM = {errors["server_error_from"]};
+    public static final int ERROR_FROM_STATUS = {errors["error_from_status"]};
+    public static final String REDIRECT_CLASS = {java_string(errors["redirect_class"])};
+    public static final int MESSAGE_TEXT_LIMIT = {errors["message_text_limit"]};
+
+    public static final Set<Integer> RETRY_STATUSES = Set.of({ints(retry["statuses"])});
+    public static final Set<Integer> UNAMBIGUOUS_STATUSES = Set.of({ints(retry["unambiguous_statuses"])});
+    public static final double MAX_RETRY_AFTER_SECONDS = {float(retry["max_retry_after_seconds"])};
+    public static final double MAX_BACKOFF_SECONDS = {float(retry["max_backoff_seconds"])};
+    public static final List<Overload> OVERLOAD = List.of(
+{overload});
+    /** operationId -> "safe", "recover-by-request-id" or "never". */
+    public static final Map<String, String> OPERATION_SAFETY = Map.ofEntries(
+{entries((k, v["safety"]) for k, v in retry["operations"].items())});
+
+    public static final String REQUEST_ID_TAG = {java_string(rules["request_id"]["tag"])};
+    public static final List<String> LEGACY_REQUEST_ID_TAGS = List.of({", ".join(java_string(t) for t in rules["request_id"]["legacy_tags"])});
+
+    public static final Set<String> TRUTHY = Set.of({strings(config["truthy"])});
+    public static final Set<String> FALSY = Set.of({strings(config["falsy"])});
+    public static final List<Variable> CONFIG_VARIABLES = List.of(
+{variables});
+    public static final int DEFAULT_MAX_RETRIES = {int(defaults["max_retries"])};
+    public static final double DEFAULT_BACKOFF_FACTOR_SECONDS = {float(defaults["backoff_factor"])};
+    public static final double DEFAULT_BACKOFF_JITTER_SECONDS = {float(defaults["backoff_jitter"])};
+    public static final double DEFAULT_TIMEOUT_SECONDS = {float(defaults["timeout"])};
+    public static final int DEFAULT_BATCH_CONCURRENCY = {int(defaults["batch_concurrency"])};
+
+    public static final String DATABRICKS_CONFIG_FILE_ENV = {java_string(db["config_file_env"])};
+    public static final String DATABRICKS_CONFIG_FILE_DEFAULT = {java_string(db["config_file_default"])};
+    public static final String DATABRICKS_DEFAULT_PROFILE = {java_string(db["default_profile"])};
+    public static final List<DatabricksVariable> DATABRICKS_VARIABLES = List.of(
+{db_vars});
+
+    public static final int BATCH_ENVELOPE_RESERVE_BYTES = {rules["batch"]["envelope_reserve_bytes"]};
+
+    /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */
+    public static final Map<String, Map<String, Object>> REQUEST_DEFAULTS = Map.ofEntries(
+{request_defaults(spec)});
+}}
+"""
+
+
 def main() -> int:
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     if OUT.exists():
         shutil.rmtree(OUT)
     write(OUT / "Limits.java", limits(spec))
+    write(OUT / "Rules.java", rules_java(spec), source="openapi/family-rules.yaml")
     write(OUT / "ErrorCodes.java", error_codes(spec))
     routes_java, route_java = routes(spec)
     write(OUT / "Routes.java", routes_java)

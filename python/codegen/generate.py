@@ -5,6 +5,7 @@
 - operations.py: one Operation per endpoint (method, path, parameters, models, pagination).
 - resources.py: one class per resource with one typed method per operation.
 - limits.py: the server's limits and error-code table from x-mlflow-limits / x-mlflow-error-codes.
+- rules.py: the family's shared rules from openapi/family-rules.yaml (errors, retries, config).
 Run via `make generate`; `make check-generated` fails when the committed files differ.
 """
 
@@ -268,11 +269,60 @@ def generate_limits(spec: dict[str, Any]) -> None:
     (OUT / "limits.py").write_text(text)
 
 
+def generate_rules(spec: dict[str, Any]) -> None:
+    sys.path.insert(0, str(ROOT / "openapi" / "tools"))
+    import family_rules
+
+    rules = family_rules.load(spec)
+    errors, retry, config = rules["errors"], rules["retry"], rules["config"]
+
+    def const(name: str, annotation: str, value: Any) -> str:
+        if isinstance(value, frozenset):  # sorted: a set's repr follows the hash seed
+            return f"{name}: {annotation} = frozenset({{{', '.join(repr(v) for v in sorted(value))}}})\n"
+        return f"{name}: {annotation} = {pprint.pformat(value, width=100, sort_dicts=False)}\n"
+
+    text = (
+        HEADER.replace("openapi/mlflow.yaml", "openapi/family-rules.yaml")
+        + '"""The rules the three SDKs share (errors, retries, request ids, configuration)."""\n\n'
+        + "from typing import Any, Final\n\n"
+        + const("ERROR_CLASSES", "Final[dict[str, str | None]]", {c["name"]: c["parent"] for c in errors["classes"]})
+        + const("BY_ERROR_CODE", "Final[dict[str, str]]", errors["by_error_code"])
+        + const("BY_STATUS", "Final[dict[int, str]]", errors["by_status"])
+        + const("SERVER_ERROR_FROM", "Final[int]", errors["server_error_from"])
+        + const("ERROR_FROM_STATUS", "Final[int]", errors["error_from_status"])
+        + const("REDIRECT_CLASS", "Final[str]", errors["redirect_class"])
+        + const("MESSAGE_TEXT_LIMIT", "Final[int]", errors["message_text_limit"])
+        + const("RETRY_STATUSES", "Final[frozenset[int]]", frozenset(retry["statuses"]))
+        + const("UNAMBIGUOUS_STATUSES", "Final[frozenset[int]]", frozenset(retry["unambiguous_statuses"]))
+        + const("MAX_RETRY_AFTER_SECONDS", "Final[float]", float(retry["max_retry_after_seconds"]))
+        + const("MAX_BACKOFF_SECONDS", "Final[float]", float(retry["max_backoff_seconds"]))
+        + "# (status or None for any, error_code or None for any, message substring or None for any)\n"
+        + const(
+            "OVERLOAD",
+            "Final[tuple[tuple[int | None, str | None, str | None], ...]]",
+            tuple((o["status"], o["error_code"], o["contains"]) for o in retry["overload"]),
+        )
+        + "# safe | recover-by-request-id | never, per operationId\n"
+        + const("OPERATION_SAFETY", "Final[dict[str, str]]", {k: v["safety"] for k, v in retry["operations"].items()})
+        + const("REQUEST_ID_TAG", "Final[str]", rules["request_id"]["tag"])
+        + const("LEGACY_REQUEST_ID_TAGS", "Final[tuple[str, ...]]", tuple(rules["request_id"]["legacy_tags"]))
+        + "# How a recover-by-request-id operation finds what its first try made.\n"
+        + const("REQUEST_ID_LOOKUP", "Final[dict[str, dict[str, str]]]", rules["request_id"]["lookup"])
+        + const("TRUTHY", "Final[frozenset[str]]", frozenset(config["truthy"]))
+        + const("FALSY", "Final[frozenset[str]]", frozenset(config["falsy"]))
+        + const("CONFIG_VARIABLES", "Final[tuple[dict[str, Any], ...]]", tuple(config["variables"]))
+        + const("DATABRICKS", "Final[dict[str, Any]]", config["databricks"])
+        + const("BATCH_ENVELOPE_RESERVE_BYTES", "Final[int]", rules["batch"]["envelope_reserve_bytes"])
+    )
+    (OUT / "rules.py").write_text(text)
+
+
 def main() -> None:
     spec = yaml.safe_load(SPEC.read_text())
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "__init__.py").write_text(HEADER)
     generate_limits(spec)
+    generate_rules(spec)
     generate_models()
     ops = operations(spec)
     generate_operations(ops, spec)

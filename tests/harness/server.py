@@ -1,7 +1,8 @@
 """A real `mlflow server` on 127.0.0.1 for tests, benchmarks and the demo.
 
 Each server gets a free port, a fresh SQLite store (or the backend URI given), proxied
-artifacts in its own temp folder, and its own process group, so stopping it kills every
+artifacts in its own temp folder (or, with `artifact_root`, a root clients write to directly:
+tests/harness/backends.py starts the store behind it), and its own process group, so stopping it kills every
 worker it forked even when the tests around it fail.
 """
 
@@ -44,12 +45,16 @@ class MlflowServer:
         port: int | None = None,
         startup_timeout: float = 120.0,
         quiet: bool = True,
+        artifact_root: str | None = None,
     ) -> None:
         self.workers = workers
         self.backend_store_uri = backend_store_uri
         self.app_name = app_name
         self.extra_args = extra_args or []
         self.env = env or {}
+        # None: proxied artifacts in the workdir; else the server only hands out this root
+        # (s3://, wasbs://, a path, dbfs:/) and clients write there themselves.
+        self.artifact_root = artifact_root
         self.port = port or free_port()
         self.startup_timeout = startup_timeout
         self.quiet = quiet
@@ -73,8 +78,11 @@ class MlflowServer:
             sys.executable, "-m", "mlflow", "server",
             "--host", HOST, "--port", str(self.port),
             "--backend-store-uri", store,
-            "--serve-artifacts", "--artifacts-destination", str(self.workdir / "artifacts"),
         ]  # fmt: skip
+        if self.artifact_root is None:
+            cmd += ["--serve-artifacts", "--artifacts-destination", str(self.workdir / "artifacts")]
+        else:
+            cmd += ["--no-serve-artifacts", "--default-artifact-root", self.artifact_root]
         if self.workers is not None:
             cmd += ["--workers", str(self.workers)]
         if self.app_name:

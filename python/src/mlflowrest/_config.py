@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from mlflowrest._exceptions import InvalidParameterValueError
+from mlflowrest._generated import rules
 
-DEFAULTS = {"max_retries": 7, "backoff_factor": 0.5, "backoff_jitter": 1.0, "timeout": 120.0, "batch_concurrency": 2}
-_TRUE = {"1", "true", "yes", "on"}
+# Names, variables, types, defaults and bounds: openapi/family-rules.yaml (config.variables).
+VARIABLES: dict[str, dict[str, Any]] = {v["name"]: v for v in rules.CONFIG_VARIABLES}
+DEFAULTS: dict[str, Any] = {name: v["default"] for name, v in VARIABLES.items() if v["default"] is not None}
 
 
 @dataclass(frozen=True)
@@ -47,41 +49,76 @@ class Config:
     def from_env(
         cls, tracking_uri: str | None = None, env: Mapping[str, str] | None = None, **overrides: Any
     ) -> Config:
+        """Each setting from, highest first: an argument, MLflow's environment variable, (databricks
+        URIs) the Databricks environment, then the profile, then the default (family-rules.yaml)."""
         env = os.environ if env is None else env
         uri = tracking_uri or env.get("MLFLOW_TRACKING_URI")
         if not uri:
             raise InvalidParameterValueError(
                 "no tracking URI: pass tracking_uri or set MLFLOW_TRACKING_URI", field="tracking_uri"
             )
-        values: dict[str, Any] = {
-            "username": env.get("MLFLOW_TRACKING_USERNAME"),
-            "password": env.get("MLFLOW_TRACKING_PASSWORD"),
-            "token": env.get("MLFLOW_TRACKING_TOKEN"),
-            "insecure_tls": env.get("MLFLOW_TRACKING_INSECURE_TLS", "").lower() in _TRUE,
-            "server_cert_path": env.get("MLFLOW_TRACKING_SERVER_CERT_PATH"),
-            "client_cert_path": env.get("MLFLOW_TRACKING_CLIENT_CERT_PATH"),
-            "max_retries": _number(env, "MLFLOW_HTTP_REQUEST_MAX_RETRIES", int, DEFAULTS["max_retries"]),
-            "backoff_factor": _number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", float, DEFAULTS["backoff_factor"]),
-            "backoff_jitter": _number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", float, DEFAULTS["backoff_jitter"]),
-            "timeout": _number(env, "MLFLOW_HTTP_REQUEST_TIMEOUT", float, DEFAULTS["timeout"]),
-            "batch_concurrency": _number(env, "MLFLOWREST_BATCH_CONCURRENCY", int, DEFAULTS["batch_concurrency"]),
-        }
+        values: dict[str, Any] = dict(DEFAULTS)
+        sources: dict[str, str] = {}  # where each value came from, for error messages
+        for name, var in VARIABLES.items():
+            raw = env.get(var["env"])
+            if name != "tracking_uri" and raw is not None and (raw != "" or var["type"] == "bool"):
+                values[name] = parse_setting(name, raw, source=var["env"])
+                sources[name] = var["env"]
         if uri == "databricks" or uri.startswith("databricks://"):
             uri, found = _databricks(uri, env)
-            values.update({k: v for k, v in found.items() if v is not None})
+            explicit = {name for name, var in VARIABLES.items() if env.get(var["env"])}
+            values.update({k: v for k, v in found.items() if v is not None and k not in explicit})
+        uri, userinfo = _split_userinfo(uri)
+        values.update(userinfo)
         _check_uri(uri)
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values.update(given)
+        for name, value in values.items():
+            check_bounds(name, value, source=name if name in given else sources.get(name, name))
         return replace(cls(tracking_uri=uri.rstrip("/")), **values)
 
 
-def _number(env: Mapping[str, str], name: str, kind: type, default: float) -> Any:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return kind(default)
-    try:
-        return kind(raw)
-    except ValueError:
-        raise InvalidParameterValueError(f"{name}={raw!r} is not a {kind.__name__}", field=name) from None
+def parse_setting(name: str, raw: str, *, source: str) -> Any:
+    """A setting's text (an environment variable or profile value) as its type from family-rules.yaml."""
+    kind = VARIABLES[name]["type"]
+    if kind == "bool":
+        if raw.strip().lower() in rules.TRUTHY:
+            return True
+        if raw.strip().lower() in rules.FALSY:
+            return False
+        spellings = "/".join(sorted(rules.TRUTHY | rules.FALSY - {""}))
+        raise InvalidParameterValueError(
+            f"{source}={raw!r} is not a boolean ({spellings})", field=source, limit=spellings
+        )
+    if kind in ("int", "float"):
+        try:
+            return int(raw) if kind == "int" else float(raw)
+        except ValueError:
+            raise InvalidParameterValueError(f"{source}={raw!r} is not an {kind}", field=source, limit=kind) from None
+    return raw
+
+
+def check_bounds(name: str, value: Any, *, source: str) -> None:
+    var = VARIABLES.get(name)
+    if var is None or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    if "min" in var and value < var["min"]:
+        limit = f">= {var['min']}"
+    elif "min_exclusive" in var and value <= var["min_exclusive"]:
+        limit = f"> {var['min_exclusive']}"
+    else:
+        return
+    raise InvalidParameterValueError(f"{source} must be {limit}, got {value}", field=source, limit=limit)
+
+
+def _split_userinfo(uri: str) -> tuple[str, dict[str, Any]]:
+    """Credentials written into the URI move to basic auth, so the URI can be shown anywhere."""
+    parsed = urlparse(uri)
+    if not parsed.username and not parsed.password:
+        return uri, {}
+    host = parsed.netloc.rsplit("@", 1)[1]
+    found = {"username": unquote(parsed.username or ""), "password": unquote(parsed.password or "")}
+    return parsed._replace(netloc=host).geturl(), found
 
 
 def _check_uri(uri: str) -> None:
@@ -94,29 +131,32 @@ def _check_uri(uri: str) -> None:
 
 
 def _databricks(uri: str, env: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
-    """A profile of ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), else DATABRICKS_HOST / _TOKEN."""
-    profile = uri.removeprefix("databricks").removeprefix("://") or "DEFAULT"
-    cfg_path = Path(env.get("DATABRICKS_CONFIG_FILE") or Path.home() / ".databrickscfg")
+    """Each field from its DATABRICKS_* variable, else from the profile of ~/.databrickscfg (or
+    DATABRICKS_CONFIG_FILE), as databricks-sdk reads them; a named profile must exist."""
+    db = rules.DATABRICKS
+    profile = uri.removeprefix("databricks").removeprefix("://") or db["default_profile"]
+    cfg_path = Path(env.get(db["config_file_env"]) or Path(db["config_file_default"]).expanduser())
     section: Mapping[str, str] = {}
     if cfg_path.is_file():
         parser = configparser.ConfigParser()
         parser.read(cfg_path)
-        if profile == "DEFAULT":
+        if profile == db["default_profile"]:
             section = parser.defaults()
         elif parser.has_section(profile):
             section = parser[profile]
-    if not section and profile != "DEFAULT":
+    if not section and profile != db["default_profile"]:
         raise InvalidParameterValueError(f"no profile {profile!r} in {cfg_path}", field="tracking_uri")
-    host = section.get("host") or env.get("DATABRICKS_HOST")
+    found: dict[str, Any] = {}
+    for var in db["variables"]:
+        raw = env.get(var["env"]) or section.get(var["profile_key"])
+        if raw:
+            found[var["field"]] = (
+                raw if var["field"] == "tracking_uri" else parse_setting(var["field"], raw, source=var["env"])
+            )
+    host = found.pop("tracking_uri", None)
     if not host:
         raise InvalidParameterValueError(
-            f"databricks URI {uri!r}: no host in {cfg_path} or DATABRICKS_HOST", field="tracking_uri"
+            f"databricks URI {uri!r}: no host in DATABRICKS_HOST or {cfg_path}", field="tracking_uri"
         )
-    found = {
-        "token": section.get("token") or env.get("DATABRICKS_TOKEN"),
-        "username": section.get("username") or env.get("DATABRICKS_USERNAME"),
-        "password": section.get("password") or env.get("DATABRICKS_PASSWORD"),
-        "insecure_tls": (section.get("insecure") or env.get("DATABRICKS_INSECURE", "")).lower() in _TRUE or None,
-    }
     host = host if host.startswith("http") else f"https://{host}"
     return host, found

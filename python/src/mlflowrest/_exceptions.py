@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlflowrest._generated import rules
+
 
 class MlflowError(Exception):
     """Base of every error this package raises."""
@@ -88,36 +90,13 @@ class UnexpectedResponseError(ApiError):
     """A success status whose body is not the JSON the spec promises (HTML, truncated)."""
 
 
-BY_ERROR_CODE: dict[str, type[ApiError]] = {
-    "INVALID_PARAMETER_VALUE": InvalidParameterValueError,
-    "BAD_REQUEST": InvalidParameterValueError,
-    "RESOURCE_ALREADY_EXISTS": ResourceAlreadyExistsError,
-    "ALREADY_EXISTS": ResourceAlreadyExistsError,
-    "RESOURCE_DOES_NOT_EXIST": ResourceDoesNotExistError,
-    "NOT_FOUND": ResourceDoesNotExistError,
-    "ENDPOINT_NOT_FOUND": ResourceDoesNotExistError,
-    "UNAUTHENTICATED": UnauthenticatedError,
-    "CUSTOMER_UNAUTHORIZED": UnauthenticatedError,
-    "PERMISSION_DENIED": PermissionDeniedError,
-    "ABORTED": ConflictError,
-    "RESOURCE_CONFLICT": ConflictError,
-    "REQUEST_LIMIT_EXCEEDED": RateLimitedError,
-    "RESOURCE_EXHAUSTED": RateLimitedError,
-}
-
-BY_STATUS: dict[int, type[ApiError]] = {
-    400: InvalidParameterValueError,
-    401: UnauthenticatedError,
-    403: PermissionDeniedError,
-    404: ResourceDoesNotExistError,
-    409: ConflictError,
-    429: RateLimitedError,
-}
-
-
 def error_class(error_code: str | None, http_status: int) -> type[ApiError]:
-    if error_code in BY_ERROR_CODE:
-        return BY_ERROR_CODE[error_code]
-    if http_status >= 500:
-        return ServerError
-    return BY_STATUS.get(http_status, ApiError)
+    """openapi/family-rules.yaml's precedence: the body's error_code, then the actual status."""
+    name = rules.BY_ERROR_CODE.get(error_code or "") or rules.BY_STATUS.get(http_status)
+    if name is None and http_status < 400:
+        name = rules.REDIRECT_CLASS
+    if name is None:
+        name = "ServerError" if http_status >= rules.SERVER_ERROR_FROM else "ApiError"
+    cls = globals()[name]
+    assert isinstance(cls, type) and issubclass(cls, ApiError)
+    return cls

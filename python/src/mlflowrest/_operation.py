@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlflowrest._generated import rules
 from mlflowrest._types import Model
 
 
@@ -24,6 +25,6 @@ class Operation:
     items_field: str | None  # the list a paginated response walks
 
     @property
-    def idempotent(self) -> bool:
-        """Whether sending twice is harmless. Only creates are not; they get a recover hook."""
-        return not self.name.startswith(("create", "start"))
+    def retry_safety(self) -> str:
+        """safe, recover-by-request-id or never: openapi/family-rules.yaml, retry.operations."""
+        return rules.OPERATION_SAFETY[self.operation_id]

@@ -60,6 +60,10 @@ class Resource:
         self, model: type[R], op: Operation, path_params: Mapping[str, str], values: Mapping[str, Any], *,
         data: Any = None, timeout: float | None = None, recover: Callable[[], R | None] | None = None,
     ) -> R:  # fmt: skip
+        if recover is None and op.retry_safety == "recover-by-request-id":
+            from mlflowrest.resources import _request_id
+
+            values, recover = _request_id.prepare(self._client, op, values, model)
         result = self._client._transport.call(op, path_params, values, data=data, timeout=timeout, recover=recover)
         assert isinstance(result, model)
         return result

@@ -8,6 +8,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -23,13 +24,13 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from mlflowrest import _exceptions as errors
 from mlflowrest._config import Config
+from mlflowrest._generated import rules
 from mlflowrest._operation import Operation
 from mlflowrest._types import Model
 
 log = logging.getLogger("mlflowrest")
 
-RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
-MAX_RETRY_AFTER = 60.0
+MAX_RETRY_AFTER = rules.MAX_RETRY_AFTER_SECONDS
 USER_AGENT = "mlflowrest-python/0.1.0"
 HEADER_PROVIDERS_GROUP = "mlflowrest.request_header_providers"
 
@@ -146,7 +147,7 @@ class Transport:
         params, body = _encode(op, values)
         response = self.send(
             op.method, url, op.path, params=params, json_body=body, data=data, timeout=timeout,
-            retry_writes=op.idempotent, recover=recover, stream=stream,
+            retry_writes=op.retry_safety == "safe", recover=recover, stream=stream,
         )  # fmt: skip
         if isinstance(response, _Recovered):
             return response.value
@@ -185,19 +186,19 @@ class Transport:
             try:
                 response = self.session.request(
                     method, url, params=params, data=payload, headers=headers,
-                    timeout=timeout or cfg.timeout, stream=stream, verify=self._verify,
+                    timeout=timeout or cfg.timeout, stream=stream, verify=self._verify, allow_redirects=False,
                 )  # fmt: skip
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failure: errors.MlflowError = _transport_error(exc, method, path)
                 ambiguous = ambiguous or (not isinstance(exc, requests.ConnectTimeout) and not _refused(exc))
                 wait = None
             else:
-                if response.status_code < 400:
+                if response.status_code < rules.ERROR_FROM_STATUS:
                     return response
                 failure = _api_error(response, method, path)
-                if response.status_code not in RETRY_STATUS:
+                if not retryable(failure):
                     raise failure
-                ambiguous = ambiguous or response.status_code >= 500
+                ambiguous = ambiguous or response.status_code not in rules.UNAMBIGUOUS_STATUSES
                 wait = _retry_after(response)
             if (
                 attempt >= cfg.max_retries
@@ -205,7 +206,7 @@ class Transport:
                 or (ambiguous and not retry_writes and not recover)
             ):
                 raise failure
-            delay = wait if wait is not None else min(cfg.backoff_factor * 2**attempt, MAX_RETRY_AFTER)
+            delay = wait if wait is not None else min(cfg.backoff_factor * 2**attempt, rules.MAX_BACKOFF_SECONDS)
             delay += random.uniform(0, cfg.backoff_jitter) if wait is None else 0.0
             log.info("retrying %s %s in %.2fs after %s (retry %d/%d)", method, path, delay, failure, attempt + 1,
                      cfg.max_retries)  # fmt: skip
@@ -237,11 +238,25 @@ def client_headers(config: Config, providers: Iterable[Any]) -> dict[str, str]:
 
 
 def _auth_header(config: Config) -> str | None:
-    if config.token:
-        return f"Bearer {config.token}"
+    # Basic wins when both are set, as in MLflow's rest_utils (family-rules.yaml, decisions).
     if config.username and config.password is not None:
         return "Basic " + base64.b64encode(f"{config.username}:{config.password}".encode()).decode()
+    if config.token:
+        return f"Bearer {config.token}"
     return None
+
+
+def retryable(error: errors.ApiError) -> bool:
+    """A retried status, or an overload answer whatever its status (family-rules.yaml, retry)."""
+    if error.http_status in rules.RETRY_STATUSES:
+        return True
+    text = error.message or ""
+    return any(
+        (status is None or status == error.http_status)
+        and (code is None or code == error.error_code)
+        and (contains is None or contains in text)
+        for status, code, contains in rules.OVERLOAD
+    )
 
 
 def header_providers() -> list[Any]:
@@ -318,8 +333,10 @@ def _api_error(response: requests.Response, method: str, path: str) -> errors.Ap
     except ValueError:
         body = None
     if message is None:
-        text = " ".join(response.text.split())[:200]
+        text = " ".join(re.sub(r"<[^>]*>", " ", response.text).split())[: rules.MESSAGE_TEXT_LIMIT]
         message = text or response.reason or "no message"
+        if 300 <= response.status_code < 400 and response.headers.get("Location"):
+            message = f"redirected to {response.headers['Location'].split('?')[0]} (not followed): {message}"
     cls = errors.error_class(code, response.status_code)
     return cls(str(message), http_status=response.status_code, error_code=code, method=method, path=path, body=body)
 

@@ -139,16 +139,125 @@ def test_create_run_retry_returns_the_run_the_first_try_made(offline: MlflowClie
     assert kinds == ["create", "search"]  # found by its request id: no second create
     search = json.loads(responses.calls[1].request.body)
     sent_tag = json.loads(responses.calls[0].request.body)["tags"][-1]
-    assert sent_tag["key"] == "mlflowrest.request_id" and sent_tag["value"] in search["filter"]
+    assert sent_tag["key"] == "mlflow.mlflowrest.requestId" and sent_tag["value"] in search["filter"]
 
 
 @responses.activate
-def test_create_without_recover_is_not_blindly_retried(offline: MlflowClient) -> None:
-    url = f"{BASE}/api/2.0/mlflow/model-versions/create"
+def test_never_operation_is_not_blindly_retried(offline: MlflowClient) -> None:
+    url = f"{BASE}/api/2.0/mlflow/webhooks/w1/test"
     responses.post(url, status=503)
     with pytest.raises(ServerError):
-        offline.model_versions.create(name="m", source="s")
-    assert len(responses.calls) == 1  # a lost answer could mean it exists: no blind duplicate
+        offline.webhooks.test(webhook_id="w1")
+    assert len(responses.calls) == 1  # family-rules.yaml: testWebhook is `never` (it delivers an event)
+
+
+MV = {"name": "m", "version": "3", "tags": [{"key": "mlflow.mlflowrest.requestId", "value": "X"}]}
+
+
+@responses.activate
+@pytest.mark.parametrize("legacy", [False, True])
+def test_every_recover_create_finds_what_its_lost_first_try_made(offline: MlflowClient, legacy: bool) -> None:
+    """Each recover-by-request-id create of family-rules.yaml: first answer lost (a 502 after the
+    request landed), the lookup finds the entity, no second create is sent."""
+    api = f"{BASE}/api/2.0/mlflow"
+    key = "mlflowrest.request_id" if legacy else "mlflow.mlflowrest.requestId"
+
+    def tagged(request: requests.PreparedRequest) -> str:
+        body = json.loads(request.body or "{}")
+        tags = body.get("tags") or []
+        return json.loads(tags)["mlflow.mlflowrest.requestId"] if isinstance(tags, str) else tags[-1]["value"]
+
+    sent: dict[str, str] = {}
+
+    def lost(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        sent["id"] = tagged(request)
+        return 502, {}, "<html>bad gateway</html>"
+
+    def with_id(body: dict) -> tuple[int, dict[str, str], str]:
+        return 200, {}, json.dumps(body).replace("ID", sent["id"]).replace("KEY", key)
+
+    tags = [{"key": "KEY", "value": "ID"}]
+    cases = [
+        ("POST", f"{api}/registered-models/create", ("GET", f"{api}/registered-models/get"),
+         {"registered_model": {"name": "m", "tags": tags}},
+         lambda: offline.registered_models.create(name="m").registered_model.name, "m"),
+        ("POST", f"{api}/model-versions/create", ("GET", f"{api}/model-versions/search"),
+         {"model_versions": [{"name": "m", "version": "3", "tags": tags}]},
+         lambda: offline.model_versions.create(name="m", source="s").model_version.version, "3"),
+        ("POST", f"{api}/logged-models", ("POST", f"{api}/logged-models/search"),
+         {"models": [{"info": {"model_id": "lm1", "tags": tags}}]},
+         lambda: offline.logged_models.create(experiment_id="1").model.info.model_id, "lm1"),
+        ("POST", f"{api}/experiments/create", ("GET", f"{api}/experiments/get-by-name"),
+         {"experiment": {"experiment_id": "7", "name": "e", "tags": tags}},
+         lambda: offline.experiments.create(name="e").experiment_id, "7"),
+        ("POST", f"{BASE}/api/3.0/mlflow/datasets/create", ("POST", f"{BASE}/api/3.0/mlflow/datasets/search"),
+         {"datasets": [{"dataset_id": "d1", "name": "d", "tags": json.dumps({"KEY": "ID"})}]},
+         lambda: offline.datasets.create(name="d", experiment_ids=["1"]).dataset.dataset_id, "d1"),
+    ]  # fmt: skip
+    for method, create_url, (find_method, find_url), found, call, expected in cases:
+        responses.reset()
+        responses.add_callback(method, create_url, callback=lost)
+        responses.add_callback(find_method, find_url, callback=lambda _r, found=found: with_id(found))
+        assert call() == expected
+        creates = [c for c in responses.calls if c.request.url.split("?")[0] == create_url]
+        assert len(creates) == 1, create_url
+
+
+@responses.activate
+def test_webhook_create_recovers_the_hook_its_first_try_made(offline: MlflowClient) -> None:
+    url = f"{BASE}/api/2.0/mlflow/webhooks"
+    old = {"webhook_id": "old", "name": "h", "url": "https://e.example/x"}
+    new = {"webhook_id": "new", "name": "h", "url": "https://e.example/x"}
+    responses.get(url, json={"webhooks": [old]})  # before the first try
+    responses.post(url, body=requests.ConnectionError("Connection aborted: reset by peer"))
+    responses.get(url, json={"webhooks": [old, new]})
+    hook = offline.webhooks.create(name="h", url="https://e.example/x", events=[])
+    assert hook.webhook is not None and hook.webhook.webhook_id == "new"
+    assert [c.request.method for c in responses.calls] == ["GET", "POST", "GET"]
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, {"error_code": "BAD_REQUEST", "message": "(sqlalchemy.exc.TimeoutError) QueuePool limit of size 5 "
+                                                       "overflow 10 reached, connection timed out, timeout 30.00"}),
+        (500, {"error_code": "INTERNAL_ERROR", "message": "(sqlite3.OperationalError) database is locked"}),
+        (400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "(sqlite3.OperationalError) database is locked"}),
+        (503, "<html><body>no healthy upstream</body></html>"),
+        (504, "<html><body>504 Gateway Time-out</body></html>"),
+    ],
+)  # fmt: skip
+def test_overload_answers_are_retried_then_succeed(offline: MlflowClient, status: int, body: object) -> None:
+    as_json = isinstance(body, dict)
+    responses.post(LOG_METRIC, status=status, json=body if as_json else None, body=None if as_json else str(body))
+    responses.post(LOG_METRIC, json={})
+    offline.runs.log_metric(run_id="r1", key="m", value=1.0, timestamp=1)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_a_plain_400_is_still_final(offline: MlflowClient) -> None:
+    responses.post(LOG_METRIC, status=400, json={"error_code": "BAD_REQUEST", "message": "bad key"})
+    with pytest.raises(InvalidParameterValueError):
+        offline.runs.log_metric(run_id="r1", key="m", value=1.0, timestamp=1)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_redirects_are_errors_and_not_followed(offline: MlflowClient) -> None:
+    responses.get(GET_RUN, status=302, headers={"Location": "https://sso.example/login?next=x"})
+    with pytest.raises(UnexpectedResponseError) as info:
+        offline.runs.get(run_id="r1")
+    assert info.value.http_status == 302 and "sso.example/login" in str(info.value) and "next=x" not in str(info.value)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_error_code_wins_over_a_disagreeing_status(offline: MlflowClient) -> None:
+    responses.get(GET_RUN, status=500, json={"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "gone"})
+    with pytest.raises(ResourceDoesNotExistError):
+        offline.runs.get(run_id="r1")
 
 
 @responses.activate

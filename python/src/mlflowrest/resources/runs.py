@@ -14,7 +14,6 @@ from mlflowrest._generated.operations import OPERATIONS
 from mlflowrest._generated.resources import RunsResource as _Generated
 from mlflowrest._transport import _validation_error
 from mlflowrest._types import Model
-from mlflowrest.resources._request_id import REQUEST_ID_TAG, new_request_id
 
 
 class RunsResource(_Generated):
@@ -28,26 +27,14 @@ class RunsResource(_Generated):
         tags: list[models.RunTag] | None = None,
         timeout: float | None = None,
     ) -> models.CreateRunResponse:
-        """Create a run. A retry after a lost answer returns the run the first try made
-        (found by its request-id tag) instead of making a second one."""
-        request_id = new_request_id()
-        all_tags = [*(tags or []), models.RunTag(key=REQUEST_ID_TAG, value=request_id)]
+        """Create a run, started now unless `start_time` says otherwise. A retry after a lost answer
+        returns the run the first try made (found by its request-id tag) instead of making a second."""
         start_time = start_time if start_time is not None else int(time.time() * 1000)
-
-        def recover() -> models.CreateRunResponse | None:
-            page = self.search(
-                experiment_ids=[experiment_id or "0"],
-                filter=f"tags.`{REQUEST_ID_TAG}` = '{request_id}'",
-                run_view_type="ALL",
-                max_results=1,
-            ).first
-            return models.CreateRunResponse(run=page.runs[0]) if page.runs else None
-
         return self._call(
             models.CreateRunResponse, OPERATIONS["createRun"], {},
             {"experiment_id": experiment_id, "user_id": user_id, "run_name": run_name, "start_time": start_time,
-             "tags": all_tags},
-            timeout=timeout, recover=recover,
+             "tags": tags},
+            timeout=timeout,
         )  # fmt: skip
 
     def log_batch(

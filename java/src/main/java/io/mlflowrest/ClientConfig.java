@@ -2,6 +2,7 @@ package io.mlflowrest;
 
 import io.mlflowrest.errors.InvalidParameterValueError;
 
+import io.mlflowrest.generated.Rules;
 import io.mlflowrest.internal.DatabricksProfile;
 import java.net.URI;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import java.util.Map;
 public final class ClientConfig {
     // Two requests in flight let the default 4-worker server ingest ~1.7x faster than one
     // (measured on 2 cores with SQLite); a single-worker server is neither helped nor hurt.
-    public static final int DEFAULT_BATCH_CONCURRENCY = 2;
+    public static final int DEFAULT_BATCH_CONCURRENCY = Rules.DEFAULT_BATCH_CONCURRENCY;
 
     private final URI trackingUri;
     private final String username;
@@ -55,7 +56,11 @@ public final class ClientConfig {
         return fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")));
     }
 
-    /** Same as {@link #fromEnvironment()} with the given variables and home folder (tests use it). */
+    /**
+     * Same as {@link #fromEnvironment()} with the given variables and home folder (tests use it).
+     * Each setting from, highest first: MLflow's variable, (databricks URIs) the DATABRICKS_*
+     * variable, the profile, the default (openapi/family-rules.yaml, config).
+     */
     public static ClientConfig fromEnvironment(Map<String, String> env, Path home) {
         Builder b = builder();
         String uri = env.get("MLFLOW_TRACKING_URI");
@@ -74,7 +79,7 @@ public final class ClientConfig {
             b.token(env.get("MLFLOW_TRACKING_TOKEN"));
         }
         if (env.containsKey("MLFLOW_TRACKING_INSECURE_TLS")) {
-            b.insecureTls(Boolean.parseBoolean(env.get("MLFLOW_TRACKING_INSECURE_TLS").trim()));
+            b.insecureTls(flag("MLFLOW_TRACKING_INSECURE_TLS", env.get("MLFLOW_TRACKING_INSECURE_TLS")));
         }
         if (env.containsKey("MLFLOW_TRACKING_SERVER_CERT_PATH")) {
             b.serverCertPath(Path.of(env.get("MLFLOW_TRACKING_SERVER_CERT_PATH")));
@@ -100,12 +105,31 @@ public final class ClientConfig {
         return b.build();
     }
 
-    private static double number(Map<String, String> env, String name) {
-        try {
-            return Double.parseDouble(env.get(name).trim());
-        } catch (NumberFormatException e) {
-            throw invalid(name, "a number", "must be a number, got '" + env.get(name) + "'");
+    /** A boolean spelt as MLflow spells them (family-rules.yaml, config.truthy / falsy), else an error naming it. */
+    public static boolean flag(String name, String raw) {
+        String value = raw.strip().toLowerCase(java.util.Locale.ROOT);
+        if (Rules.TRUTHY.contains(value)) {
+            return true;
         }
+        if (Rules.FALSY.contains(value)) {
+            return false;
+        }
+        throw invalid(name, "true/1/false/0", name + "='" + raw + "' is not a boolean (true/1/false/0)");
+    }
+
+    private static double number(Map<String, String> env, String name) {
+        double value;
+        try {
+            value = Double.parseDouble(env.get(name).trim());
+        } catch (NumberFormatException e) {
+            throw invalid(name, "a number", name + " must be a number, got '" + env.get(name) + "'");
+        }
+        for (Rules.Variable v : Rules.CONFIG_VARIABLES) {
+            if (v.env().equals(name)) {
+                bound(v, value, name);
+            }
+        }
+        return value;
     }
 
     /** A copy with changes, e.g. {@code config.toBuilder().maxRetries(0).build()}. */
@@ -177,7 +201,7 @@ public final class ClientConfig {
 
     @Override
     public String toString() {
-        String auth = token != null ? "bearer token ***" : username != null ? "basic " + username + ":***" : "none";
+        String auth = username != null ? "basic " + username + ":***" : token != null ? "bearer token ***" : "none";
         return "ClientConfig{trackingUri=" + trackingUri + ", auth=" + auth + ", insecureTls=" + insecureTls
                 + ", maxRetries=" + maxRetries + ", backoffFactor=" + backoffFactorSeconds + "s, backoffJitter="
                 + backoffJitterSeconds + "s, timeout=" + timeout + ", batchConcurrency=" + batchConcurrency + "}";
@@ -192,22 +216,38 @@ public final class ClientConfig {
         private boolean insecureTls;
         private Path serverCertPath;
         private Path clientCertPath;
-        private int maxRetries = 7;
-        private double backoffFactorSeconds = 0.5;
-        private double backoffJitterSeconds = 1.0;
-        private Duration timeout = Duration.ofSeconds(120);
+        private int maxRetries = Rules.DEFAULT_MAX_RETRIES;
+        private double backoffFactorSeconds = Rules.DEFAULT_BACKOFF_FACTOR_SECONDS;
+        private double backoffJitterSeconds = Rules.DEFAULT_BACKOFF_JITTER_SECONDS;
+        private Duration timeout = Duration.ofMillis((long) (Rules.DEFAULT_TIMEOUT_SECONDS * 1000));
         private int batchConcurrency = DEFAULT_BATCH_CONCURRENCY;
 
         private Builder() {}
 
+        /** Credentials written into the URI move to basic auth, so the URI can be shown anywhere. */
         public Builder trackingUri(String uri) {
             String trimmed = uri.strip();
+            URI parsed;
             try {
-                this.trackingUri = URI.create(trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+                parsed = URI.create(trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
             } catch (IllegalArgumentException e) {
-                throw invalid("tracking_uri", "a URI", "cannot parse '" + uri + "': " + e.getMessage());
+                throw invalid("tracking_uri", "a URI", "cannot parse the tracking URI: " + e.getMessage());
             }
+            String userInfo = parsed.getRawUserInfo();
+            if (userInfo != null) {
+                int colon = userInfo.indexOf(':');
+                String user = colon < 0 ? userInfo : userInfo.substring(0, colon);
+                String pass = colon < 0 ? "" : userInfo.substring(colon + 1);
+                basicAuth(decode(user), decode(pass));
+                String at = parsed.getRawAuthority().substring(parsed.getRawAuthority().lastIndexOf('@') + 1);
+                parsed = URI.create(parsed.getScheme() + "://" + at + (parsed.getRawPath() == null ? "" : parsed.getRawPath()));
+            }
+            this.trackingUri = parsed;
             return this;
+        }
+
+        private static String decode(String part) {
+            return java.net.URLDecoder.decode(part.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
         }
 
         public Builder basicAuth(String username, String password) {
@@ -273,26 +313,37 @@ public final class ClientConfig {
             if (!"http".equals(scheme) && !"https".equals(scheme) || trackingUri.getHost() == null) {
                 throw invalid("tracking_uri", "http(s)://host[:port][/prefix]", "got " + trackingUri);
             }
-            if (trackingUri.getUserInfo() != null) {
-                throw invalid("tracking_uri", "no credentials in the URI", "put credentials in basicAuth() or MLFLOW_TRACKING_USERNAME/PASSWORD");
-            }
             if ((username == null) != (password == null)) {
                 throw invalid("username/password", "both or neither", "basic auth needs both username and password");
             }
-            if (token != null && username != null) {
-                throw invalid("token", "token or basic auth, not both", "give a token or basic auth, not both");
-            }
-            if (maxRetries < 0 || backoffFactorSeconds < 0 || backoffJitterSeconds < 0) {
-                throw invalid("maxRetries/backoff", ">= 0", "maxRetries, backoffFactorSeconds and backoffJitterSeconds must be >= 0");
-            }
-            if (batchConcurrency < 1) {
-                throw invalid("batch_concurrency", ">= 1", "batchConcurrency must be at least 1, got " + batchConcurrency);
-            }
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw invalid("timeout", "> 0", "timeout must be positive");
-            }
+            // A token and basic auth together: basic wins, as in MLflow (family-rules.yaml, decisions).
+            bound("max_retries", maxRetries);
+            bound("backoff_factor", backoffFactorSeconds);
+            bound("backoff_jitter", backoffJitterSeconds);
+            bound("timeout", timeout == null ? 0 : timeout.toNanos() / 1e9);
+            bound("batch_concurrency", batchConcurrency);
             return new ClientConfig(this);
         }
+    }
+
+    /** The variable's bound from family-rules.yaml, or an error naming the setting and the limit. */
+    private static void bound(String name, double value) {
+        for (Rules.Variable v : Rules.CONFIG_VARIABLES) {
+            if (v.name().equals(name)) {
+                bound(v, value, name);
+            }
+        }
+    }
+
+    private static void bound(Rules.Variable v, double value, String field) {
+        if (v.min() != null && (v.minExclusive() ? value <= v.min() : value < v.min())) {
+            String limit = (v.minExclusive() ? "> " : ">= ") + plain(v.min());
+            throw invalid(field, limit, field + " must be " + limit + ", got " + plain(value));
+        }
+    }
+
+    private static String plain(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 
     /** Bad configuration is bad input like any other: the family's InvalidParameterValueError. */

@@ -3,8 +3,11 @@ package io.mlflowrest.generated;
 
 import java.util.Map;
 
-/** An HTTP method and a path template whose {name} segments are filled by {@link #path}. */
-public record Route(String method, String template) {
+/**
+ * An operation of the spec: its operationId (which keys the family rules, e.g. its retry safety),
+ * HTTP method and path template whose {name} segments are filled by {@link #path}.
+ */
+public record Route(String operationId, String method, String template) {
     /** The path with each {name} replaced by its value, which must not be blank. */
     public String path(Map<String, String> values) {
         String path = template;

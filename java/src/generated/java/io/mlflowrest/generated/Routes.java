@@ -6,227 +6,227 @@ public final class Routes {
     private Routes() {}
 
     /** createPresignedDownloadUrl */
-    public static final Route ARTIFACTS_CREATE_PRESIGNED_DOWNLOAD_URL = new Route("POST", "/api/2.0/mlflow/artifacts/presigned-download-url");
+    public static final Route ARTIFACTS_CREATE_PRESIGNED_DOWNLOAD_URL = new Route("createPresignedDownloadUrl", "POST", "/api/2.0/mlflow/artifacts/presigned-download-url");
     /** createPresignedUploadUrl */
-    public static final Route ARTIFACTS_CREATE_PRESIGNED_UPLOAD_URL = new Route("POST", "/api/2.0/mlflow/artifacts/presigned-upload-url");
+    public static final Route ARTIFACTS_CREATE_PRESIGNED_UPLOAD_URL = new Route("createPresignedUploadUrl", "POST", "/api/2.0/mlflow/artifacts/presigned-upload-url");
     /** listArtifacts */
-    public static final Route ARTIFACTS_LIST = new Route("GET", "/api/2.0/mlflow/artifacts/list");
+    public static final Route ARTIFACTS_LIST = new Route("listArtifacts", "GET", "/api/2.0/mlflow/artifacts/list");
     /** addDatasetToExperiments */
-    public static final Route DATASETS_ADD_TO_EXPERIMENTS = new Route("POST", "/api/3.0/mlflow/datasets/{dataset_id}/add-experiments");
+    public static final Route DATASETS_ADD_TO_EXPERIMENTS = new Route("addDatasetToExperiments", "POST", "/api/3.0/mlflow/datasets/{dataset_id}/add-experiments");
     /** createDataset */
-    public static final Route DATASETS_CREATE = new Route("POST", "/api/3.0/mlflow/datasets/create");
+    public static final Route DATASETS_CREATE = new Route("createDataset", "POST", "/api/3.0/mlflow/datasets/create");
     /** deleteDataset */
-    public static final Route DATASETS_DELETE = new Route("DELETE", "/api/3.0/mlflow/datasets/{dataset_id}");
+    public static final Route DATASETS_DELETE = new Route("deleteDataset", "DELETE", "/api/3.0/mlflow/datasets/{dataset_id}");
     /** deleteDatasetRecords */
-    public static final Route DATASETS_DELETE_RECORDS = new Route("DELETE", "/api/3.0/mlflow/datasets/{dataset_id}/records");
+    public static final Route DATASETS_DELETE_RECORDS = new Route("deleteDatasetRecords", "DELETE", "/api/3.0/mlflow/datasets/{dataset_id}/records");
     /** deleteDatasetTag */
-    public static final Route DATASETS_DELETE_TAG = new Route("DELETE", "/api/3.0/mlflow/datasets/{dataset_id}/tags/{key}");
+    public static final Route DATASETS_DELETE_TAG = new Route("deleteDatasetTag", "DELETE", "/api/3.0/mlflow/datasets/{dataset_id}/tags/{key}");
     /** getDataset */
-    public static final Route DATASETS_GET = new Route("GET", "/api/3.0/mlflow/datasets/{dataset_id}");
+    public static final Route DATASETS_GET = new Route("getDataset", "GET", "/api/3.0/mlflow/datasets/{dataset_id}");
     /** getDatasetExperimentIds */
-    public static final Route DATASETS_GET_EXPERIMENT_IDS = new Route("GET", "/api/3.0/mlflow/datasets/{dataset_id}/experiment-ids");
+    public static final Route DATASETS_GET_EXPERIMENT_IDS = new Route("getDatasetExperimentIds", "GET", "/api/3.0/mlflow/datasets/{dataset_id}/experiment-ids");
     /** getDatasetRecords */
-    public static final Route DATASETS_GET_RECORDS = new Route("GET", "/api/3.0/mlflow/datasets/{dataset_id}/records");
+    public static final Route DATASETS_GET_RECORDS = new Route("getDatasetRecords", "GET", "/api/3.0/mlflow/datasets/{dataset_id}/records");
     /** removeDatasetFromExperiments */
-    public static final Route DATASETS_REMOVE_FROM_EXPERIMENTS = new Route("POST", "/api/3.0/mlflow/datasets/{dataset_id}/remove-experiments");
+    public static final Route DATASETS_REMOVE_FROM_EXPERIMENTS = new Route("removeDatasetFromExperiments", "POST", "/api/3.0/mlflow/datasets/{dataset_id}/remove-experiments");
     /** searchEvaluationDatasets */
-    public static final Route DATASETS_SEARCH = new Route("POST", "/api/3.0/mlflow/datasets/search");
+    public static final Route DATASETS_SEARCH = new Route("searchEvaluationDatasets", "POST", "/api/3.0/mlflow/datasets/search");
     /** setDatasetTags */
-    public static final Route DATASETS_SET_TAGS = new Route("PATCH", "/api/3.0/mlflow/datasets/{dataset_id}/tags");
+    public static final Route DATASETS_SET_TAGS = new Route("setDatasetTags", "PATCH", "/api/3.0/mlflow/datasets/{dataset_id}/tags");
     /** upsertDatasetRecords */
-    public static final Route DATASETS_UPSERT_RECORDS = new Route("POST", "/api/3.0/mlflow/datasets/{dataset_id}/records");
+    public static final Route DATASETS_UPSERT_RECORDS = new Route("upsertDatasetRecords", "POST", "/api/3.0/mlflow/datasets/{dataset_id}/records");
     /** createExperiment */
-    public static final Route EXPERIMENTS_CREATE = new Route("POST", "/api/2.0/mlflow/experiments/create");
+    public static final Route EXPERIMENTS_CREATE = new Route("createExperiment", "POST", "/api/2.0/mlflow/experiments/create");
     /** deleteExperiment */
-    public static final Route EXPERIMENTS_DELETE = new Route("POST", "/api/2.0/mlflow/experiments/delete");
+    public static final Route EXPERIMENTS_DELETE = new Route("deleteExperiment", "POST", "/api/2.0/mlflow/experiments/delete");
     /** deleteExperimentTag */
-    public static final Route EXPERIMENTS_DELETE_TAG = new Route("POST", "/api/2.0/mlflow/experiments/delete-experiment-tag");
+    public static final Route EXPERIMENTS_DELETE_TAG = new Route("deleteExperimentTag", "POST", "/api/2.0/mlflow/experiments/delete-experiment-tag");
     /** getExperiment */
-    public static final Route EXPERIMENTS_GET = new Route("GET", "/api/2.0/mlflow/experiments/get");
+    public static final Route EXPERIMENTS_GET = new Route("getExperiment", "GET", "/api/2.0/mlflow/experiments/get");
     /** getExperimentByName */
-    public static final Route EXPERIMENTS_GET_BY_NAME = new Route("GET", "/api/2.0/mlflow/experiments/get-by-name");
+    public static final Route EXPERIMENTS_GET_BY_NAME = new Route("getExperimentByName", "GET", "/api/2.0/mlflow/experiments/get-by-name");
     /** restoreExperiment */
-    public static final Route EXPERIMENTS_RESTORE = new Route("POST", "/api/2.0/mlflow/experiments/restore");
+    public static final Route EXPERIMENTS_RESTORE = new Route("restoreExperiment", "POST", "/api/2.0/mlflow/experiments/restore");
     /** searchExperiments */
-    public static final Route EXPERIMENTS_SEARCH = new Route("POST", "/api/2.0/mlflow/experiments/search");
+    public static final Route EXPERIMENTS_SEARCH = new Route("searchExperiments", "POST", "/api/2.0/mlflow/experiments/search");
     /** searchDatasets */
-    public static final Route EXPERIMENTS_SEARCH_DATASETS = new Route("POST", "/api/2.0mlflow/experiments/search-datasets");
+    public static final Route EXPERIMENTS_SEARCH_DATASETS = new Route("searchDatasets", "POST", "/api/2.0mlflow/experiments/search-datasets");
     /** setExperimentTag */
-    public static final Route EXPERIMENTS_SET_TAG = new Route("POST", "/api/2.0/mlflow/experiments/set-experiment-tag");
+    public static final Route EXPERIMENTS_SET_TAG = new Route("setExperimentTag", "POST", "/api/2.0/mlflow/experiments/set-experiment-tag");
     /** updateExperiment */
-    public static final Route EXPERIMENTS_UPDATE = new Route("POST", "/api/2.0/mlflow/experiments/update");
+    public static final Route EXPERIMENTS_UPDATE = new Route("updateExperiment", "POST", "/api/2.0/mlflow/experiments/update");
     /** createLoggedModel */
-    public static final Route LOGGED_MODELS_CREATE = new Route("POST", "/api/2.0/mlflow/logged-models");
+    public static final Route LOGGED_MODELS_CREATE = new Route("createLoggedModel", "POST", "/api/2.0/mlflow/logged-models");
     /** deleteLoggedModel */
-    public static final Route LOGGED_MODELS_DELETE = new Route("DELETE", "/api/2.0/mlflow/logged-models/{model_id}");
+    public static final Route LOGGED_MODELS_DELETE = new Route("deleteLoggedModel", "DELETE", "/api/2.0/mlflow/logged-models/{model_id}");
     /** deleteLoggedModelTag */
-    public static final Route LOGGED_MODELS_DELETE_TAG = new Route("DELETE", "/api/2.0/mlflow/logged-models/{model_id}/tags/{tag_key}");
+    public static final Route LOGGED_MODELS_DELETE_TAG = new Route("deleteLoggedModelTag", "DELETE", "/api/2.0/mlflow/logged-models/{model_id}/tags/{tag_key}");
     /** finalizeLoggedModel */
-    public static final Route LOGGED_MODELS_FINALIZE = new Route("PATCH", "/api/2.0/mlflow/logged-models/{model_id}");
+    public static final Route LOGGED_MODELS_FINALIZE = new Route("finalizeLoggedModel", "PATCH", "/api/2.0/mlflow/logged-models/{model_id}");
     /** getLoggedModel */
-    public static final Route LOGGED_MODELS_GET = new Route("GET", "/api/2.0/mlflow/logged-models/{model_id}");
+    public static final Route LOGGED_MODELS_GET = new Route("getLoggedModel", "GET", "/api/2.0/mlflow/logged-models/{model_id}");
     /** listLoggedModelArtifacts */
-    public static final Route LOGGED_MODELS_LIST_ARTIFACTS = new Route("GET", "/api/2.0/mlflow/logged-models/{model_id}/artifacts/directories");
+    public static final Route LOGGED_MODELS_LIST_ARTIFACTS = new Route("listLoggedModelArtifacts", "GET", "/api/2.0/mlflow/logged-models/{model_id}/artifacts/directories");
     /** logLoggedModelParams */
-    public static final Route LOGGED_MODELS_LOG_PARAMS = new Route("POST", "/api/2.0/mlflow/logged-models/{model_id}/params");
+    public static final Route LOGGED_MODELS_LOG_PARAMS = new Route("logLoggedModelParams", "POST", "/api/2.0/mlflow/logged-models/{model_id}/params");
     /** searchLoggedModels */
-    public static final Route LOGGED_MODELS_SEARCH = new Route("POST", "/api/2.0/mlflow/logged-models/search");
+    public static final Route LOGGED_MODELS_SEARCH = new Route("searchLoggedModels", "POST", "/api/2.0/mlflow/logged-models/search");
     /** setLoggedModelTags */
-    public static final Route LOGGED_MODELS_SET_TAGS = new Route("PATCH", "/api/2.0/mlflow/logged-models/{model_id}/tags");
+    public static final Route LOGGED_MODELS_SET_TAGS = new Route("setLoggedModelTags", "PATCH", "/api/2.0/mlflow/logged-models/{model_id}/tags");
     /** getMetricHistory */
-    public static final Route METRICS_GET_HISTORY = new Route("GET", "/api/2.0/mlflow/metrics/get-history");
+    public static final Route METRICS_GET_HISTORY = new Route("getMetricHistory", "GET", "/api/2.0/mlflow/metrics/get-history");
     /** getMetricHistoryBulkInterval */
-    public static final Route METRICS_GET_HISTORY_BULK_INTERVAL = new Route("GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval");
+    public static final Route METRICS_GET_HISTORY_BULK_INTERVAL = new Route("getMetricHistoryBulkInterval", "GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval");
     /** abortMultipartUpload */
-    public static final Route MLFLOW_ARTIFACTS_ABORT_MULTIPART_UPLOAD = new Route("POST", "/api/2.0/mlflow-artifacts/mpu/abort/{artifact_path}");
+    public static final Route MLFLOW_ARTIFACTS_ABORT_MULTIPART_UPLOAD = new Route("abortMultipartUpload", "POST", "/api/2.0/mlflow-artifacts/mpu/abort/{artifact_path}");
     /** completeMultipartUpload */
-    public static final Route MLFLOW_ARTIFACTS_COMPLETE_MULTIPART_UPLOAD = new Route("POST", "/api/2.0/mlflow-artifacts/mpu/complete/{artifact_path}");
+    public static final Route MLFLOW_ARTIFACTS_COMPLETE_MULTIPART_UPLOAD = new Route("completeMultipartUpload", "POST", "/api/2.0/mlflow-artifacts/mpu/complete/{artifact_path}");
     /** createMultipartUpload */
-    public static final Route MLFLOW_ARTIFACTS_CREATE_MULTIPART_UPLOAD = new Route("POST", "/api/2.0/mlflow-artifacts/mpu/create/{artifact_path}");
+    public static final Route MLFLOW_ARTIFACTS_CREATE_MULTIPART_UPLOAD = new Route("createMultipartUpload", "POST", "/api/2.0/mlflow-artifacts/mpu/create/{artifact_path}");
     /** deleteArtifact */
-    public static final Route MLFLOW_ARTIFACTS_DELETE = new Route("DELETE", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}");
+    public static final Route MLFLOW_ARTIFACTS_DELETE = new Route("deleteArtifact", "DELETE", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}");
     /** downloadArtifact */
-    public static final Route MLFLOW_ARTIFACTS_DOWNLOAD = new Route("GET", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}");
+    public static final Route MLFLOW_ARTIFACTS_DOWNLOAD = new Route("downloadArtifact", "GET", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}");
     /** getPresignedDownloadUrl */
-    public static final Route MLFLOW_ARTIFACTS_GET_PRESIGNED_DOWNLOAD_URL = new Route("GET", "/api/2.0/mlflow-artifacts/presigned/{artifact_path}");
+    public static final Route MLFLOW_ARTIFACTS_GET_PRESIGNED_DOWNLOAD_URL = new Route("getPresignedDownloadUrl", "GET", "/api/2.0/mlflow-artifacts/presigned/{artifact_path}");
     /** listProxiedArtifacts */
-    public static final Route MLFLOW_ARTIFACTS_LIST = new Route("GET", "/api/2.0/mlflow-artifacts/artifacts");
+    public static final Route MLFLOW_ARTIFACTS_LIST = new Route("listProxiedArtifacts", "GET", "/api/2.0/mlflow-artifacts/artifacts");
     /** uploadArtifact */
-    public static final Route MLFLOW_ARTIFACTS_UPLOAD = new Route("PUT", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}");
+    public static final Route MLFLOW_ARTIFACTS_UPLOAD = new Route("uploadArtifact", "PUT", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}");
     /** createModelVersion */
-    public static final Route MODEL_VERSIONS_CREATE = new Route("POST", "/api/2.0/mlflow/model-versions/create");
+    public static final Route MODEL_VERSIONS_CREATE = new Route("createModelVersion", "POST", "/api/2.0/mlflow/model-versions/create");
     /** deleteModelVersion */
-    public static final Route MODEL_VERSIONS_DELETE = new Route("DELETE", "/api/2.0/mlflow/model-versions/delete");
+    public static final Route MODEL_VERSIONS_DELETE = new Route("deleteModelVersion", "DELETE", "/api/2.0/mlflow/model-versions/delete");
     /** deleteModelVersionTag */
-    public static final Route MODEL_VERSIONS_DELETE_TAG = new Route("DELETE", "/api/2.0/mlflow/model-versions/delete-tag");
+    public static final Route MODEL_VERSIONS_DELETE_TAG = new Route("deleteModelVersionTag", "DELETE", "/api/2.0/mlflow/model-versions/delete-tag");
     /** getModelVersion */
-    public static final Route MODEL_VERSIONS_GET = new Route("GET", "/api/2.0/mlflow/model-versions/get");
+    public static final Route MODEL_VERSIONS_GET = new Route("getModelVersion", "GET", "/api/2.0/mlflow/model-versions/get");
     /** getModelVersionDownloadUri */
-    public static final Route MODEL_VERSIONS_GET_DOWNLOAD_URI = new Route("GET", "/api/2.0/mlflow/model-versions/get-download-uri");
+    public static final Route MODEL_VERSIONS_GET_DOWNLOAD_URI = new Route("getModelVersionDownloadUri", "GET", "/api/2.0/mlflow/model-versions/get-download-uri");
     /** searchModelVersions */
-    public static final Route MODEL_VERSIONS_SEARCH = new Route("GET", "/api/2.0/mlflow/model-versions/search");
+    public static final Route MODEL_VERSIONS_SEARCH = new Route("searchModelVersions", "GET", "/api/2.0/mlflow/model-versions/search");
     /** setModelVersionTag */
-    public static final Route MODEL_VERSIONS_SET_TAG = new Route("POST", "/api/2.0/mlflow/model-versions/set-tag");
+    public static final Route MODEL_VERSIONS_SET_TAG = new Route("setModelVersionTag", "POST", "/api/2.0/mlflow/model-versions/set-tag");
     /** transitionModelVersionStage */
-    public static final Route MODEL_VERSIONS_TRANSITION_STAGE = new Route("POST", "/api/2.0/mlflow/model-versions/transition-stage");
+    public static final Route MODEL_VERSIONS_TRANSITION_STAGE = new Route("transitionModelVersionStage", "POST", "/api/2.0/mlflow/model-versions/transition-stage");
     /** updateModelVersion */
-    public static final Route MODEL_VERSIONS_UPDATE = new Route("PATCH", "/api/2.0/mlflow/model-versions/update");
+    public static final Route MODEL_VERSIONS_UPDATE = new Route("updateModelVersion", "PATCH", "/api/2.0/mlflow/model-versions/update");
     /** createRegisteredModel */
-    public static final Route REGISTERED_MODELS_CREATE = new Route("POST", "/api/2.0/mlflow/registered-models/create");
+    public static final Route REGISTERED_MODELS_CREATE = new Route("createRegisteredModel", "POST", "/api/2.0/mlflow/registered-models/create");
     /** deleteRegisteredModel */
-    public static final Route REGISTERED_MODELS_DELETE = new Route("DELETE", "/api/2.0/mlflow/registered-models/delete");
+    public static final Route REGISTERED_MODELS_DELETE = new Route("deleteRegisteredModel", "DELETE", "/api/2.0/mlflow/registered-models/delete");
     /** deleteRegisteredModelAlias */
-    public static final Route REGISTERED_MODELS_DELETE_ALIAS = new Route("DELETE", "/api/2.0/mlflow/registered-models/alias");
+    public static final Route REGISTERED_MODELS_DELETE_ALIAS = new Route("deleteRegisteredModelAlias", "DELETE", "/api/2.0/mlflow/registered-models/alias");
     /** deleteRegisteredModelTag */
-    public static final Route REGISTERED_MODELS_DELETE_TAG = new Route("DELETE", "/api/2.0/mlflow/registered-models/delete-tag");
+    public static final Route REGISTERED_MODELS_DELETE_TAG = new Route("deleteRegisteredModelTag", "DELETE", "/api/2.0/mlflow/registered-models/delete-tag");
     /** getRegisteredModel */
-    public static final Route REGISTERED_MODELS_GET = new Route("GET", "/api/2.0/mlflow/registered-models/get");
+    public static final Route REGISTERED_MODELS_GET = new Route("getRegisteredModel", "GET", "/api/2.0/mlflow/registered-models/get");
     /** getLatestVersions */
-    public static final Route REGISTERED_MODELS_GET_LATEST_VERSIONS = new Route("POST", "/api/2.0/mlflow/registered-models/get-latest-versions");
+    public static final Route REGISTERED_MODELS_GET_LATEST_VERSIONS = new Route("getLatestVersions", "POST", "/api/2.0/mlflow/registered-models/get-latest-versions");
     /** getModelVersionByAlias */
-    public static final Route REGISTERED_MODELS_GET_VERSION_BY_ALIAS = new Route("GET", "/api/2.0/mlflow/registered-models/alias");
+    public static final Route REGISTERED_MODELS_GET_VERSION_BY_ALIAS = new Route("getModelVersionByAlias", "GET", "/api/2.0/mlflow/registered-models/alias");
     /** renameRegisteredModel */
-    public static final Route REGISTERED_MODELS_RENAME = new Route("POST", "/api/2.0/mlflow/registered-models/rename");
+    public static final Route REGISTERED_MODELS_RENAME = new Route("renameRegisteredModel", "POST", "/api/2.0/mlflow/registered-models/rename");
     /** searchRegisteredModels */
-    public static final Route REGISTERED_MODELS_SEARCH = new Route("GET", "/api/2.0/mlflow/registered-models/search");
+    public static final Route REGISTERED_MODELS_SEARCH = new Route("searchRegisteredModels", "GET", "/api/2.0/mlflow/registered-models/search");
     /** setRegisteredModelAlias */
-    public static final Route REGISTERED_MODELS_SET_ALIAS = new Route("POST", "/api/2.0/mlflow/registered-models/alias");
+    public static final Route REGISTERED_MODELS_SET_ALIAS = new Route("setRegisteredModelAlias", "POST", "/api/2.0/mlflow/registered-models/alias");
     /** setRegisteredModelTag */
-    public static final Route REGISTERED_MODELS_SET_TAG = new Route("POST", "/api/2.0/mlflow/registered-models/set-tag");
+    public static final Route REGISTERED_MODELS_SET_TAG = new Route("setRegisteredModelTag", "POST", "/api/2.0/mlflow/registered-models/set-tag");
     /** updateRegisteredModel */
-    public static final Route REGISTERED_MODELS_UPDATE = new Route("PATCH", "/api/2.0/mlflow/registered-models/update");
+    public static final Route REGISTERED_MODELS_UPDATE = new Route("updateRegisteredModel", "PATCH", "/api/2.0/mlflow/registered-models/update");
     /** createRun */
-    public static final Route RUNS_CREATE = new Route("POST", "/api/2.0/mlflow/runs/create");
+    public static final Route RUNS_CREATE = new Route("createRun", "POST", "/api/2.0/mlflow/runs/create");
     /** deleteRun */
-    public static final Route RUNS_DELETE = new Route("POST", "/api/2.0/mlflow/runs/delete");
+    public static final Route RUNS_DELETE = new Route("deleteRun", "POST", "/api/2.0/mlflow/runs/delete");
     /** deleteTag */
-    public static final Route RUNS_DELETE_TAG = new Route("POST", "/api/2.0/mlflow/runs/delete-tag");
+    public static final Route RUNS_DELETE_TAG = new Route("deleteTag", "POST", "/api/2.0/mlflow/runs/delete-tag");
     /** getRun */
-    public static final Route RUNS_GET = new Route("GET", "/api/2.0/mlflow/runs/get");
+    public static final Route RUNS_GET = new Route("getRun", "GET", "/api/2.0/mlflow/runs/get");
     /** logBatch */
-    public static final Route RUNS_LOG_BATCH = new Route("POST", "/api/2.0/mlflow/runs/log-batch");
+    public static final Route RUNS_LOG_BATCH = new Route("logBatch", "POST", "/api/2.0/mlflow/runs/log-batch");
     /** logInputs */
-    public static final Route RUNS_LOG_INPUTS = new Route("POST", "/api/2.0/mlflow/runs/log-inputs");
+    public static final Route RUNS_LOG_INPUTS = new Route("logInputs", "POST", "/api/2.0/mlflow/runs/log-inputs");
     /** logMetric */
-    public static final Route RUNS_LOG_METRIC = new Route("POST", "/api/2.0/mlflow/runs/log-metric");
+    public static final Route RUNS_LOG_METRIC = new Route("logMetric", "POST", "/api/2.0/mlflow/runs/log-metric");
     /** logModel */
-    public static final Route RUNS_LOG_MODEL = new Route("POST", "/api/2.0/mlflow/runs/log-model");
+    public static final Route RUNS_LOG_MODEL = new Route("logModel", "POST", "/api/2.0/mlflow/runs/log-model");
     /** logOutputs */
-    public static final Route RUNS_LOG_OUTPUTS = new Route("POST", "/api/2.0/mlflow/runs/outputs");
+    public static final Route RUNS_LOG_OUTPUTS = new Route("logOutputs", "POST", "/api/2.0/mlflow/runs/outputs");
     /** logParam */
-    public static final Route RUNS_LOG_PARAM = new Route("POST", "/api/2.0/mlflow/runs/log-parameter");
+    public static final Route RUNS_LOG_PARAM = new Route("logParam", "POST", "/api/2.0/mlflow/runs/log-parameter");
     /** restoreRun */
-    public static final Route RUNS_RESTORE = new Route("POST", "/api/2.0/mlflow/runs/restore");
+    public static final Route RUNS_RESTORE = new Route("restoreRun", "POST", "/api/2.0/mlflow/runs/restore");
     /** searchRuns */
-    public static final Route RUNS_SEARCH = new Route("POST", "/api/2.0/mlflow/runs/search");
+    public static final Route RUNS_SEARCH = new Route("searchRuns", "POST", "/api/2.0/mlflow/runs/search");
     /** setTag */
-    public static final Route RUNS_SET_TAG = new Route("POST", "/api/2.0/mlflow/runs/set-tag");
+    public static final Route RUNS_SET_TAG = new Route("setTag", "POST", "/api/2.0/mlflow/runs/set-tag");
     /** updateRun */
-    public static final Route RUNS_UPDATE = new Route("POST", "/api/2.0/mlflow/runs/update");
+    public static final Route RUNS_UPDATE = new Route("updateRun", "POST", "/api/2.0/mlflow/runs/update");
     /** getServerInfo */
-    public static final Route SERVER_INFO = new Route("GET", "/api/3.0/mlflow/server-info");
+    public static final Route SERVER_INFO = new Route("getServerInfo", "GET", "/api/3.0/mlflow/server-info");
     /** batchGetTraces */
-    public static final Route TRACES_BATCH_GET = new Route("GET", "/api/3.0/mlflow/traces/batchGet");
+    public static final Route TRACES_BATCH_GET = new Route("batchGetTraces", "GET", "/api/3.0/mlflow/traces/batchGet");
     /** batchGetTraceInfos */
-    public static final Route TRACES_BATCH_GET_INFOS = new Route("POST", "/api/3.0/mlflow/traces/batchGetInfos");
+    public static final Route TRACES_BATCH_GET_INFOS = new Route("batchGetTraceInfos", "POST", "/api/3.0/mlflow/traces/batchGetInfos");
     /** calculateTraceFilterCorrelation */
-    public static final Route TRACES_CALCULATE_FILTER_CORRELATION = new Route("POST", "/api/3.0/mlflow/traces/calculate-filter-correlation");
+    public static final Route TRACES_CALCULATE_FILTER_CORRELATION = new Route("calculateTraceFilterCorrelation", "POST", "/api/3.0/mlflow/traces/calculate-filter-correlation");
     /** createAssessment */
-    public static final Route TRACES_CREATE_ASSESSMENT = new Route("POST", "/api/3.0/mlflow/traces/{trace_id}/assessments");
+    public static final Route TRACES_CREATE_ASSESSMENT = new Route("createAssessment", "POST", "/api/3.0/mlflow/traces/{trace_id}/assessments");
     /** deleteTraces */
-    public static final Route TRACES_DELETE = new Route("POST", "/api/2.0/mlflow/traces/delete-traces");
+    public static final Route TRACES_DELETE = new Route("deleteTraces", "POST", "/api/2.0/mlflow/traces/delete-traces");
     /** deleteAssessment */
-    public static final Route TRACES_DELETE_ASSESSMENT = new Route("DELETE", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}");
+    public static final Route TRACES_DELETE_ASSESSMENT = new Route("deleteAssessment", "DELETE", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}");
     /** deleteTraceTag */
-    public static final Route TRACES_DELETE_TAG = new Route("DELETE", "/api/2.0/mlflow/traces/{request_id}/tags");
+    public static final Route TRACES_DELETE_TAG = new Route("deleteTraceTag", "DELETE", "/api/2.0/mlflow/traces/{request_id}/tags");
     /** deleteTraceTagV3 */
-    public static final Route TRACES_DELETE_TAG_V3 = new Route("DELETE", "/api/3.0/mlflow/traces/{trace_id}/tags");
+    public static final Route TRACES_DELETE_TAG_V3 = new Route("deleteTraceTagV3", "DELETE", "/api/3.0/mlflow/traces/{trace_id}/tags");
     /** deleteTracesV3 */
-    public static final Route TRACES_DELETE_V3 = new Route("POST", "/api/3.0/mlflow/traces/delete-traces");
+    public static final Route TRACES_DELETE_V3 = new Route("deleteTracesV3", "POST", "/api/3.0/mlflow/traces/delete-traces");
     /** endTrace */
-    public static final Route TRACES_END = new Route("PATCH", "/api/2.0/mlflow/traces/{request_id}");
+    public static final Route TRACES_END = new Route("endTrace", "PATCH", "/api/2.0/mlflow/traces/{request_id}");
     /** getTrace */
-    public static final Route TRACES_GET = new Route("GET", "/api/3.0/mlflow/traces/get");
+    public static final Route TRACES_GET = new Route("getTrace", "GET", "/api/3.0/mlflow/traces/get");
     /** getAssessment */
-    public static final Route TRACES_GET_ASSESSMENT = new Route("GET", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}");
+    public static final Route TRACES_GET_ASSESSMENT = new Route("getAssessment", "GET", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}");
     /** getTraceInfo */
-    public static final Route TRACES_GET_INFO = new Route("GET", "/api/2.0/mlflow/traces/{request_id}/info");
+    public static final Route TRACES_GET_INFO = new Route("getTraceInfo", "GET", "/api/2.0/mlflow/traces/{request_id}/info");
     /** getTraceInfoV3 */
-    public static final Route TRACES_GET_INFO_V3 = new Route("GET", "/api/3.0/mlflow/traces/{trace_id}");
+    public static final Route TRACES_GET_INFO_V3 = new Route("getTraceInfoV3", "GET", "/api/3.0/mlflow/traces/{trace_id}");
     /** getOnlineTraceDetails */
-    public static final Route TRACES_GET_ONLINE_DETAILS = new Route("GET", "/api/2.0/mlflow/get-online-trace-details");
+    public static final Route TRACES_GET_ONLINE_DETAILS = new Route("getOnlineTraceDetails", "GET", "/api/2.0/mlflow/get-online-trace-details");
     /** linkPromptsToTrace */
-    public static final Route TRACES_LINK_PROMPTS = new Route("POST", "/api/2.0/mlflow/traces/link-prompts");
+    public static final Route TRACES_LINK_PROMPTS = new Route("linkPromptsToTrace", "POST", "/api/2.0/mlflow/traces/link-prompts");
     /** linkTracesToRun */
-    public static final Route TRACES_LINK_TO_RUN = new Route("POST", "/api/2.0/mlflow/traces/link-to-run");
+    public static final Route TRACES_LINK_TO_RUN = new Route("linkTracesToRun", "POST", "/api/2.0/mlflow/traces/link-to-run");
     /** queryTraceMetrics */
-    public static final Route TRACES_QUERY_METRICS = new Route("POST", "/api/3.0/mlflow/traces/metrics");
+    public static final Route TRACES_QUERY_METRICS = new Route("queryTraceMetrics", "POST", "/api/3.0/mlflow/traces/metrics");
     /** searchTraces */
-    public static final Route TRACES_SEARCH = new Route("GET", "/api/2.0/mlflow/traces");
+    public static final Route TRACES_SEARCH = new Route("searchTraces", "GET", "/api/2.0/mlflow/traces");
     /** searchUnifiedTraceHandler */
-    public static final Route TRACES_SEARCH_UNIFIED = new Route("GET", "/api/2.0/mlflow/unified-traces");
+    public static final Route TRACES_SEARCH_UNIFIED = new Route("searchUnifiedTraceHandler", "GET", "/api/2.0/mlflow/unified-traces");
     /** searchTracesV3 */
-    public static final Route TRACES_SEARCH_V3 = new Route("POST", "/api/3.0/mlflow/traces/search");
+    public static final Route TRACES_SEARCH_V3 = new Route("searchTracesV3", "POST", "/api/3.0/mlflow/traces/search");
     /** setTraceTag */
-    public static final Route TRACES_SET_TAG = new Route("PATCH", "/api/2.0/mlflow/traces/{request_id}/tags");
+    public static final Route TRACES_SET_TAG = new Route("setTraceTag", "PATCH", "/api/2.0/mlflow/traces/{request_id}/tags");
     /** setTraceTagV3 */
-    public static final Route TRACES_SET_TAG_V3 = new Route("PATCH", "/api/3.0/mlflow/traces/{trace_id}/tags");
+    public static final Route TRACES_SET_TAG_V3 = new Route("setTraceTagV3", "PATCH", "/api/3.0/mlflow/traces/{trace_id}/tags");
     /** startTrace */
-    public static final Route TRACES_START = new Route("POST", "/api/2.0/mlflow/traces");
+    public static final Route TRACES_START = new Route("startTrace", "POST", "/api/2.0/mlflow/traces");
     /** startTraceV3 */
-    public static final Route TRACES_START_V3 = new Route("POST", "/api/3.0/mlflow/traces");
+    public static final Route TRACES_START_V3 = new Route("startTraceV3", "POST", "/api/3.0/mlflow/traces");
     /** updateAssessment */
-    public static final Route TRACES_UPDATE_ASSESSMENT = new Route("PATCH", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}");
+    public static final Route TRACES_UPDATE_ASSESSMENT = new Route("updateAssessment", "PATCH", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}");
     /** createWebhook */
-    public static final Route WEBHOOKS_CREATE = new Route("POST", "/api/2.0/mlflow/webhooks");
+    public static final Route WEBHOOKS_CREATE = new Route("createWebhook", "POST", "/api/2.0/mlflow/webhooks");
     /** deleteWebhook */
-    public static final Route WEBHOOKS_DELETE = new Route("DELETE", "/api/2.0/mlflow/webhooks/{webhook_id}");
+    public static final Route WEBHOOKS_DELETE = new Route("deleteWebhook", "DELETE", "/api/2.0/mlflow/webhooks/{webhook_id}");
     /** getWebhook */
-    public static final Route WEBHOOKS_GET = new Route("GET", "/api/2.0/mlflow/webhooks/{webhook_id}");
+    public static final Route WEBHOOKS_GET = new Route("getWebhook", "GET", "/api/2.0/mlflow/webhooks/{webhook_id}");
     /** listWebhooks */
-    public static final Route WEBHOOKS_LIST = new Route("GET", "/api/2.0/mlflow/webhooks");
+    public static final Route WEBHOOKS_LIST = new Route("listWebhooks", "GET", "/api/2.0/mlflow/webhooks");
     /** testWebhook */
-    public static final Route WEBHOOKS_TEST = new Route("POST", "/api/2.0/mlflow/webhooks/{webhook_id}/test");
+    public static final Route WEBHOOKS_TEST = new Route("testWebhook", "POST", "/api/2.0/mlflow/webhooks/{webhook_id}/test");
     /** updateWebhook */
-    public static final Route WEBHOOKS_UPDATE = new Route("PATCH", "/api/2.0/mlflow/webhooks/{webhook_id}");
+    public static final Route WEBHOOKS_UPDATE = new Route("updateWebhook", "PATCH", "/api/2.0/mlflow/webhooks/{webhook_id}");
 }

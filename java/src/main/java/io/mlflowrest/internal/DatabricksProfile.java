@@ -1,8 +1,8 @@
 package io.mlflowrest.internal;
 
-import io.mlflowrest.errors.InvalidParameterValueError;
-
 import io.mlflowrest.ClientConfig;
+import io.mlflowrest.errors.InvalidParameterValueError;
+import io.mlflowrest.generated.Rules;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,44 +10,64 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Resolves {@code databricks} and {@code databricks://<profile>} like MLflow: the profile in
- * ~/.databrickscfg (or DATABRICKS_CONFIG_FILE), else DATABRICKS_HOST / DATABRICKS_TOKEN.
+ * Resolves {@code databricks} and {@code databricks://<profile>} as databricks-sdk (and so MLflow)
+ * does: each field from its DATABRICKS_* variable, else from the profile in ~/.databrickscfg (or
+ * DATABRICKS_CONFIG_FILE); a profile named in the URI must exist (openapi/family-rules.yaml).
  */
 public record DatabricksProfile(String host, String token, String username, String password, boolean insecure) {
     public static DatabricksProfile resolve(String uri, Map<String, String> env, Path home) {
-        String profile = uri.startsWith("databricks://") ? uri.substring("databricks://".length()) : "DEFAULT";
-        Path file = env.containsKey("DATABRICKS_CONFIG_FILE") ? Path.of(env.get("DATABRICKS_CONFIG_FILE"))
-                : home.resolve(".databrickscfg");
-        Map<String, String> section = Files.isRegularFile(file) ? readSection(file, profile) : Map.of();
-        if (section.containsKey("host")) {
-            return new DatabricksProfile(section.get("host"), section.get("token"), section.get("username"),
-                    section.get("password"), Boolean.parseBoolean(section.getOrDefault("insecure", "false")));
+        String named = uri.startsWith("databricks://") ? uri.substring("databricks://".length()) : "";
+        String profile = named.isEmpty() ? Rules.DATABRICKS_DEFAULT_PROFILE : named;
+        String configured = env.get(Rules.DATABRICKS_CONFIG_FILE_ENV);
+        Path file = configured != null ? Path.of(configured)
+                : home.resolve(Rules.DATABRICKS_CONFIG_FILE_DEFAULT.replaceFirst("^~/", ""));
+        Map<String, String> section = Files.isRegularFile(file) ? readSection(file, profile) : null;
+        if (section == null && !named.isEmpty()) {
+            throw InvalidParameterValueError.clientSide("tracking_uri", "an existing Databricks profile",
+                    "no profile '" + profile + "' in " + file);
         }
-        if (env.containsKey("DATABRICKS_HOST")) {
-            return new DatabricksProfile(env.get("DATABRICKS_HOST"), env.get("DATABRICKS_TOKEN"), null, null, false);
+        Map<String, String> fields = new HashMap<>();
+        for (Rules.DatabricksVariable v : Rules.DATABRICKS_VARIABLES) {
+            String value = env.get(v.env());
+            if (value == null || value.isBlank()) {
+                value = section == null ? null : section.get(v.profileKey());
+            }
+            if (value != null && !value.isBlank()) {
+                fields.put(v.field(), value);
+            }
         }
-        throw InvalidParameterValueError.clientSide("tracking_uri", "a Databricks profile or DATABRICKS_HOST",
-                "no Databricks host for " + uri + ": no profile '" + profile + "' in " + file + " and DATABRICKS_HOST is not set");
+        if (!fields.containsKey("tracking_uri")) {
+            throw InvalidParameterValueError.clientSide("tracking_uri", "DATABRICKS_HOST or a profile's host",
+                    "no Databricks host for " + uri + ": DATABRICKS_HOST is not set and " + file + " has none");
+        }
+        String insecure = fields.get("insecure_tls");
+        return new DatabricksProfile(fields.get("tracking_uri"), fields.get("token"), fields.get("username"),
+                fields.get("password"), insecure != null && ClientConfig.flag("DATABRICKS_INSECURE", insecure));
     }
 
     public void applyTo(ClientConfig.Builder builder) {
         builder.trackingUri(host.startsWith("http") ? host : "https://" + host);
+        if (username != null && password != null) {
+            builder.basicAuth(username, password);
+        }
         if (token != null) {
             builder.token(token);
-        } else if (username != null) {
-            builder.basicAuth(username, password);
         }
         builder.insecureTls(insecure);
     }
 
+    /** The profile's keys, or null when the file has no such section. */
     private static Map<String, String> readSection(Path file, String wanted) {
-        Map<String, String> values = new HashMap<>();
+        Map<String, String> values = null;
         String current = null;
         try {
             for (String raw : Files.readAllLines(file)) {
                 String line = raw.strip();
                 if (line.startsWith("[") && line.endsWith("]")) {
                     current = line.substring(1, line.length() - 1).strip();
+                    if (wanted.equals(current) && values == null) {
+                        values = new HashMap<>();
+                    }
                 } else if (wanted.equals(current) && line.contains("=") && !line.startsWith("#") && !line.startsWith(";")) {
                     int eq = line.indexOf('=');
                     values.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());

@@ -10,47 +10,74 @@ import io.mlflowrest.errors.ResourceAlreadyExistsError;
 import io.mlflowrest.errors.ResourceDoesNotExistError;
 import io.mlflowrest.errors.ServerError;
 import io.mlflowrest.errors.UnauthenticatedError;
-import io.mlflowrest.generated.ErrorCodes;
-import java.util.Set;
+import io.mlflowrest.errors.UnexpectedResponseError;
+import io.mlflowrest.generated.Rules;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
- * An error answer to its class: by the body's error_code when the body is MLflow JSON (its
- * status from the generated x-mlflow-error-codes table), else by the HTTP status. Non-JSON
- * bodies (HTML, text) keep their first 200 characters as the message.
+ * An error answer to its class, by openapi/family-rules.yaml: the body's error_code when the
+ * body is MLflow JSON, else the answer's actual HTTP status. Non-JSON bodies (HTML, text) keep
+ * their first characters of text, tags dropped, as the message.
  */
 public final class ErrorMapper {
-    private static final int TEXT_LIMIT = 200;
-    // Both "already exists" codes have their own class although their statuses differ (400, 409).
-    private static final Set<String> ALREADY_EXISTS = Set.of("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS");
+    private static final Pattern TAG = Pattern.compile("<[^>]*>");
+    private static final Pattern SPACE = Pattern.compile("\\s+");
+
+    private interface Maker {
+        ApiError make(String message, int status, String code, String method, String path);
+    }
+
+    // The generated rules name classes; these are the constructors behind the names.
+    private static final Map<String, Maker> CLASSES = Map.ofEntries(
+            Map.entry("ApiError", ApiError::new),
+            Map.entry("InvalidParameterValueError", InvalidParameterValueError::new),
+            Map.entry("ResourceAlreadyExistsError", ResourceAlreadyExistsError::new),
+            Map.entry("ResourceDoesNotExistError", ResourceDoesNotExistError::new),
+            Map.entry("UnauthenticatedError", UnauthenticatedError::new),
+            Map.entry("PermissionDeniedError", PermissionDeniedError::new),
+            Map.entry("ConflictError", ConflictError::new),
+            Map.entry("RateLimitedError", RateLimitedError::new),
+            Map.entry("ServerError", ServerError::new),
+            Map.entry("UnexpectedResponseError", UnexpectedResponseError::new));
 
     private ErrorMapper() {}
 
     public static ApiError map(int status, String body, String method, String path) {
-        JsonNode json = Json.tryParse(body);
-        if (json != null && json.isObject() && json.hasNonNull("error_code")) {
-            String code = json.get("error_code").asText();
-            String message = json.path("message").asText("");
-            if (ALREADY_EXISTS.contains(code)) {
-                return new ResourceAlreadyExistsError(message, status, code, method, path);
-            }
-            return byStatus(ErrorCodes.HTTP_STATUS.getOrDefault(code, status), message, status, code, method, path);
-        }
-        String text = body == null ? "" : body.strip();
-        String message = text.isEmpty() ? "HTTP " + status
-                : text.length() > TEXT_LIMIT ? text.substring(0, TEXT_LIMIT) : text;
-        return byStatus(status, message, status, null, method, path);
+        return map(status, body, null, method, path);
     }
 
-    private static ApiError byStatus(int kind, String message, int status, String code, String method, String path) {
-        return switch (kind) {
-            case 400 -> new InvalidParameterValueError(message, status, code, method, path);
-            case 401 -> new UnauthenticatedError(message, status, code, method, path);
-            case 403 -> new PermissionDeniedError(message, status, code, method, path);
-            case 404 -> new ResourceDoesNotExistError(message, status, code, method, path);
-            case 409 -> new ConflictError(message, status, code, method, path);
-            case 429 -> new RateLimitedError(message, status, code, method, path);
-            default -> kind >= 500 ? new ServerError(message, status, code, method, path)
-                    : new ApiError(message, status, code, method, path);
-        };
+    /** {@code location}: a redirect's Location header (its query left out), or null. */
+    public static ApiError map(int status, String body, String location, String method, String path) {
+        JsonNode json = Json.tryParse(body);
+        String code = null;
+        String message;
+        if (json != null && json.isObject() && json.hasNonNull("error_code")) {
+            code = json.get("error_code").asText();
+            message = json.path("message").asText("");
+        } else {
+            String text = SPACE.matcher(TAG.matcher(body == null ? "" : body).replaceAll(" ")).replaceAll(" ").strip();
+            message = text.isEmpty() ? "HTTP " + status
+                    : text.length() > Rules.MESSAGE_TEXT_LIMIT ? text.substring(0, Rules.MESSAGE_TEXT_LIMIT) : text;
+            if (location != null && status < 400) {
+                message = "redirected to " + location.split("\\?", 2)[0] + " (not followed): " + message;
+            }
+        }
+        return CLASSES.get(className(code, status)).make(message, status, code, method, path);
+    }
+
+    /** The class name for an answer: by error_code, then by the actual status. */
+    public static String className(String code, int status) {
+        String name = code == null ? null : Rules.BY_ERROR_CODE.get(code);
+        if (name == null) {
+            name = Rules.BY_STATUS.get(status);
+        }
+        if (name == null && status < 400) {
+            name = Rules.REDIRECT_CLASS;
+        }
+        if (name == null) {
+            name = status >= Rules.SERVER_ERROR_FROM ? "ServerError" : "ApiError";
+        }
+        return name;
     }
 }

@@ -3,7 +3,8 @@ package io.mlflowrest.internal;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Set;
+import io.mlflowrest.errors.ApiError;
+import io.mlflowrest.generated.Rules;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -12,11 +13,27 @@ import java.util.concurrent.ThreadLocalRandom;
  * one, else min(factor * 2^n, 60) + uniform(0, jitter) seconds.
  */
 public record RetryPolicy(int maxRetries, double backoffFactorSeconds, double backoffJitterSeconds) {
-    private static final Set<Integer> RETRIED_STATUSES = Set.of(408, 429, 500, 502, 503, 504);
-    private static final double CAP_SECONDS = 60;
+    private static final double CAP_SECONDS = Rules.MAX_BACKOFF_SECONDS;
 
     public static boolean isRetriedStatus(int status) {
-        return RETRIED_STATUSES.contains(status);
+        return Rules.RETRY_STATUSES.contains(status);
+    }
+
+    /** A retried status, or an overload answer whatever its status (family-rules.yaml, retry.overload). */
+    public static boolean isRetried(ApiError error) {
+        int status = error.httpStatus() == null ? 0 : error.httpStatus();
+        if (isRetriedStatus(status)) {
+            return true;
+        }
+        String text = error.serverMessage() == null ? "" : error.serverMessage();
+        for (Rules.Overload o : Rules.OVERLOAD) {
+            if ((o.status() == null || o.status() == status)
+                    && (o.errorCode() == null || o.errorCode().equals(error.errorCode()))
+                    && (o.contains() == null || text.contains(o.contains()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How long to wait before retry {@code attempt} (0-based), given the answer's Retry-After. */
@@ -24,7 +41,7 @@ public record RetryPolicy(int maxRetries, double backoffFactorSeconds, double ba
         Double fromHeader = parseRetryAfter(retryAfter);
         double seconds;
         if (fromHeader != null) {
-            seconds = Math.min(Math.max(fromHeader, 0), CAP_SECONDS);
+            seconds = Math.min(Math.max(fromHeader, 0), Rules.MAX_RETRY_AFTER_SECONDS);
         } else {
             double jitter = backoffJitterSeconds > 0 ? ThreadLocalRandom.current().nextDouble(backoffJitterSeconds) : 0;
             seconds = Math.min(backoffFactorSeconds * Math.pow(2, attempt), CAP_SECONDS) + jitter;

@@ -1,12 +1,15 @@
 package io.mlflowrest.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlflowrest.ClientConfig;
+import io.mlflowrest.errors.ApiError;
 import io.mlflowrest.errors.MlflowError;
 import io.mlflowrest.errors.RequestTimeoutError;
 import io.mlflowrest.errors.TransportError;
 import io.mlflowrest.errors.UnexpectedResponseError;
 import io.mlflowrest.generated.Route;
+import io.mlflowrest.generated.Rules;
 import io.mlflowrest.internal.http.Http11Client;
 import io.mlflowrest.internal.http.Origin;
 import io.mlflowrest.internal.http.RawResponse;
@@ -14,6 +17,7 @@ import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.internal.http.StaleConnectionException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -53,25 +57,44 @@ public final class Transport implements Closeable {
         Map<String, String> h = new LinkedHashMap<>();
         h.put("User-Agent", USER_AGENT);
         h.put("Accept", "application/json");
-        if (config.token() != null) {
-            h.put("Authorization", "Bearer " + config.token());
-        } else if (config.username() != null) {
+        // Basic wins when both are set, as in MLflow's rest_utils (family-rules.yaml, decisions).
+        if (config.username() != null && config.password() != null) {
             String pair = config.username() + ":" + config.password();
             h.put("Authorization", "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+        } else if (config.token() != null) {
+            h.put("Authorization", "Bearer " + config.token());
         }
         this.headers = Map.copyOf(h);
     }
 
     /** A call of a route without path parameters; {@code body} null sends none. */
     public JsonNode call(Route route, Query query, JsonNode body) {
-        return json(route.method(), route.template(), query, body);
+        return call(route, Map.of(), query, body, RetryGuard.NONE);
     }
 
     /** A call of a route whose {name} segments are filled (and percent-encoded) from {@code path}. */
     public JsonNode call(Route route, Map<String, String> path, Query query, JsonNode body) {
+        return call(route, path, query, body, RetryGuard.NONE);
+    }
+
+    /**
+     * The one way an operation of the spec is called: the spec's body defaults filled in where
+     * the caller gave none, and retried as its family rule says ({@code guard}: how a
+     * recover-by-request-id create finds what an unanswered first try made).
+     */
+    public JsonNode call(Route route, Map<String, String> path, Query query, JsonNode body, RetryGuard guard) {
         Map<String, String> encoded = new LinkedHashMap<>();
         path.forEach((k, v) -> encoded.put(k, v == null ? null : PathSegments.encode(v)));
-        return json(route.method(), route.path(encoded), query, body);
+        if (body instanceof ObjectNode object) {
+            Rules.REQUEST_DEFAULTS.getOrDefault(route.operationId(), Map.of()).forEach((field, value) -> {
+                if (object.path(field).isMissingNode() || object.path(field).isNull()) {
+                    object.set(field, Json.MAPPER.valueToTree(value));
+                }
+            });
+        }
+        String safety = Rules.OPERATION_SAFETY.getOrDefault(route.operationId(), "safe");
+        return json(route.method(), route.path(encoded), query, body == null ? null : RequestBody.json(Json.write(body)),
+                guard, safety);
     }
 
     /** A JSON call; {@code body} null sends none. The answer's JSON, or a typed error. */
@@ -80,7 +103,11 @@ public final class Transport implements Closeable {
     }
 
     public JsonNode json(String method, String path, Query query, RequestBody body, RetryGuard guard) {
-        Attempted result = send(method, path, query, body, guard);
+        return json(method, path, query, body, guard, "safe");
+    }
+
+    private JsonNode json(String method, String path, Query query, RequestBody body, RetryGuard guard, String safety) {
+        Attempted result = send(method, path, query, body, guard, safety);
         if (result.recovered != null) {
             return result.recovered;
         }
@@ -101,14 +128,21 @@ public final class Transport implements Closeable {
 
     /** A call whose successful answer is streamed (downloads); the caller closes it. */
     public RawResponse stream(String method, String path, Query query) {
-        return send(method, path, query, null, RetryGuard.NONE).response;
+        return send(method, path, query, null, RetryGuard.NONE, "safe").response;
     }
 
-    private Attempted send(String method, String path, Query query, RequestBody body, RetryGuard guard) {
+    /**
+     * Sends with the family's retry policy. After an ambiguous failure (no answer once the
+     * request may have been read, a 5xx, an overload answer) only a safe operation is resent; a
+     * recover-by-request-id one asks its guard first; a never one stops.
+     */
+    private Attempted send(String method, String path, Query query, RequestBody body, RetryGuard guard,
+            String safety) {
         String target = basePath + path + query.suffix();
         boolean resentOnStale = false;
+        boolean ambiguous = false;
         for (int attempt = 0; ; attempt++) {
-            if (attempt > 0 || resentOnStale) {
+            if (ambiguous) {
                 Optional<JsonNode> earlier = guard.answerOfEarlierTry();
                 if (earlier.isPresent()) {
                     return new Attempted(null, earlier.get());
@@ -118,30 +152,41 @@ public final class Transport implements Closeable {
             try {
                 response = http.send(method, target, headers, body);
             } catch (IOException e) {
+                boolean mayHaveLanded = !(e instanceof ConnectException);
                 if (e instanceof StaleConnectionException && !resentOnStale) {
                     // an idle connection the server had closed: resend at once, not counted as a retry
                     resentOnStale = true;
+                    ambiguous = true;
                     attempt--;
                     continue;
                 }
                 MlflowError error = failure(e, method, path);
-                if (attempt >= retry.maxRetries()) {
+                ambiguous |= mayHaveLanded;
+                if (attempt >= retry.maxRetries() || !mayResend(ambiguous, safety, guard)) {
                     throw error;
                 }
                 pause(attempt, null, method, path, e.toString());
                 continue;
             }
             int status = response.status();
-            if (status < 400) {
+            if (status < Rules.ERROR_FROM_STATUS) {
                 return new Attempted(response, null);
             }
             String text = readQuietly(response);
-            if (RetryPolicy.isRetriedStatus(status) && attempt < retry.maxRetries()) {
-                pause(attempt, response.header("retry-after"), method, path, "HTTP " + status);
-                continue;
+            ApiError error = ErrorMapper.map(status, text, response.header("location"), method, path);
+            if (!RetryPolicy.isRetried(error)) {
+                throw error;
             }
-            throw ErrorMapper.map(status, text, method, path);
+            ambiguous |= !Rules.UNAMBIGUOUS_STATUSES.contains(status);
+            if (attempt >= retry.maxRetries() || !mayResend(ambiguous, safety, guard)) {
+                throw error;
+            }
+            pause(attempt, response.header("retry-after"), method, path, "HTTP " + status);
         }
+    }
+
+    private static boolean mayResend(boolean ambiguous, String safety, RetryGuard guard) {
+        return !ambiguous || safety.equals("safe") || safety.equals("recover-by-request-id") && guard != RetryGuard.NONE;
     }
 
     private void pause(int attempt, String retryAfter, String method, String path, String why) {

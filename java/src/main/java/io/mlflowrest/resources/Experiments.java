@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlflowrest.Page;
 import io.mlflowrest.PagedIterable;
 import io.mlflowrest.SearchOptions;
-import io.mlflowrest.errors.ResourceAlreadyExistsError;
 import io.mlflowrest.errors.ResourceDoesNotExistError;
 import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
@@ -16,6 +15,7 @@ import io.mlflowrest.generated.Routes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.mlflow.api.proto.Service.Experiment;
 
 /** {@code client.experiments()}: create, get, search, update, delete, restore, tags. */
@@ -33,8 +33,8 @@ public final class Experiments {
 
     /**
      * Creates an experiment with an artifact location (null: the server's default) and tags.
-     * Safe to retry: a RESOURCE_ALREADY_EXISTS answered to a retry whose first try did create
-     * the experiment (same request id tag) returns that experiment's id.
+     * Safe to retry: before a retry the experiment of that name is looked up, and when it
+     * carries this call's request-id tag (the first try made it) its id is returned.
      */
     public String create(String name, String artifactLocation, Map<String, String> tags) {
         Validation.experimentName(name);
@@ -46,18 +46,18 @@ public final class Experiments {
         }
         ArrayNode tagArray = body.putArray("tags");
         tags.forEach((k, v) -> tagArray.addObject().put("key", k).put("value", v));
-        tagArray.addObject().put("key", RequestIds.TAG).put("value", requestId);
-        try {
-            return transport.call(Routes.EXPERIMENTS_CREATE, Query.of(), body).path("experiment_id").asText();
-        } catch (ResourceAlreadyExistsError e) {
-            Experiment existing = getByName(name);
-            boolean ours = existing.getTagsList().stream()
-                    .anyMatch(t -> t.getKey().equals(RequestIds.TAG) && t.getValue().equals(requestId));
-            if (ours) {
-                return existing.getExperimentId();
+        RequestIds.addTag(tagArray, requestId);
+        return transport.call(Routes.EXPERIMENTS_CREATE, Map.of(), Query.of(), body, () -> {
+            try {
+                JsonNode found = transport.call(Routes.EXPERIMENTS_GET_BY_NAME,
+                        Query.of().with("experiment_name", name), null).path("experiment");
+                return RequestIds.carries(found.path("tags"), requestId)
+                        ? Optional.of(Json.object().put("experiment_id", found.path("experiment_id").asText()))
+                        : Optional.empty();
+            } catch (ResourceDoesNotExistError e) {
+                return Optional.empty();
             }
-            throw e;
-        }
+        }).path("experiment_id").asText();
     }
 
     public Experiment get(String experimentId) {

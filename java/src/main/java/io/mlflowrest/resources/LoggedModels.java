@@ -19,6 +19,7 @@ import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.Validation;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code client.loggedModels()}: MLflow 3's logged models, which the official Java client
@@ -38,9 +39,19 @@ public final class LoggedModels {
         ObjectNode body = Json.object().put("experiment_id", experimentId).put("name", name)
                 .put("source_run_id", sourceRunId).put("model_type", modelType);
         body.set("params", pairs(params));
-        body.set("tags", pairs(tags));
-        return Json.record(transport.call(Routes.LOGGED_MODELS_CREATE, Query.of(), body), CreateLoggedModelResponse.class)
-                .model();
+        ArrayNode tagArray = pairs(tags);
+        String requestId = RequestIds.next();
+        RequestIds.addTag(tagArray, requestId);
+        body.set("tags", tagArray);
+        // Each create makes a new model id: a retry first looks for the model this call made.
+        JsonNode json = transport.call(Routes.LOGGED_MODELS_CREATE, Map.of(), Query.of(), body, () -> {
+            ObjectNode search = Json.object().put("max_results", 1)
+                    .put("filter", "tags.`" + RequestIds.TAG + "` = " + RequestIds.quote(requestId));
+            search.putArray("experiment_ids").add(experimentId);
+            JsonNode found = transport.call(Routes.LOGGED_MODELS_SEARCH, Query.of(), search).path("models");
+            return found.size() == 0 ? Optional.empty() : Optional.of(Json.object().set("model", found.get(0)));
+        });
+        return Json.record(json, CreateLoggedModelResponse.class).model();
     }
 
     public LoggedModel get(String modelId) {

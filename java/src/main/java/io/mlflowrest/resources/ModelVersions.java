@@ -14,6 +14,7 @@ import io.mlflowrest.generated.Routes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.mlflow.api.proto.ModelRegistry.ModelVersion;
 
 /** {@code client.modelVersions()}: create, get, update, delete, search, tags, stages. */
@@ -37,7 +38,17 @@ public final class ModelVersions {
                 .put("description", description);
         ArrayNode tagArray = body.putArray("tags");
         tags.forEach((k, v) -> tagArray.addObject().put("key", k).put("value", v));
-        return parse(transport.call(Routes.MODEL_VERSIONS_CREATE, Query.of(), body));
+        // Each create makes the next version: a retry first looks for the version this call made.
+        String requestId = RequestIds.next();
+        RequestIds.addTag(tagArray, requestId);
+        return parse(transport.call(Routes.MODEL_VERSIONS_CREATE, Map.of(), Query.of(), body, () -> {
+            String filter = "name = " + RequestIds.quote(name) + " and tags.`" + RequestIds.TAG + "` = "
+                    + RequestIds.quote(requestId);
+            JsonNode found = transport.call(Routes.MODEL_VERSIONS_SEARCH,
+                    Query.of().with("filter", filter).with("max_results", "1"), null).path("model_versions");
+            return found.size() == 0 ? Optional.empty()
+                    : Optional.of(Json.object().set("model_version", found.get(0)));
+        }));
     }
 
     public ModelVersion get(String name, String version) {

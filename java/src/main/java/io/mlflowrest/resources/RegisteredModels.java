@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlflowrest.Page;
 import io.mlflowrest.PagedIterable;
 import io.mlflowrest.SearchOptions;
-import io.mlflowrest.errors.ResourceAlreadyExistsError;
+import io.mlflowrest.errors.ResourceDoesNotExistError;
 import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.Transport;
@@ -15,6 +15,7 @@ import io.mlflowrest.generated.Routes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.mlflow.api.proto.ModelRegistry.ModelVersion;
 import org.mlflow.api.proto.ModelRegistry.RegisteredModel;
 
@@ -31,8 +32,8 @@ public final class RegisteredModels {
     }
 
     /**
-     * Creates a registered model. Safe to retry: RESOURCE_ALREADY_EXISTS answered to a retry
-     * whose first try made the model (same request id tag) returns that model.
+     * Creates a registered model. Safe to retry: before a retry the model of that name is looked
+     * up, and when it carries this call's request-id tag (the first try made it) it is returned.
      */
     public RegisteredModel create(String name, String description, Map<String, String> tags) {
         Validation.required("name", name);
@@ -41,18 +42,16 @@ public final class RegisteredModels {
         ObjectNode body = Json.object().put("name", name).put("description", description);
         ArrayNode tagArray = body.putArray("tags");
         tags.forEach((k, v) -> tagArray.addObject().put("key", k).put("value", v));
-        tagArray.addObject().put("key", RequestIds.TAG).put("value", requestId);
-        try {
-            return parse(transport.call(Routes.REGISTERED_MODELS_CREATE, Query.of(), body));
-        } catch (ResourceAlreadyExistsError e) {
-            RegisteredModel existing = get(name);
-            boolean ours = existing.getTagsList().stream()
-                    .anyMatch(t -> t.getKey().equals(RequestIds.TAG) && t.getValue().equals(requestId));
-            if (ours) {
-                return existing;
+        RequestIds.addTag(tagArray, requestId);
+        return parse(transport.call(Routes.REGISTERED_MODELS_CREATE, Map.of(), Query.of(), body, () -> {
+            try {
+                JsonNode found = transport.call(Routes.REGISTERED_MODELS_GET, Query.of().with("name", name), null);
+                return RequestIds.carries(found.path("registered_model").path("tags"), requestId)
+                        ? Optional.of(found) : Optional.empty();
+            } catch (ResourceDoesNotExistError e) {
+                return Optional.empty();
             }
-            throw e;
-        }
+        }));
     }
 
     public RegisteredModel get(String name) {

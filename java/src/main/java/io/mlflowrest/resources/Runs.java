@@ -14,7 +14,6 @@ import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.Validation;
-import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.generated.Routes;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -52,8 +51,8 @@ public final class Runs {
     }
 
     /**
-     * Creates a run. Safe to retry: the run carries the tag {@code mlflowrest.request_id}, and
-     * before a retry the client looks that id up, returning the run the first try made.
+     * Creates a run. Safe to retry: the run carries a request-id tag, and before a retry the
+     * client looks that id up, returning the run the first try made.
      */
     public Run create(String experimentId, String runName, Map<String, String> tags) {
         Validation.experimentId(experimentId);
@@ -63,15 +62,16 @@ public final class Runs {
                 .put("start_time", System.currentTimeMillis());
         ArrayNode tagArray = body.putArray("tags");
         tags.forEach((k, v) -> tagArray.addObject().put("key", k).put("value", v));
-        tagArray.addObject().put("key", RequestIds.TAG).put("value", requestId);
-        JsonNode json = transport.json("POST", Routes.RUNS_CREATE.template(), Query.of(),
-                RequestBody.json(Json.write(body)), () -> findByRequestId(experimentId, requestId));
+        RequestIds.addTag(tagArray, requestId);
+        JsonNode json = transport.call(Routes.RUNS_CREATE, Map.of(), Query.of(), body,
+                () -> findByRequestId(experimentId, requestId));
         return Json.proto(json.path("run"), Run.newBuilder());
     }
 
     private Optional<JsonNode> findByRequestId(String experimentId, String requestId) {
         ObjectNode body = Json.object().put("max_results", 1)
-                .put("filter", "tags.`" + RequestIds.TAG + "` = '" + requestId + "'");
+                .put("filter", "tags.`" + RequestIds.TAG + "` = " + RequestIds.quote(requestId))
+                .put("run_view_type", "ALL");
         body.putArray("experiment_ids").add(experimentId);
         JsonNode runs = transport.call(Routes.RUNS_SEARCH, Query.of(), body).path("runs");
         return runs.size() == 0 ? Optional.empty() : Optional.of(Json.object().set("run", runs.get(0)));

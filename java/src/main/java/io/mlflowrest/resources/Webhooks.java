@@ -18,8 +18,11 @@ import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.Validation;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code client.webhooks()}: model-registry webhooks. The signing secret is sent, never
@@ -38,8 +41,23 @@ public final class Webhooks {
         ObjectNode body = Json.object().put("name", name).put("url", url).put("description", description)
                 .put("secret", secret);
         body.set("events", Json.MAPPER.valueToTree(events));
-        return Json.record(transport.call(Routes.WEBHOOKS_CREATE, Query.of(), body), CreateWebhookResponse.class)
-                .webhook();
+        // Webhooks carry no tags: the hooks of this name are noted first, and after a lost answer
+        // a new one with this name and url is the one this call made (family-rules.yaml).
+        Set<String> before = new HashSet<>();
+        list().forEach(h -> {
+            if (name.equals(h.name())) {
+                before.add(h.webhookId());
+            }
+        });
+        JsonNode json = transport.call(Routes.WEBHOOKS_CREATE, Map.of(), Query.of(), body, () -> {
+            for (Webhook h : list()) {
+                if (name.equals(h.name()) && url.equals(h.url()) && !before.contains(h.webhookId())) {
+                    return Optional.of(Json.object().set("webhook", Json.MAPPER.valueToTree(h)));
+                }
+            }
+            return Optional.empty();
+        });
+        return Json.record(json, CreateWebhookResponse.class).webhook();
     }
 
     public Webhook get(String webhookId) {

@@ -193,12 +193,15 @@ class RetryTest {
             ids.add(Json.tryParse(r.body()).path("tags").get(0).path("value").asText());
             return Answer.json(503, "{}");
         });
-        stub.then(Answer.json(400, "{\"error_code\":\"RESOURCE_ALREADY_EXISTS\",\"message\":\"exists\"}"));
+        // the lookup before the retry finds the experiment carrying this call's id (under the
+        // legacy key, which lookups still read): no second create
         stub.then(r -> Answer.json(200, "{\"experiment\":{\"experiment_id\":\"9\",\"name\":\"e\",\"tags\":"
                 + "[{\"key\":\"mlflowrest.request_id\",\"value\":\"" + ids.get(0) + "\"}]}}"));
         try (MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
             assertEquals("9", client.experiments().create("e"));
         }
+        assertEquals(List.of("/api/2.0/mlflow/experiments/create", "/api/2.0/mlflow/experiments/get-by-name?experiment_name=e"),
+                stub.requests.stream().map(StubServer.Request::uri).toList());
     }
 
     @Test

@@ -64,15 +64,18 @@ class SecretsTest {
     @Test
     void builderRejectsBadSettings() {
         assertThrows(InvalidParameterValueError.class, () -> ClientConfig.builder().trackingUri("file:///tmp").build());
-        assertThrows(InvalidParameterValueError.class, () -> ClientConfig.builder().trackingUri("http://h")
-                .token("t").basicAuth("u", "p").build());
+        // family-rules.yaml: a token and basic auth together is allowed, and basic wins (as in MLflow)
+        assertTrue(ClientConfig.builder().trackingUri("http://h").token("t").basicAuth("u", "p").build()
+                .toString().contains("basic u:***"));
         assertThrows(InvalidParameterValueError.class, () -> ClientConfig.builder().trackingUri("http://h")
                 .basicAuth("u", null).build());
         assertThrows(InvalidParameterValueError.class, () -> ClientConfig.builder().trackingUri("http://h")
                 .maxRetries(-1).build());
-        InvalidParameterValueError e = assertThrows(InvalidParameterValueError.class,
-                () -> ClientConfig.builder().trackingUri("http://u:" + PASSWORD + "@h").build());
-        assertFalse(e.getMessage().contains(PASSWORD));
+        // family-rules.yaml: credentials in the URI move to basic auth, and the URI is shown without them
+        ClientConfig moved = ClientConfig.builder().trackingUri("http://u:" + PASSWORD + "@h:5000/p").build();
+        assertEquals("http://h:5000/p", moved.trackingUri().toString());
+        assertEquals(PASSWORD, moved.password());
+        assertFalse(moved.toString().contains(PASSWORD));
     }
 
     @Test
@@ -123,9 +126,13 @@ class SecretsTest {
         assertEquals(TOKEN, profile.token());
         ClientConfig dflt = ClientConfig.fromEnvironment(Map.of("MLFLOW_TRACKING_URI", "databricks"), home);
         assertEquals("https://default.example", dflt.trackingUri().toString());
-        ClientConfig fromEnv = ClientConfig.fromEnvironment(Map.of("MLFLOW_TRACKING_URI", "databricks://none",
-                "DATABRICKS_HOST", "https://env.example", "DATABRICKS_TOKEN", "t2"), home);
-        assertEquals("https://env.example", fromEnv.trackingUri().toString());
+        // family-rules.yaml: a named profile that does not exist is an error, whatever DATABRICKS_HOST says
+        assertThrows(InvalidParameterValueError.class, () -> ClientConfig.fromEnvironment(Map.of(
+                "MLFLOW_TRACKING_URI", "databricks://none", "DATABRICKS_HOST", "https://env.example"), home));
+        // ... and each DATABRICKS_* variable wins over its profile key, field by field
+        ClientConfig fromEnv = ClientConfig.fromEnvironment(Map.of("MLFLOW_TRACKING_URI", "databricks://ml",
+                "DATABRICKS_TOKEN", "t2"), home);
+        assertEquals("https://ml.example", fromEnv.trackingUri().toString());
         assertEquals("t2", fromEnv.token());
     }
 
