@@ -1,16 +1,18 @@
 # R package targets (included by the root Makefile, which defines ROOT, PY, HARNESS, STAMP
 # and SUDO). Everything the package needs comes from Debian's r-cran-* packages: CRAN is
 # not reachable from CI.
-.PHONY: setup-r generate-r test-r check-r demo-r r-tarball
+.PHONY: setup-r generate-r test-r test-r-stores check-r demo-r r-tarball
 
 R_DIR := $(ROOT)/r
 R_LIB := $(ROOT)/.work/rlib
 R_CHECK_DIR := $(ROOT)/.work/r-check
-# Runtime (curl, jsonlite, yaml, tibble), Suggests (httpuv for mlflow_rfunc_serve, knitr and
-# markdown for the vignette), generate (roxygen2 writes man/ and NAMESPACE), tests
-# (testthat, withr, webfakes), check (qpdf, which --as-cran asks for), example (the rest).
-R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-tibble r-cran-httpuv \
-  r-cran-knitr r-cran-markdown r-cran-roxygen2 r-cran-testthat r-cran-withr qpdf \
+# Runtime (curl, jsonlite, yaml, tibble; digest and xml2 for S3 and Azure), Suggests (httpuv
+# for mlflow_rfunc_serve, knitr and markdown for the vignette), generate (roxygen2 writes man/
+# and NAMESPACE), tests (testthat, withr, webfakes), check (qpdf, which --as-cran asks for),
+# example (the rest).
+R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-tibble r-cran-digest \
+  r-cran-xml2 r-cran-httpuv r-cran-knitr r-cran-markdown r-cran-roxygen2 r-cran-testthat \
+  r-cran-withr qpdf \
   r-cran-webfakes r-cran-randomforest r-cran-mass r-cran-caret r-cran-e1071
 R_SOURCES := $(R_DIR)/DESCRIPTION $(R_DIR)/NAMESPACE $(wildcard $(R_DIR)/R/*.R $(R_DIR)/man/*.Rd)
 R_ENV := R_LIBS=$(R_LIB) R_LIBS_USER=$(R_LIB)
@@ -44,7 +46,19 @@ generate-r: setup-python $(STAMP)/r-debs
 test-r: setup-python setup-r
 	$(HARNESS) env $(R_ENV) Rscript -e 'testthat::test_dir("$(R_DIR)/tests/testthat", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = testthat::ProgressReporter$$new(show_praise = FALSE))'
 	$(HARNESS) env $(R_ENV) $(PY) -m pytest -q $(R_DIR)/tests/python
+	$(MAKE) --no-print-directory test-r-stores
 	$(MAKE) --no-print-directory check-r
+
+# The artifact and model tests again with the server's artifacts in each other store (the
+# proxied one ran above); the 1 GB file goes to S3 and through the Databricks stand-in.
+R_STORE_BACKENDS := s3 azure path $(if $(wildcard $(ROOT)/tests/harness/databricks.py),databricks)
+R_STORE_TEST := $(R_DIR)/tests/testthat/test-integration-artifact-stores.R
+test-r-stores: setup-python setup-r
+	@set -e; for backend in $(R_STORE_BACKENDS); do \
+	  echo "R artifact stores: $$backend"; \
+	  cd $(ROOT) && MLFLOWREST_ARTIFACTS=$$backend MLFLOWREST_LARGE_FILE=1 $(PY) -m tests.harness run --artifacts $$backend -- \
+	    env $(R_ENV) Rscript -e 'testthat::test_file("$(R_STORE_TEST)", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = "summary")'; \
+	done
 
 # R CMD check --as-cran with the vignette built and every example run, minus what needs the
 # network (CRAN's incoming checks, the clock check) and the PDF manual (no LaTeX here).

@@ -30,8 +30,17 @@ batch_entities <- function(metrics = NULL, params = NULL, tags = NULL) {
     n <- NROW(metrics)
     check_keys(metrics$key, "metric key")
     if (!is.numeric(metrics$value)) abort_invalid("metric values must be numbers", "value")
+    # NA is "no value" in R, as in mlflow_log_metric(); NaN is a value the server stores.
+    missing <- is.na(metrics$value) & !is.nan(metrics$value)
+    if (any(missing)) {
+      abort_invalid(sprintf("metric value at row %d is NA; log NaN for a missing measurement",
+                            which(missing)[1]), "value")
+    }
     timestamp <- if (is.null(metrics$timestamp)) rep(now_ms(), n) else time_to_ms(metrics$timestamp)
     step <- if (is.null(metrics$step)) rep(0, n) else metrics$step
+    if (!is.numeric(step)) abort_invalid(sprintf("step must be whole numbers, not %s", class(step)[1]), "step")
+    check_int64_values(timestamp, "timestamp")
+    check_int64_values(step, "step")
     metric_json <- sprintf('{"key":%s,"value":%s,"timestamp":%s,"step":%s}',
                            json_quote(metrics$key), json_metric_value(metrics$value),
                            json_int64(timestamp), json_int64(step))

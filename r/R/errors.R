@@ -83,11 +83,24 @@ abort_transport_error <- function(message, method, path, timeout = FALSE, attemp
 }
 
 transport_error <- function(message, method, path, timeout = FALSE, attempts = 1L, ...) {
+  caller <- user_function()
   mlflowrest_condition(
-    sprintf("%s %s failed: %s", method, path, message),
+    sprintf("%s%s %s failed: %s", if (is.null(caller)) "" else paste0(caller, "(): "), method, path, message),
     c(if (timeout) "mlflowrest_timeout", "mlflowrest_transport_error"),
     method = method, path = path, attempts = attempts, ...
   )
+}
+
+# The package function the user called: the outermost exported one on the call stack
+# (mlflow_log_metric(), not the runs/create it made to start a run).
+user_function <- function() {
+  exported <- getNamespaceExports(utils::packageName() %||% "mlflowrest")
+  for (call in sys.calls()) {
+    f <- call[[1]]
+    if (is.call(f) && as.character(f[[1]])[1] %in% c("::", ":::")) f <- f[[3]]
+    if (is.name(f) && as.character(f) %in% exported) return(as.character(f))
+  }
+  NULL
 }
 
 # Client-side validation failure: same class as the server's 400, without an HTTP status,

@@ -83,10 +83,12 @@ mlflow_get_experiment <- function(experiment_id = NULL, name = NULL, client = NU
 #' @export
 mlflow_set_experiment <- function(experiment_name = NULL, experiment_id = NULL,
                                   artifact_location = NULL) {
-  client <- mlflow_client()
   if (is.null(experiment_name) == is.null(experiment_id)) {
     abort_usage("give exactly one of `experiment_name` and `experiment_id`")
   }
+  if (!is.null(experiment_name)) check_experiment_name(experiment_name)
+  if (!is.null(experiment_id)) check_experiment_id(experiment_id)
+  client <- mlflow_client()
   if (!is.null(experiment_name)) {
     experiment_id <- tryCatch(
       mlflow_get_experiment(name = experiment_name, client = client)$experiment_id,

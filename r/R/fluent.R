@@ -129,7 +129,7 @@ create_run <- function(client, experiment_id, start_time, tags, parent) {
   body <- list(
     experiment_id = experiment_id,
     user_id = all_tags[["mlflow.user"]] %||% run_user(),
-    start_time = time_to_ms(start_time) %||% now_ms(),
+    start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
     tags = tags_body(all_tags)
   )
   find_first_try <- function() {
@@ -170,11 +170,11 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
   check_run_id(run_id)
   client <- resolve_client(client)
   info <- mlflow_call(client, "POST", "runs/update", body = compact(list(
-    run_id = run_id, status = status, end_time = time_to_ms(end_time), run_name = run_name
+    run_id = run_id, status = status, end_time = time_to_ms(end_time, "end_time"), run_name = run_name
   )))$run_info
   if (!is.null(status)) {
     notify_observers("set_terminated", list(run_id = run_id, status = status,
-                                            end_time = time_to_ms(end_time)))
+                                            end_time = time_to_ms(end_time, "end_time")))
   }
   invisible(info)
 }
@@ -203,7 +203,7 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   check_run_id(run_id)
   client <- resolve_client(client)
   mlflow_flush(run_id)
-  mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time) %||% now_ms(),
+  mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time, "end_time") %||% now_ms(),
                     client = client)
   stop_background_logger(run_id)
   pop_active_run(run_id)

@@ -158,7 +158,8 @@ mlflow_log_model <- function(model, artifact_path, ..., run_id = NULL, client = 
 #' session.
 #'
 #' @param model_uri A local folder, `runs:/<run_id>/<path>`, `models:/<name>/<version>`,
-#'   `models:/<name>/<stage>`, `models:/<name>@<alias>` or `mlflow-artifacts:/<path>`.
+#'   `models:/<name>/<stage>`, `models:/<name>@<alias>`, `models:/<model_id>` or an
+#'   artifact location (see [mlflow_download_artifacts()]).
 #' @param flavor The flavor to load; the first one with a loader when `NULL`.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return The model: for the `crate` flavor, the saved function.
@@ -211,39 +212,12 @@ mlflow_load_flavor.mlflow_flavor_crate <- function(flavor, model_path) {
   unserialize(readRDS(file.path(model_path, flavor$spec$model %||% "crate.bin")))
 }
 
+# Every URI form goes through the artifact layer (artifact_uri.R), whatever store holds it.
 model_local_path <- function(model_uri, client) {
   if (dir.exists(model_uri)) return(model_uri)
-  client <- resolve_client(client)
-  if (grepl("^runs:/", model_uri)) {
-    parts <- regmatches(model_uri, regexec("^runs:/+([^/]+)/?(.*)$", model_uri))[[1]]
-    root <- run_artifact_root(parts[2], client)
-    return(download_artifact_tree(client, root, parts[3]))
-  }
-  if (grepl("^models:/", model_uri)) {
-    version <- resolve_model_uri_version(model_uri, client)
-    uri <- mlflow_call(client, "GET", "model-versions/get-download-uri",
-                       query = list(name = version$name, version = version$version))$artifact_uri
-    return(model_local_path(uri, client))
-  }
-  if (grepl("^mlflow-artifacts:", model_uri)) {
-    return(download_artifact_tree(client, "", artifact_root(model_uri)))
-  }
-  abort_usage(sprintf("cannot load a model from '%s'", model_uri))
-}
-
-resolve_model_uri_version <- function(model_uri, client) {
-  rest <- sub("^models:/+", "", model_uri)
-  if (grepl("@", rest, fixed = TRUE)) {
-    parts <- strsplit(rest, "@", fixed = TRUE)[[1]]
-    return(mlflow_get_model_version_by_alias(parts[1], parts[2], client = client))
-  }
-  name <- sub("/[^/]*$", "", rest)
-  ref <- sub("^.*/", "", rest)
-  if (grepl("^[0-9]+$", ref)) return(list(name = name, version = ref))
-  latest <- mlflow_get_latest_versions(name, stages = if (tolower(ref) == "latest") list() else list(ref),
-                                       client = client)
-  if (length(latest) == 0L) abort_usage(sprintf("no version of '%s' in stage '%s'", name, ref))
-  latest[[length(latest)]]
+  if (!nzchar(uri_scheme(model_uri))) abort_usage(sprintf("cannot load a model from '%s': no such folder", model_uri))
+  located <- resolve_artifact_uri(model_uri, resolve_client(client))
+  download_artifact_tree(located$store, located$path)
 }
 
 #' Predict with a loaded model

@@ -15,13 +15,16 @@ mlflow_api_path <- function(endpoint, version = "2.0") {
 }
 
 json_body <- function(body) {
-  if (inherits(body, "json")) return(enc2utf8(unclass(body)))
+  # "json" is JSON text already encoded; "verbatim" is any other text body (S3's and Azure's XML).
+  if (inherits(body, c("json", "verbatim"))) return(enc2utf8(unclass(body)))
   as.character(jsonlite::toJSON(body, auto_unbox = TRUE, null = "null", na = "null",
                                 digits = NA))
 }
 
 query_string <- function(query) {
   if (is.null(query)) return("")
+  # An already-encoded query (a signed URL's) is kept byte for byte.
+  if (is.character(query) && is.null(names(query))) return(if (nzchar(query)) paste0("?", query) else "")
   query <- compact(query)
   if (length(query) == 0L) return("")
   pairs <- unlist(Map(function(name, values) {
@@ -42,24 +45,28 @@ compact <- function(x) x[!vapply(x, is.null, logical(1))]
 # Each request gets a fresh connection, closed when it is done: the multi-worker MLflow
 # server answers kept-alive requests ~40 ms late (Nagle on its side, delayed ACK on ours)
 # and libcurl cannot set TCP_QUICKACK.
-new_request_handle <- function(client, method, body_text = NULL, upload_con = NULL,
-                               upload_size = NULL) {
-  content_type <- if (!is.null(upload_con)) "application/octet-stream"
+new_request_handle <- function(client, method, body_text = NULL, upload_reader = NULL,
+                               upload_size = NULL, headers = NULL) {
+  content_type <- if (!is.null(upload_reader)) "application/octet-stream"
                   else if (!is.null(body_text)) "application/json"
-  handle <- base_handle(client, method, content_type)
+  handle <- base_handle(client, method, content_type, headers)
   if (!is.null(body_text)) curl::handle_setopt(handle, postfields = body_text)
-  if (!is.null(upload_con)) {
+  if (!is.null(upload_reader)) {
     # The file is read in curl's chunks as the request goes out, never whole.
-    curl::handle_setopt(
-      handle, upload = TRUE, infilesize_large = upload_size,
-      readfunction = function(n) readBin(upload_con, raw(), n)
-    )
+    curl::handle_setopt(handle, upload = TRUE, infilesize_large = upload_size,
+                        readfunction = upload_reader)
   }
   handle
 }
 
+# The bytes `offset` to `offset + size` of a file as a request body (an S3 multipart part,
+# an Azure block); a plain path means the whole file.
+file_range <- function(path, offset = 0, size = file.size(path) - offset) {
+  structure(list(path = path, offset = offset, size = size), class = "mlflowrest_file_range")
+}
+
 # A handle with everything but the body: method, timeouts, TLS, auth and headers.
-base_handle <- function(client, method, content_type = NULL) {
+base_handle <- function(client, method, content_type = NULL, extra_headers = NULL) {
   headers <- c(
     "User-Agent" = user_agent(),
     "Accept" = "application/json",
@@ -68,6 +75,9 @@ base_handle <- function(client, method, content_type = NULL) {
   )
   if (!is.null(content_type)) headers[["Content-Type"]] <- content_type
   if (!is.null(client$token)) headers[["Authorization"]] <- paste("Bearer", reveal(client$token))
+  # curl keeps one header list per handle: extra headers join it (and may replace
+  # Content-Type) rather than being set apart.
+  for (name in names(extra_headers)) headers[[name]] <- extra_headers[[name]]
   options <- list(
     customrequest = method,
     connecttimeout = client$timeout,
@@ -115,21 +125,31 @@ cached_handle <- function(client, method, body_text) {
 # One attempt. Returns list(status, headers, text) or a transport failure
 # list(transport = message, timeout = TRUE/FALSE). `headers` are the raw response headers,
 # parsed only when a retry needs Retry-After.
-perform_once <- function(client, method, url, body_text, upload_file, download_to) {
-  if (is.null(upload_file) && is.null(download_to)) {
+perform_once <- function(client, method, url, body_text, upload_file, download_to,
+                         headers = NULL) {
+  if (is.null(upload_file) && is.null(download_to) && is.null(headers)) {
     return(tryCatch({
       res <- curl::curl_fetch_memory(url, handle = cached_handle(client, method, body_text))
       list(status = res$status_code, headers = res$headers, text = response_text(res$content))
     }, error = transport_failure))
   }
-  upload_con <- upload_size <- NULL
+  upload_reader <- upload_size <- NULL
   if (!is.null(upload_file)) {
-    # Opened per attempt, so a retry sends the file from its start.
-    upload_con <- file(upload_file, open = "rb")
+    range <- if (inherits(upload_file, "mlflowrest_file_range")) upload_file else file_range(upload_file)
+    # Opened per attempt, so a retry sends the range from its start.
+    upload_con <- file(range$path, open = "rb")
     on.exit(close(upload_con), add = TRUE)
-    upload_size <- file.size(upload_file)
+    if (range$offset > 0) seek(upload_con, range$offset)
+    upload_size <- range$size
+    left <- range$size
+    upload_reader <- function(n) {
+      if (left <= 0) return(raw())
+      bytes <- readBin(upload_con, raw(), min(n, left))
+      left <<- left - length(bytes)
+      bytes
+    }
   }
-  handle <- new_request_handle(client, method, body_text, upload_con, upload_size)
+  handle <- new_request_handle(client, method, body_text, upload_reader, upload_size, headers)
   partial <- NULL
   if (!is.null(download_to)) {
     # The body goes to `<name>.part`, which takes the real name only when complete: an
@@ -243,19 +263,29 @@ error_details <- function(text, status) {
 #' @param download_to A file the response body is streamed to (artifact download).
 #' @param before_retry Called before each retry; a non-NULL result ends the call with
 #'   that result (creates use it to find what a lost first try made).
+#' @param headers Extra request headers (a storage service's signature, a signed URL's
+#'   required headers).
+#' @param raw_response `TRUE` returns `list(status, headers, text)` of a success instead of
+#'   parsed JSON (S3 and Azure answer XML, an S3 part's ETag is a header).
 #' @return The parsed JSON answer (a list), or `download_to`.
 #' @noRd
 mlflow_request <- function(client, method, path, query = NULL, body = NULL,
-                           upload_file = NULL, download_to = NULL, before_retry = NULL) {
+                           upload_file = NULL, download_to = NULL, before_retry = NULL,
+                           headers = NULL, raw_response = FALSE) {
   url <- paste0(client$host, path, query_string(query))
   body_text <- if (is.null(body)) NULL else json_body(body)
   attempt <- 0L
   repeat {
     if (attempt > 0L && !is.null(before_retry)) {
-      found <- before_retry()
+      found <- tryCatch(before_retry(), mlflowrest_transport_error = function(e) e)
+      # The server went away mid-create: the error is the create's, not the lookup's.
+      if (inherits(found, "mlflowrest_transport_error")) {
+        abort_transport_error(outcome$transport %||% found$message, method, path,
+                              isTRUE(outcome$timeout), attempt)
+      }
       if (!is.null(found)) return(found)
     }
-    outcome <- perform_once(client, method, url, body_text, upload_file, download_to)
+    outcome <- perform_once(client, method, url, body_text, upload_file, download_to, headers)
     retryable <- !is.null(outcome$transport) || outcome$status %in% retry_statuses
     if (!retryable || attempt >= client$max_retries) break
     Sys.sleep(retry_wait(attempt, retry_after_header(outcome$headers),
@@ -271,6 +301,10 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
     abort_api_error(outcome$status, details$error_code, details$message, method, path, attempts)
   }
   if (!is.null(download_to)) return(invisible(download_to))
+  if (raw_response) {
+    return(list(status = outcome$status, headers = curl::parse_headers_list(outcome$headers),
+                text = outcome$text))
+  }
   parse_success(outcome, method, path)
 }
 
