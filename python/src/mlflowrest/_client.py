@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,18 @@ class MlflowClient:
 
     def __init__(self, tracking_uri: str | None = None, *, config: Config | None = None, **overrides: Any) -> None:
         self.config = config or Config.from_env(tracking_uri, **overrides)
+        self._transport = Transport(self.config)
+        _LIVE.add(self)
+
+    # A client built on a Spark driver travels to executors by pickle, and a forked worker must
+    # not share the parent's pooled sockets: both get a fresh transport from the same config.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config": self.config}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(config=state["config"])  # type: ignore[misc]
+
+    def _reconnect(self) -> None:
         self._transport = Transport(self.config)
 
     def __repr__(self) -> str:
@@ -112,3 +126,15 @@ class MlflowClient:
         from mlflowrest._generated import resources as generated
 
         return generated.ServerResource(self)
+
+
+_LIVE: weakref.WeakSet[MlflowClient] = weakref.WeakSet()
+
+
+def _reconnect_all() -> None:
+    for client in list(_LIVE):
+        client._reconnect()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reconnect_all)

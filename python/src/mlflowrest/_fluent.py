@@ -144,9 +144,16 @@ class BackgroundLogger:
 
 
 class ActiveRun:
-    def __init__(self, client: MlflowClient, run: models.Run, background: bool, interval: float) -> None:
+    def __init__(
+        self, client: MlflowClient, run: models.Run, background: bool, interval: float,
+        resumed: bool = False, previous_status: str | None = None,
+    ) -> None:  # fmt: skip
         self.client = client
         self.run = run
+        #: An earlier start with the same idempotency key made this run (a retried task).
+        self.resumed = resumed
+        #: That earlier attempt finished it: the work is done and the run is left as it was.
+        self.already_finished = previous_status == "FINISHED"
         assert run.info is not None and run.info.run_id and run.info.experiment_id
         self.run_id: str = run.info.run_id
         self.experiment_id: str = run.info.experiment_id
@@ -204,7 +211,8 @@ class ActiveRun:
                 self._logger.close()
         finally:
             self._ended = True
-            self.client.runs.update(run_id=self.run_id, status=status, end_time=_now_ms())  # type: ignore[arg-type]
+            if not (self.already_finished and status == "FINISHED"):  # keep the first attempt's end time
+                self.client.runs.update(run_id=self.run_id, status=status, end_time=_now_ms())  # type: ignore[arg-type]
 
     def __enter__(self) -> ActiveRun:
         return self
@@ -228,10 +236,13 @@ def start_run(
     client: MlflowClient | None = None,
     background: bool = False,
     flush_interval: float = 1.0,
+    idempotency_key: str | None = None,
 ) -> ActiveRun:
     """Start a run (in `experiment_name`, created when missing) and return it as a context manager:
     it ends FINISHED, or FAILED when the block raises; the exception still propagates.
-    background=True queues metrics and sends them in batches (flush() / end of block)."""
+    background=True queues metrics and sends them in batches (flush() / end of block).
+    idempotency_key: a start with a key an earlier start used in the experiment returns that run
+    (resumed, or `already_finished`) instead of creating another: see runs.start_or_resume."""
     client = client or MlflowClient()
     if experiment_id is None:
         experiment_id = client.experiments.get_or_create(experiment_name) if experiment_name else "0"
@@ -240,6 +251,11 @@ def start_run(
     user = os.environ.get("USER") or os.environ.get("USERNAME")
     if user:
         run_tags.append(models.RunTag(key="mlflow.user", value=user))
+    if idempotency_key is not None:
+        started = client.runs.start_or_resume(
+            idempotency_key=idempotency_key, experiment_id=experiment_id, run_name=run_name, tags=run_tags
+        )
+        return ActiveRun(client, started.run, background, flush_interval, started.resumed, started.previous_status)
     created = client.runs.create(experiment_id=experiment_id, run_name=run_name, tags=run_tags)
     assert created.run is not None
     return ActiveRun(client, created.run, background, flush_interval)

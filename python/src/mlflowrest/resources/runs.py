@@ -14,6 +14,7 @@ from mlflowrest._generated.operations import OPERATIONS
 from mlflowrest._generated.resources import RunsResource as _Generated
 from mlflowrest._transport import _validation_error
 from mlflowrest._types import Model
+from mlflowrest.resources._idempotency import IDEMPOTENCY_KEY_TAG, StartedRun, check_idempotency_key, start_idempotent
 
 
 class RunsResource(_Generated):
@@ -26,9 +27,19 @@ class RunsResource(_Generated):
         start_time: int | None = None,
         tags: list[models.RunTag] | None = None,
         timeout: float | None = None,
+        idempotency_key: str | None = None,
     ) -> models.CreateRunResponse:
         """Create a run, started now unless `start_time` says otherwise. A retry after a lost answer
-        returns the run the first try made (found by its request-id tag) instead of making a second."""
+        returns the run the first try made (found by its request-id tag) instead of making a second.
+
+        With `idempotency_key`, a run already carrying the key in the experiment is returned
+        instead: set RUNNING again unless it is FINISHED (then returned untouched, so
+        `run.info.status` tells the caller). Concurrent creates with one key end with one run."""
+        if idempotency_key is not None:
+            return models.CreateRunResponse(run=self.start_or_resume(
+                experiment_id=experiment_id, user_id=user_id, run_name=run_name, start_time=start_time, tags=tags,
+                timeout=timeout, idempotency_key=idempotency_key,
+            ).run)  # fmt: skip
         start_time = start_time if start_time is not None else int(time.time() * 1000)
         return self._call(
             models.CreateRunResponse, OPERATIONS["createRun"], {},
@@ -36,6 +47,29 @@ class RunsResource(_Generated):
              "tags": tags},
             timeout=timeout,
         )  # fmt: skip
+
+    def start_or_resume(
+        self,
+        *,
+        idempotency_key: str,
+        experiment_id: str | None = None,
+        user_id: str | None = None,
+        run_name: str | None = None,
+        start_time: int | None = None,
+        tags: list[models.RunTag] | None = None,
+        timeout: float | None = None,
+    ) -> StartedRun:
+        """create(idempotency_key=...), also saying whether the run was resumed and its status before."""
+        key = check_idempotency_key(idempotency_key)
+        keyed = [*(tags or []), models.RunTag(key=IDEMPOTENCY_KEY_TAG, value=key)]
+
+        def create() -> models.Run:
+            made = self.create(experiment_id=experiment_id, user_id=user_id, run_name=run_name,
+                               start_time=start_time, tags=keyed, timeout=timeout)  # fmt: skip
+            assert made.run is not None
+            return made.run
+
+        return start_idempotent(self, experiment_id or "0", key, create)
 
     def log_batch(
         self,

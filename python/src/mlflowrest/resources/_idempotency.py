@@ -1,0 +1,96 @@
+"""Idempotency keys for runs: a retried or speculative task gets the run its first attempt made.
+
+The rule is the family's (docs/design.md, "Exactly-once runs"): the key is stored as a run tag;
+a start with a key first looks for an active run carrying it in the experiment. When none exists
+it creates one, then settles a race with concurrent starters by keeping the oldest run carrying
+the key, ordered by (start_time, run_id): a starter whose run is not the oldest deletes it and
+takes the oldest. The check runs twice, the second time after waiting twice as long as the create
+took, so a concurrent create still in flight when the first check ran is seen by the second.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mlflowrest._exceptions import InvalidParameterValueError
+from mlflowrest._generated import models
+
+if TYPE_CHECKING:
+    from mlflowrest.resources.runs import RunsResource
+
+IDEMPOTENCY_KEY_TAG = "mlflowrest.idempotency_key"
+MAX_KEY_LENGTH = 250  # shorter than a tag value's limit: the key also goes into a search filter
+_ALLOWED = re.compile(r"^[^'\"\\\x00-\x1f]+$")
+_SETTLE_MIN, _SETTLE_MAX = 0.05, 2.0
+
+
+@dataclass
+class StartedRun:
+    run: models.Run
+    resumed: bool  # an earlier start with the key made this run
+    previous_status: str | None  # its status before this start (None when newly created)
+
+    @property
+    def already_finished(self) -> bool:
+        return self.previous_status == "FINISHED"
+
+
+def check_idempotency_key(key: str) -> str:
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH or not _ALLOWED.match(key):
+        raise InvalidParameterValueError(
+            f"idempotency_key must be 1-{MAX_KEY_LENGTH} characters without quotes, backslashes or control "
+            f"characters, got {key!r}",
+            field="idempotency_key", limit=f"max_length={MAX_KEY_LENGTH}",
+        )  # fmt: skip
+    return key
+
+
+def start_idempotent(
+    runs: RunsResource, experiment_id: str, key: str, create: Callable[[], models.Run],
+    sleep: Callable[[float], None] = time.sleep,
+) -> StartedRun:  # fmt: skip
+    """Return the run carrying `key` in the experiment, resuming it unless FINISHED, or the one
+    `create()` makes (tagged with the key by the caller) when there is none."""
+    existing = _oldest(runs, experiment_id, key)
+    if existing is not None:
+        return _resume(runs, existing)
+    began = time.monotonic()
+    mine = create()
+    settle = min(max(2 * (time.monotonic() - began), _SETTLE_MIN), _SETTLE_MAX)
+    for check in range(2):
+        if check:
+            sleep(settle)
+        oldest = _oldest(runs, experiment_id, key)
+        if oldest is not None and _id(oldest) != _id(mine):
+            runs.delete(run_id=_id(mine))  # a concurrent starter's run is older: it wins
+            return _resume(runs, oldest)
+    return StartedRun(mine, resumed=False, previous_status=None)
+
+
+def _oldest(runs: RunsResource, experiment_id: str, key: str) -> models.Run | None:
+    found = list(
+        runs.search(
+            experiment_ids=[experiment_id], filter=f"tags.`{IDEMPOTENCY_KEY_TAG}` = '{key}'",
+            run_view_type="ACTIVE_ONLY", max_results=1000,
+        )
+    )  # fmt: skip
+    if not found:
+        return None
+    return min(found, key=lambda r: (r.info.start_time or 0, _id(r)) if r.info else (0, ""))
+
+
+def _resume(runs: RunsResource, run: models.Run) -> StartedRun:
+    status = run.info.status if run.info else None
+    if status != "FINISHED":
+        runs.update(run_id=_id(run), status="RUNNING")
+        run = runs.get(run_id=_id(run)).run or run
+    return StartedRun(run, resumed=True, previous_status=status)
+
+
+def _id(run: models.Run) -> str:
+    assert run.info is not None and run.info.run_id
+    return run.info.run_id
