@@ -1,33 +1,15 @@
-# Databricks: where the host and token come from, and the notebook's context (its
-# experiment and source tags), read in the CRAN mlflow package's order
-# (databricks-utils.R there). r/README.md lists the sources; keep it in step.
-
-# Names CRAN reads from the environment, by setting.
-databricks_env_names <- c(host = "DATABRICKS_HOST", token = "DATABRICKS_TOKEN",
-                          username = "DATABRICKS_USERNAME", password = "DATABRICKS_PASSWORD",
-                          insecure = "DATABRICKS_INSECURE")
+# Databricks: where the host and token come from (the family's rule, then the notebook's
+# own credentials, as CRAN mlflow's databricks-utils.R reads them last), and the notebook's
+# context: its experiment and source tags. r/README.md lists the sources; keep it in step.
 
 databricks_config_path <- function() {
-  Sys.getenv("DATABRICKS_CONFIG_FILE", path.expand("~/.databrickscfg"))
+  Sys.getenv(rules_databricks_config_file_env, path.expand(rules_databricks_config_file_default))
 }
 
 databricks_valid <- function(settings) {
   !is.null(non_empty(settings$host)) &&
     (!is.null(non_empty(settings$token)) ||
        (!is.null(non_empty(settings$username)) && !is.null(non_empty(settings$password))))
-}
-
-databricks_profile <- function(profile, must_exist = FALSE) {
-  path <- databricks_config_path()
-  sections <- if (file.exists(path)) read_ini(path) else list()
-  if (must_exist && is.null(sections[[profile]])) {
-    abort_invalid(sprintf("profile '%s' not found in %s", profile, path), "tracking_uri")
-  }
-  sections[[profile]]
-}
-
-databricks_from_env <- function() {
-  lapply(databricks_env_names, function(name) non_empty(Sys.getenv(name)))
 }
 
 # The notebook's own host and token: the variables a Databricks R notebook defines in the
@@ -41,8 +23,7 @@ databricks_from_notebook <- function() {
                      token = spark_conf("spark.databricks.token"),
                      insecure = spark_conf("spark.databricks.ignoreTls"))
   }
-  settings$insecure <- settings$insecure %||% non_empty(Sys.getenv("DATABRICKS_INSECURE"))
-  settings
+  compact(settings)
 }
 
 spark_conf <- function(key) {
@@ -63,26 +44,31 @@ non_empty_value <- function(x) {
   if (is.null(x) || length(x) != 1L || is.na(x) || !nzchar(as.character(x))) NULL else as.character(x)
 }
 
-# `databricks://<profile>`: that profile (an error when the file lacks it). Then, and for
-# plain `databricks`: DATABRICKS_HOST with DATABRICKS_TOKEN (or _USERNAME/_PASSWORD), the
-# DEFAULT profile, the notebook's own credentials. The first complete one wins.
+# The family's rule (openapi/family-rules.yaml, config.databricks): each field from its
+# DATABRICKS_* variable, else from the profile (`databricks://<profile>`, which must exist,
+# or DEFAULT). What that leaves incomplete, the notebook's own credentials complete: CRAN
+# reads them last, so anything set explicitly overrides them.
 databricks_settings <- function(uri) {
-  profile <- sub("^databricks(:/*)?", "", uri)
-  candidates <- list(
-    if (nzchar(profile)) function() databricks_profile(profile, must_exist = TRUE),
-    databricks_from_env,
-    function() databricks_profile("DEFAULT"),
-    databricks_from_notebook
-  )
-  for (candidate in Filter(Negate(is.null), candidates)) {
-    settings <- candidate()
-    if (databricks_valid(settings)) break
-    settings <- NULL
+  named <- sub("^databricks(:/*)?", "", uri)
+  profile <- if (nzchar(named)) named else rules_databricks_default_profile
+  path <- databricks_config_path()
+  section <- (if (file.exists(path)) read_ini(path) else list())[[profile]]
+  if (is.null(section) && nzchar(named)) {
+    abort_invalid(sprintf("profile '%s' not found in %s", named, path), "tracking_uri")
   }
-  if (is.null(settings)) {
+  settings <- list()
+  for (var in rules_databricks_variables) {
+    key <- if (var$field == "tracking_uri") "host" else var$profile_key
+    settings[[key]] <- non_empty(Sys.getenv(var$env)) %||% non_empty(section[[var$profile_key]])
+  }
+  if (!databricks_valid(settings)) {
+    notebook <- databricks_from_notebook()
+    for (key in names(notebook)) settings[[key]] <- settings[[key]] %||% notebook[[key]]
+  }
+  if (!databricks_valid(settings)) {
     abort_invalid(paste0(
       "no Databricks credentials: set DATABRICKS_HOST and DATABRICKS_TOKEN, add a profile to ",
-      databricks_config_path(), ", or run in a Databricks notebook"), "tracking_uri")
+      path, ", or run in a Databricks notebook"), "tracking_uri")
   }
   host <- settings$host
   if (!grepl("^https?://", host)) host <- paste0("https://", host)

@@ -42,7 +42,7 @@ test_that("in a notebook, host and token come from the notebook and the URI defa
   expect_false(any(grepl("dapi", format(client))))
 })
 
-test_that("the environment comes before the DEFAULT profile, which comes before the notebook", {
+test_that("each field from the environment, else the profile; the notebook fills the rest", {
   local_databricks_clean()
   simulate_notebook()
   cfg <- withr::local_tempfile(lines = c(
@@ -50,13 +50,19 @@ test_that("the environment comes before the DEFAULT profile, which comes before 
     "[other]", "host = https://other.databricks.com", "token = dapi-other"))
   withr::local_envvar(DATABRICKS_CONFIG_FILE = cfg)
   expect_equal(mlflow_client("databricks")$host, "https://profile.databricks.com")
+  expect_equal(mlflow_client("databricks://other")$host, "https://other.databricks.com")
   withr::local_envvar(DATABRICKS_HOST = "https://env.databricks.com", DATABRICKS_TOKEN = "dapi-env")
   expect_equal(mlflow_client("databricks")$host, "https://env.databricks.com")
-  # A named profile comes first of all.
-  expect_equal(mlflow_client("databricks://other")$host, "https://other.databricks.com")
-  # A host without a token is incomplete: the next source is used.
+  expect_equal(mlflow_client("databricks://other")$host, "https://env.databricks.com")
+  # Field by field: the host from the environment, the token from the profile.
   withr::local_envvar(DATABRICKS_TOKEN = NA)
-  expect_equal(mlflow_client("databricks")$host, "https://profile.databricks.com")
+  client <- mlflow_client("databricks://other")
+  expect_equal(client$host, "https://env.databricks.com")
+  expect_equal(mlflowrest:::reveal(client$token), "dapi-other")
+  # With no profile, the notebook completes what the environment leaves out.
+  withr::local_envvar(DATABRICKS_CONFIG_FILE = tempfile(), DATABRICKS_HOST = NA)
+  expect_equal(mlflow_client("databricks")$host, "https://nb.cloud.databricks.com")
+  expect_error(mlflow_client("databricks://other"), class = "mlflowrest_invalid_parameter_value")
 })
 
 test_that("no credentials anywhere is a classed error naming the sources", {
