@@ -1,7 +1,7 @@
 # R package targets (included by the root Makefile, which defines ROOT, PY, HARNESS, STAMP
 # and SUDO). Everything the package needs comes from Debian's r-cran-* packages: CRAN is
 # not reachable from CI.
-.PHONY: setup-r generate-r test-r test-r-stores check-r demo-r r-tarball
+.PHONY: setup-r generate-r test-r test-r-stores test-r-databricks check-r demo-r r-tarball
 
 R_DIR := $(ROOT)/r
 R_LIB := $(ROOT)/.work/rlib
@@ -42,10 +42,12 @@ generate-r: setup-python $(STAMP)/r-debs
 	cd $(R_DIR) && Rscript -e 'roxygen2::roxygenise(".")' >/dev/null
 
 # Unit tests (a local webfakes stub server) and integration tests (one harness server),
-# the R scoring server and models seen from Python (pytest), then R CMD check.
+# the R scoring server and models seen from Python (pytest), the Databricks notebook, the
+# artifact stores, then R CMD check.
 test-r: setup-python setup-r
 	$(HARNESS) env $(R_ENV) Rscript -e 'testthat::test_dir("$(R_DIR)/tests/testthat", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = testthat::ProgressReporter$$new(show_praise = FALSE))'
-	$(HARNESS) env $(R_ENV) $(PY) -m pytest -q $(R_DIR)/tests/python
+	$(HARNESS) env $(R_ENV) $(PY) -m pytest -q $(R_DIR)/tests/python/test_rfunc_serve.py
+	$(MAKE) --no-print-directory test-r-databricks
 	$(MAKE) --no-print-directory test-r-stores
 	$(MAKE) --no-print-directory check-r
 
@@ -59,6 +61,12 @@ test-r-stores: setup-python setup-r
 	  cd $(ROOT) && MLFLOWREST_ARTIFACTS=$$backend MLFLOWREST_LARGE_FILE=1 $(PY) -m tests.harness run --artifacts $$backend -- \
 	    env $(R_ENV) Rscript -e 'testthat::test_file("$(R_STORE_TEST)", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = "summary")'; \
 	done
+
+# The chapter notebook as a Databricks R notebook runs it, against the Databricks stand-in;
+# the Python and Java SDKs read the run back.
+test-r-databricks: setup-python setup-r setup-java setup-stores
+	cd $(ROOT) && $(PY) -m tests.harness run --artifacts databricks -- \
+	  env $(R_ENV) $(PY) -m pytest -q $(R_DIR)/tests/python/test_databricks_notebook.py
 
 # R CMD check --as-cran with the vignette built and every example run, minus what needs the
 # network (CRAN's incoming checks, the clock check) and the PDF manual (no LaTeX here).

@@ -19,7 +19,8 @@ with(mlflow_start_run(), {
   mlflow_log_metric("sensitivity", cm["Yes", "Yes"] / sum(cm[, "Yes"]))
   mlflow_log_metric("specificity", cm["No", "No"] / sum(cm[, "No"]))
 
-  plot_file <- file.path(tempdir(), "confusion_matrix.png")
+  # Beside the output file: the test compares the bytes after R has exited.
+  plot_file <- file.path(dirname(out_file), "confusion_matrix.png")
   png(plot_file, width = 640, height = 480)
   barplot(cm, beside = TRUE, main = "Pima.te confusion matrix")
   dev.off()

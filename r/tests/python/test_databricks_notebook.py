@@ -4,14 +4,16 @@ notebook, runs in the notebook's experiment with its source tags, the PNG and th
 dbfs:/, then everything read back by the Python and Java SDKs."""
 
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.contract.runner.engine import Driver, driver_command
+from tests.contract.runner.engine import ROOT, Driver, driver_command
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("MLFLOW_TRACKING_URI") != "databricks",
@@ -34,6 +36,17 @@ assign(".databricks_internals", internals, envir = globalenv())
 Sys.unsetenv(c("NB_HOST", "NB_TOKEN"))
 source(commandArgs(TRUE)[2])
 """
+
+
+# Reading dbfs:/ artifacts is the Python and Java SDKs' own artifact-store work
+# (wave2/py-artifacts, wave2/java-artifacts). Until an SDK has it, its artifact read-back is
+# an expected failure; strict, so the marker goes as soon as the support lands.
+DBFS_SUPPORT = {
+    "python": importlib.util.find_spec("mlflowrest._artifact_stores") is not None,
+    "java": (ROOT / "java" / "target" / "mlflowrest.jar").is_file()
+    and "io/mlflowrest/internal/artifacts/DatabricksRepository.class"
+    in zipfile.ZipFile(ROOT / "java" / "target" / "mlflowrest.jar").namelist(),
+}
 
 
 def sha256(path: str | Path) -> str:
@@ -73,9 +86,8 @@ def test_the_notebook_ran_against_the_workspace_and_reloaded_its_model(notebook)
 
 
 @pytest.mark.parametrize("lang", ["python", "java"])
-def test_read_back(drivers, notebook, lang):
-    reader = drivers[lang]
-    answer = reader.call("getRun", {"run_id": notebook["run_id"]})
+def test_run_read_back(drivers, notebook, lang):
+    answer = drivers[lang].call("getRun", {"run_id": notebook["run_id"]})
     assert answer["ok"], answer
     run = answer["result"]["run"]
     assert run["info"]["experiment_id"] == notebook["experiment_id"]
@@ -91,6 +103,14 @@ def test_read_back(drivers, notebook, lang):
     assert tags["mlflow.databricks.notebookPath"] == NOTEBOOK_PATH
     assert tags["mlflow.databricks.notebookID"] == notebook["experiment_id"]
 
+
+@pytest.mark.parametrize("lang", [
+    pytest.param(lang, marks=pytest.mark.xfail(
+        not DBFS_SUPPORT[lang], strict=True, reason=f"the {lang} SDK reads no dbfs:/ artifacts yet"))
+    for lang in ("python", "java")
+])
+def test_artifacts_read_back(drivers, notebook, lang):
+    reader = drivers[lang]
     listing = reader.call("listArtifactFiles", {"run_id": notebook["run_id"]})
     assert listing["ok"], listing
     paths = {f["path"] for f in listing["result"]["files"]}
