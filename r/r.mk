@@ -46,6 +46,7 @@ generate-r: setup-python $(STAMP)/r-debs
 # artifact stores, then R CMD check.
 test-r: setup-python setup-r
 	$(HARNESS) env $(R_ENV) Rscript -e 'testthat::test_dir("$(R_DIR)/tests/testthat", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = testthat::ProgressReporter$$new(show_praise = FALSE))'
+	cd $(ROOT)/python && $(PY) -m ruff check $(R_DIR)/tests/python && $(PY) -m ruff format --check $(R_DIR)/tests/python
 	$(HARNESS) env $(R_ENV) $(PY) -m pytest -q $(R_DIR)/tests/python/test_rfunc_serve.py
 	$(MAKE) --no-print-directory test-r-databricks
 	$(MAKE) --no-print-directory test-r-stores

@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from tests.contract.runner.engine import ROOT, Driver, driver_command
 
 pytestmark = pytest.mark.skipif(
@@ -69,12 +68,19 @@ def notebook(drivers, tmp_path_factory):
     assert made["ok"], made
     experiment_id = made["result"]["experiment_id"]
     out = tmp_path_factory.mktemp("notebook") / "out.json"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MLFLOW_TRACKING_URI", "DATABRICKS_HOST", "DATABRICKS_TOKEN")}
-    env.update(NB_HOST=os.environ["DATABRICKS_HOST"], NB_TOKEN=os.environ["DATABRICKS_TOKEN"],
-               NB_ID=experiment_id, NB_PATH=NOTEBOOK_PATH, DATABRICKS_RUNTIME_VERSION="15.4")
-    subprocess.run(["Rscript", "-e", SIMULATE, str(out), str(HERE / "notebook_pima.R")],
-                   check=True, timeout=600, env=env)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "DATABRICKS_HOST", "DATABRICKS_TOKEN")
+    }
+    env.update(
+        NB_HOST=os.environ["DATABRICKS_HOST"],
+        NB_TOKEN=os.environ["DATABRICKS_TOKEN"],
+        NB_ID=experiment_id,
+        NB_PATH=NOTEBOOK_PATH,
+        DATABRICKS_RUNTIME_VERSION="15.4",
+    )
+    subprocess.run(
+        ["Rscript", "-e", SIMULATE, str(out), str(HERE / "notebook_pima.R")], check=True, timeout=600, env=env
+    )
     result = json.loads(out.read_text())
     result["experiment_id"] = experiment_id
     return result
@@ -104,11 +110,18 @@ def test_run_read_back(drivers, notebook, lang):
     assert tags["mlflow.databricks.notebookID"] == notebook["experiment_id"]
 
 
-@pytest.mark.parametrize("lang", [
-    pytest.param(lang, marks=pytest.mark.xfail(
-        not DBFS_SUPPORT[lang], strict=True, reason=f"the {lang} SDK reads no dbfs:/ artifacts yet"))
-    for lang in ("python", "java")
-])
+@pytest.mark.parametrize(
+    "lang",
+    [
+        pytest.param(
+            lang,
+            marks=pytest.mark.xfail(
+                not DBFS_SUPPORT[lang], strict=True, reason=f"the {lang} SDK reads no dbfs:/ artifacts yet"
+            ),
+        )
+        for lang in ("python", "java")
+    ],
+)
 def test_artifacts_read_back(drivers, notebook, lang):
     reader = drivers[lang]
     listing = reader.call("listArtifactFiles", {"run_id": notebook["run_id"]})

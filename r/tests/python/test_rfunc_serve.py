@@ -16,15 +16,14 @@ from pathlib import Path
 import pytest
 import requests
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("MLFLOW_TRACKING_URI"), reason="needs a tracking server"
-)
+pytestmark = pytest.mark.skipif(not os.environ.get("MLFLOW_TRACKING_URI"), reason="needs a tracking server")
 
 LOG_MODEL = r"""
 suppressPackageStartupMessages(library(mlflowrest))
 data("Pima.tr", package = "MASS"); data("Pima.te", package = "MASS")
 set.seed(7)
-fit <- randomForest::randomForest(type ~ ., data = Pima.tr, ntree = 51)  # odd: no ties, which predict() would break at random
+# ntree odd: no tied votes, which predict() would break at random.
+fit <- randomForest::randomForest(type ~ ., data = Pima.tr, ntree = 51)
 mlflow_set_experiment("rfunc-serve")
 with(mlflow_start_run(), {
   uri <- mlflow_log_model(mlflow_crate(function(x) stats::predict(fit, newdata = x), fit = fit),
@@ -58,9 +57,10 @@ def server(logged, tmp_path_factory):
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with open(log, "w") as sink:
         proc = subprocess.Popen(
-            ["Rscript", "-e",
-             f"mlflowrest::mlflow_rfunc_serve('{logged['uri']}', port = {port}, browse = FALSE)"],
-            stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            ["Rscript", "-e", f"mlflowrest::mlflow_rfunc_serve('{logged['uri']}', port = {port}, browse = FALSE)"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -86,13 +86,12 @@ def server(logged, tmp_path_factory):
 
 def invoke(url, body, content_type="application/json"):
     data = body if isinstance(body, str) else json.dumps(body)
-    return requests.post(url + "/invocations", data=data,
-                         headers={"Content-Type": content_type}, timeout=60)
+    return requests.post(url + "/invocations", data=data, headers={"Content-Type": content_type}, timeout=60)
 
 
 def test_every_json_format_gives_mlflow_predicts_predictions(server, logged):
     columns, rows = logged["columns"], logged["rows"]
-    records = [dict(zip(columns, row)) for row in rows]
+    records = [dict(zip(columns, row, strict=True)) for row in rows]
     bodies = {
         "dataframe_split": {"dataframe_split": {"columns": columns, "data": rows}},
         "dataframe_records": {"dataframe_records": records},
