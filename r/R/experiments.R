@@ -78,6 +78,8 @@ mlflow_get_experiment <- function(experiment_id = NULL, name = NULL, client = NU
 #' @examples
 #' if (mlflowrest:::server_reachable()) {
 #'   id <- mlflow_set_experiment(basename(tempfile("example-")))
+#'   with(mlflow_start_run(), mlflow_log_param("alpha", 0.5))
+#'   mlflow_set_experiment(experiment_id = "0")
 #'   mlflow_delete_experiment(id)
 #' }
 #' @export

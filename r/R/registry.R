@@ -131,8 +131,10 @@ mlflow_search_registered_models <- function(filter = NULL, max_results = 100, or
 #' if (mlflowrest:::server_reachable()) {
 #'   name <- basename(tempfile("model-"))
 #'   mlflow_create_registered_model(name)
-#'   with(mlflow_start_run(), uri <- mlflow_log_model(mlflow_crate(function(x) x), "model"))
-#'   mlflow_create_model_version(name, source = uri)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
 #'   length(mlflow_get_latest_versions(name))
 #'   mlflow_delete_registered_model(name)
 #' }
@@ -158,10 +160,10 @@ mlflow_get_latest_versions <- function(name, stages = list(), client = NULL) {
 #' if (mlflowrest:::server_reachable()) {
 #'   name <- basename(tempfile("model-"))
 #'   mlflow_create_registered_model(name)
-#'   with(mlflow_start_run(), {
-#'     uri <- mlflow_log_model(mlflow_crate(function(x) x * 2), "model")
-#'   })
-#'   version <- mlflow_create_model_version(name, source = uri)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x * 2), "model")
+#'   mlflow_end_run()
+#'   version <- mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
 #'   version$version
 #'   mlflow_delete_registered_model(name)
 #' }
@@ -186,8 +188,10 @@ mlflow_create_model_version <- function(name, source, run_id = NULL, tags = NULL
 #' if (mlflowrest:::server_reachable()) {
 #'   name <- basename(tempfile("model-"))
 #'   mlflow_create_registered_model(name)
-#'   with(mlflow_start_run(), uri <- mlflow_log_model(mlflow_crate(function(x) x), "model"))
-#'   mlflow_create_model_version(name, source = uri)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
 #'   mlflow_update_model_version(name, 1, description = "first")
 #'   mlflow_get_model_version(name, 1)$description
 #'   mlflow_delete_model_version(name, 1)
@@ -230,8 +234,10 @@ mlflow_delete_model_version <- function(name, version, client = NULL) {
 #' if (mlflowrest:::server_reachable()) {
 #'   name <- basename(tempfile("model-"))
 #'   mlflow_create_registered_model(name)
-#'   with(mlflow_start_run(), uri <- mlflow_log_model(mlflow_crate(function(x) x), "model"))
-#'   mlflow_create_model_version(name, source = uri)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
 #'   mlflow_set_model_version_tag(name, 1, key = "validated", value = "yes")
 #'   mlflow_delete_registered_model(name)
 #' }
@@ -260,8 +266,10 @@ mlflow_set_model_version_tag <- function(name, version = NULL, key = NULL, value
 #' if (mlflowrest:::server_reachable()) {
 #'   name <- basename(tempfile("model-"))
 #'   mlflow_create_registered_model(name)
-#'   with(mlflow_start_run(), uri <- mlflow_log_model(mlflow_crate(function(x) x), "model"))
-#'   mlflow_create_model_version(name, source = uri)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
 #'   mlflow_transition_model_version_stage(name, 1, "Staging")$current_stage
 #'   mlflow_delete_registered_model(name)
 #' }
@@ -286,8 +294,10 @@ mlflow_transition_model_version_stage <- function(name, version, stage,
 #' if (mlflowrest:::server_reachable()) {
 #'   name <- basename(tempfile("model-"))
 #'   mlflow_create_registered_model(name)
-#'   with(mlflow_start_run(), uri <- mlflow_log_model(mlflow_crate(function(x) x + 1), "model"))
-#'   mlflow_create_model_version(name, source = uri)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x + 1), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
 #'   mlflow_set_registered_model_alias(name, "champion", 1)
 #'   mlflow_get_model_version_by_alias(name, "champion")$version
 #'   mlflow_predict(mlflow_load_model(sprintf("models:/%s@champion", name)), 1)
@@ -363,8 +373,10 @@ mlflow_delete_registered_model_tag <- function(name, key, client = NULL) {
 #' if (mlflowrest:::server_reachable()) {
 #'   name <- basename(tempfile("model-"))
 #'   mlflow_create_registered_model(name)
-#'   with(mlflow_start_run(), uri <- mlflow_log_model(mlflow_crate(function(x) x), "model"))
-#'   mlflow_create_model_version(name, source = uri)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
 #'   mlflow_set_model_version_tag(name, 1, key = "validated", value = "yes")
 #'   mlflow_delete_model_version_tag(name, 1, "validated")
 #'   mlflow_delete_registered_model(name)
