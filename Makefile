@@ -26,6 +26,7 @@ help:
 	@echo "make bench            run the benchmarks, writing bench/results.md"
 	@echo "make clean            remove build output, stamps and the demo store"
 	@echo "suites: test-python test-java test-r test-contract test-reliability test-automl; setup-* and demo-*"
+	@echo "make compat-table     rewrite java/COMPATIBILITY.md (the Java drop-in's table; make test only checks it)"
 
 setup: $(addprefix setup-,$(LANGS))
 
@@ -82,3 +83,4 @@ include $(ROOT)/tests/contract/contract.mk
 include $(ROOT)/tests/reliability.mk
 include $(ROOT)/bench/bench.mk
 -include $(ROOT)/examples/automl/automl.mk
+-include $(ROOT)/examples/spark/spark.mk

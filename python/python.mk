@@ -9,7 +9,7 @@ lint-python: setup-python
 	cd $(ROOT)/python && $(PY) -m mypy src
 
 # Unit tests mock HTTP; integration tests share one harness server (tests/conftest.py).
-test-python: lint-python
+test-python: lint-python setup-stores
 	cd $(ROOT) && $(PY) -m pytest -q -s python/tests --ignore=python/tests/plugins
 
 demo-python: setup-python

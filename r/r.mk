@@ -54,9 +54,9 @@ test-r: setup-python setup-r
 
 # The artifact and model tests again with the server's artifacts in each other store (the
 # proxied one ran above); the 1 GB file goes to S3 and through the Databricks stand-in.
-R_STORE_BACKENDS := s3 azure path $(if $(wildcard $(ROOT)/tests/harness/databricks.py),databricks)
+R_STORE_BACKENDS := s3 azure path databricks
 R_STORE_TEST := $(R_DIR)/tests/testthat/test-integration-artifact-stores.R
-test-r-stores: setup-python setup-r
+test-r-stores: setup-python setup-r setup-stores
 	@set -e; for backend in $(R_STORE_BACKENDS); do \
 	  echo "R artifact stores: $$backend"; \
 	  cd $(ROOT) && MLFLOWREST_ARTIFACTS=$$backend MLFLOWREST_LARGE_FILE=1 $(PY) -m tests.harness run --artifacts $$backend -- \

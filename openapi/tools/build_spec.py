@@ -25,6 +25,11 @@ OVERLAY = ROOT / "openapi" / "overlay.yaml"
 FAMILIES = ROOT / "openapi" / "families.yaml"
 
 PROTO_MODULES = ["service_pb2", "model_registry_pb2", "webhooks_pb2", "mlflow_artifacts_pb2"]
+# Served by Databricks only, never by the open-source server: the artifact credential API that
+# dbfs:/databricks/mlflow-tracking roots need. A separate, marked section (families.yaml
+# `databricks:`, tag and `x-mlflowrest-databricks: true` on each operation, operationIds prefixed
+# `databricks`), which coverage.py and the schemathesis run leave out.
+DATABRICKS_MODULES = ["databricks_artifacts_pb2"]
 
 # The server's key rule (mlflow.utils.validation.validate_param_and_metric_name, POSIX).
 KEY_PATTERN = r"^[/\w.\- :]*$"
@@ -280,8 +285,8 @@ def load_limits() -> dict[str, Any]:
     }
 
 
-def family_of(path: str, families: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    for name, fam in families["include"].items():
+def family_of(path: str, section: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    for name, fam in section.items():
         if any(path.startswith(prefix) for prefix in fam["prefixes"]):
             return name, fam
     return None
@@ -302,7 +307,9 @@ def build() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     seen_ids: dict[str, str] = {}
     seen_names: dict[tuple[str, str], str] = {}
-    for modname in PROTO_MODULES:
+    sections = [(m, families["include"], False) for m in PROTO_MODULES]
+    sections += [(m, families["databricks"], True) for m in DATABRICKS_MODULES]
+    for modname, section, databricks_only in sections:
         mod = importlib.import_module(f"mlflow.protos.{modname}")
         for service in mod.DESCRIPTOR.services_by_name.values():
             for rpc in service.methods:
@@ -313,11 +320,13 @@ def build() -> dict[str, Any]:
                     path = f"/api/{ep.since.major}.0" + ep.path
                     path = re.sub(r"<path:(\w+)>", r"{\1}", path)
                     path = re.sub(r"\{[\w.]*?(\w+)\}", r"{\1}", path)  # {assessment.trace_id} -> {trace_id}
-                    fam = family_of(path, families)
+                    fam = family_of(path, section)
                     if fam is None:
                         continue
                     fam_name, fam_def = fam
                     op_id = families.get("operation_ids", {}).get(rpc.full_name) or lower_camel(rpc.name)
+                    if databricks_only:
+                        op_id = "databricks" + rpc.name[:1].upper() + rpc.name[1:]
                     op = b.operation(rpc, ep.method, path, families)
                     method_name = families.get("overrides", {}).get(op_id) or naming(rpc.name, fam_def)
                     if index > 0:
@@ -337,6 +346,7 @@ def build() -> dict[str, Any]:
                         "tags": [fam_name],
                         "x-mlflowrest-resource": fam_def["resource"],
                         "x-mlflowrest-method": method_name,
+                        **({"x-mlflowrest-databricks": True} if databricks_only else {}),
                         **op,
                     }
                     paths.setdefault(path, {})[ep.method.lower()] = op
@@ -355,7 +365,8 @@ def build() -> dict[str, Any]:
         "servers": [{"url": "http://127.0.0.1:5000"}],
         "x-mlflow-limits": limits,
         "x-mlflow-error-codes": dict(sorted(ERROR_CODE_TO_HTTP_STATUS.items())),
-        "tags": [{"name": n, "description": f["description"]} for n, f in families["include"].items()],
+        "tags": [{"name": n, "description": f["description"]}
+                 for n, f in (families["include"] | families["databricks"]).items()],  # fmt: skip
         "paths": {},
         "components": {
             "schemas": {

@@ -54,6 +54,18 @@ storage_client <- function(client, host, insecure = FALSE) {
   ), class = "mlflow_client")
 }
 
+# MLflow's multipart sizes (MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE, _CHUNK_SIZE), in bytes.
+multipart_defaults <- c(MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE = 500 * 1024^2,
+                        MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE = 10 * 1024^2)
+
+env_bytes <- function(name) {
+  value <- Sys.getenv(name, "")
+  if (!nzchar(value)) return(multipart_defaults[[name]])
+  number <- suppressWarnings(as.numeric(value))
+  if (is.na(number) || number <= 0) abort_invalid(sprintf("%s must be a positive number of bytes, got '%s'", name, value), name, "> 0")
+  number
+}
+
 join_path <- function(...) {
   parts <- unlist(list(...))
   parts <- parts[!is.na(parts) & nzchar(parts)]

@@ -105,7 +105,7 @@ azure_store <- function(uri, client, settings = NULL) {
 # of the file (streamed) and one Put Block List; blocks left uncommitted expire by
 # themselves, so a failure leaves no blob behind.
 azure_put_blob <- function(request, local, size) {
-  block_size <- max(env_number("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", 10 * 1024^2), ceiling(size / 50000))
+  block_size <- max(env_bytes("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE"), ceiling(size / 50000))
   if (size <= 64 * 1024^2) {
     return(invisible(request("PUT", headers = list("x-ms-blob-type" = "BlockBlob"), upload_file = local)))
   }

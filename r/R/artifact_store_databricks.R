@@ -39,7 +39,7 @@ databricks_store <- function(uri, client) {
 
   upload <- function(local, rel) {
     size <- file.size(local)
-    threshold <- env_number("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", 500 * 1024^2)
+    threshold <- env_bytes("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE")
     info <- credential("write", rel)
     if (identical(info$type, "AWS_PRESIGNED_URL") && size >= threshold) {
       return(databricks_multipart_upload(api, signed, id, rel_path(rel), local, size))
@@ -109,7 +109,7 @@ signed_url_put <- function(signed, info, local, size) {
 # with get-presigned-upload-part-url; complete-multipart-upload joins them, and any
 # failure aborts through the abort URL the service gave.
 databricks_multipart_upload <- function(api, signed, id, path, local, size) {
-  part_size <- max(env_number("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", 10 * 1024^2), ceiling(size / 10000))
+  part_size <- max(env_bytes("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE"), ceiling(size / 10000))
   offsets <- seq(0, size - 1, by = part_size)
   created <- api("POST", "artifacts/create-multipart-upload",
                  body = list(run_id = id, path = path, num_parts = length(offsets)))

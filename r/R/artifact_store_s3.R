@@ -33,8 +33,8 @@ s3_settings <- function() {
     endpoint = non_empty(Sys.getenv("MLFLOW_S3_ENDPOINT_URL")),
     insecure = env_flag("MLFLOW_S3_IGNORE_TLS"),
     extra_headers = s3_upload_extra_headers(Sys.getenv("MLFLOW_S3_UPLOAD_EXTRA_ARGS", "")),
-    multipart_threshold = env_number("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", 500 * 1024^2),
-    part_size = env_number("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", 10 * 1024^2)
+    multipart_threshold = env_bytes("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE"),
+    part_size = env_bytes("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE")
   )
 }
 

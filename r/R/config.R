@@ -35,15 +35,36 @@ mlflow_get_tracking_uri <- function() {
   if (nzchar(uri)) uri else if (in_databricks()) "databricks" else NULL
 }
 
-env_flag <- function(name) {
-  tolower(Sys.getenv(name, "false")) %in% c("true", "1", "yes")
+# Booleans spelt as MLflow spells them (family-rules.yaml, config.truthy / falsy); anything
+# else is an error naming the variable.
+parse_flag <- function(value, name) {
+  value <- tolower(trimws(value))
+  if (value %in% rules_truthy) return(TRUE)
+  if (value %in% rules_falsy) return(FALSE)
+  abort_invalid(sprintf("%s='%s' is not a boolean (true/1/false/0)", name, value), name, "true/1/false/0")
 }
 
-env_number <- function(name, default) {
-  value <- Sys.getenv(name, "")
-  if (!nzchar(value)) return(default)
+env_flag <- function(name) parse_flag(Sys.getenv(name, ""), name)
+
+# A setting's number from its environment variable, else its default, within its bound
+# (family-rules.yaml, config.variables).
+env_setting <- function(setting) {
+  var <- rules_config_variables[[setting]]
+  value <- Sys.getenv(var$env, "")
+  if (!nzchar(value)) return(var$default)
   number <- suppressWarnings(as.numeric(value))
-  if (is.na(number) || number < 0) abort_invalid(sprintf("%s must be a non-negative number", name), name)
+  if (is.na(number)) abort_invalid(sprintf("%s must be a number, got '%s'", var$env, value), var$env, var$type)
+  check_bound(setting, number, var$env)
+}
+
+check_bound <- function(setting, number, field) {
+  var <- rules_config_variables[[setting]]
+  limit <- if (!is.null(var$min) && number < var$min) {
+    paste(">=", var$min)
+  } else if (!is.null(var$min_exclusive) && number <= var$min_exclusive) {
+    paste(">", var$min_exclusive)
+  }
+  if (!is.null(limit)) abort_invalid(sprintf("%s must be %s, got %s", field, limit, number), field, limit)
   number
 }
 

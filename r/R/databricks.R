@@ -54,7 +54,7 @@ databricks_settings <- function(uri) {
   path <- databricks_config_path()
   section <- (if (file.exists(path)) read_ini(path) else list())[[profile]]
   if (is.null(section) && nzchar(named)) {
-    abort_invalid(sprintf("profile '%s' not found in %s", named, path), "tracking_uri")
+    abort_invalid(sprintf("no profile '%s' in %s", named, path), "tracking_uri")
   }
   settings <- list()
   for (var in rules_databricks_variables) {
@@ -77,7 +77,7 @@ databricks_settings <- function(uri) {
     token = non_empty(settings$token),
     username = non_empty(settings$username),
     password = non_empty(settings$password),
-    insecure = tolower(settings$insecure %||% "false") %in% c("true", "1", "yes")
+    insecure = if (is.null(settings$insecure)) FALSE else parse_flag(settings$insecure, "DATABRICKS_INSECURE")
   )
 }
 

@@ -2,9 +2,9 @@
 
 #' Create an experiment
 #'
-#' Safe to retry: the request carries a `mlflowrest.request_id` tag, and when a retried
-#' create is answered RESOURCE_ALREADY_EXISTS for the experiment its own first try made,
-#' that experiment's id is returned.
+#' Safe to retry: the request carries a request-id tag (`mlflow.mlflowrest.requestId`, hidden
+#' by MLflow's UI), and before a retry the experiment of that name is looked up: when it
+#' carries this call's id (its first try made it), its id is returned.
 #'
 #' @param name Experiment name.
 #' @param artifact_location Where the experiment's artifacts go (server default if `NULL`).
@@ -22,22 +22,28 @@ mlflow_create_experiment <- function(name, artifact_location = NULL, client = NU
   check_experiment_name(name)
   client <- resolve_client(client)
   request_id <- random_hex()
-  tags <- c(tags_body(tags), list(list(key = "mlflowrest.request_id", value = request_id)))
+  tags <- c(tags_body(tags), list(request_id_tag(request_id)))
   body <- compact(list(name = name, artifact_location = artifact_location, tags = tags))
-  id <- tryCatch(
-    mlflow_call(client, "POST", "experiments/create", body = body)$experiment_id,
-    mlflowrest_resource_already_exists = function(e) {
-      if (e$attempts > 1L) {
-        existing <- mlflow_call(client, "GET", "experiments/get-by-name",
-                                query = list(experiment_name = name))$experiment
-        mine <- Filter(function(t) identical(t$key, "mlflowrest.request_id"), existing$tags %||% list())
-        if (length(mine) && identical(mine[[1]]$value, request_id)) return(existing$experiment_id)
-      }
-      stop(e)
-    }
-  )
+  find_first_try <- function() {
+    existing <- tryCatch(
+      mlflow_call(client, "GET", "experiments/get-by-name", query = list(experiment_name = name))$experiment,
+      mlflowrest_resource_does_not_exist = function(e) NULL
+    )
+    if (carries_request_id(existing$tags, request_id)) list(experiment_id = existing$experiment_id)
+  }
+  id <- mlflow_call(client, "POST", "experiments/create", body = body,
+                    before_retry = find_first_try)$experiment_id
   notify_observers("create_experiment", list(experiment_id = id, name = name))
   id
+}
+
+# The request-id tag of family-rules.yaml (written under the new key, read under all).
+request_id_tag <- function(request_id) list(key = rules_request_id_tag, value = request_id)
+
+carries_request_id <- function(tags, request_id) {
+  any(vapply(tags %||% list(), function(t) {
+    isTRUE(t$key %in% c(rules_request_id_tag, rules_legacy_request_id_tags)) && identical(t$value, request_id)
+  }, logical(1)))
 }
 
 #' Get an experiment by id or by name

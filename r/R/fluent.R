@@ -61,6 +61,11 @@ resolve_run_id <- function(run_id) {
 #' @param background Buffer the run's metrics and send them in batches in the background.
 #' @param flush_interval With `background`, the longest a point waits in the buffer before
 #'   its batch is sent (seconds), as long as logging calls keep coming.
+#' @param idempotency_key A key for this unit of work (e.g. `"job-42/group-7"`): a start with a
+#'   key an earlier start used in the experiment returns that run instead of creating one. It is
+#'   set RUNNING again, or, when the earlier attempt finished it, returned with attribute
+#'   `already_finished = TRUE` and left as it was by [mlflow_end_run()]. Concurrent starts with
+#'   one key end with one run.
 #' @return A one-row data frame of class `mlflow_run`.
 #' @examples
 #' if (mlflowrest:::server_reachable()) {
@@ -75,11 +80,12 @@ resolve_run_id <- function(run_id) {
 #' @export
 mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = NULL,
                              tags = NULL, client = NULL, nested = FALSE, background = FALSE,
-                             flush_interval = 1) {
+                             flush_interval = 1, idempotency_key = NULL) {
   if (isTRUE(background)) check_flush_interval(flush_interval)
+  if (!is.null(idempotency_key)) check_idempotency_key(idempotency_key)
   if (!is.null(client)) {
     client <- resolve_client(client)
-    run <- create_run(client, experiment_id, start_time, tags, parent = NULL)
+    run <- create_run(client, experiment_id, start_time, tags, parent = NULL, idempotency_key)
     if (isTRUE(background)) start_background_logger(client, run$run_id, flush_interval)
     return(run)
   }
@@ -95,7 +101,7 @@ mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = N
     mlflow_update_run(run_id, status = "RUNNING", client = client)
     mlflow_get_run(run_id, client = client)
   } else {
-    create_run(client, experiment_id, start_time, tags, parent)
+    create_run(client, experiment_id, start_time, tags, parent, idempotency_key)
   }
   # Later fluent calls (mlflow_search_runs(), the next run) use the run's experiment.
   if (!is.null(experiment_id)) .globals$active_experiment_id <- as.character(experiment_id)
@@ -120,12 +126,31 @@ default_run_tags <- function(parent) {
 
 # runs/create is not idempotent. Each create carries a request id tag; before a retry the
 # run that a lost first try may have made is looked up by that tag.
-create_run <- function(client, experiment_id, start_time, tags, parent) {
+create_run <- function(client, experiment_id, start_time, tags, parent, idempotency_key = NULL) {
   experiment_id <- as.character(experiment_id %||% active_experiment_id(client))
   check_experiment_id(experiment_id)
+  if (!is.null(idempotency_key)) {
+    tags <- utils::modifyList(as.list(tags %||% list()), stats::setNames(list(idempotency_key), idempotency_key_tag))
+    started <- start_idempotent(client, experiment_id, idempotency_key, function() {
+      create_run_wire(client, experiment_id, start_time, tags, parent)
+    })
+    run <- as_mlflow_run(started$run, client)
+    attr(run, "resumed") <- started$resumed
+    attr(run, "already_finished") <- identical(started$previous_status, "FINISHED")
+    # mlflow_end_run() leaves a finished run as the first attempt left it.
+    if (attr(run, "already_finished")) .globals$finished_runs <- union(.globals$finished_runs, run$run_id)
+    notify_observers("create_run", run)
+    return(run)
+  }
+  run <- as_mlflow_run(create_run_wire(client, experiment_id, start_time, tags, parent), client)
+  notify_observers("create_run", run)
+  run
+}
+
+create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
   request_id <- random_hex()
   all_tags <- utils::modifyList(default_run_tags(parent), as.list(tags %||% list()))
-  all_tags[["mlflowrest.request_id"]] <- request_id
+  all_tags[[rules_request_id_tag]] <- request_id
   body <- list(
     experiment_id = experiment_id,
     user_id = all_tags[["mlflow.user"]] %||% run_user(),
@@ -135,15 +160,12 @@ create_run <- function(client, experiment_id, start_time, tags, parent) {
   find_first_try <- function() {
     found <- mlflow_call(client, "POST", "runs/search", body = list(
       experiment_ids = list(experiment_id),
-      filter = sprintf("tags.`mlflowrest.request_id` = '%s'", request_id),
+      filter = sprintf("tags.`%s` = '%s'", rules_request_id_tag, request_id),
       run_view_type = "ALL", max_results = 1
     ))$runs
     if (length(found)) list(run = found[[1]]) else NULL
   }
-  response <- mlflow_call(client, "POST", "runs/create", body = body, before_retry = find_first_try)
-  run <- as_mlflow_run(response$run, client)
-  notify_observers("create_run", run)
-  run
+  mlflow_call(client, "POST", "runs/create", body = body, before_retry = find_first_try)$run
 }
 
 #' Update a run's status, end time or name
@@ -203,8 +225,10 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   check_run_id(run_id)
   client <- resolve_client(client)
   mlflow_flush(run_id)
-  mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time, "end_time") %||% now_ms(),
-                    client = client)
+  if (!(status == "FINISHED" && run_id %in% .globals$finished_runs)) {
+    mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time, "end_time") %||% now_ms(),
+                      client = client)
+  }
   stop_background_logger(run_id)
   pop_active_run(run_id)
   invisible(mlflow_get_run(run_id, client = client))

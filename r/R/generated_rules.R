@@ -76,6 +76,13 @@ rules_operation_safety <- c(
   "createRegisteredModel" = "recover-by-request-id",
   "createRun" = "recover-by-request-id",
   "createWebhook" = "recover-by-request-id",
+  "databricksCompleteMultipartUpload" = "never",
+  "databricksCreateMultipartUpload" = "safe",
+  "databricksGetCredentialsForLoggedModelDownload" = "safe",
+  "databricksGetCredentialsForLoggedModelUpload" = "safe",
+  "databricksGetCredentialsForRead" = "safe",
+  "databricksGetCredentialsForWrite" = "safe",
+  "databricksGetPresignedUploadPartUrl" = "safe",
   "deleteArtifact" = "safe",
   "deleteAssessment" = "safe",
   "deleteDataset" = "safe",
@@ -175,6 +182,23 @@ rules_operation_safety <- c(
   "uploadArtifact" = "safe",
   "upsertDatasetRecords" = "safe"
 )
+# The operations that are not safe, found by method and path.
+rules_route_safety <- list(
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow\\-artifacts/mpu/complete/[^/]+$", operation = "completeMultipartUpload", safety = "never"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/artifacts/complete\\-multipart\\-upload$", operation = "databricksCompleteMultipartUpload", safety = "never"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/experiments/create$", operation = "createExperiment", safety = "recover-by-request-id"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/logged\\-models$", operation = "createLoggedModel", safety = "recover-by-request-id"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/model\\-versions/create$", operation = "createModelVersion", safety = "recover-by-request-id"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/registered\\-models/create$", operation = "createRegisteredModel", safety = "recover-by-request-id"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/registered\\-models/rename$", operation = "renameRegisteredModel", safety = "never"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/runs/create$", operation = "createRun", safety = "recover-by-request-id"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/runs/log\\-model$", operation = "logModel", safety = "never"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/traces$", operation = "startTrace", safety = "never"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/webhooks$", operation = "createWebhook", safety = "recover-by-request-id"),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/webhooks/[^/]+/test$", operation = "testWebhook", safety = "never"),
+  list(method = "POST", pattern = "^/api/3\\.0/mlflow/datasets/create$", operation = "createDataset", safety = "recover-by-request-id"),
+  list(method = "POST", pattern = "^/api/3\\.0/mlflow/traces/[^/]+/assessments$", operation = "createAssessment", safety = "never")
+)
 
 rules_request_id_tag <- "mlflow.mlflowrest.requestId"
 rules_legacy_request_id_tags <- c("mlflowrest.request_id")
@@ -207,3 +231,14 @@ rules_databricks_variables <- list(
 )
 
 rules_batch_envelope_reserve_bytes <- 4096L
+
+# From openapi/mlflow.yaml: body defaults the request helper fills in.
+rules_request_defaults <- list(
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/experiments/search$", defaults = list(max_results = 1000L)),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/logged\\-models/search$", defaults = list(max_results = 50L)),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/runs/log\\-metric$", defaults = list(step = 0L)),
+  list(method = "POST", pattern = "^/api/2\\.0/mlflow/runs/search$", defaults = list(max_results = 1000L, run_view_type = "ACTIVE_ONLY")),
+  list(method = "POST", pattern = "^/api/3\\.0/mlflow/datasets/search$", defaults = list(max_results = 1000L)),
+  list(method = "POST", pattern = "^/api/3\\.0/mlflow/traces/metrics$", defaults = list(max_results = 1000L)),
+  list(method = "POST", pattern = "^/api/3\\.0/mlflow/traces/search$", defaults = list(max_results = 100L))
+)

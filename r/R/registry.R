@@ -9,7 +9,7 @@ registry_tags_body <- function(tags) {
 
 #' Create a registered model
 #'
-#' Safe to retry like [mlflow_create_experiment()] (a `mlflowrest.request_id` tag).
+#' Safe to retry like [mlflow_create_experiment()] (a request-id tag).
 #'
 #' @param name Model name.
 #' @param tags Named list of tags.
@@ -29,19 +29,15 @@ mlflow_create_registered_model <- function(name, tags = NULL, description = NULL
   request_id <- random_hex()
   body <- compact(list(
     name = name, description = description,
-    tags = c(registry_tags_body(tags), list(list(key = "mlflowrest.request_id", value = request_id)))
+    tags = c(registry_tags_body(tags), list(request_id_tag(request_id)))
   ))
-  tryCatch(
-    mlflow_call(client, "POST", "registered-models/create", body = body)$registered_model,
-    mlflowrest_resource_already_exists = function(e) {
-      if (e$attempts > 1L) {
-        existing <- mlflow_get_registered_model(name, client = client)
-        mine <- Filter(function(t) identical(t$key, "mlflowrest.request_id"), existing$tags %||% list())
-        if (length(mine) && identical(mine[[1]]$value, request_id)) return(existing)
-      }
-      stop(e)
-    }
-  )
+  find_first_try <- function() {
+    existing <- tryCatch(mlflow_get_registered_model(name, client = client),
+                         mlflowrest_resource_does_not_exist = function(e) NULL)
+    if (carries_request_id(existing$tags, request_id)) list(registered_model = existing)
+  }
+  mlflow_call(client, "POST", "registered-models/create", body = body,
+              before_retry = find_first_try)$registered_model
 }
 
 #' Get, rename, update or delete a registered model
@@ -171,10 +167,19 @@ mlflow_get_latest_versions <- function(name, stages = list(), client = NULL) {
 mlflow_create_model_version <- function(name, source, run_id = NULL, tags = NULL, run_link = NULL,
                                         description = NULL, client = NULL) {
   client <- resolve_client(client)
+  # Each create makes the next version: a retry first looks for the version this call made.
+  request_id <- random_hex()
+  find_first_try <- function() {
+    filter <- sprintf("name = '%s' and tags.`%s` = '%s'", gsub("'", "\\\\'", name), rules_request_id_tag, request_id)
+    found <- mlflow_call(client, "GET", "model-versions/search",
+                         query = list(filter = filter, max_results = 1))$model_versions
+    if (length(found)) list(model_version = found[[1]])
+  }
   mlflow_call(client, "POST", "model-versions/create", body = compact(list(
-    name = name, source = source, run_id = run_id, tags = registry_tags_body(tags),
+    name = name, source = source, run_id = run_id,
+    tags = c(registry_tags_body(tags), list(request_id_tag(request_id))),
     run_link = run_link, description = description
-  )))$model_version
+  )), before_retry = find_first_try)$model_version
 }
 
 #' Get, update or delete a model version

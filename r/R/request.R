@@ -2,7 +2,7 @@
 # the base URL, authentication, TLS settings, timeouts, JSON in and out, the retry policy
 # of docs/design.md and the mapping of failures onto the mlflowrest_* conditions.
 
-retry_statuses <- c(408L, 429L, 500L, 502L, 503L, 504L)
+retry_statuses <- rules_retry_statuses
 # Read once: packageVersion() parses DESCRIPTION, a tenth of a millisecond per request.
 user_agent <- function() {
   .globals$user_agent %||%
@@ -74,7 +74,9 @@ base_handle <- function(client, method, content_type = NULL, extra_headers = NUL
     "Expect" = ""
   )
   if (!is.null(content_type)) headers[["Content-Type"]] <- content_type
-  if (!is.null(client$token)) headers[["Authorization"]] <- paste("Bearer", reveal(client$token))
+  # Basic wins when both are set, as in MLflow's rest_utils (family-rules.yaml, decisions).
+  basic <- !is.null(client$username) && !is.null(client$password)
+  if (!is.null(client$token) && !basic) headers[["Authorization"]] <- paste("Bearer", reveal(client$token))
   # curl keeps one header list per handle: extra headers join it (and may replace
   # Content-Type) rather than being set apart.
   for (name in names(extra_headers)) headers[[name]] <- extra_headers[[name]]
@@ -85,7 +87,7 @@ base_handle <- function(client, method, content_type = NULL, extra_headers = NUL
     low_speed_limit = 1L, low_speed_time = max(1L, as.integer(client$timeout)),
     followlocation = FALSE, noprogress = TRUE, forbid_reuse = TRUE
   )
-  if (!is.null(client$username) && !is.null(client$password)) {
+  if (basic) {
     options <- c(options, list(httpauth = 1L, username = client$username,
                                password = reveal(client$password)))
   }
@@ -209,9 +211,9 @@ retry_wait <- function(attempt, retry_after, factor, jitter) {
       when <- suppressWarnings(curl::parse_date(retry_after))
       seconds <- if (is.na(when)) NA else as.numeric(difftime(when, Sys.time(), units = "secs"))
     }
-    if (!is.na(seconds)) return(min(max(seconds, 0), 60))
+    if (!is.na(seconds)) return(min(max(seconds, 0), rules_max_retry_after_seconds))
   }
-  min(factor * 2^attempt, 60) + if (jitter > 0) runif_keeping_seed(jitter) else 0
+  min(factor * 2^attempt, rules_max_backoff_seconds) + if (jitter > 0) runif_keeping_seed(jitter) else 0
 }
 
 # Jitter and request ids must not move the user's random stream: set.seed() before
@@ -249,8 +251,43 @@ error_details <- function(text, status) {
   plain <- gsub("<[^>]*>", " ", text %||% "")
   plain <- trimws(gsub("[[:space:]]+", " ", plain))
   if (!nzchar(plain)) plain <- paste("HTTP", status)
-  list(error_code = NULL, message = substr(plain, 1L, 200L))
+  list(error_code = NULL, message = substr(plain, 1L, rules_message_text_limit))
 }
+
+# A retried status, or an overload answer whatever its status (family-rules.yaml, retry).
+is_retried_answer <- function(status, details) {
+  if (status %in% rules_retry_statuses) return(TRUE)
+  for (o in rules_overload) {
+    if ((is.null(o$status) || identical(as.integer(o$status), as.integer(status))) &&
+        (is.null(o$error_code) || identical(o$error_code, details$error_code)) &&
+        (is.null(o$contains) || grepl(o$contains, details$message %||% "", fixed = TRUE))) {
+      return(TRUE)
+    }
+  }
+  FALSE
+}
+
+# safe, recover-by-request-id or never, for the operation behind a method and path.
+route_safety <- function(method, path) {
+  for (r in rules_route_safety) {
+    if (identical(r$method, method) && grepl(r$pattern, path)) return(r$safety)
+  }
+  "safe"
+}
+
+# The spec's body defaults (e.g. searchExperiments max_results) where the caller gave none.
+with_request_defaults <- function(method, path, body) {
+  if (!is.list(body)) return(body)
+  for (r in rules_request_defaults) {
+    if (identical(r$method, method) && grepl(r$pattern, path)) {
+      for (field in names(r$defaults)) if (is.null(body[[field]])) body[[field]] <- r$defaults[[field]]
+    }
+  }
+  body
+}
+
+# A refused connection never reached the server: resending cannot duplicate anything.
+never_sent <- function(message) grepl("Couldn't connect|Connection refused|resolve host", message, ignore.case = TRUE)
 
 #' The request helper
 #'
@@ -273,10 +310,13 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
                            upload_file = NULL, download_to = NULL, before_retry = NULL,
                            headers = NULL, raw_response = FALSE) {
   url <- paste0(client$host, path, query_string(query))
+  body <- with_request_defaults(method, path, body)
   body_text <- if (is.null(body)) NULL else json_body(body)
+  safety <- route_safety(method, path)
   attempt <- 0L
+  ambiguous <- FALSE  # an earlier try may have reached the server
   repeat {
-    if (attempt > 0L && !is.null(before_retry)) {
+    if (ambiguous && !is.null(before_retry)) {
       found <- tryCatch(before_retry(), mlflowrest_transport_error = function(e) e)
       # The server went away mid-create: the error is the create's, not the lookup's.
       if (inherits(found, "mlflowrest_transport_error")) {
@@ -286,8 +326,20 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
       if (!is.null(found)) return(found)
     }
     outcome <- perform_once(client, method, url, body_text, upload_file, download_to, headers)
-    retryable <- !is.null(outcome$transport) || outcome$status %in% retry_statuses
-    if (!retryable || attempt >= client$max_retries) break
+    if (!is.null(outcome$transport)) {
+      retryable <- TRUE
+      ambiguous <- ambiguous || !never_sent(outcome$transport)
+    } else if (outcome$status >= rules_error_from_status) {
+      retryable <- is_retried_answer(outcome$status, error_details(outcome$text, outcome$status))
+      ambiguous <- ambiguous || (retryable && !outcome$status %in% rules_unambiguous_statuses)
+    } else {
+      retryable <- FALSE
+    }
+    # After an ambiguous failure only a safe operation is resent, or a create that can look up
+    # what its first try made (family-rules.yaml, retry.operations).
+    resendable <- !ambiguous || safety == "safe" ||
+      (safety == "recover-by-request-id" && !is.null(before_retry))
+    if (!retryable || !resendable || attempt >= client$max_retries) break
     Sys.sleep(retry_wait(attempt, retry_after_header(outcome$headers),
                          client$backoff_factor, client$backoff_jitter))
     attempt <- attempt + 1L
@@ -296,8 +348,15 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
   if (!is.null(outcome$transport)) {
     abort_transport_error(outcome$transport, method, path, outcome$timeout, attempts)
   }
-  if (outcome$status >= 300L) {
+  if (outcome$status >= rules_error_from_status) {
     details <- error_details(outcome$text, outcome$status)
+    if (outcome$status < 400L) {
+      location <- tryCatch(curl::parse_headers_list(outcome$headers)[["location"]], error = function(e) NULL)
+      if (!is.null(location)) {
+        details$message <- sprintf("redirected to %s (not followed): %s", sub("\\?.*$", "", location),
+                                   details$message)
+      }
+    }
     abort_api_error(outcome$status, details$error_code, details$message, method, path, attempts)
   }
   if (!is.null(download_to)) return(invisible(download_to))

@@ -80,6 +80,13 @@ class MlflowClient:
         return ArtifactsResource(self)
 
     @cached_property
+    def databricks_artifacts(self) -> generated.DatabricksArtifactsResource:
+        """Databricks' artifact credential service (signed URLs for dbfs:/databricks/mlflow-tracking)."""
+        from mlflowrest._generated import resources as generated
+
+        return generated.DatabricksArtifactsResource(self)
+
+    @cached_property
     def mlflow_artifacts(self) -> generated.MlflowArtifactsResource:
         from mlflowrest._generated import resources as generated
 

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -197,7 +198,10 @@ class ActiveRun:
     def log_artifact(self, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
         return self.client.artifacts.upload(self.run_id, local_path, artifact_path)
 
-    log_artifacts = log_artifact  # a folder uploads recursively
+    log_artifacts = log_artifact  # a folder uploads with its whole tree
+
+    def download_artifacts(self, path: str, dst: str | os.PathLike[str]) -> Path:
+        return self.client.artifacts.download(self.run_id, path, dst)
 
     def flush(self) -> None:
         if self._logger is not None:

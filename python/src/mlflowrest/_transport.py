@@ -170,10 +170,15 @@ class Transport:
         retry_writes: bool = True,
         recover: Recover | None = None,
         stream: bool = False,
+        signed_headers: Mapping[str, str] | None = None,
     ) -> requests.Response | _Recovered:
-        """Send with the retry policy of docs/design.md; raise the typed error on failure."""
+        """Send with the retry policy of docs/design.md; raise the typed error on failure.
+
+        signed_headers: the request goes to a storage service's signed URL, not the tracking
+        server, so it carries only these headers: never the tracking server's credentials."""
         cfg = self.config
-        headers = self._headers(json_body is not None)
+        verify: bool | str = True if signed_headers is not None else self._verify
+        headers = dict(signed_headers) if signed_headers is not None else self._headers(json_body is not None)
         payload = json.dumps(json_body, allow_nan=False).encode() if json_body is not None else data
         attempt = 0
         ambiguous = False  # an earlier try may have reached the server
@@ -186,7 +191,7 @@ class Transport:
             try:
                 response = self.session.request(
                     method, url, params=params, data=payload, headers=headers,
-                    timeout=timeout or cfg.timeout, stream=stream, verify=self._verify, allow_redirects=False,
+                    timeout=timeout or cfg.timeout, stream=stream, verify=verify, allow_redirects=False,
                 )  # fmt: skip
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failure: errors.MlflowError = _transport_error(exc, method, path)
@@ -334,7 +339,7 @@ def _api_error(response: requests.Response, method: str, path: str) -> errors.Ap
         body = None
     if message is None:
         text = " ".join(re.sub(r"<[^>]*>", " ", response.text).split())[: rules.MESSAGE_TEXT_LIMIT]
-        message = text or response.reason or "no message"
+        message = text or f"HTTP {response.status_code}"
         if 300 <= response.status_code < 400 and response.headers.get("Location"):
             message = f"redirected to {response.headers['Location'].split('?')[0]} (not followed): {message}"
     cls = errors.error_class(code, response.status_code)

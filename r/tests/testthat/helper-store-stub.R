@@ -6,7 +6,7 @@
 # /store-requests returns every request (method, path, query, the headers that matter).
 
 store_stub_app <- function(run_roots = list(), versions = list(), logged_models = list(),
-                           fail_key = NULL) {
+                           fail_key = NULL, credential_type = "AWS_PRESIGNED_URL") {
   app <- webfakes::new_app()
   app$locals$objects <- list()
   # The app runs in another process: what its handlers call must live in this closure.
@@ -19,7 +19,8 @@ store_stub_app <- function(run_roots = list(), versions = list(), logged_models 
       method = toupper(req$method), path = req$path, query = req$query_string %||% "",
       authorization = req$get_header("Authorization") %||% "",
       required = req$get_header("x-required") %||% "",
-      content_sha = req$get_header("x-amz-content-sha256") %||% "")))
+      content_sha = req$get_header("x-amz-content-sha256") %||% "",
+      blob_type = req$get_header("x-ms-blob-type") %||% "")))
   }
   json <- function(res, x, status = 200L) res$set_status(status)$send_json(x, auto_unbox = TRUE, null = "null")
   body_json <- function(req) jsonlite::fromJSON(rawToChar(req$.body), simplifyVector = FALSE)
@@ -91,7 +92,7 @@ store_stub_app <- function(run_roots = list(), versions = list(), logged_models 
 
   # Databricks: credentials are signed URLs into /signed/, which demand the x-required
   # header the credential names; "sig=expired" answers 403 as an expired URL does.
-  signed <- function(req, id, path, kind = "AWS_PRESIGNED_URL", sig = "s3cr3t-sig") {
+  signed <- function(req, id, path, kind = credential_type, sig = "s3cr3t-sig") {
     list(run_id = id, path = path, type = kind,
          signed_uri = sprintf("http://%s/signed/%s/%s?sig=%s", req$get_header("Host"), id, path, sig),
          headers = list(list(name = "x-required", value = "yes")))

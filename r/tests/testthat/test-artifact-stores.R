@@ -250,6 +250,20 @@ test_that("dbfs: a large file is a multipart upload; an expired part URL is rene
   expect_match(conditionMessage(err), "/signed/r1/missing.bin", fixed = TRUE)
 })
 
+test_that("dbfs: an Azure SAS credential is a Put Blob with the SAS query and the credential's headers", {
+  web <- store_stub(run_roots = list(r1 = dbfs_root), credential_type = "AZURE_SAS_URI")
+  withr::local_envvar(DATABRICKS_HOST = web$url(), DATABRICKS_TOKEN = "t",
+                      DATABRICKS_CONFIG_FILE = file.path(withr::local_tempdir(), "none"))
+  client <- test_client("databricks")
+  file <- withr::local_tempfile(lines = "plot")
+  mlflow_log_artifact(file, run_id = "r1", client = client)
+  put <- subset(store_requests(web), method == "PUT")
+  expect_equal(put$path, paste0("/signed/r1/", basename(file)))
+  expect_equal(put$query, "sig=s3cr3t-sig")
+  expect_equal(put$blob_type, "BlockBlob")
+  expect_equal(put$required, "yes")
+})
+
 test_that("runs:/ and every models:/ form resolve to the store their files are in", {
   root <- withr::local_tempdir()
   for (where in c("run/model", "v1/model", "logged/m1")) {

@@ -53,6 +53,20 @@ def download_artifacts(client: MlflowClient, run_id: str, path: str) -> Any:
         return {"files": files_of(out) if out.is_dir() else {out.name: sha256(out.read_bytes()).hexdigest()}}
 
 
+def download_artifact_uri(client: MlflowClient, uri: str) -> Any:
+    """runs:/<id>/<path>, models:/<name>/<version>, models:/<name>@<alias>, models:/m-<id>."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(client.artifacts.download_uri(uri, tmp))
+        return {"files": files_of(out) if out.is_dir() else {out.name: sha256(out.read_bytes()).hexdigest()}}
+
+
+def fluent_log_artifacts(client: MlflowClient, experiment_id: str, run_name: str, local_path: str,
+                         artifact_path: str | None = None) -> Any:  # fmt: skip
+    with mlflowrest.start_run(experiment_id=experiment_id, run_name=run_name, client=client) as run:
+        run.log_artifact(local_path, artifact_path)
+    return {"run_id": run.run_id}
+
+
 def background_log(client: MlflowClient, experiment_id: str, key: str, count: int, pause_ms: int = 0) -> Any:
     """A new run that logs `count` points through the background logger, `pause_ms` apart, then ends."""
     with mlflowrest.start_run(experiment_id=experiment_id, client=client, background=True,
@@ -68,6 +82,8 @@ SDK_OPERATIONS: dict[str, Callable[..., Any]] = {
     "uploadArtifacts": upload_artifacts,
     "listArtifactFiles": list_artifact_files,
     "downloadArtifacts": download_artifacts,
+    "downloadArtifactUri": download_artifact_uri,
+    "fluentLogArtifacts": fluent_log_artifacts,
     "backgroundLog": background_log,
 }
 
@@ -80,9 +96,23 @@ def connect(tracking_uri: str, **options: Any) -> Any:
     return {"repr": repr(CLIENT["current"])}
 
 
-def execute(client: MlflowClient, op: str, args: dict[str, Any]) -> Any:
+def effective_config(env: dict[str, str]) -> Any:
+    """The configuration these variables give (family-rules.yaml, config), secrets masked."""
+    cfg = mlflowrest.Config.from_env(env=env)
+    return {"tracking_uri": cfg.tracking_uri, "username": cfg.username,
+            "password": "***" if cfg.password else None, "token": "***" if cfg.token else None,
+            "insecure_tls": cfg.insecure_tls, "server_cert_path": cfg.server_cert_path,
+            "client_cert_path": cfg.client_cert_path, "max_retries": cfg.max_retries,
+            "backoff_factor": cfg.backoff_factor, "backoff_jitter": cfg.backoff_jitter, "timeout": cfg.timeout,
+            "batch_concurrency": cfg.batch_concurrency}  # fmt: skip
+
+
+def execute(client: MlflowClient | None, op: str, args: dict[str, Any]) -> Any:
     if op == "connect":
         return connect(**args)
+    if op == "effectiveConfig":
+        return effective_config(**args)
+    assert client is not None
     if op in SDK_OPERATIONS:
         return SDK_OPERATIONS[op](client, **args)
     route = ROUTES[op]
@@ -99,11 +129,11 @@ def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            if "current" not in CLIENT:
+            if "current" not in CLIENT and request["op"] != "effectiveConfig":
                 CLIENT["current"] = MlflowClient()
-            answer = {"ok": True, "result": execute(CLIENT["current"], request["op"], request["args"])}
+            answer = {"ok": True, "result": execute(CLIENT.get("current"), request["op"], request["args"])}
         except MlflowError as exc:
-            answer = {"ok": False, "error": {
+            answer = {"ok": False, "error": {  # the same fields as the Java and R drivers
                 "class": type(exc).__name__, "error_code": getattr(exc, "error_code", None),
                 "http_status": getattr(exc, "http_status", None), "message": str(exc),
                 "field": getattr(exc, "field", None), "limit": getattr(exc, "limit", None)}}  # fmt: skip

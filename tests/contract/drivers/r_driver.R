@@ -159,6 +159,16 @@ execute <- function(client, op, a) {
       got <- mlflow_download_artifacts(a$path, run_id = a$run_id, client = client, dst_path = dst)
       list(files = sha_tree(got))
     },
+    downloadArtifactUri = {
+      dst <- tempfile("mlflowrest-driver-")
+      dir.create(dst)
+      list(files = sha_tree(mlflow_download_artifacts(a$uri, client = client, dst_path = dst)))
+    },
+    fluentLogArtifacts = {
+      run <- mlflow_start_run(experiment_id = a$experiment_id, client = client)
+      with(run, mlflow_log_artifact(a$local_path, artifact_path = a$artifact_path, client = client))
+      list(run_id = run$run_id)
+    },
     backgroundLog = {
       # The background logger: points queue in the session and go out from curl's multi pool;
       # mlflow_end_run() waits until every one is stored.
@@ -172,6 +182,20 @@ execute <- function(client, op, a) {
     },
     stop(sprintf("the R driver has no mapping for %s", op))
   )
+}
+
+# The configuration these variables give (family-rules.yaml, config), secrets masked: only the
+# given variables are set while the client is built.
+effective_config <- function(env) {
+  family <- grep("^(MLFLOW|MLFLOWREST|DATABRICKS)_", names(Sys.getenv()), value = TRUE)
+  vars <- c(stats::setNames(rep(NA_character_, length(family)), family), unlist(env))
+  client <- withr::with_envvar(vars[!duplicated(names(vars), fromLast = TRUE)], mlflow_client())
+  masked <- function(x) if (is.null(x)) NULL else "***"
+  list(tracking_uri = client$host, username = client$username, password = masked(client$password),
+       token = masked(client$token), insecure_tls = client$insecure, server_cert_path = client$server_cert_path,
+       client_cert_path = client$client_cert_path, max_retries = client$max_retries,
+       backoff_factor = client$backoff_factor, backoff_jitter = client$backoff_jitter, timeout = client$timeout,
+       batch_concurrency = client$batch_concurrency)
 }
 
 connect <- function(a) {
@@ -191,7 +215,9 @@ main <- function() {
   while (length(line <- readLines(input, n = 1, encoding = "UTF-8")) > 0) {
     request <- jsonlite::fromJSON(line, simplifyVector = FALSE)
     answer <- tryCatch({
-      if (request$op == "connect") {
+      if (request$op == "effectiveConfig") {
+        list(ok = TRUE, result = effective_config(request$args$env))
+      } else if (request$op == "connect") {
         client <- connect(request$args)
         list(ok = TRUE, result = list(repr = paste(format(client), collapse = " ")))
       } else {
@@ -200,7 +226,7 @@ main <- function() {
       }
     }, mlflowrest_error = function(e) {
       list(ok = FALSE, error = list(class = class(e)[[1]], error_code = e$error_code, http_status = e$http_status,
-                                    message = conditionMessage(e)))
+                                    message = conditionMessage(e), field = e$field, limit = e$limit))
     }, error = function(e) {
       list(ok = FALSE, error = list(class = paste0("R:", class(e)[[1]]), message = conditionMessage(e)))
     })

@@ -142,7 +142,7 @@ def sha256(path: Path) -> str:
 
 def make_fixtures(folder: Path) -> Path:
     """Artifact fixtures with fixed content: a folder with a multi-MB file, a 0-byte file and
-    non-ASCII names, and a single file."""
+    non-ASCII names, a single file, and nested layers with same-named files."""
     tree = folder / "tree"
     (tree / "nested" / "données ü").mkdir(parents=True, exist_ok=True)
     (tree / "a.txt").write_text("alpha\n")
@@ -154,6 +154,15 @@ def make_fixtures(folder: Path) -> Path:
     single = folder / "single"
     single.mkdir(exist_ok=True)
     (single / "model card.md").write_text("# card\n")
+    # Three levels deep, and two subfolders holding files of the same name (different bytes).
+    layers = folder / "layers"
+    (layers / "a" / "b" / "c").mkdir(parents=True, exist_ok=True)
+    (layers / "left").mkdir(exist_ok=True)
+    (layers / "right").mkdir(exist_ok=True)
+    (layers / "top.txt").write_text("top\n")
+    (layers / "a" / "b" / "c" / "deep.txt").write_text("three levels down\n")
+    (layers / "left" / "same.txt").write_text("left\n")
+    (layers / "right" / "same.txt").write_text("right side\n")
     return folder
 
 

@@ -39,6 +39,11 @@ class AddDatasetToExperimentsBody(Model):
     experiment_ids: list[str] | None = None
 
 
+class ArtifactCredentialInfoHttpHeader(Model):
+    name: str | None = None
+    value: str | None = None
+
+
 class ArtifactsAbortMultipartUploadBody(Model):
     path: str | None = None
     upload_id: str | None = None
@@ -152,8 +157,18 @@ class CalculateTraceFilterCorrelationResponse(Model):
     total_count: int | None = None
 
 
+class CompleteMultipartUploadResponse(Model):
+    pass
+
+
 class CreateExperimentResponse(Model):
     experiment_id: str | None = None
+
+
+class CreateMultipartUpload(Model):
+    run_id: str
+    path: str | None = None
+    num_parts: int
 
 
 class CreatePresignedDownloadUrl(Model):
@@ -394,6 +409,28 @@ class FileInfo(Model):
     file_size: int | None = None
 
 
+class GetCredentialsForLoggedModelDownloadBody(Model):
+    paths: list[str] | None = None
+    page_token: str | None = None
+
+
+class GetCredentialsForLoggedModelUploadBody(Model):
+    paths: list[str] | None = None
+    page_token: str | None = None
+
+
+class GetCredentialsForRead(Model):
+    run_id: str
+    path: list[str] | None = None
+    page_token: str | None = None
+
+
+class GetCredentialsForWrite(Model):
+    run_id: str
+    path: list[str] | None = None
+    page_token: str | None = None
+
+
 class GetDatasetExperimentIdsResponse(Model):
     experiment_ids: list[str] | None = None
 
@@ -601,6 +638,11 @@ class ModelVersionTag(Model):
 class Param(Model):
     key: Annotated[str | None, Field(max_length=250, pattern="^[/\\w.\\- :]*$")] = None
     value: Annotated[str | None, Field(max_length=6000)] = None
+
+
+class PartEtag(Model):
+    part_number: int | None = None
+    etag: str | None = None
 
 
 class QueryTraceMetrics(Model):
@@ -883,6 +925,22 @@ class AddDatasetToExperimentsResponse(Model):
     dataset: DatasetsDataset | None = None
 
 
+class ArtifactCredentialInfo(Model):
+    run_id: str | None = None
+    path: str | None = None
+    signed_uri: str | None = None
+    headers: list[ArtifactCredentialInfoHttpHeader] | None = None
+    type: (
+        Literal[
+            "AZURE_SAS_URI",
+            "AWS_PRESIGNED_URL",
+            "GCP_SIGNED_URL",
+            "AZURE_ADLS_GEN2_SAS_URI",
+        ]
+        | None
+    ) = None
+
+
 class ArtifactsCompleteMultipartUploadBody(Model):
     path: str | None = None
     upload_id: str | None = None
@@ -902,6 +960,13 @@ class AssessmentsAssessmentSource(Model):
 class AssessmentsExpectation(Model):
     value: Any | None = None
     serialized_value: AssessmentsExpectationSerializedValue | None = None
+
+
+class CompleteMultipartUpload(Model):
+    run_id: str
+    path: str | None = None
+    upload_id: str
+    part_etags: list[PartEtag] | None = None
 
 
 class CreateDataset(Model):
@@ -942,6 +1007,12 @@ class CreateModelVersion(Model):
     run_link: str | None = None
     description: str | None = None
     model_id: str | None = None
+
+
+class CreateMultipartUploadResponse(Model):
+    upload_id: str | None = None
+    upload_credential_infos: list[ArtifactCredentialInfo] | None = None
+    abort_credential_info: ArtifactCredentialInfo | None = None
 
 
 class CreateRegisteredModel(Model):
@@ -1001,6 +1072,16 @@ class FinalizeLoggedModelBody(Model):
     ]
 
 
+class GetCredentialsForReadResponse(Model):
+    credential_infos: list[ArtifactCredentialInfo] | None = None
+    next_page_token: str | None = None
+
+
+class GetCredentialsForWriteResponse(Model):
+    credential_infos: list[ArtifactCredentialInfo] | None = None
+    next_page_token: str | None = None
+
+
 class GetExperimentByNameResponse(Model):
     experiment: Experiment | None = None
 
@@ -1016,6 +1097,10 @@ class GetMetricHistoryBulkIntervalResponse(Model):
 class GetMetricHistoryResponse(Model):
     metrics: list[Metric] | None = None
     next_page_token: str | None = None
+
+
+class GetPresignedUploadPartUrlResponse(Model):
+    upload_credential_info: ArtifactCredentialInfo | None = None
 
 
 class LinkPromptsToTrace(Model):
@@ -1043,6 +1128,11 @@ class LogLoggedModelParamsRequestBody(Model):
 class LogOutputs(Model):
     run_id: str
     models: list[ModelOutput] | None = None
+
+
+class LoggedModelArtifactCredential(Model):
+    model_id: str | None = None
+    credential_info: ArtifactCredentialInfo | None = None
 
 
 class LoggedModelData(Model):
@@ -1253,6 +1343,16 @@ class EndTraceResponse(Model):
 
 class GetAssessmentRequestResponse(Model):
     assessment: AssessmentsAssessment | None = None
+
+
+class GetCredentialsForLoggedModelDownloadResponse(Model):
+    credentials: list[LoggedModelArtifactCredential] | None = None
+    next_page_token: str | None = None
+
+
+class GetCredentialsForLoggedModelUploadResponse(Model):
+    credentials: list[LoggedModelArtifactCredential] | None = None
+    next_page_token: str | None = None
 
 
 class GetTraceInfoResponse(Model):

@@ -70,6 +70,114 @@ class ArtifactsResource(Resource):
         )
 
 
+class DatabricksArtifactsResource(Resource):
+    """Operations on databricks artifacts."""
+
+    def complete_multipart_upload(
+        self,
+        *,
+        run_id: str,
+        upload_id: str,
+        path: str | None = None,
+        part_etags: List[_models.PartEtag] | None = None,
+        timeout: float | None = None,
+    ) -> _models.CompleteMultipartUploadResponse:
+        """POST /api/2.0/mlflow/artifacts/complete-multipart-upload (databricksCompleteMultipartUpload)."""
+        return self._call(
+            _models.CompleteMultipartUploadResponse,
+            OPERATIONS["databricksCompleteMultipartUpload"],
+            {},
+            {"run_id": run_id, "path": path, "upload_id": upload_id, "part_etags": part_etags},
+            timeout=timeout,
+        )
+
+    def create_multipart_upload(
+        self, *, run_id: str, num_parts: int, path: str | None = None, timeout: float | None = None
+    ) -> _models.CreateMultipartUploadResponse:
+        """POST /api/2.0/mlflow/artifacts/create-multipart-upload (databricksCreateMultipartUpload)."""
+        return self._call(
+            _models.CreateMultipartUploadResponse,
+            OPERATIONS["databricksCreateMultipartUpload"],
+            {},
+            {"run_id": run_id, "path": path, "num_parts": num_parts},
+            timeout=timeout,
+        )
+
+    def credentials_for_logged_model_download(
+        self,
+        model_id: str,
+        *,
+        paths: List[str] | None = None,
+        page_token: str | None = None,
+        timeout: float | None = None,
+    ) -> Page[_models.GetCredentialsForLoggedModelDownloadResponse, _models.LoggedModelArtifactCredential]:
+        """POST /api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-download (databricksGetCredentialsForLoggedModelDownload)."""
+        return self._paginate(
+            _models.GetCredentialsForLoggedModelDownloadResponse,
+            OPERATIONS["databricksGetCredentialsForLoggedModelDownload"],
+            {"model_id": model_id},
+            {"paths": paths, "page_token": page_token},
+            "credentials",
+            timeout=timeout,
+        )
+
+    def credentials_for_logged_model_upload(
+        self,
+        model_id: str,
+        *,
+        paths: List[str] | None = None,
+        page_token: str | None = None,
+        timeout: float | None = None,
+    ) -> Page[_models.GetCredentialsForLoggedModelUploadResponse, _models.LoggedModelArtifactCredential]:
+        """POST /api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-upload (databricksGetCredentialsForLoggedModelUpload)."""
+        return self._paginate(
+            _models.GetCredentialsForLoggedModelUploadResponse,
+            OPERATIONS["databricksGetCredentialsForLoggedModelUpload"],
+            {"model_id": model_id},
+            {"paths": paths, "page_token": page_token},
+            "credentials",
+            timeout=timeout,
+        )
+
+    def credentials_for_read(
+        self, *, run_id: str, path: List[str] | None = None, page_token: str | None = None, timeout: float | None = None
+    ) -> Page[_models.GetCredentialsForReadResponse, _models.ArtifactCredentialInfo]:
+        """POST /api/2.0/mlflow/artifacts/credentials-for-read (databricksGetCredentialsForRead)."""
+        return self._paginate(
+            _models.GetCredentialsForReadResponse,
+            OPERATIONS["databricksGetCredentialsForRead"],
+            {},
+            {"run_id": run_id, "path": path, "page_token": page_token},
+            "credential_infos",
+            timeout=timeout,
+        )
+
+    def credentials_for_write(
+        self, *, run_id: str, path: List[str] | None = None, page_token: str | None = None, timeout: float | None = None
+    ) -> Page[_models.GetCredentialsForWriteResponse, _models.ArtifactCredentialInfo]:
+        """POST /api/2.0/mlflow/artifacts/credentials-for-write (databricksGetCredentialsForWrite)."""
+        return self._paginate(
+            _models.GetCredentialsForWriteResponse,
+            OPERATIONS["databricksGetCredentialsForWrite"],
+            {},
+            {"run_id": run_id, "path": path, "page_token": page_token},
+            "credential_infos",
+            timeout=timeout,
+        )
+
+    def presigned_upload_part_url(
+        self, *, run_id: str, upload_id: str, part_number: int, path: str | None = None, timeout: float | None = None
+    ) -> _models.GetPresignedUploadPartUrlResponse:
+        """GET /api/2.0/mlflow/artifacts/get-presigned-upload-part-url (databricksGetPresignedUploadPartUrl)."""
+        return self._call(
+            _models.GetPresignedUploadPartUrlResponse,
+            OPERATIONS["databricksGetPresignedUploadPartUrl"],
+            {},
+            {"run_id": run_id, "path": path, "upload_id": upload_id, "part_number": part_number},
+            timeout=timeout,
+        )
+
+
 class DatasetsResource(Resource):
     """Operations on datasets."""
 
@@ -1746,6 +1854,7 @@ class WebhooksResource(Resource):
 
 RESOURCES: dict[str, type[Resource]] = {
     "artifacts": ArtifactsResource,
+    "databricks_artifacts": DatabricksArtifactsResource,
     "datasets": DatasetsResource,
     "experiments": ExperimentsResource,
     "logged_models": LoggedModelsResource,

@@ -3,9 +3,6 @@ package io.mlflowrest;
 import io.mlflowrest.internal.Validation;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Runs;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +27,8 @@ public final class ActiveRun implements AutoCloseable {
     private final boolean owned;
     private final BackgroundLogger background;
     private boolean ended;
+    private boolean resumed;
+    private boolean alreadyFinished;
 
     ActiveRun(RunInfo info, Runs runs, Artifacts artifacts, boolean owned, BackgroundLogger background) {
         this.info = info;
@@ -112,14 +111,27 @@ public final class ActiveRun implements AutoCloseable {
         logArtifacts(localDir, null);
     }
 
+    /**
+     * Uploads what is inside {@code localDir} under {@code artifactPath}, subfolders kept
+     * ({@code train/data.csv} and {@code test/data.csv} stay apart); every name is checked first.
+     */
     public void logArtifacts(Path localDir, String artifactPath) {
-        try (var children = Files.list(localDir)) {
-            for (Path child : (Iterable<Path>) children.sorted()::iterator) {
-                artifacts.upload(getId(), child, artifactPath);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + localDir, e);
-        }
+        artifacts.uploadContents(getId(), localDir, artifactPath);
+    }
+
+    void markStarted(boolean resumed, boolean alreadyFinished) {
+        this.resumed = resumed;
+        this.alreadyFinished = alreadyFinished;
+    }
+
+    /** An earlier start with the same idempotency key made this run (a retried task). */
+    public boolean resumed() {
+        return resumed;
+    }
+
+    /** That earlier attempt finished the run: its work is done; closing leaves it as it was. */
+    public boolean alreadyFinished() {
+        return alreadyFinished;
     }
 
     /** Sends what the background logger holds. */
@@ -155,7 +167,9 @@ public final class ActiveRun implements AutoCloseable {
             background.close();
         }
         if (owned && !ended) {
-            runs.setTerminated(getId(), RunStatus.FINISHED);
+            if (!alreadyFinished) { // keep the first attempt's end time
+                runs.setTerminated(getId(), RunStatus.FINISHED);
+            }
             ended = true;
         }
     }

@@ -11,6 +11,20 @@ public final class Routes {
     public static final Route ARTIFACTS_CREATE_PRESIGNED_UPLOAD_URL = new Route("createPresignedUploadUrl", "POST", "/api/2.0/mlflow/artifacts/presigned-upload-url");
     /** listArtifacts */
     public static final Route ARTIFACTS_LIST = new Route("listArtifacts", "GET", "/api/2.0/mlflow/artifacts/list");
+    /** databricksCompleteMultipartUpload */
+    public static final Route DATABRICKS_ARTIFACTS_COMPLETE_MULTIPART_UPLOAD = new Route("databricksCompleteMultipartUpload", "POST", "/api/2.0/mlflow/artifacts/complete-multipart-upload");
+    /** databricksCreateMultipartUpload */
+    public static final Route DATABRICKS_ARTIFACTS_CREATE_MULTIPART_UPLOAD = new Route("databricksCreateMultipartUpload", "POST", "/api/2.0/mlflow/artifacts/create-multipart-upload");
+    /** databricksGetCredentialsForLoggedModelDownload */
+    public static final Route DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_LOGGED_MODEL_DOWNLOAD = new Route("databricksGetCredentialsForLoggedModelDownload", "POST", "/api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-download");
+    /** databricksGetCredentialsForLoggedModelUpload */
+    public static final Route DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_LOGGED_MODEL_UPLOAD = new Route("databricksGetCredentialsForLoggedModelUpload", "POST", "/api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-upload");
+    /** databricksGetCredentialsForRead */
+    public static final Route DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_READ = new Route("databricksGetCredentialsForRead", "POST", "/api/2.0/mlflow/artifacts/credentials-for-read");
+    /** databricksGetCredentialsForWrite */
+    public static final Route DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_WRITE = new Route("databricksGetCredentialsForWrite", "POST", "/api/2.0/mlflow/artifacts/credentials-for-write");
+    /** databricksGetPresignedUploadPartUrl */
+    public static final Route DATABRICKS_ARTIFACTS_PRESIGNED_UPLOAD_PART_URL = new Route("databricksGetPresignedUploadPartUrl", "GET", "/api/2.0/mlflow/artifacts/get-presigned-upload-part-url");
     /** addDatasetToExperiments */
     public static final Route DATASETS_ADD_TO_EXPERIMENTS = new Route("addDatasetToExperiments", "POST", "/api/3.0/mlflow/datasets/{dataset_id}/add-experiments");
     /** createDataset */

@@ -68,6 +68,19 @@ public final class Runs {
         return Json.proto(json.path("run"), Run.newBuilder());
     }
 
+    /**
+     * Starts a run with an idempotency key: a run carrying the key in the experiment is returned
+     * instead of a new one, set RUNNING again unless FINISHED (then left as it is, see
+     * {@link StartedRun#alreadyFinished()}). Concurrent starts with one key end with one run.
+     */
+    public StartedRun startOrResume(String experimentId, String runName, Map<String, String> tags,
+            String idempotencyKey) {
+        String key = Idempotency.check(idempotencyKey);
+        Map<String, String> keyed = new java.util.LinkedHashMap<>(tags);
+        keyed.put(Idempotency.TAG, key);
+        return Idempotency.start(this, experimentId, key, () -> create(experimentId, runName, keyed));
+    }
+
     private Optional<JsonNode> findByRequestId(String experimentId, String requestId) {
         ObjectNode body = Json.object().put("max_results", 1)
                 .put("filter", "tags.`" + RequestIds.TAG + "` = " + RequestIds.quote(requestId))

@@ -1,0 +1,86 @@
+package io.mlflowrest.resources;
+
+import io.mlflowrest.SearchOptions;
+import io.mlflowrest.errors.InvalidParameterValueError;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.StreamSupport;
+import org.mlflow.api.proto.Service.Run;
+import org.mlflow.api.proto.Service.RunStatus;
+
+/**
+ * Idempotency keys for runs, the family's rule (docs/design.md, "Exactly-once runs"): the key is
+ * a run tag; a start first looks for an active run carrying it; when there is none it creates one
+ * and settles a race with concurrent starters by keeping the oldest run carrying the key, by
+ * (start_time, run_id). A starter whose run is not the oldest deletes it and takes the oldest. The
+ * check runs twice, the second after twice the create's own duration, so a concurrent create still
+ * in flight at the first check is seen by the second.
+ */
+final class Idempotency {
+    static final String TAG = "mlflowrest.idempotency_key";
+    static final int MAX_KEY_LENGTH = 250; // the key also goes into a search filter
+    private static final Pattern ALLOWED = Pattern.compile("^[^'\"\\\\\\x00-\\x1f]+$");
+    private static final long SETTLE_MIN_MS = 50;
+    private static final long SETTLE_MAX_MS = 2000;
+
+    private Idempotency() {}
+
+    static String check(String key) {
+        if (key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH || !ALLOWED.matcher(key).matches()) {
+            throw InvalidParameterValueError.clientSide("idempotencyKey", "max_length=" + MAX_KEY_LENGTH,
+                    "must be 1-" + MAX_KEY_LENGTH + " characters without quotes, backslashes or control characters");
+        }
+        return key;
+    }
+
+    static StartedRun start(Runs runs, String experimentId, String key, Supplier<Run> create) {
+        Optional<Run> existing = oldest(runs, experimentId, key);
+        if (existing.isPresent()) {
+            return resume(runs, existing.get());
+        }
+        long began = System.nanoTime();
+        Run mine = create.get();
+        long settle = Math.min(Math.max(2 * (System.nanoTime() - began) / 1_000_000, SETTLE_MIN_MS), SETTLE_MAX_MS);
+        for (int check = 0; check < 2; check++) {
+            if (check > 0) {
+                sleep(settle);
+            }
+            Optional<Run> winner = oldest(runs, experimentId, key);
+            if (winner.isPresent() && !winner.get().getInfo().getRunId().equals(mine.getInfo().getRunId())) {
+                runs.delete(mine.getInfo().getRunId()); // a concurrent starter's run is older: it wins
+                return resume(runs, winner.get());
+            }
+        }
+        return new StartedRun(mine, false, null);
+    }
+
+    private static Optional<Run> oldest(Runs runs, String experimentId, String key) {
+        SearchOptions options = SearchOptions.filter("tags.`" + TAG + "` = '" + key + "'")
+                .viewType("ACTIVE_ONLY").pageSize(1000);
+        List<Run> found = StreamSupport.stream(runs.search(List.of(experimentId), options).spliterator(), false)
+                .toList();
+        return found.stream().min(Comparator.<Run>comparingLong(r -> r.getInfo().getStartTime())
+                .thenComparing(r -> r.getInfo().getRunId()));
+    }
+
+    private static StartedRun resume(Runs runs, Run run) {
+        String status = run.getInfo().getStatus().name();
+        if (run.getInfo().getStatus() != RunStatus.FINISHED) {
+            runs.update(run.getInfo().getRunId(), RunStatus.RUNNING, null, null);
+            run = runs.get(run.getInfo().getRunId());
+        }
+        return new StartedRun(run, true, status);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while settling an idempotent start", e);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+# Idempotency keys for runs, the family's rule (docs/design.md, "Exactly-once runs"): the key is
+# a run tag; a start first looks for an active run carrying it in the experiment; when there is
+# none it creates one and settles a race with concurrent starters by keeping the oldest run with
+# the key, by (start_time, run_id). A starter whose run is not the oldest deletes it and takes the
+# oldest. The check runs twice, the second after twice the create's own duration, so a concurrent
+# create still in flight at the first check is seen by the second.
+
+idempotency_key_tag <- "mlflowrest.idempotency_key"
+idempotency_key_max <- 250L # the key also goes into a search filter
+
+check_idempotency_key <- function(key) {
+  ok <- is.character(key) && length(key) == 1L && !is.na(key) && nzchar(key) &&
+    nchar(key) <= idempotency_key_max && !grepl("['\"\\\\[:cntrl:]]", key)
+  if (!ok) {
+    abort_invalid(sprintf(
+      "idempotency_key must be one string of 1-%d characters without quotes, backslashes or control characters",
+      idempotency_key_max), field = "idempotency_key", limit = sprintf("max_length=%d", idempotency_key_max))
+  }
+  key
+}
+
+oldest_run_with_key <- function(client, experiment_id, key) {
+  runs <- mlflow_call(client, "POST", "runs/search", body = list(
+    experiment_ids = list(experiment_id),
+    filter = sprintf("tags.`%s` = '%s'", idempotency_key_tag, key),
+    run_view_type = "ACTIVE_ONLY", max_results = 1000
+  ))$runs
+  if (!length(runs)) return(NULL)
+  start <- vapply(runs, function(r) as.numeric(r$info$start_time %||% 0), numeric(1))
+  ids <- vapply(runs, function(r) r$info$run_id, character(1))
+  runs[[order(start, ids)[1]]]
+}
+
+# Returns list(run = <wire run>, resumed = , previous_status = ).
+start_idempotent <- function(client, experiment_id, key, create) {
+  resume <- function(run) {
+    status <- run$info$status
+    if (!identical(status, "FINISHED")) {
+      mlflow_call(client, "POST", "runs/update", body = list(run_id = run$info$run_id, status = "RUNNING"))
+      run <- mlflow_call(client, "GET", "runs/get", query = list(run_id = run$info$run_id))$run
+    }
+    list(run = run, resumed = TRUE, previous_status = status)
+  }
+  existing <- oldest_run_with_key(client, experiment_id, key)
+  if (!is.null(existing)) return(resume(existing))
+  began <- Sys.time()
+  mine <- create()
+  settle <- min(max(2 * as.numeric(Sys.time() - began, units = "secs"), 0.05), 2)
+  for (check in 1:2) {
+    if (check == 2) Sys.sleep(settle)
+    winner <- oldest_run_with_key(client, experiment_id, key)
+    if (!is.null(winner) && !identical(winner$info$run_id, mine$info$run_id)) {
+      mlflow_call(client, "POST", "runs/delete", body = list(run_id = mine$info$run_id))
+      return(resume(winner))
+    }
+  }
+  list(run = mine, resumed = FALSE, previous_status = NULL)
+}
