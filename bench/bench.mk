@@ -5,7 +5,7 @@
 # make bench BENCH_ARGS=--issue-sizes runs the issue's sizes (1M-point log_batch: about an hour).
 BENCH_ARGS ?=
 
-bench: $(addprefix setup-,$(LANGS))
+bench: $(addprefix setup-,$(LANGS)) setup-stores $(if $(filter java,$(LANGS)),bench-java-cds)
 	cd $(ROOT) && $(PY) bench/run.py $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-writers
 
@@ -13,6 +13,19 @@ bench: $(addprefix setup-,$(LANGS))
 bench-writers: setup-python setup-postgres
 	cd $(ROOT) && $(PY) bench/many_writers.py
 
-bench-quick: $(addprefix setup-,$(LANGS))
+bench-quick: $(addprefix setup-,$(LANGS)) setup-stores
 	cd $(ROOT) && $(PY) bench/run.py --quick --out $(ROOT)/.work
 	cd $(ROOT) && $(PY) bench/many_writers.py --quick --out $(ROOT)/.work
+
+# An AppCDS archive of the classes the Java SDK's first metric loads, made by one training run of
+# bench/java/Bench.java against a harness server; bench/run.py then measures start-up with it too.
+# CDS archives classes from jars only, hence bench.jar. Users make theirs the same way with their
+# own main class (java/README.md, "Start-up").
+JAVA_CDS_DIR := $(ROOT)/.work/bench-java-cds
+.PHONY: bench-java-cds
+bench-java-cds: setup-python setup-java
+	rm -rf $(JAVA_CDS_DIR) && mkdir -p $(JAVA_CDS_DIR)/classes
+	javac -cp $(JAVA_JAR):$(JAVA_DIR)/compat/target/classes -d $(JAVA_CDS_DIR)/classes $(ROOT)/bench/java/Bench.java
+	jar cf $(JAVA_CDS_DIR)/bench.jar -C $(JAVA_CDS_DIR)/classes .
+	$(HARNESS) bash -c 'java -XX:ArchiveClassesAtExit=$(JAVA_CDS_DIR)/mlflowrest.jsa -Xmx512m \
+	  -cp $(JAVA_JAR):$(JAVA_CDS_DIR)/bench.jar Bench first_metric sdk 1 "$$MLFLOW_TRACKING_URI"'

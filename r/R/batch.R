@@ -30,8 +30,17 @@ batch_entities <- function(metrics = NULL, params = NULL, tags = NULL) {
     n <- NROW(metrics)
     check_keys(metrics$key, "metric key")
     if (!is.numeric(metrics$value)) abort_invalid("metric values must be numbers", "value")
+    # NA is "no value" in R, as in mlflow_log_metric(); NaN is a value the server stores.
+    missing <- is.na(metrics$value) & !is.nan(metrics$value)
+    if (any(missing)) {
+      abort_invalid(sprintf("metric value at row %d is NA; log NaN for a missing measurement",
+                            which(missing)[1]), "value")
+    }
     timestamp <- if (is.null(metrics$timestamp)) rep(now_ms(), n) else time_to_ms(metrics$timestamp)
     step <- if (is.null(metrics$step)) rep(0, n) else metrics$step
+    if (!is.numeric(step)) abort_invalid(sprintf("step must be whole numbers, not %s", class(step)[1]), "step")
+    check_int64_values(timestamp, "timestamp")
+    check_int64_values(step, "step")
     metric_json <- sprintf('{"key":%s,"value":%s,"timestamp":%s,"step":%s}',
                            json_quote(metrics$key), json_metric_value(metrics$value),
                            json_int64(timestamp), json_int64(step))
@@ -53,16 +62,17 @@ batch_envelope <- function(run_id, metrics, params, tags) {
 # Assigns each entity to a request number: a new request starts when the next entity would
 # break a count limit, the byte limit, or repeat a param key.
 batch_chunks <- function(run_id, entities) {
-  max_bytes <- limit("max_batch_request_bytes")
+  # The envelope and run id get the family's reserve (family-rules.yaml, batch); entities
+  # are measured exactly.
+  max_bytes <- limit("max_batch_request_bytes") - rules_batch_envelope_reserve_bytes
   caps <- c(metrics = limit("max_metrics_per_batch"), params = limit("max_params_tags_per_batch"),
             tags = limit("max_params_tags_per_batch"))
   max_entities <- limit("max_entities_per_batch")
-  empty_bytes <- nchar(batch_envelope(run_id, character(), character(), character()), type = "bytes")
   sizes <- nchar(entities$json, type = "bytes") + 1  # +1 for the separating comma
   chunk <- integer(nrow(entities))
   current <- 1L
   counts <- c(metrics = 0, params = 0, tags = 0)
-  bytes <- empty_bytes
+  bytes <- 0
   param_keys <- character()
   for (i in seq_len(nrow(entities))) {
     kind <- entities$kind[i]
@@ -72,7 +82,7 @@ batch_chunks <- function(run_id, entities) {
     if (full && sum(counts) > 0) {
       current <- current + 1L
       counts[] <- 0
-      bytes <- empty_bytes
+      bytes <- 0
       param_keys <- character()
     }
     chunk[i] <- current

@@ -34,22 +34,30 @@ print.mlflowrest_secret <- function(x, ...) {
 #'
 #' @param tracking_uri The server's URI; defaults to [mlflow_get_tracking_uri()].
 #' @return An object of class `mlflow_client`.
+#' @examples
+#' client <- mlflow_client("http://127.0.0.1:5000")
+#' client  # the token or password, when set, prints as <hidden>
 #' @export
 mlflow_client <- function(tracking_uri = NULL) {
   uri <- tracking_uri %||% mlflow_get_tracking_uri()
   if (is.null(uri)) {
     abort_invalid("no tracking URI: set MLFLOW_TRACKING_URI or call mlflow_set_tracking_uri()", "tracking_uri")
   }
+  # MLflow's variables first; a databricks URI fills what they leave unset (family-rules.yaml,
+  # config.precedence).
+  settings <- list(
+    host = uri,
+    token = non_empty(Sys.getenv("MLFLOW_TRACKING_TOKEN")),
+    username = non_empty(Sys.getenv("MLFLOW_TRACKING_USERNAME")),
+    password = non_empty(Sys.getenv("MLFLOW_TRACKING_PASSWORD")),
+    insecure = if (nzchar(Sys.getenv(rules_config_variables$insecure_tls$env))) {
+      env_flag(rules_config_variables$insecure_tls$env)
+    }
+  )
   if (grepl("^databricks", uri)) {
-    settings <- databricks_settings(uri)
+    found <- databricks_settings(uri)
+    for (field in names(found)) if (field == "host" || is.null(settings[[field]])) settings[[field]] <- found[[field]]
   } else if (grepl("^https?://", uri)) {
-    settings <- list(
-      host = uri,
-      token = non_empty(Sys.getenv("MLFLOW_TRACKING_TOKEN")),
-      username = non_empty(Sys.getenv("MLFLOW_TRACKING_USERNAME")),
-      password = non_empty(Sys.getenv("MLFLOW_TRACKING_PASSWORD")),
-      insecure = env_flag("MLFLOW_TRACKING_INSECURE_TLS")
-    )
     # Credentials written into the URI move to basic auth so the URI can be shown.
     userinfo <- regmatches(uri, regexec("^(https?://)([^/@]*)@(.*)$", uri))[[1]]
     if (length(userinfo) == 4L) {
@@ -76,10 +84,11 @@ mlflow_client <- function(tracking_uri = NULL) {
       insecure = isTRUE(settings$insecure),
       server_cert_path = non_empty(Sys.getenv("MLFLOW_TRACKING_SERVER_CERT_PATH")),
       client_cert_path = non_empty(Sys.getenv("MLFLOW_TRACKING_CLIENT_CERT_PATH")),
-      max_retries = env_number("MLFLOW_HTTP_REQUEST_MAX_RETRIES", 7),
-      backoff_factor = env_number("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 0.5),
-      backoff_jitter = env_number("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", 1),
-      timeout = env_number("MLFLOW_HTTP_REQUEST_TIMEOUT", 120),
+      max_retries = env_setting("max_retries"),
+      backoff_factor = env_setting("backoff_factor"),
+      backoff_jitter = env_setting("backoff_jitter"),
+      timeout = env_setting("timeout"),
+      batch_concurrency = env_setting("batch_concurrency"),
       # curl handles built from these settings, reused by mlflow_request().
       handles = new.env(parent = emptyenv()),
       # Each run's artifact root by run id: it never changes, so it is looked up once.

@@ -8,11 +8,17 @@
 #' `mlflow_set_tracking_uri()` points the fluent functions (those called with
 #' `client = NULL`) at a server; it takes precedence over `MLFLOW_TRACKING_URI`.
 #' Accepted forms: `http(s)://host[:port][/prefix]`, `databricks` and
-#' `databricks://<profile>`.
+#' `databricks://<profile>`. Without either, inside Databricks (`DATABRICKS_RUNTIME_VERSION`
+#' set, or a notebook's `.databricks_internals`) the URI is `databricks`.
 #'
 #' @param uri The tracking URI.
 #' @return `mlflow_set_tracking_uri()` returns `uri` invisibly;
 #'   `mlflow_get_tracking_uri()` returns the URI in effect, or `NULL` when none is set.
+#' @examples
+#' old <- Sys.getenv("MLFLOW_TRACKING_URI")
+#' mlflow_set_tracking_uri("http://127.0.0.1:5000")
+#' mlflow_get_tracking_uri()
+#' mlflow_set_tracking_uri(if (nzchar(old)) old else "http://127.0.0.1:5000")
 #' @export
 mlflow_set_tracking_uri <- function(uri) {
   stopifnot(is.character(uri), length(uri) == 1L, nzchar(uri))
@@ -26,18 +32,39 @@ mlflow_get_tracking_uri <- function() {
   uri <- .globals$tracking_uri
   if (!is.null(uri)) return(uri)
   uri <- Sys.getenv("MLFLOW_TRACKING_URI", "")
-  if (nzchar(uri)) uri else NULL
+  if (nzchar(uri)) uri else if (in_databricks()) "databricks" else NULL
 }
 
-env_flag <- function(name) {
-  tolower(Sys.getenv(name, "false")) %in% c("true", "1", "yes")
+# Booleans spelt as MLflow spells them (family-rules.yaml, config.truthy / falsy); anything
+# else is an error naming the variable.
+parse_flag <- function(value, name) {
+  value <- tolower(trimws(value))
+  if (value %in% rules_truthy) return(TRUE)
+  if (value %in% rules_falsy) return(FALSE)
+  abort_invalid(sprintf("%s='%s' is not a boolean (true/1/false/0)", name, value), name, "true/1/false/0")
 }
 
-env_number <- function(name, default) {
-  value <- Sys.getenv(name, "")
-  if (!nzchar(value)) return(default)
+env_flag <- function(name) parse_flag(Sys.getenv(name, ""), name)
+
+# A setting's number from its environment variable, else its default, within its bound
+# (family-rules.yaml, config.variables).
+env_setting <- function(setting) {
+  var <- rules_config_variables[[setting]]
+  value <- Sys.getenv(var$env, "")
+  if (!nzchar(value)) return(var$default)
   number <- suppressWarnings(as.numeric(value))
-  if (is.na(number) || number < 0) abort_invalid(sprintf("%s must be a non-negative number", name), name)
+  if (is.na(number)) abort_invalid(sprintf("%s must be a number, got '%s'", var$env, value), var$env, var$type)
+  check_bound(setting, number, var$env)
+}
+
+check_bound <- function(setting, number, field) {
+  var <- rules_config_variables[[setting]]
+  limit <- if (!is.null(var$min) && number < var$min) {
+    paste(">=", var$min)
+  } else if (!is.null(var$min_exclusive) && number <= var$min_exclusive) {
+    paste(">", var$min_exclusive)
+  }
+  if (!is.null(limit)) abort_invalid(sprintf("%s must be %s, got %s", field, limit, number), field, limit)
   number
 }
 
@@ -60,46 +87,6 @@ read_ini <- function(path) {
     }
   }
   sections
-}
-
-# `databricks://<profile>` reads that profile; plain `databricks` reads DEFAULT when the
-# config file has it, else DATABRICKS_HOST / DATABRICKS_TOKEN.
-databricks_settings <- function(uri) {
-  profile <- sub("^databricks(:/*)?", "", uri)
-  cfg_path <- Sys.getenv("DATABRICKS_CONFIG_FILE", path.expand("~/.databrickscfg"))
-  sections <- if (file.exists(cfg_path)) read_ini(cfg_path) else list()
-  from_env <- list(
-    host = non_empty(Sys.getenv("DATABRICKS_HOST")),
-    token = non_empty(Sys.getenv("DATABRICKS_TOKEN")),
-    username = non_empty(Sys.getenv("DATABRICKS_USERNAME")),
-    password = non_empty(Sys.getenv("DATABRICKS_PASSWORD")),
-    insecure = non_empty(Sys.getenv("DATABRICKS_INSECURE"))
-  )
-  if (nzchar(profile)) {
-    settings <- sections[[profile]]
-    if (is.null(settings)) {
-      abort_invalid(sprintf("profile '%s' not found in %s", profile, cfg_path), "tracking_uri")
-    }
-  } else if (!is.null(sections[["DEFAULT"]]$host)) {
-    settings <- sections[["DEFAULT"]]
-  } else {
-    settings <- from_env
-  }
-  if (is.null(non_empty(settings$host))) {
-    abort_invalid(paste0(
-      "no Databricks host: set DATABRICKS_HOST (and DATABRICKS_TOKEN) or add a profile to ",
-      cfg_path
-    ), "tracking_uri")
-  }
-  host <- settings$host
-  if (!grepl("^https?://", host)) host <- paste0("https://", host)
-  list(
-    host = host,
-    token = non_empty(settings$token),
-    username = non_empty(settings$username),
-    password = non_empty(settings$password),
-    insecure = tolower(settings$insecure %||% "false") %in% c("true", "1", "yes")
-  )
 }
 
 `%||%` <- function(x, y) if (is.null(x)) y else x

@@ -3,50 +3,19 @@
 # grepping messages. Messages never contain credentials: they are built from the
 # method, the path (no query string) and the server's own message.
 
-api_error_class_by_code <- c(
-  INVALID_PARAMETER_VALUE = "mlflowrest_invalid_parameter_value",
-  BAD_REQUEST             = "mlflowrest_invalid_parameter_value",
-  RESOURCE_ALREADY_EXISTS = "mlflowrest_resource_already_exists",
-  ALREADY_EXISTS          = "mlflowrest_resource_already_exists",
-  RESOURCE_DOES_NOT_EXIST = "mlflowrest_resource_does_not_exist",
-  NOT_FOUND               = "mlflowrest_resource_does_not_exist",
-  ENDPOINT_NOT_FOUND      = "mlflowrest_resource_does_not_exist",
-  UNAUTHENTICATED         = "mlflowrest_unauthenticated",
-  CUSTOMER_UNAUTHORIZED   = "mlflowrest_unauthenticated",
-  PERMISSION_DENIED       = "mlflowrest_permission_denied",
-  ABORTED                 = "mlflowrest_conflict",
-  RESOURCE_CONFLICT       = "mlflowrest_conflict",
-  REQUEST_LIMIT_EXCEEDED  = "mlflowrest_rate_limited",
-  RESOURCE_EXHAUSTED      = "mlflowrest_rate_limited"
-)
-
-api_error_class_by_status <- c(
-  "400" = "mlflowrest_invalid_parameter_value",
-  "401" = "mlflowrest_unauthenticated",
-  "403" = "mlflowrest_permission_denied",
-  "404" = "mlflowrest_resource_does_not_exist",
-  "409" = "mlflowrest_conflict",
-  "429" = "mlflowrest_rate_limited"
-)
-
-# The most specific class for an HTTP error answer: the body's error_code first, then the
-# status. A code we have no class for but the server's table knows (e.g. CANCELLED -> 499)
-# still finds its family through the generated error_code -> status table.
+# The most specific class for an HTTP error answer, by openapi/family-rules.yaml (generated
+# into generated_rules.R): the body's error_code first, then the answer's actual status; a
+# 3xx is an unexpected response; NULL leaves just mlflowrest_api_error.
 api_error_class <- function(error_code, http_status) {
-  if (!is.null(error_code) && error_code %in% names(api_error_class_by_code)) {
-    return(api_error_class_by_code[[error_code]])
+  if (!is.null(error_code) && error_code %in% names(rules_by_error_code)) {
+    return(rules_by_error_code[[error_code]])
   }
-  status_class <- function(status) {
-    if (is.null(status) || is.na(status)) return(NULL)
-    if (status >= 500) return("mlflowrest_server_error")
-    key <- as.character(status)
-    if (key %in% names(api_error_class_by_status)) api_error_class_by_status[[key]] else NULL
-  }
-  cls <- status_class(http_status)
-  if (is.null(cls) && !is.null(error_code) && error_code %in% names(mlflow_error_code_status)) {
-    cls <- status_class(mlflow_error_code_status[[error_code]])
-  }
-  cls
+  if (is.null(http_status) || is.na(http_status)) return(NULL)
+  key <- as.character(http_status)
+  if (key %in% names(rules_by_status)) return(rules_by_status[[key]])
+  if (http_status < 400L) return(rules_redirect_class)
+  if (http_status >= rules_server_error_from) return("mlflowrest_server_error")
+  NULL
 }
 
 # Builds (does not signal) a condition of the family. `class` is the specific part of the
@@ -67,10 +36,8 @@ abort_api_error <- function(http_status, error_code, message, method, path, atte
 api_error <- function(http_status, error_code, message, method, path, attempts = 1L,
                       class = NULL, ...) {
   if (is.null(class)) class <- api_error_class(error_code, http_status)
-  text <- sprintf(
-    "%s %s failed: HTTP %s%s: %s", method, path, http_status,
-    if (is.null(error_code)) "" else paste0(" ", error_code), message
-  )
+  # The family's message format (family-rules.yaml, errors.message_format).
+  text <- sprintf("%s %s: %s (%s %s)", http_status, error_code %||% "ERROR", message, method, path)
   mlflowrest_condition(
     text, c(class, "mlflowrest_api_error"),
     http_status = as.integer(http_status), error_code = error_code,
@@ -83,11 +50,24 @@ abort_transport_error <- function(message, method, path, timeout = FALSE, attemp
 }
 
 transport_error <- function(message, method, path, timeout = FALSE, attempts = 1L, ...) {
+  caller <- user_function()
   mlflowrest_condition(
-    sprintf("%s %s failed: %s", method, path, message),
+    sprintf("%s%s %s failed: %s", if (is.null(caller)) "" else paste0(caller, "(): "), method, path, message),
     c(if (timeout) "mlflowrest_timeout", "mlflowrest_transport_error"),
     method = method, path = path, attempts = attempts, ...
   )
+}
+
+# The package function the user called: the outermost exported one on the call stack
+# (mlflow_log_metric(), not the runs/create it made to start a run).
+user_function <- function() {
+  exported <- getNamespaceExports(utils::packageName() %||% "mlflowrest")
+  for (call in sys.calls()) {
+    f <- call[[1]]
+    if (is.call(f) && as.character(f[[1]])[1] %in% c("::", ":::")) f <- f[[3]]
+    if (is.name(f) && as.character(f) %in% exported) return(as.character(f))
+  }
+  NULL
 }
 
 # Client-side validation failure: same class as the server's 400, without an HTTP status,

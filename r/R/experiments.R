@@ -2,34 +2,48 @@
 
 #' Create an experiment
 #'
-#' Safe to retry: the request carries a `mlflowrest.request_id` tag, and when a retried
-#' create is answered RESOURCE_ALREADY_EXISTS for the experiment its own first try made,
-#' that experiment's id is returned.
+#' Safe to retry: the request carries a request-id tag (`mlflow.mlflowrest.requestId`, hidden
+#' by MLflow's UI), and before a retry the experiment of that name is looked up: when it
+#' carries this call's id (its first try made it), its id is returned.
 #'
 #' @param name Experiment name.
 #' @param artifact_location Where the experiment's artifacts go (server default if `NULL`).
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @param tags Named list (or key/value data frame) of experiment tags.
 #' @return The new experiment's id.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")), tags = list(team = "r"))
+#'   mlflow_get_experiment(experiment_id = id)$name
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_create_experiment <- function(name, artifact_location = NULL, client = NULL, tags = NULL) {
   check_experiment_name(name)
   client <- resolve_client(client)
   request_id <- random_hex()
-  tags <- c(tags_body(tags), list(list(key = "mlflowrest.request_id", value = request_id)))
+  tags <- c(tags_body(tags), list(request_id_tag(request_id)))
   body <- compact(list(name = name, artifact_location = artifact_location, tags = tags))
-  tryCatch(
-    mlflow_call(client, "POST", "experiments/create", body = body)$experiment_id,
-    mlflowrest_resource_already_exists = function(e) {
-      if (e$attempts > 1L) {
-        existing <- mlflow_call(client, "GET", "experiments/get-by-name",
-                                query = list(experiment_name = name))$experiment
-        mine <- Filter(function(t) identical(t$key, "mlflowrest.request_id"), existing$tags %||% list())
-        if (length(mine) && identical(mine[[1]]$value, request_id)) return(existing$experiment_id)
-      }
-      stop(e)
-    }
-  )
+  find_first_try <- function() {
+    existing <- tryCatch(
+      mlflow_call(client, "GET", "experiments/get-by-name", query = list(experiment_name = name))$experiment,
+      mlflowrest_resource_does_not_exist = function(e) NULL
+    )
+    if (carries_request_id(existing$tags, request_id)) list(experiment_id = existing$experiment_id)
+  }
+  id <- mlflow_call(client, "POST", "experiments/create", body = body,
+                    before_retry = find_first_try)$experiment_id
+  notify_observers("create_experiment", list(experiment_id = id, name = name))
+  id
+}
+
+# The request-id tag of family-rules.yaml (written under the new key, read under all).
+request_id_tag <- function(request_id) list(key = rules_request_id_tag, value = request_id)
+
+carries_request_id <- function(tags, request_id) {
+  any(vapply(tags %||% list(), function(t) {
+    isTRUE(t$key %in% c(rules_request_id_tag, rules_legacy_request_id_tags)) && identical(t$value, request_id)
+  }, logical(1)))
 }
 
 #' Get an experiment by id or by name
@@ -38,6 +52,10 @@ mlflow_create_experiment <- function(name, artifact_location = NULL, client = NU
 #' @param name Experiment name.
 #' @inheritParams mlflow_create_experiment
 #' @return A one-row data frame.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_get_experiment(experiment_id = "0")
+#' }
 #' @export
 mlflow_get_experiment <- function(experiment_id = NULL, name = NULL, client = NULL) {
   client <- resolve_client(client)
@@ -63,13 +81,22 @@ mlflow_get_experiment <- function(experiment_id = NULL, name = NULL, client = NU
 #' @param experiment_id Experiment id.
 #' @param artifact_location Artifact location used when the experiment is created.
 #' @return The experiment id, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_set_experiment(basename(tempfile("example-")))
+#'   with(mlflow_start_run(), mlflow_log_param("alpha", 0.5))
+#'   mlflow_set_experiment(experiment_id = "0")
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_set_experiment <- function(experiment_name = NULL, experiment_id = NULL,
                                   artifact_location = NULL) {
-  client <- mlflow_client()
   if (is.null(experiment_name) == is.null(experiment_id)) {
     abort_usage("give exactly one of `experiment_name` and `experiment_id`")
   }
+  if (!is.null(experiment_name)) check_experiment_name(experiment_name)
+  if (!is.null(experiment_id)) check_experiment_id(experiment_id)
+  client <- mlflow_client()
   if (!is.null(experiment_name)) {
     experiment_id <- tryCatch(
       mlflow_get_experiment(name = experiment_name, client = client)$experiment_id,
@@ -95,6 +122,10 @@ mlflow_set_experiment <- function(experiment_name = NULL, experiment_id = NULL,
 #' @param page_token Token to resume from.
 #' @inheritParams mlflow_create_experiment
 #' @return `list(experiments = <data frame>, next_page_token = <string or NULL>)`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_search_experiments(filter = "name LIKE 'Def%'", max_results = 5)$experiments
+#' }
 #' @export
 mlflow_search_experiments <- function(filter = NULL,
                                       experiment_view_type = c("ACTIVE_ONLY", "DELETED_ONLY", "ALL"),
@@ -130,6 +161,12 @@ collect_pages <- function(max_results, page_token, field, fetch) {
 #' @param new_name The new name.
 #' @param experiment_id Experiment id; the active experiment when `NULL`.
 #' @inheritParams mlflow_create_experiment
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")))
+#'   mlflow_rename_experiment(basename(tempfile("renamed-")), experiment_id = id)
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_rename_experiment <- function(new_name, experiment_id = NULL, client = NULL) {
   client <- resolve_client(client)
@@ -144,6 +181,13 @@ mlflow_rename_experiment <- function(new_name, experiment_id = NULL, client = NU
 #'
 #' @param experiment_id Experiment id.
 #' @inheritParams mlflow_create_experiment
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")))
+#'   mlflow_delete_experiment(id)
+#'   mlflow_restore_experiment(id)
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_delete_experiment <- function(experiment_id, client = NULL) {
   client <- resolve_client(client)
@@ -169,6 +213,13 @@ mlflow_restore_experiment <- function(experiment_id, client = NULL) {
 #' @param value Tag value.
 #' @param experiment_id Experiment id; the active experiment when `NULL`.
 #' @inheritParams mlflow_create_experiment
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")))
+#'   mlflow_set_experiment_tag("team", "r", experiment_id = id)
+#'   mlflow_delete_experiment_tag("team", experiment_id = id)
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_set_experiment_tag <- function(key, value, experiment_id = NULL, client = NULL) {
   client <- resolve_client(client)

@@ -19,7 +19,7 @@
 #' `MLFLOW_HTTP_REQUEST_MAX_RETRIES` times, waiting `Retry-After` (at most 60 s) or
 #' `min(factor * 2^n, 60) + uniform(0, jitter)` seconds. Other 4xx answers are never
 #' retried. Creates of runs, experiments and registered models are made safe to retry with
-#' a `mlflowrest.request_id` tag.
+#' a request-id tag (`mlflow.mlflowrest.requestId`, which MLflow's UI hides).
 #'
 #' @keywords internal
 "_PACKAGE"

@@ -2,7 +2,6 @@
 # the base URL, authentication, TLS settings, timeouts, JSON in and out, the retry policy
 # of docs/design.md and the mapping of failures onto the mlflowrest_* conditions.
 
-retry_statuses <- c(408L, 429L, 500L, 502L, 503L, 504L)
 # Read once: packageVersion() parses DESCRIPTION, a tenth of a millisecond per request.
 user_agent <- function() {
   .globals$user_agent %||%
@@ -15,13 +14,16 @@ mlflow_api_path <- function(endpoint, version = "2.0") {
 }
 
 json_body <- function(body) {
-  if (inherits(body, "json")) return(enc2utf8(unclass(body)))
+  # "json" is JSON text already encoded; "verbatim" is any other text body (S3's and Azure's XML).
+  if (inherits(body, c("json", "verbatim"))) return(enc2utf8(unclass(body)))
   as.character(jsonlite::toJSON(body, auto_unbox = TRUE, null = "null", na = "null",
                                 digits = NA))
 }
 
 query_string <- function(query) {
   if (is.null(query)) return("")
+  # An already-encoded query (a signed URL's) is kept byte for byte.
+  if (is.character(query) && is.null(names(query))) return(if (nzchar(query)) paste0("?", query) else "")
   query <- compact(query)
   if (length(query) == 0L) return("")
   pairs <- unlist(Map(function(name, values) {
@@ -42,24 +44,28 @@ compact <- function(x) x[!vapply(x, is.null, logical(1))]
 # Each request gets a fresh connection, closed when it is done: the multi-worker MLflow
 # server answers kept-alive requests ~40 ms late (Nagle on its side, delayed ACK on ours)
 # and libcurl cannot set TCP_QUICKACK.
-new_request_handle <- function(client, method, body_text = NULL, upload_con = NULL,
-                               upload_size = NULL) {
-  content_type <- if (!is.null(upload_con)) "application/octet-stream"
+new_request_handle <- function(client, method, body_text = NULL, upload_reader = NULL,
+                               upload_size = NULL, headers = NULL) {
+  content_type <- if (!is.null(upload_reader)) "application/octet-stream"
                   else if (!is.null(body_text)) "application/json"
-  handle <- base_handle(client, method, content_type)
+  handle <- base_handle(client, method, content_type, headers)
   if (!is.null(body_text)) curl::handle_setopt(handle, postfields = body_text)
-  if (!is.null(upload_con)) {
+  if (!is.null(upload_reader)) {
     # The file is read in curl's chunks as the request goes out, never whole.
-    curl::handle_setopt(
-      handle, upload = TRUE, infilesize_large = upload_size,
-      readfunction = function(n) readBin(upload_con, raw(), n)
-    )
+    curl::handle_setopt(handle, upload = TRUE, infilesize_large = upload_size,
+                        readfunction = upload_reader)
   }
   handle
 }
 
+# The bytes `offset` to `offset + size` of a file as a request body (an S3 multipart part,
+# an Azure block); a plain path means the whole file.
+file_range <- function(path, offset = 0, size = file.size(path) - offset) {
+  structure(list(path = path, offset = offset, size = size), class = "mlflowrest_file_range")
+}
+
 # A handle with everything but the body: method, timeouts, TLS, auth and headers.
-base_handle <- function(client, method, content_type = NULL) {
+base_handle <- function(client, method, content_type = NULL, extra_headers = NULL) {
   headers <- c(
     "User-Agent" = user_agent(),
     "Accept" = "application/json",
@@ -67,7 +73,12 @@ base_handle <- function(client, method, content_type = NULL) {
     "Expect" = ""
   )
   if (!is.null(content_type)) headers[["Content-Type"]] <- content_type
-  if (!is.null(client$token)) headers[["Authorization"]] <- paste("Bearer", reveal(client$token))
+  # Basic wins when both are set, as in MLflow's rest_utils (family-rules.yaml, decisions).
+  basic <- !is.null(client$username) && !is.null(client$password)
+  if (!is.null(client$token) && !basic) headers[["Authorization"]] <- paste("Bearer", reveal(client$token))
+  # curl keeps one header list per handle: extra headers join it (and may replace
+  # Content-Type) rather than being set apart.
+  for (name in names(extra_headers)) headers[[name]] <- extra_headers[[name]]
   options <- list(
     customrequest = method,
     connecttimeout = client$timeout,
@@ -75,7 +86,7 @@ base_handle <- function(client, method, content_type = NULL) {
     low_speed_limit = 1L, low_speed_time = max(1L, as.integer(client$timeout)),
     followlocation = FALSE, noprogress = TRUE, forbid_reuse = TRUE
   )
-  if (!is.null(client$username) && !is.null(client$password)) {
+  if (basic) {
     options <- c(options, list(httpauth = 1L, username = client$username,
                                password = reveal(client$password)))
   }
@@ -115,21 +126,31 @@ cached_handle <- function(client, method, body_text) {
 # One attempt. Returns list(status, headers, text) or a transport failure
 # list(transport = message, timeout = TRUE/FALSE). `headers` are the raw response headers,
 # parsed only when a retry needs Retry-After.
-perform_once <- function(client, method, url, body_text, upload_file, download_to) {
-  if (is.null(upload_file) && is.null(download_to)) {
+perform_once <- function(client, method, url, body_text, upload_file, download_to,
+                         headers = NULL) {
+  if (is.null(upload_file) && is.null(download_to) && is.null(headers)) {
     return(tryCatch({
       res <- curl::curl_fetch_memory(url, handle = cached_handle(client, method, body_text))
       list(status = res$status_code, headers = res$headers, text = response_text(res$content))
     }, error = transport_failure))
   }
-  upload_con <- upload_size <- NULL
+  upload_reader <- upload_size <- NULL
   if (!is.null(upload_file)) {
-    # Opened per attempt, so a retry sends the file from its start.
-    upload_con <- file(upload_file, open = "rb")
+    range <- if (inherits(upload_file, "mlflowrest_file_range")) upload_file else file_range(upload_file)
+    # Opened per attempt, so a retry sends the range from its start.
+    upload_con <- file(range$path, open = "rb")
     on.exit(close(upload_con), add = TRUE)
-    upload_size <- file.size(upload_file)
+    if (range$offset > 0) seek(upload_con, range$offset)
+    upload_size <- range$size
+    left <- range$size
+    upload_reader <- function(n) {
+      if (left <= 0) return(raw())
+      bytes <- readBin(upload_con, raw(), min(n, left))
+      left <<- left - length(bytes)
+      bytes
+    }
   }
-  handle <- new_request_handle(client, method, body_text, upload_con, upload_size)
+  handle <- new_request_handle(client, method, body_text, upload_reader, upload_size, headers)
   partial <- NULL
   if (!is.null(download_to)) {
     # The body goes to `<name>.part`, which takes the real name only when complete: an
@@ -189,9 +210,9 @@ retry_wait <- function(attempt, retry_after, factor, jitter) {
       when <- suppressWarnings(curl::parse_date(retry_after))
       seconds <- if (is.na(when)) NA else as.numeric(difftime(when, Sys.time(), units = "secs"))
     }
-    if (!is.na(seconds)) return(min(max(seconds, 0), 60))
+    if (!is.na(seconds)) return(min(max(seconds, 0), rules_max_retry_after_seconds))
   }
-  min(factor * 2^attempt, 60) + if (jitter > 0) runif_keeping_seed(jitter) else 0
+  min(factor * 2^attempt, rules_max_backoff_seconds) + if (jitter > 0) runif_keeping_seed(jitter) else 0
 }
 
 # Jitter and request ids must not move the user's random stream: set.seed() before
@@ -229,8 +250,54 @@ error_details <- function(text, status) {
   plain <- gsub("<[^>]*>", " ", text %||% "")
   plain <- trimws(gsub("[[:space:]]+", " ", plain))
   if (!nzchar(plain)) plain <- paste("HTTP", status)
-  list(error_code = NULL, message = substr(plain, 1L, 200L))
+  list(error_code = NULL, message = substr(plain, 1L, rules_message_text_limit))
 }
+
+# A retried status, or an overload answer whatever its status (family-rules.yaml, retry).
+is_retried_answer <- function(status, details) {
+  if (status %in% rules_retry_statuses) return(TRUE)
+  for (o in rules_overload) {
+    if ((is.null(o$status) || identical(as.integer(o$status), as.integer(status))) &&
+        (is.null(o$error_code) || identical(o$error_code, details$error_code)) &&
+        (is.null(o$contains) || grepl(o$contains, details$message %||% "", fixed = TRUE))) {
+      return(TRUE)
+    }
+  }
+  FALSE
+}
+
+# What the family rules say about the operation behind a method and path: its retry safety
+# and the spec's body defaults. Looked up once per POST path (only POSTs have either), so the
+# per-call cost stays a hash lookup.
+route_rules <- function(method, path) {
+  if (method != "POST") return(list(safety = "safe", defaults = NULL))
+  cache <- .globals$route_rules %||% (.globals$route_rules <- new.env(parent = emptyenv()))
+  found <- cache[[path]]
+  if (!is.null(found)) return(found)
+  found <- list(safety = "safe", defaults = NULL)
+  for (r in rules_route_safety) {
+    if (identical(r$method, method) && grepl(r$pattern, path)) found$safety <- r$safety
+  }
+  for (r in rules_request_defaults) {
+    if (identical(r$method, method) && grepl(r$pattern, path)) found$defaults <- r$defaults
+  }
+  assign(path, found, envir = cache)
+  found
+}
+
+# safe, recover-by-request-id or never, for the operation behind a method and path.
+route_safety <- function(method, path) route_rules(method, path)$safety
+
+# The spec's body defaults (e.g. searchExperiments max_results) where the caller gave none.
+with_request_defaults <- function(method, path, body) {
+  defaults <- route_rules(method, path)$defaults
+  if (!is.list(body) || is.null(defaults)) return(body)
+  for (field in names(defaults)) if (is.null(body[[field]])) body[[field]] <- defaults[[field]]
+  body
+}
+
+# A refused connection never reached the server: resending cannot duplicate anything.
+never_sent <- function(message) grepl("Couldn't connect|Connection refused|resolve host", message, ignore.case = TRUE)
 
 #' The request helper
 #'
@@ -243,21 +310,46 @@ error_details <- function(text, status) {
 #' @param download_to A file the response body is streamed to (artifact download).
 #' @param before_retry Called before each retry; a non-NULL result ends the call with
 #'   that result (creates use it to find what a lost first try made).
+#' @param headers Extra request headers (a storage service's signature, a signed URL's
+#'   required headers).
+#' @param raw_response `TRUE` returns `list(status, headers, text)` of a success instead of
+#'   parsed JSON (S3 and Azure answer XML, an S3 part's ETag is a header).
 #' @return The parsed JSON answer (a list), or `download_to`.
 #' @noRd
 mlflow_request <- function(client, method, path, query = NULL, body = NULL,
-                           upload_file = NULL, download_to = NULL, before_retry = NULL) {
+                           upload_file = NULL, download_to = NULL, before_retry = NULL,
+                           headers = NULL, raw_response = FALSE) {
   url <- paste0(client$host, path, query_string(query))
+  body <- with_request_defaults(method, path, body)
   body_text <- if (is.null(body)) NULL else json_body(body)
+  safety <- route_safety(method, path)
   attempt <- 0L
+  ambiguous <- FALSE  # an earlier try may have reached the server
   repeat {
-    if (attempt > 0L && !is.null(before_retry)) {
-      found <- before_retry()
+    if (ambiguous && !is.null(before_retry)) {
+      found <- tryCatch(before_retry(), mlflowrest_transport_error = function(e) e)
+      # The server went away mid-create: the error is the create's, not the lookup's.
+      if (inherits(found, "mlflowrest_transport_error")) {
+        abort_transport_error(outcome$transport %||% found$message, method, path,
+                              isTRUE(outcome$timeout), attempt)
+      }
       if (!is.null(found)) return(found)
     }
-    outcome <- perform_once(client, method, url, body_text, upload_file, download_to)
-    retryable <- !is.null(outcome$transport) || outcome$status %in% retry_statuses
-    if (!retryable || attempt >= client$max_retries) break
+    outcome <- perform_once(client, method, url, body_text, upload_file, download_to, headers)
+    if (!is.null(outcome$transport)) {
+      retryable <- TRUE
+      ambiguous <- ambiguous || !never_sent(outcome$transport)
+    } else if (outcome$status >= rules_error_from_status) {
+      retryable <- is_retried_answer(outcome$status, error_details(outcome$text, outcome$status))
+      ambiguous <- ambiguous || (retryable && !outcome$status %in% rules_unambiguous_statuses)
+    } else {
+      retryable <- FALSE
+    }
+    # After an ambiguous failure only a safe operation is resent, or a create that can look up
+    # what its first try made (family-rules.yaml, retry.operations).
+    resendable <- !ambiguous || safety == "safe" ||
+      (safety == "recover-by-request-id" && !is.null(before_retry))
+    if (!retryable || !resendable || attempt >= client$max_retries) break
     Sys.sleep(retry_wait(attempt, retry_after_header(outcome$headers),
                          client$backoff_factor, client$backoff_jitter))
     attempt <- attempt + 1L
@@ -266,11 +358,22 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
   if (!is.null(outcome$transport)) {
     abort_transport_error(outcome$transport, method, path, outcome$timeout, attempts)
   }
-  if (outcome$status >= 300L) {
+  if (outcome$status >= rules_error_from_status) {
     details <- error_details(outcome$text, outcome$status)
+    if (outcome$status < 400L) {
+      location <- tryCatch(curl::parse_headers_list(outcome$headers)[["location"]], error = function(e) NULL)
+      if (!is.null(location)) {
+        details$message <- sprintf("redirected to %s (not followed): %s", sub("\\?.*$", "", location),
+                                   details$message)
+      }
+    }
     abort_api_error(outcome$status, details$error_code, details$message, method, path, attempts)
   }
   if (!is.null(download_to)) return(invisible(download_to))
+  if (raw_response) {
+    return(list(status = outcome$status, headers = curl::parse_headers_list(outcome$headers),
+                text = outcome$text))
+  }
   parse_success(outcome, method, path)
 }
 

@@ -108,6 +108,28 @@ check_int64 <- function(x, field) {
   if (!is.null(x) && (!is.numeric(x) || length(x) != 1L || !is.finite(x))) {
     abort_invalid(sprintf("%s must be a single whole number", field), field)
   }
+  check_int64_values(x, field)
+}
+
+# int64 fields (the spec's `format: int64`) held in R's doubles: whole numbers, and no
+# larger in magnitude than 2^53, beyond which a double no longer holds every whole number
+# (2^53 + 1 would be sent as 2^53). That is inside int64's +/-(2^63 - 1), so nothing
+# out of int64's range reaches the server either. Vectorised for log-batch.
+max_exact_int64 <- 2^53
+
+check_int64_values <- function(x, field) {
+  if (is.null(x) || length(x) == 0L) return(invisible(x))
+  bad <- !is.finite(x) | x != trunc(x) | abs(x) > max_exact_int64
+  if (any(bad)) {
+    i <- which(bad)[1]
+    what <- if (length(x) > 1L) sprintf("%s at row %d", field, i) else field
+    if (!is.finite(x[i]) || x[i] != trunc(x[i])) {
+      abort_invalid(sprintf("%s must be a whole number (int64), got %s", what, format(x[i])), field)
+    }
+    abort_invalid(sprintf(paste("%s is %s: int64 values in R are doubles, exact only up to",
+                                "+/-2^53 (9007199254740992), so larger ones are refused"),
+                          what, format(x[i], digits = 22)), field, "2^53")
+  }
   invisible(x)
 }
 

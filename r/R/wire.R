@@ -62,9 +62,15 @@ ms_to_time <- function(ms) {
   .POSIXct(if (is.null(ms)) NA_real_ else as.numeric(ms) / 1000, tz = "UTC")
 }
 
-time_to_ms <- function(x) {
+# POSIXct or milliseconds; anything else (text, a factor) is refused by name, before
+# as.numeric() could warn about it.
+time_to_ms <- function(x, field = "timestamp") {
   if (is.null(x)) return(NULL)
   if (inherits(x, "POSIXt")) return(floor(as.numeric(x) * 1000))
+  if (!is.numeric(x)) {
+    abort_invalid(sprintf("%s must be a POSIXct time or milliseconds since the epoch (a number), not %s",
+                          field, class(x)[1]), field)
+  }
   as.numeric(x)
 }
 

@@ -6,9 +6,12 @@ it byte for byte. Usage: `.venv/bin/python r/codegen/generate_rules.py`.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "r" / "R" / "generated_rules.R"
@@ -36,11 +39,72 @@ def record(entry: dict[str, Any]) -> str:
     return "list(" + ", ".join(f"{k} = {lit(v)}" for k, v in entry.items()) + ")"
 
 
+def route_safety(spec: dict[str, Any], operations: dict[str, Any]) -> str:
+    """The operations that are not `safe`, by HTTP method and path pattern: R's request helper
+    sees paths, not operation ids."""
+    rows = []
+    for path, item in sorted(spec["paths"].items()):
+        for method, op in sorted(item.items()):
+            safety = operations[op["operationId"]]["safety"]
+            if safety != "safe" and method != "post":
+                raise SystemExit(f"{op['operationId']}: R's route_rules() looks up POST routes only; extend it")
+            if safety != "safe":
+                pattern = "^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"
+                entry = {"method": method.upper(), "pattern": pattern, "operation": op["operationId"], "safety": safety}
+                rows.append(f"  {record(entry)}")
+    return "list(\n" + ",\n".join(rows) + "\n)"
+
+
+def request_defaults(spec: dict[str, Any]) -> str:
+    """The body fields the spec gives a default (e.g. searchExperiments max_results), by method
+    and path, sent by the request helper when the caller gives none."""
+    schemas = spec["components"]["schemas"]
+    rows = []
+    for path, item in sorted(spec["paths"].items()):
+        for method, op in sorted(item.items()):
+            schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            props = schemas[schema["$ref"].rsplit("/", 1)[-1]].get("properties", {}) if "$ref" in schema else {}
+            defaults = {k: v["default"] for k, v in sorted(props.items()) if "default" in v}
+            if defaults and method != "post":
+                raise SystemExit(f"{op['operationId']}: R's route_rules() looks up POST routes only; extend it")
+            if defaults:
+                pattern = "^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"
+                entry = f"method = {lit(method.upper())}, pattern = {lit(pattern)}, defaults = {record(defaults)}"
+                rows.append(f"  list({entry})")
+    return "list(\n" + ",\n".join(rows) + "\n)"
+
+
+def operations(spec: dict[str, Any]) -> str:
+    """Every operation of the spec (aliases too): what mlflow_call_operation() needs to send it."""
+    rows = []
+    for path, item in sorted(spec["paths"].items()):
+        for method, op in sorted(item.items()):
+            params = op.get("parameters", [])
+            content = op.get("requestBody", {}).get("content", {})
+            ok = op["responses"]["200"].get("content", {})
+            entry = {
+                "method": method.upper(),
+                "path": path,
+                "body": "json" if "application/json" in content else "binary" if content else "none",
+                "answer": "json" if "application/json" in ok else "binary" if ok else "empty",
+            }
+            vectors = {
+                "path_params": [p["name"] for p in params if p["in"] == "path"],
+                "query_params": [p["name"] for p in params if p["in"] == "query"],
+            }
+            cells = [f"{k} = {lit(v)}" for k, v in entry.items()]
+            for k, v in vectors.items():
+                cells.append(f"{k} = c({', '.join(lit(x) for x in v)})" if v else f"{k} = character()")
+            rows.append(f"  {op['operationId']} = list({', '.join(cells)})")
+    return "list(\n" + ",\n".join(rows) + "\n)"
+
+
 def render() -> str:
     sys.path.insert(0, str(ROOT / "openapi" / "tools"))
     import family_rules
 
-    rules = family_rules.load()
+    spec = yaml.safe_load((ROOT / "openapi" / "mlflow.yaml").read_text(encoding="utf-8"))
+    rules = family_rules.load(spec)
     errors, retry, config = rules["errors"], rules["retry"], rules["config"]
     r_class = {c["name"]: c["r"] for c in errors["classes"]}
     out = [
@@ -68,9 +132,15 @@ def render() -> str:
         + "\n)",
         "# operationId -> safe | recover-by-request-id | never",
         "rules_operation_safety <- " + named([(k, v["safety"]) for k, v in retry["operations"].items()]),
+        "# The operations that are not safe, found by method and path.",
+        "rules_route_safety <- " + route_safety(spec, retry["operations"]),
         "",
         f"rules_request_id_tag <- {lit(rules['request_id']['tag'])}",
         f"rules_legacy_request_id_tags <- c({', '.join(lit(t) for t in rules['request_id']['legacy_tags'])})",
+        "",
+        f"rules_idempotency_key_tag <- {lit(rules['idempotency']['tag'])}",
+        f"rules_idempotency_max_key_length <- {int(rules['idempotency']['max_key_length'])}L",
+        f"rules_idempotency_settle_ms <- c(min = {int(rules['idempotency']['settle_min_ms'])}, max = {int(rules['idempotency']['settle_max_ms'])})",
         "",
         f"rules_truthy <- c({', '.join(lit(t) for t in config['truthy'])})",
         f"rules_falsy <- c({', '.join(lit(t) for t in config['falsy'])})",
@@ -85,6 +155,12 @@ def render() -> str:
         + "\n)",
         "",
         f"rules_batch_envelope_reserve_bytes <- {lit(rules['batch']['envelope_reserve_bytes'])}",
+        "",
+        "# From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().",
+        "rules_operations <- " + operations(spec),
+        "",
+        "# From openapi/mlflow.yaml: body defaults the request helper fills in.",
+        "rules_request_defaults <- " + request_defaults(spec),
         "",
     ]
     return "\n".join(out)

@@ -142,6 +142,76 @@ def test_background_logger_rides_out_a_server_outage(server: MlflowServer, lang:
     assert (lost, duplicated) == (0, 0), f"[{lang}] outage: lost {lost}, duplicated {duplicated}"
 
 
+# ---- creates under lost answers (issue 15, items 5 and 13) ---------------------------------------
+CREATES_N = 20
+# The create operations each language's SDK has (every recover-by-request-id operation of
+# openapi/family-rules.yaml that its driver reaches).
+CREATES = {
+    "python": ["createExperiment", "createRun", "createRegisteredModel", "createModelVersion", "createLoggedModel",
+               "createWebhook", "createDataset"],
+    "java": ["createExperiment", "createRun", "createRegisteredModel", "createModelVersion", "createLoggedModel",
+             "createWebhook"],
+    "r": ["createExperiment", "createRun", "createRegisteredModel", "createModelVersion"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_lost_answers_to_creates_make_exactly_one_entity_per_call(server: MlflowServer, lang: str) -> None:
+    """20% of requests are applied by the server and their answer lost (reset after): N calls of
+    each create give exactly N entities and no error."""
+    direct = MlflowClient(server.url)
+    exp_id = str(direct.experiments.create(name=f"creates-{lang}").experiment_id)
+    run = direct.runs.create(experiment_id=exp_id).run
+    assert run is not None and run.info is not None
+    model = f"creates_{lang}"
+    direct.registered_models.create(name=model)
+    runs_exp = str(direct.experiments.create(name=f"creates-runs-{lang}").experiment_id)
+    lm_exp = str(direct.experiments.create(name=f"creates-lm-{lang}").experiment_id)
+    args = {
+        "createExperiment": lambda i: {"name": f"cx-{lang}-{i}"},
+        "createRun": lambda i: {"experiment_id": runs_exp},
+        "createRegisteredModel": lambda i: {"name": f"crm_{lang}_{i}"},
+        "createModelVersion": lambda i: {"name": model, "source": f"{run.info.artifact_uri}/model",
+                                         "run_id": run.info.run_id},
+        "createLoggedModel": lambda i: {"experiment_id": lm_exp},
+        "createWebhook": lambda i: {"name": f"hook_{lang}_{i}", "url": "https://8.8.8.8/mlflow-hook",
+                                    "events": [{"entity": "REGISTERED_MODEL", "action": "CREATED"}]},
+        "createDataset": lambda i: {"name": f"ds-{lang}-{i}", "experiment_ids": [exp_id]},
+    }  # fmt: skip
+    count = {
+        "createExperiment": lambda: len(direct.experiments.search(filter=f"name LIKE 'cx-{lang}-%'",
+                                                                  view_type="ALL").to_list()),
+        "createRun": lambda: len(direct.runs.search(experiment_ids=[runs_exp], run_view_type="ALL").to_list()),
+        "createRegisteredModel": lambda: len(direct.registered_models.search(filter=f"name LIKE 'crm_{lang}_%'")
+                                             .to_list()),
+        "createModelVersion": lambda: len(direct.model_versions.search(filter=f"name = '{model}'").to_list()),
+        "createLoggedModel": lambda: len(direct.logged_models.search(experiment_ids=[lm_exp]).to_list()),
+        "createWebhook": lambda: sum(1 for h in direct.webhooks.list() if (h.name or "").startswith(f"hook_{lang}_")),
+        "createDataset": lambda: sum(1 for d in direct.datasets.search(experiment_ids=[exp_id])
+                                     if (d.name or "").startswith(f"ds-{lang}-")),
+    }  # fmt: skip
+    schedule = FaultSchedule(seed=11, rate=0.20, delay_seconds=CLIENT_TIMEOUT + 1.0, kinds=("reset-after",))
+    raised: dict[str, list[str]] = {}
+    with Proxy(server.url, faults=schedule) as proxy:
+        driver = Driver(lang, driver_command(lang), {**DRIVER_ENV, "MLFLOW_TRACKING_URI": proxy.url})
+        try:
+            for op in CREATES[lang]:
+                raised[op] = []
+                for i in range(CREATES_N):
+                    answer = driver.call(op, args[op](i))
+                    if not answer["ok"]:
+                        raised[op].append(str(answer.get("error"))[:200])
+        finally:
+            driver.close()
+    rows = {op: (CREATES_N, count[op](), len(raised[op])) for op in CREATES[lang]}
+    SUMMARY.setdefault(lang, {})["creates"] = rows
+    SUMMARY[lang]["creates_lost_answers"] = schedule.counts["reset-after"]
+    assert schedule.counts["reset-after"] >= 10, f"only {schedule.counts} lost answers: the test would prove little"
+    wrong = {op: f"{n} calls -> {made} made, {errors} raised {raised[op][:1]}" for op, (n, made, errors) in rows.items()
+             if made != n or errors}  # fmt: skip
+    assert not wrong, f"[{lang}] {wrong}"
+
+
 def test_zz_report() -> None:
     """The figures, per language (runs last in this module)."""
     print("\nfault injection (10% of requests, seed 7) and a 10 s server outage:")
@@ -149,4 +219,7 @@ def test_zz_report() -> None:
         print(f"  {lang:7} requests {s.get('requests')}, faulted requests survived {s.get('faulted')} {s.get('kinds')}, "
               f"metrics lost {s.get('lost')}, duplicated {s.get('duplicated')}; outage {s.get('outage_s')} s: "
               f"lost {s.get('outage_lost')}, duplicated {s.get('outage_duplicated')}")  # fmt: skip
+        for op, (n, made, errors) in (s.get("creates") or {}).items():
+            print(f"  {lang:7} {op:22} {n} calls at 20% lost answers ({s.get('creates_lost_answers')} lost in all)"
+                  f" -> {made} made, {errors} raised")  # fmt: skip
     assert set(SUMMARY) == set(LANGS)

@@ -30,6 +30,42 @@ stub_app <- function() {
         auto_unbox = TRUE)
     }
   })
+  # /overload/<key>/<kind>: the first request gets the server's or a proxy's real overload
+  # answer (family-rules.yaml, retry.overload), later ones succeed.
+  app$get("/overload/:key/:kind", function(req, res) {
+    n <- hit(req, req$params$key)
+    if (n > 1) return(res$send_json(list(ok = TRUE, attempt = n), auto_unbox = TRUE))
+    switch(req$params$kind,
+      queuepool = res$set_status(400L)$send_json(list(error_code = "BAD_REQUEST", message = paste(
+        "(sqlalchemy.exc.TimeoutError) QueuePool limit of size 5 overflow 10 reached,",
+        "connection timed out, timeout 30.00")), auto_unbox = TRUE),
+      locked = res$set_status(500L)$send_json(list(error_code = "INTERNAL_ERROR",
+        message = "(sqlite3.OperationalError) database is locked"), auto_unbox = TRUE),
+      plain400 = res$set_status(400L)$send_json(list(error_code = "BAD_REQUEST", message = "bad key"),
+        auto_unbox = TRUE),
+      res$set_status(as.integer(req$params$kind))$set_type("text/html")$send(
+        "<html><body>no healthy upstream</body></html>"))
+  })
+  app$get("/redirect", function(req, res) {
+    res$set_status(302L)$set_header("Location", "https://sso.example/login?next=x")$send("")
+  })
+  # A model version create whose answer is lost (502 from a proxy) after the server made it.
+  app$post("/api/2.0/mlflow/model-versions/create", function(req, res) {
+    body <- jsonlite::fromJSON(rawToChar(req$.body), simplifyVector = FALSE)
+    hit(req, "mv-create")
+    req$app$locals$created[["mv"]] <- body$tags[[length(body$tags)]]$value
+    res$set_status(502L)$set_type("text/html")$send("<html>bad gateway</html>")
+  })
+  app$get("/api/2.0/mlflow/model-versions/search", function(req, res) {
+    id <- req$app$locals$created[["mv"]] %||% "none"
+    found <- if (grepl(id, req$query$filter, fixed = TRUE)) list(list(name = "m", version = "3")) else list()
+    res$send_json(list(model_versions = found), auto_unbox = TRUE)
+  })
+  app$post("/api/2.0/mlflow/webhooks/:id/test", function(req, res) {
+    hit(req, "webhook-test")
+    res$set_status(503L)$send_json(list(error_code = "TEMPORARILY_UNAVAILABLE", message = "busy"),
+                                   auto_unbox = TRUE)
+  })
   app$get("/hits/:key", function(req, res) {
     res$send_json(list(hits = req$app$locals$hits[[req$params$key]] %||% 0), auto_unbox = TRUE)
   })
@@ -70,6 +106,11 @@ stub_app <- function() {
     run_id <- jsonlite::fromJSON(body, simplifyVector = FALSE)$run_id %||% ""
     n <- hit(req, paste0("batch-", run_id))
     if (startsWith(run_id, "slow-")) Sys.sleep(0.2)
+    if (startsWith(run_id, "queuepool-") && n <= 1) {
+      return(res$set_status(400L)$send_json(list(error_code = "BAD_REQUEST", message = paste(
+        "(sqlalchemy.exc.TimeoutError) QueuePool limit of size 5 overflow 10 reached,",
+        "connection timed out, timeout 30.00")), auto_unbox = TRUE))
+    }
     if (startsWith(run_id, "down-") || (startsWith(run_id, "flaky-") && n <= 2)) {
       return(res$set_status(503L)$send_json(
         list(error_code = "TEMPORARILY_UNAVAILABLE", message = "try later"), auto_unbox = TRUE))
@@ -93,12 +134,16 @@ stub_app <- function() {
                             artifact_uri = "mlflow-artifacts:/0/x/artifacts"),
                 data = list(tags = body$tags))
     req$app$locals$created[[length(req$app$locals$created) + 1L]] <- run
+    req$app$locals$last_create_body <- rawToChar(req$.body)
     if (n == 1) {
       res$set_status(503L)$send_json(list(error_code = "TEMPORARILY_UNAVAILABLE", message = "lost"),
                                      auto_unbox = TRUE)
     } else {
       res$send_json(list(run = run), auto_unbox = TRUE)
     }
+  })
+  app$get("/created-runs", function(req, res) {
+    res$send_json(list(last = req$app$locals$last_create_body), auto_unbox = TRUE)
   })
   app$post("/api/2.0/mlflow/runs/search", function(req, res) {
     body <- jsonlite::fromJSON(rawToChar(req$.body), simplifyVector = FALSE)

@@ -10,7 +10,7 @@ test_that("a file download is exactly one GET", {
   web <- stub_server()
   client <- test_client(web$url())
   dst <- withr::local_tempdir()
-  got <- download_artifact_tree(client, "0/r1/artifacts", "model.bin", dst)
+  got <- download_artifact_tree(proxied_store("mlflow-artifacts:/0/r1/artifacts", client), "model.bin", dst)
   expect_equal(artifact_requests(client), "get 0/r1/artifacts/model.bin")
   expect_equal(got, normalizePath(file.path(dst, "model.bin")))
   expect_equal(readBin(got, raw(), 1e6), as.raw(rep(0:255, 1000)))
@@ -21,7 +21,7 @@ test_that("a folder is asked for once, then listed, each subfolder listed direct
   web <- stub_server()
   client <- test_client(web$url())
   dst <- withr::local_tempdir()
-  got <- download_artifact_tree(client, "0/r1/artifacts", "data", dst)
+  got <- download_artifact_tree(proxied_store("mlflow-artifacts:/0/r1/artifacts", client), "data", dst)
   expect_equal(artifact_requests(client), c(
     "get 0/r1/artifacts/data",
     "list 0/r1/artifacts/data",
@@ -41,7 +41,7 @@ test_that("a nested folder path downloads under its own name", {
   web <- stub_server()
   client <- test_client(web$url())
   dst <- withr::local_tempdir()
-  got <- download_artifact_tree(client, "0/r1/artifacts", "data/sub/", dst)
+  got <- download_artifact_tree(proxied_store("mlflow-artifacts:/0/r1/artifacts", client), "data/sub/", dst)
   expect_equal(got, normalizePath(file.path(dst, "sub")))
   expect_setequal(list.files(got, recursive = TRUE), c("b.txt", "deeper/c.txt"))
   expect_equal(artifact_requests(client)[1:2],
@@ -64,7 +64,7 @@ test_that("a missing path is resource_does_not_exist and writes nothing", {
   web <- stub_server()
   client <- test_client(web$url())
   dst <- withr::local_tempdir()
-  err <- expect_error(download_artifact_tree(client, "0/r1/artifacts", "nope/x.bin", dst),
+  err <- expect_error(download_artifact_tree(proxied_store("mlflow-artifacts:/0/r1/artifacts", client), "nope/x.bin", dst),
                       class = "mlflowrest_resource_does_not_exist")
   expect_equal(err$http_status, 404L)
   expect_equal(err$error_code, "RESOURCE_DOES_NOT_EXIST")

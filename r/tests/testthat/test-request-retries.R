@@ -103,7 +103,7 @@ test_that("a retried upload streams the whole file again", {
   file <- withr::local_tempfile()
   bytes <- as.raw(rep(0:255, 4000))
   writeBin(bytes, file)
-  upload_file(client, file, "0/run/artifacts/data.bin")
+  proxied_store("mlflow-artifacts:/0/run/artifacts", client)$upload(file, "data.bin")
   uploads <- mlflow_request(client, "GET", "/uploads")$uploads
   expect_length(uploads, 2)
   for (u in uploads) {

@@ -48,7 +48,9 @@ public class JavaDriver {
             try {
                 answer.put("ok", true);
                 String op = request.get("op").asText();
-                if (op.equals("connect")) {
+                if (op.equals("effectiveConfig")) {
+                    answer.set("result", effectiveConfig(request.get("args").get("env")));
+                } else if (op.equals("connect")) {
                     client = connect(request.get("args"));
                     answer.putObject("result").put("repr", client.toString());
                 } else {
@@ -64,6 +66,9 @@ public class JavaDriver {
                 if (e instanceof ApiError api) {
                     error.put("error_code", api.errorCode());
                     if (api.httpStatus() != null) error.put("http_status", api.httpStatus());
+                }
+                if (e instanceof io.mlflowrest.errors.InvalidParameterValueError bad) {
+                    error.put("field", bad.field()).put("limit", bad.limit());
                 }
             } catch (RuntimeException e) {
                 // Not an SDK error: a defect in the SDK or the driver; the runner reports it as such.
@@ -146,6 +151,23 @@ public class JavaDriver {
         return MlflowRestClient.create(b.build());
     }
 
+    /** The configuration these variables give (family-rules.yaml, config), secrets masked. */
+    static JsonNode effectiveConfig(JsonNode envJson) {
+        Map<String, String> env = new TreeMap<>();
+        envJson.fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        ClientConfig c = ClientConfig.fromEnvironment(env, Path.of(System.getProperty("user.home")));
+        ObjectNode o = JSON.createObjectNode();
+        o.put("tracking_uri", c.trackingUri().toString()).put("username", c.username())
+                .put("password", c.password() == null ? null : "***").put("token", c.token() == null ? null : "***")
+                .put("insecure_tls", c.insecureTls())
+                .put("server_cert_path", c.serverCertPath() == null ? null : c.serverCertPath().toString())
+                .put("client_cert_path", c.clientCertPath() == null ? null : c.clientCertPath().toString())
+                .put("max_retries", c.maxRetries()).put("backoff_factor", c.backoffFactorSeconds())
+                .put("backoff_jitter", c.backoffJitterSeconds()).put("timeout", c.timeout().toNanos() / 1e9)
+                .put("batch_concurrency", c.batchConcurrency());
+        return o;
+    }
+
     static JsonNode execute(MlflowRestClient c, String op, JsonNode a) throws Exception {
         ObjectNode empty = JSON.createObjectNode();
         switch (op) {
@@ -165,7 +187,7 @@ public class JavaDriver {
             case "createRun": return wrap("run", proto(c.runs().create(s(a, "experiment_id"), s(a, "run_name"), tags(a))));
             case "getRun": return wrap("run", proto(c.runs().get(s(a, "run_id"))));
             case "updateRun": {
-                Long end = a.has("end_time") ? a.get("end_time").asLong() : null;
+                Long end = a.has("end_time") ? int64(a, "end_time", 0) : null;
                 RunStatus status = a.has("status") ? RunStatus.valueOf(s(a, "status")) : null;
                 return wrap("run_info", proto(c.runs().update(s(a, "run_id"), status, end, s(a, "run_name"))));
             }
@@ -177,8 +199,8 @@ public class JavaDriver {
                 return wrap("runs", protos(c.runs().search(ids, search(a)), limit(a)));
             }
             case "logMetric":
-                c.runs().logMetric(s(a, "run_id"), s(a, "key"), number(a.get("value")), a.get("timestamp").asLong(),
-                        a.has("step") ? a.get("step").asLong() : 0L);
+                c.runs().logMetric(s(a, "run_id"), s(a, "key"), number(a.get("value")), int64(a, "timestamp", 0),
+                        int64(a, "step", 0));
                 return empty;
             case "logParam": c.runs().logParam(s(a, "run_id"), s(a, "key"), s(a, "value")); return empty;
             case "setTag": c.runs().setTag(s(a, "run_id"), s(a, "key"), s(a, "value")); return empty;
@@ -187,7 +209,7 @@ public class JavaDriver {
                 List<Metric> metrics = new ArrayList<>();
                 for (JsonNode m : a.path("metrics"))
                     metrics.add(Metric.newBuilder().setKey(m.get("key").asText()).setValue(number(m.get("value")))
-                            .setTimestamp(m.get("timestamp").asLong()).setStep(m.path("step").asLong(0)).build());
+                            .setTimestamp(int64(m, "timestamp", 0)).setStep(int64(m, "step", 0)).build());
                 List<Param> params = new ArrayList<>();
                 for (JsonNode p : a.path("params"))
                     params.add(Param.newBuilder().setKey(p.get("key").asText()).setValue(p.get("value").asText()).build());
@@ -215,6 +237,17 @@ public class JavaDriver {
                 return wrap("model_version", proto(c.registeredModels().getVersionByAlias(s(a, "name"), s(a, "alias"))));
             case "createModelVersion":
                 return wrap("model_version", proto(c.modelVersions().create(s(a, "name"), s(a, "source"), s(a, "run_id"))));
+            case "createLoggedModel":
+                return wrap("model", io.mlflowrest.internal.Json.MAPPER.valueToTree(c.loggedModels().create(s(a, "experiment_id"), s(a, "name"),
+                        s(a, "source_run_id"), s(a, "model_type"), Map.of(), Map.of())));
+            case "createWebhook": {
+                List<io.mlflowrest.generated.model.WebhookEvent> events = new ArrayList<>();
+                for (JsonNode e : a.path("events")) {
+                    events.add(io.mlflowrest.internal.Json.MAPPER.treeToValue(e, io.mlflowrest.generated.model.WebhookEvent.class));
+                }
+                return wrap("webhook", io.mlflowrest.internal.Json.MAPPER.valueToTree(c.webhooks().create(s(a, "name"), s(a, "url"), events,
+                        s(a, "description"), s(a, "secret"))));
+            }
             case "getModelVersion": return wrap("model_version", proto(c.modelVersions().get(s(a, "name"), s(a, "version"))));
             case "deleteModelVersion": c.modelVersions().delete(s(a, "name"), s(a, "version")); return empty;
             case "searchModelVersions": return wrap("model_versions", protos(c.modelVersions().search(search(a)), limit(a)));
@@ -291,8 +324,23 @@ public class JavaDriver {
                 return r;
             }
             default:
-                throw new IllegalArgumentException("the Java driver has no mapping for " + op);
+                // Every other operation of the spec through the raw operation layer (JSON in and out).
+                return c.operations().call(op, a);
         }
+    }
+
+    /**
+     * A JSON integer as the long the Java API takes. asLong() would wrap 2^63+5 to a negative
+     * number or cut 1.5 to 1; here either is the family's typed error naming the field (int64).
+     */
+    static long int64(JsonNode parent, String field, long fallback) {
+        JsonNode n = parent.get(field);
+        if (n == null || n.isNull()) return fallback;
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw io.mlflowrest.errors.InvalidParameterValueError.clientSide(field, "int64 (-2^63 .. 2^63-1)",
+                    "expected a whole number within int64, got " + n);
+        }
+        return n.longValue();
     }
 
     /** {relative path: sha256} of a downloaded folder, or {name: sha256} of a file. */

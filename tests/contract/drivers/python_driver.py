@@ -56,7 +56,7 @@ def download_artifacts(client: MlflowClient, run_id: str, path: str) -> Any:
 def download_artifact_uri(client: MlflowClient, uri: str) -> Any:
     """runs:/<id>/<path>, models:/<name>/<version>, models:/<name>@<alias>, models:/m-<id>."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(client.artifacts.download_uri(uri, tmp))
+        out = client.artifacts.download(uri, tmp)
         return {"files": files_of(out) if out.is_dir() else {out.name: sha256(out.read_bytes()).hexdigest()}}
 
 
@@ -98,9 +98,23 @@ def connect(tracking_uri: str, **options: Any) -> Any:
     return {"repr": repr(CLIENT["current"])}
 
 
-def execute(client: MlflowClient, op: str, args: dict[str, Any]) -> Any:
+def effective_config(env: dict[str, str]) -> Any:
+    """The configuration these variables give (family-rules.yaml, config), secrets masked."""
+    cfg = mlflowrest.Config.from_env(env=env)
+    return {"tracking_uri": cfg.tracking_uri, "username": cfg.username,
+            "password": "***" if cfg.password else None, "token": "***" if cfg.token else None,
+            "insecure_tls": cfg.insecure_tls, "server_cert_path": cfg.server_cert_path,
+            "client_cert_path": cfg.client_cert_path, "max_retries": cfg.max_retries,
+            "backoff_factor": cfg.backoff_factor, "backoff_jitter": cfg.backoff_jitter, "timeout": cfg.timeout,
+            "batch_concurrency": cfg.batch_concurrency}  # fmt: skip
+
+
+def execute(client: MlflowClient | None, op: str, args: dict[str, Any]) -> Any:
     if op == "connect":
         return connect(**args)
+    if op == "effectiveConfig":
+        return effective_config(**args)
+    assert client is not None
     if op in SDK_OPERATIONS:
         return SDK_OPERATIONS[op](client, **args)
     route = ROUTES[op]
@@ -117,11 +131,11 @@ def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            if "current" not in CLIENT:
+            if "current" not in CLIENT and request["op"] != "effectiveConfig":
                 CLIENT["current"] = MlflowClient()
-            answer = {"ok": True, "result": execute(CLIENT["current"], request["op"], request["args"])}
+            answer = {"ok": True, "result": execute(CLIENT.get("current"), request["op"], request["args"])}
         except MlflowError as exc:
-            answer = {"ok": False, "error": {
+            answer = {"ok": False, "error": {  # the same fields as the Java and R drivers
                 "class": type(exc).__name__, "error_code": getattr(exc, "error_code", None),
                 "http_status": getattr(exc, "http_status", None), "message": str(exc),
                 "field": getattr(exc, "field", None), "limit": getattr(exc, "limit", None)}}  # fmt: skip

@@ -162,11 +162,17 @@ execute <- function(client, op, a) {
     downloadArtifactUri = {
       dst <- tempfile("mlflowrest-driver-")
       dir.create(dst)
-      list(files = sha_tree(mlflow_download_artifacts_from_uri(a$uri, dst_path = dst, client = client)))
+      list(files = sha_tree(mlflow_download_artifacts(a$uri, client = client, dst_path = dst)))
     },
     fluentLogArtifacts = {
-      run <- mlflow_start_run(experiment_id = a$experiment_id, client = client)
-      with(run, mlflow_log_artifact(a$local_path, artifact_path = a$artifact_path, client = client))
+<<<<<<< HEAD
+      # The fluent API: without `client` the run becomes the active one, and the logging call
+      # names no run (the driver's environment points the default client at the server).
+=======
+      # The fluent form: the run becomes the session's active run (the default client's).
+>>>>>>> wave2/harness
+      run <- mlflow_start_run(experiment_id = a$experiment_id)
+      with(run, mlflow_log_artifact(a$local_path, artifact_path = a$artifact_path))
       list(run_id = run$run_id)
     },
     backgroundLog = {
@@ -182,8 +188,23 @@ execute <- function(client, op, a) {
       mlflow_end_run("FINISHED", run_id = run$run_id, client = client)
       list(run_id = run$run_id)
     },
-    stop(sprintf("the R driver has no mapping for %s", op))
+    # Every other operation of the spec through the generated operation table (JSON in and out).
+    do.call(mlflow_call_operation, c(list(op), a, list(client = client)))
   )
+}
+
+# The configuration these variables give (family-rules.yaml, config), secrets masked: only the
+# given variables are set while the client is built.
+effective_config <- function(env) {
+  family <- grep("^(MLFLOW|MLFLOWREST|DATABRICKS)_", names(Sys.getenv()), value = TRUE)
+  vars <- c(stats::setNames(rep(NA_character_, length(family)), family), unlist(env))
+  client <- withr::with_envvar(vars[!duplicated(names(vars), fromLast = TRUE)], mlflow_client())
+  masked <- function(x) if (is.null(x)) NULL else "***"
+  list(tracking_uri = client$host, username = client$username, password = masked(client$password),
+       token = masked(client$token), insecure_tls = client$insecure, server_cert_path = client$server_cert_path,
+       client_cert_path = client$client_cert_path, max_retries = client$max_retries,
+       backoff_factor = client$backoff_factor, backoff_jitter = client$backoff_jitter, timeout = client$timeout,
+       batch_concurrency = client$batch_concurrency)
 }
 
 connect <- function(a) {
@@ -203,7 +224,9 @@ main <- function() {
   while (length(line <- readLines(input, n = 1, encoding = "UTF-8")) > 0) {
     request <- jsonlite::fromJSON(line, simplifyVector = FALSE)
     answer <- tryCatch({
-      if (request$op == "connect") {
+      if (request$op == "effectiveConfig") {
+        list(ok = TRUE, result = effective_config(request$args$env))
+      } else if (request$op == "connect") {
         client <- connect(request$args)
         list(ok = TRUE, result = list(repr = paste(format(client), collapse = " ")))
       } else {
@@ -212,7 +235,7 @@ main <- function() {
       }
     }, mlflowrest_error = function(e) {
       list(ok = FALSE, error = list(class = class(e)[[1]], error_code = e$error_code, http_status = e$http_status,
-                                    message = conditionMessage(e)))
+                                    message = conditionMessage(e), field = e$field, limit = e$limit))
     }, error = function(e) {
       list(ok = FALSE, error = list(class = paste0("R:", class(e)[[1]]), message = conditionMessage(e)))
     })

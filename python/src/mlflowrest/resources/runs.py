@@ -106,16 +106,21 @@ class RunsResource(_Generated):
         checked_tags = _checked(models.RunTag, "tags", tags, op)
         check_batch(checked_metrics, checked_params, checked_tags)
 
+        limit = self._client._transport.write_limit
+        wait = timeout or self._client.config.timeout
+
         def send(chunk: Chunk) -> int:
             try:
-                self._call(
-                    models.LogBatchResponse, op, {},
-                    {"run_id": run_id, "metrics": chunk.metrics or None, "params": chunk.params or None,
-                     "tags": chunk.tags or None},
-                    timeout=timeout,
-                )  # fmt: skip
+                with limit.slot(wait):  # shared by every thread logging through this client
+                    self._call(
+                        models.LogBatchResponse, op, {},
+                        {"run_id": run_id, "metrics": chunk.metrics or None, "params": chunk.params or None,
+                         "tags": chunk.tags or None},
+                        timeout=timeout,
+                    )  # fmt: skip
             except ApiError as exc:
                 raise _in_callers_terms(exc, chunk) from None
+            limit.stored()
             return len(chunk.metrics)
 
         chunks = list(chunk_batch(checked_metrics, checked_params, checked_tags))

@@ -3,9 +3,6 @@ package io.mlflowrest;
 import io.mlflowrest.internal.Validation;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Runs;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -114,14 +111,12 @@ public final class ActiveRun implements AutoCloseable {
         logArtifacts(localDir, null);
     }
 
+    /**
+     * Uploads what is inside {@code localDir} under {@code artifactPath}, subfolders kept
+     * ({@code train/data.csv} and {@code test/data.csv} stay apart); every name is checked first.
+     */
     public void logArtifacts(Path localDir, String artifactPath) {
-        try (var children = Files.list(localDir)) {
-            for (Path child : (Iterable<Path>) children.sorted()::iterator) {
-                artifacts.upload(getId(), child, artifactPath);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + localDir, e);
-        }
+        artifacts.uploadContents(getId(), localDir, artifactPath);
     }
 
     void markStarted(boolean resumed, boolean alreadyFinished) {

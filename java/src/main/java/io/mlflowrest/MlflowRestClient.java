@@ -1,6 +1,11 @@
 package io.mlflowrest;
 
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
+import io.mlflowrest.internal.RetryGuard;
 import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.artifacts.ArtifactRepositories;
+import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Experiments;
 import io.mlflowrest.resources.LoggedModels;
@@ -9,16 +14,20 @@ import io.mlflowrest.resources.ModelVersions;
 import io.mlflowrest.resources.RegisteredModels;
 import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.StartedRun;
+import io.mlflowrest.resources.RawOperations;
 import io.mlflowrest.resources.Webhooks;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.mlflow.api.proto.Service.RunInfo;
 
 /**
  * The mlflowrest client: one resource per part of the REST API, named as in the spec
  * ({@code client.experiments().create(...)}, {@code client.runs().logBatch(...)}), and fluent
- * runs. Thread-safe; close it to release its connections.
+ * runs. Thread-safe; close it to release its connections. Serializable as its configuration: a
+ * client built on a Spark driver is usable inside a task, where it opens connections of its own.
  */
-public final class MlflowRestClient implements AutoCloseable {
+public final class MlflowRestClient implements AutoCloseable, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final ClientConfig config;
     private final Transport transport;
     private final Experiments experiments;
@@ -29,6 +38,8 @@ public final class MlflowRestClient implements AutoCloseable {
     private final LoggedModels loggedModels;
     private final Artifacts artifacts;
     private final Webhooks webhooks;
+    private final RawOperations operations;
+    private final ArtifactRepositories repositories;
 
     private MlflowRestClient(ClientConfig config) {
         this.config = config;
@@ -39,8 +50,10 @@ public final class MlflowRestClient implements AutoCloseable {
         this.registeredModels = new RegisteredModels(transport);
         this.modelVersions = new ModelVersions(transport);
         this.loggedModels = new LoggedModels(transport);
-        this.artifacts = new Artifacts(transport, runs, modelVersions);
+        this.repositories = new ArtifactRepositories(transport, config, System.getenv(), Path.of(System.getProperty("user.home")));
+        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories);
         this.webhooks = new Webhooks(transport);
+        this.operations = new RawOperations(transport);
     }
 
     public static MlflowRestClient create(ClientConfig config) {
@@ -86,6 +99,11 @@ public final class MlflowRestClient implements AutoCloseable {
 
     public Webhooks webhooks() {
         return webhooks;
+    }
+
+    /** Every operation of the spec by operationId, JSON in and out (for what has no typed method yet). */
+    public RawOperations operations() {
+        return operations;
     }
 
     /** Starts a run in the experiment; use it in try-with-resources. */
@@ -152,6 +170,17 @@ public final class MlflowRestClient implements AutoCloseable {
         throw (E) t;
     }
 
+    /**
+     * Any JSON route, for what has no method here: {@code pathAndQuery} below the tracking URI
+     * (e.g. {@code "/api/2.0/mlflow/runs/get?run_id=..."}), {@code jsonBody} null for none. The
+     * same retries, timeout and typed errors as every call; a create sent this way carries no
+     * request id, so a retried one may answer RESOURCE_ALREADY_EXISTS.
+     */
+    public String rawJson(String method, String pathAndQuery, String jsonBody) {
+        return Json.write(transport.json(method, pathAndQuery, Query.of(),
+                jsonBody == null ? null : RequestBody.json(jsonBody), RetryGuard.NONE));
+    }
+
     /** The run's page in the MLflow UI. */
     public String runUrl(String experimentId, String runId) {
         return config.trackingUri() + "/#/experiments/" + experimentId + "/runs/" + runId;
@@ -160,10 +189,25 @@ public final class MlflowRestClient implements AutoCloseable {
     @Override
     public void close() {
         transport.close();
+        repositories.close();
     }
 
     @Override
     public String toString() {
         return "MlflowRestClient{" + config + "}";
+    }
+
+    private Object writeReplace() {
+        return new Serialized(config);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+        throw new java.io.InvalidObjectException("MlflowRestClient is read through its serialized form");
+    }
+
+    private record Serialized(ClientConfig config) implements java.io.Serializable {
+        private Object readResolve() {
+            return create(config);
+        }
     }
 }

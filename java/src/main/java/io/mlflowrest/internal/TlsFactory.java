@@ -25,7 +25,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /** The TLS socket factory for MLFLOW_TRACKING_INSECURE_TLS / _SERVER_CERT_PATH / _CLIENT_CERT_PATH. */
-final class TlsFactory {
+public final class TlsFactory {
     private static final Pattern PKCS8 = Pattern.compile(
             "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
 
@@ -38,6 +38,17 @@ final class TlsFactory {
                     trustManagers(config), null);
             return context.getSocketFactory();
         } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** TLS to an object store: the JVM's trust store, or none at all when the user turned checking off. */
+    public static SSLSocketFactory forStore(boolean insecure) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, insecure ? new TrustManager[] {new TrustEverything()} : null, null);
+            return context.getSocketFactory();
+        } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
         }
     }

@@ -32,9 +32,12 @@ import java.util.Optional;
  */
 public final class Transport implements Closeable {
     private static final System.Logger LOG = System.getLogger("io.mlflowrest");
-    private static final String USER_AGENT = "mlflowrest-java/0.1";
+    private static final String USER_AGENT = Version.USER_AGENT;
 
     private final Http11Client http;
+    // named in transport errors: "no answer" alone does not say which server is down
+    private final String hostPort;
+    private volatile boolean closed;
     private final String basePath;
     private final Map<String, String> headers;
     private final RetryPolicy retry;
@@ -51,6 +54,7 @@ public final class Transport implements Closeable {
         Origin origin = new Origin(uri.getHost(), port, https ? TlsFactory.create(config) : null, !config.insecureTls());
         int timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
         this.http = new Http11Client(origin, uri.getPort() <= 0, timeoutMs, timeoutMs);
+        this.hostPort = uri.getHost() + ":" + port;
         this.basePath = uri.getRawPath() == null ? "" : uri.getRawPath();
         this.retry = new RetryPolicy(config.maxRetries(), config.backoffFactorSeconds(), config.backoffJitterSeconds());
         this.sleeper = sleeper;
@@ -138,6 +142,9 @@ public final class Transport implements Closeable {
      */
     private Attempted send(String method, String path, Query query, RequestBody body, RetryGuard guard,
             String safety) {
+        if (closed) {
+            throw new MlflowError("this MlflowRestClient is closed (" + method + " " + path + "); create a new client");
+        }
         String target = basePath + path + query.suffix();
         boolean resentOnStale = false;
         boolean ambiguous = false;
@@ -201,11 +208,11 @@ public final class Transport implements Closeable {
         }
     }
 
-    private static MlflowError failure(IOException e, String method, String path) {
+    private MlflowError failure(IOException e, String method, String path) {
         if (e instanceof SocketTimeoutException) {
-            return new RequestTimeoutError("request timed out: " + e.getMessage(), method, path, e);
+            return new RequestTimeoutError("request to " + hostPort + " timed out: " + e.getMessage(), method, path, e);
         }
-        return new TransportError("no answer from the server: " + e, method, path, e);
+        return new TransportError("no answer from " + hostPort + ": " + e, method, path, e);
     }
 
     private static String readQuietly(RawResponse response) {
@@ -218,6 +225,7 @@ public final class Transport implements Closeable {
 
     @Override
     public void close() {
+        closed = true;
         http.close();
     }
 

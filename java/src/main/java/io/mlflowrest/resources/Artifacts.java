@@ -1,49 +1,38 @@
 package io.mlflowrest.resources;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.mlflowrest.errors.ApiError;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.errors.MlflowError;
-import io.mlflowrest.errors.TransportError;
-import io.mlflowrest.internal.PathSegments;
-import io.mlflowrest.internal.Query;
-import io.mlflowrest.internal.RetryGuard;
-import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.Validation;
-import io.mlflowrest.internal.http.RawResponse;
-import io.mlflowrest.internal.http.RequestBody;
-import io.mlflowrest.generated.Routes;
+import io.mlflowrest.internal.artifacts.ArtifactNames;
+import io.mlflowrest.internal.artifacts.ArtifactRepositories;
+import io.mlflowrest.internal.artifacts.ArtifactRepository;
+import io.mlflowrest.internal.artifacts.RepoPaths;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.mlflow.api.proto.Service.FileInfo;
 
 /**
- * {@code client.artifacts()}: run artifacts through the server's proxied mlflow-artifacts
- * endpoints (docs/design.md), where the official client starts a Python process. Uploads and
- * downloads stream between disk and socket, so a multi-GB file never sits in the heap.
+ * {@code client.artifacts()}: run and model artifacts wherever the server keeps them: its
+ * proxied store ({@code mlflow-artifacts:}), S3, Azure Blob, a shared path or Databricks,
+ * chosen by the scheme of the run's (or logged model's) artifact URI (docs/design.md), with
+ * no Python. Uploads and downloads stream between disk and socket; a multi-GB file never sits
+ * in the heap.
  */
 public final class Artifacts {
-    private static final String SCHEME = "mlflow-artifacts:";
+    private final ArtifactLocations locations;
+    private final ArtifactRepositories repositories;
 
-    private final Transport transport;
-    private final Runs runs;
-    private final ModelVersions modelVersions;
-    // A run's artifact_uri never changes: one runs/get per run is enough.
-    private final Map<String, String> rootByRun = new ConcurrentHashMap<>();
-
-    public Artifacts(Transport transport, Runs runs, ModelVersions modelVersions) {
-        this.transport = transport;
-        this.runs = runs;
-        this.modelVersions = modelVersions;
+    public Artifacts(Runs runs, RegisteredModels registeredModels, ModelVersions modelVersions, LoggedModels loggedModels,
+                     ArtifactRepositories repositories) {
+        this.locations = new ArtifactLocations(runs, registeredModels, modelVersions, loggedModels);
+        this.repositories = repositories;
     }
 
     /** Uploads a file, or a directory with everything under it, to the run's artifact root. */
@@ -51,27 +40,64 @@ public final class Artifacts {
         upload(runId, local, null);
     }
 
-    /** Uploads a file or directory under {@code artifactPath} (null: the root) of the run. */
+    /** Uploads a file, or what is inside a directory (subfolders kept), under {@code artifactPath} (null: the root). */
     public void upload(String runId, Path local, String artifactPath) {
         uploadToUri(runArtifactUri(runId), local, artifactPath);
     }
 
-    /** Uploads under an mlflow-artifacts URI (a run's, a logged model's). */
+    /** Uploads what is inside {@code localDir}, subfolders kept, under {@code artifactPath} (null: the root). */
+    public void uploadContents(String runId, Path localDir, String artifactPath) {
+        if (!Files.isDirectory(localDir)) {
+            throw InvalidParameterValueError.clientSide("local_dir", "an existing folder", localDir + " is not a directory");
+        }
+        uploadTree(repositories.forUri(runArtifactUri(runId)), localDir, artifactPath);
+    }
+
+    /**
+     * Uploads under an artifact URI (a run's, a logged model's; runs:/ and models:/ resolved).
+     * A folder's tree is kept below {@code artifactPath}: {@code dir/train/a.csv} becomes
+     * {@code <artifactPath>/train/a.csv}.
+     */
     public void uploadToUri(String artifactUri, Path local, String artifactPath) {
-        String base = join(storagePath(artifactUri), artifactPath);
+        ArtifactNames.check("artifact_path", artifactPath);
+        ArtifactRepository repo = repositories.forUri(locations.resolve(artifactUri));
         if (Files.isDirectory(local)) {
-            try (Stream<Path> files = Files.walk(local)) {
-                for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
-                    String relative = local.relativize(file).toString().replace('\\', '/');
-                    put(join(base, relative), file);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + local, e);
-            }
+            uploadTree(repo, local, artifactPath);
         } else if (Files.isRegularFile(local)) {
-            put(join(base, local.getFileName().toString()), local);
+            String name = local.getFileName().toString();
+            ArtifactNames.check("local_path", name);
+            repo.upload(local, RepoPaths.join(artifactPath, name));
         } else {
             throw InvalidParameterValueError.clientSide("local", "an existing file or folder", local + " is neither a file nor a directory");
+        }
+    }
+
+    /**
+     * Every name is checked before the first upload, so a bad one stores nothing; a failure
+     * on the way says which file failed and how many were stored before it.
+     */
+    private void uploadTree(ArtifactRepository repo, Path dir, String artifactPath) {
+        ArtifactNames.check("artifact_path", artifactPath);
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir, e);
+        }
+        List<String> names = new ArrayList<>(files.size());
+        for (Path file : files) {
+            String relative = dir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+            ArtifactNames.check("local_path", relative);
+            names.add(relative);
+        }
+        for (int i = 0; i < files.size(); i++) {
+            try {
+                repo.upload(files.get(i), RepoPaths.join(artifactPath, names.get(i)));
+            } catch (MlflowError e) {
+                e.addNote("uploading " + files.get(i) + " failed; " + i + " of " + files.size()
+                        + " files of " + dir + " were stored before it" + (i == 0 ? "" : " (up to " + names.get(i - 1) + ")"));
+                throw e;
+            }
         }
     }
 
@@ -84,23 +110,9 @@ public final class Artifacts {
         return list(runId, null);
     }
 
+    /** The entries under an artifact URI's {@code artifactPath}, paths relative to the URI. */
     public List<FileInfo> listUri(String artifactUri, String artifactPath) {
-        return listStored(join(storagePath(artifactUri), artifactPath), artifactPath);
-    }
-
-    /** The entries under the storage path {@code dir}, their paths prefixed with {@code artifactPath}. */
-    private List<FileInfo> listStored(String dir, String artifactPath) {
-        JsonNode json = transport.call(Routes.MLFLOW_ARTIFACTS_LIST, Query.of().with("path", dir), null);
-        List<FileInfo> entries = new ArrayList<>();
-        for (JsonNode f : json.path("files")) {
-            FileInfo.Builder info = FileInfo.newBuilder().setPath(join(artifactPath, f.path("path").asText()))
-                    .setIsDir(f.path("is_dir").asBoolean(false));
-            if (f.has("file_size")) {
-                info.setFileSize(f.path("file_size").asLong());
-            }
-            entries.add(info.build());
-        }
-        return entries;
+        return repositories.forUri(locations.resolve(artifactUri)).list(RepoPaths.trim(artifactPath == null ? "" : artifactPath));
     }
 
     /**
@@ -109,37 +121,56 @@ public final class Artifacts {
      */
     public Path download(String runId, String artifactPath, Path destination) {
         String root = runArtifactUri(runId);
-        if (isRoot(artifactPath)) {
-            return downloadFolder(storagePath(root), destination);
+        if (artifactPath == null || RepoPaths.trim(artifactPath).isEmpty()) {
+            return downloadFolder(repositories.forUri(root), "artifacts", destination);
         }
-        return downloadUri(join(root, artifactPath), destination);
+        return downloadUri(RepoPaths.joinUri(root, artifactPath), destination);
     }
 
-    /** Downloads the files of a model version (its download URI) into {@code destination}. */
+    /** Downloads the files of a model version into {@code destination}, following its source. */
     public Path downloadModelVersion(String name, String version, Path destination) {
-        return downloadUri(modelVersions.getDownloadUri(name, version), destination);
+        return downloadUri("models:/" + name + "/" + version, destination);
     }
 
     /**
-     * Downloads what an mlflow-artifacts:/ or runs:/ URI points at into {@code destination}.
-     * A file costs one GET, as with a plain HTTP client (docs/design.md); only when the server
-     * answers that the path is not a file is it listed, and downloaded as a folder when the
-     * listing has entries. An empty listing rethrows the GET's error (e.g. not found).
+     * Downloads what a URI points at into {@code destination}: {@code runs:/<run>/<path>},
+     * {@code models:/<name>/<version>}, {@code models:/<name>@<alias>}, {@code models:/<name>/<stage>},
+     * {@code models:/m-<id>}, or a storage URI (s3://, mlflow-artifacts:/, ...). Returns the local path.
+     */
+    public Path download(URI uri, Path destination) {
+        return downloadUri(uri.toString(), destination);
+    }
+
+    /**
+     * As {@link #download(URI, Path)}. On the proxied server a file costs one GET
+     * (docs/design.md); only when that fails is the path listed, and downloaded as a folder
+     * when the listing has entries (an empty listing rethrows the GET's error, e.g. not found).
+     * On object stores the path is listed first (see ArtifactRepository#refusesFolderDownloads).
      */
     public Path downloadUri(String artifactUri, Path destination) {
-        String remote = storagePath(artifactUri);
-        if (remote.isEmpty() || isRunRoot(artifactUri)) {
-            return downloadFolder(remote, destination);
+        String storage = locations.resolve(artifactUri);
+        ArtifactRepository repo = repositories.forUri(storage);
+        String name = localName(artifactUri, storage);
+        if (isRunRoot(artifactUri) || isModelRoot(artifactUri)) {
+            return downloadFolder(repo, name, destination);
         }
-        Path target = destination.resolve(localName(remote));
+        Path target = destination.resolve(name);
+        if (!repo.refusesFolderDownloads()) {
+            List<FileInfo> entries = repo.list("");
+            if (!entries.isEmpty()) {
+                downloadTree(repo, entries, target);
+                return target;
+            }
+            repo.download("", target);
+            return target;
+        }
         try {
-            fetch(remote, target);
+            repo.download("", target);
             return target;
         } catch (ApiError notAFile) {
-            // a folder (HTTP 400 "not a file") or a missing path: the listing tells which
             List<FileInfo> entries;
             try {
-                entries = listRemote(remote);
+                entries = repo.list("");
             } catch (MlflowError listing) {
                 notAFile.addSuppressed(listing);
                 throw notAFile;
@@ -147,53 +178,49 @@ public final class Artifacts {
             if (entries.isEmpty()) {
                 throw notAFile;
             }
-            try {
-                downloadTree(remote, entries, target);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write under " + destination, e);
-            }
+            downloadTree(repo, entries, target);
             return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write under " + destination, e);
         }
     }
 
-    /** Lists {@code remote} and downloads it as a folder into {@code destination}. */
-    private Path downloadFolder(String remote, Path destination) {
-        Path target = destination.resolve(localName(remote));
-        try {
-            downloadTree(remote, listRemote(remote), target);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write under " + destination, e);
-        }
+    private Path downloadFolder(ArtifactRepository repo, String name, Path destination) {
+        Path target = destination.resolve(name);
+        downloadTree(repo, repo.list(""), target);
         return target;
     }
 
-    /** Writes the listed {@code entries} of {@code remote} under {@code target}; subfolders are listed, never tried as files. */
-    private void downloadTree(String remote, List<FileInfo> entries, Path target) throws IOException {
-        Files.createDirectories(target);
+    /** Writes the listed entries under {@code target}; subfolders are listed, never tried as files. */
+    private static void downloadTree(ArtifactRepository repo, List<FileInfo> entries, Path target) {
+        try {
+            Files.createDirectories(target);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + target, e);
+        }
         for (FileInfo entry : entries) {
-            String name = entry.getPath().substring(entry.getPath().lastIndexOf('/') + 1);
-            String child = join(remote, name);
+            String name = RepoPaths.name(entry.getPath());
             if (entry.getIsDir()) {
-                downloadTree(child, listRemote(child), target.resolve(name));
+                downloadTree(repo, repo.list(entry.getPath()), target.resolve(name));
             } else {
-                fetch(child, target.resolve(name));
+                repo.download(entry.getPath(), target.resolve(name));
             }
         }
     }
 
-    /** The entries directly under the storage path {@code remote}, paths as the server gives them. */
-    private List<FileInfo> listRemote(String remote) {
-        return listStored(remote, null);
+    private static String localName(String uri, String storage) {
+        String last = RepoPaths.name(storage.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*:/*", ""));
+        if (!last.isEmpty() && !isRunRoot(uri)) {
+            return last;
+        }
+        return "artifacts";
     }
 
-    private static String localName(String remote) {
-        return remote.isEmpty() ? "artifacts" : remote.substring(remote.lastIndexOf('/') + 1);
-    }
-
-    private static boolean isRoot(String artifactPath) {
-        return artifactPath == null || trimSlashes(artifactPath).isEmpty();
+    /** A model's files, always a folder: {@code models:/<name>/<version>}, {@code models:/<name>@<alias>}, {@code models:/m-<id>}. */
+    private static boolean isModelRoot(String artifactUri) {
+        if (!artifactUri.startsWith("models:/")) {
+            return false;
+        }
+        String rest = RepoPaths.trim(artifactUri.substring("models:/".length()));
+        return !rest.startsWith("m-") || !rest.contains("/");
     }
 
     /** {@code runs:/<id>} or {@code runs:/<id>/}: the run's root, a folder. */
@@ -201,94 +228,19 @@ public final class Artifacts {
         if (!artifactUri.startsWith("runs:/")) {
             return false;
         }
-        String rest = artifactUri.substring("runs:/".length());
-        int slash = rest.indexOf('/');
-        return slash < 0 || trimSlashes(rest.substring(slash + 1)).isEmpty();
+        String rest = RepoPaths.trim(artifactUri.substring("runs:/".length()));
+        return !rest.contains("/");
     }
 
     /** Deletes a file or directory of the run's artifacts. */
     public void delete(String runId, String artifactPath) {
         Validation.required("artifact_path", artifactPath);
-        String path = join(storagePath(runArtifactUri(runId)), artifactPath);
-        transport.json("DELETE", route(Routes.MLFLOW_ARTIFACTS_DELETE.template(), path), Query.of(), null,
-                RetryGuard.NONE);
+        ArtifactNames.check("artifact_path", artifactPath);
+        repositories.forUri(runArtifactUri(runId)).delete(RepoPaths.trim(artifactPath));
     }
 
-    /** The run's artifact_uri, e.g. {@code mlflow-artifacts:/1/<run id>/artifacts}. */
+    /** The run's artifact_uri, e.g. {@code mlflow-artifacts:/1/<run id>/artifacts} or {@code s3://bucket/...}. */
     public String runArtifactUri(String runId) {
-        return rootByRun.computeIfAbsent(runId, id -> runs.get(id).getInfo().getArtifactUri());
-    }
-
-    private void put(String remote, Path file) {
-        try {
-            transport.json("PUT", route(Routes.MLFLOW_ARTIFACTS_UPLOAD.template(), remote), Query.of(),
-                    RequestBody.file(file), RetryGuard.NONE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
-
-    /**
-     * Streams one remote file to a temporary sibling, then moves it into place. The request
-     * goes first: an error answer (a typed {@link ApiError}) leaves nothing on disk.
-     */
-    private void fetch(String remote, Path target) throws IOException {
-        String path = route(Routes.MLFLOW_ARTIFACTS_DOWNLOAD.template(), remote);
-        Path partial = target.resolveSibling(target.getFileName() + ".part");
-        try (RawResponse response = transport.stream("GET", path, Query.of()); InputStream in = response.body()) {
-            Files.createDirectories(target.toAbsolutePath().getParent());
-            try {
-                Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                Files.deleteIfExists(partial);
-                throw new TransportError("download broke off: " + e, "GET", path, e);
-            }
-        }
-        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static String route(String template, String remote) {
-        return template.replace("{artifact_path}", PathSegments.encodePath(remote));
-    }
-
-    /**
-     * The path the proxy stores under: the URI without {@code mlflow-artifacts:} and its
-     * optional {@code //host:port}; {@code runs:/<id>/path} is resolved through the run.
-     */
-    private String storagePath(String artifactUri) {
-        if (artifactUri.startsWith("runs:/")) {
-            String rest = artifactUri.substring("runs:/".length());
-            int slash = rest.indexOf('/');
-            String runId = slash < 0 ? rest : rest.substring(0, slash);
-            return join(storagePath(runArtifactUri(runId)), slash < 0 ? null : rest.substring(slash + 1));
-        }
-        if (!artifactUri.startsWith(SCHEME)) {
-            throw new MlflowError("artifact URI " + artifactUri + " is not served by the tracking server; mlflowrest"
-                    + " reads and writes artifacts through `mlflow server --serve-artifacts` (mlflow-artifacts:/ URIs)");
-        }
-        String rest = artifactUri.substring(SCHEME.length());
-        if (rest.startsWith("//")) {
-            int slash = rest.indexOf('/', 2);
-            rest = slash < 0 ? "" : rest.substring(slash);
-        }
-        return trimSlashes(rest);
-    }
-
-    private static String join(String base, String relative) {
-        String r = relative == null ? "" : trimSlashes(relative);
-        String b = base == null ? "" : trimSlashes(base);
-        return b.isEmpty() ? r : r.isEmpty() ? b : b + "/" + r;
-    }
-
-    private static String trimSlashes(String path) {
-        int start = 0;
-        int end = path.length();
-        while (start < end && path.charAt(start) == '/') {
-            start++;
-        }
-        while (end > start && path.charAt(end - 1) == '/') {
-            end--;
-        }
-        return path.substring(start, end);
+        return locations.runRoot(runId);
     }
 }

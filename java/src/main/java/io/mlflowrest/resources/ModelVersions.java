@@ -31,11 +31,20 @@ public final class ModelVersions {
     }
 
     public ModelVersion create(String name, String source, String runId, String description, Map<String, String> tags) {
+        return create(name, source, runId, description, tags, null);
+    }
+
+    /**
+     * With {@code modelId}, the MLflow 3 logged model the version comes from; the server then
+     * requires {@code source} to be that model's {@code models:/<model_id>}.
+     */
+    public ModelVersion create(String name, String source, String runId, String description, Map<String, String> tags,
+                               String modelId) {
         Validation.required("name", name);
         Validation.required("source", source);
         tags.forEach(Validation::registryTag);
         ObjectNode body = Json.object().put("name", name).put("source", source).put("run_id", runId)
-                .put("description", description);
+                .put("description", description).put("model_id", modelId);
         ArrayNode tagArray = body.putArray("tags");
         tags.forEach((k, v) -> tagArray.addObject().put("key", k).put("value", v));
         // Each create makes the next version: a retry first looks for the version this call made.

@@ -98,7 +98,10 @@ public final class Http11Client implements Closeable {
             head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
         }
         if (body != null) {
-            head.append("Content-Type: ").append(body.contentType()).append("\r\n");
+            // a signed storage URL may fix the content type among its headers: send that one only
+            if (headers.keySet().stream().noneMatch("Content-Type"::equalsIgnoreCase)) {
+                head.append("Content-Type: ").append(body.contentType()).append("\r\n");
+            }
             head.append("Content-Length: ").append(body.length()).append("\r\n");
         } else if (!method.equals("GET") && !method.equals("HEAD")) {
             head.append("Content-Length: 0\r\n");

@@ -51,4 +51,51 @@ public interface RequestBody {
             }
         };
     }
+
+    /** {@code length} bytes of the file from {@code offset}, streamed: one part of a multipart upload. */
+    static RequestBody fileRange(Path file, long offset, long length) {
+        return new RequestBody() {
+            public String contentType() {
+                return "application/octet-stream";
+            }
+
+            public long length() {
+                return length;
+            }
+
+            public void writeTo(OutputStream out) throws IOException {
+                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
+                    channel.position(offset);
+                    InputStream in = java.nio.channels.Channels.newInputStream(channel);
+                    byte[] buf = new byte[64 * 1024];
+                    long left = length;
+                    while (left > 0) {
+                        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                        if (n < 0) {
+                            throw new IOException(file + " shrank while it was being uploaded");
+                        }
+                        out.write(buf, 0, n);
+                        left -= n;
+                    }
+                }
+            }
+        };
+    }
+
+    /** Bytes with a content type of their own (XML or JSON bodies of storage APIs). */
+    static RequestBody bytes(byte[] bytes, String contentType) {
+        return new RequestBody() {
+            public String contentType() {
+                return contentType;
+            }
+
+            public long length() {
+                return bytes.length;
+            }
+
+            public void writeTo(OutputStream out) throws IOException {
+                out.write(bytes);
+            }
+        };
+    }
 }
