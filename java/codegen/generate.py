@@ -378,6 +378,11 @@ public final class Rules {{
     public static final String REQUEST_ID_TAG = {java_string(rules["request_id"]["tag"])};
     public static final List<String> LEGACY_REQUEST_ID_TAGS = List.of({", ".join(java_string(t) for t in rules["request_id"]["legacy_tags"])});
 
+    public static final String IDEMPOTENCY_KEY_TAG = {java_string(rules["idempotency"]["tag"])};
+    public static final int IDEMPOTENCY_MAX_KEY_LENGTH = {int(rules["idempotency"]["max_key_length"])};
+    public static final long IDEMPOTENCY_SETTLE_MIN_MS = {int(rules["idempotency"]["settle_min_ms"])};
+    public static final long IDEMPOTENCY_SETTLE_MAX_MS = {int(rules["idempotency"]["settle_max_ms"])};
+
     public static final Set<String> TRUTHY = Set.of({strings(config["truthy"])});
     public static final Set<String> FALSY = Set.of({strings(config["falsy"])});
     public static final List<Variable> CONFIG_VARIABLES = List.of(

@@ -249,6 +249,13 @@ give_up <- function(logger, batch) {
 #'   404, or more failures in a row than `MLFLOW_HTTP_REQUEST_MAX_RETRIES`) it raises the
 #'   last failure as the usual `mlflowrest_error` condition, with `pending_points` set;
 #'   the points stay buffered and a later flush tries again.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_start_run(background = TRUE)
+#'   for (step in 1:1000) mlflow_log_metric("loss", 1 / step, step = step)
+#'   mlflow_flush()
+#'   mlflow_end_run()
+#' }
 #' @export
 mlflow_flush <- function(run_id = NULL) {
   run_ids <- if (is.null(run_id)) ls(.globals$loggers %||% emptyenv()) else check_run_id(run_id)

@@ -203,6 +203,10 @@ rules_route_safety <- list(
 rules_request_id_tag <- "mlflow.mlflowrest.requestId"
 rules_legacy_request_id_tags <- c("mlflowrest.request_id")
 
+rules_idempotency_key_tag <- "mlflowrest.idempotency_key"
+rules_idempotency_max_key_length <- 250L
+rules_idempotency_settle_ms <- c(min = 50, max = 2000)
+
 rules_truthy <- c("true", "1")
 rules_falsy <- c("false", "0", "")
 rules_config_variables <- list(

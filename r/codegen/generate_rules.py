@@ -138,6 +138,10 @@ def render() -> str:
         f"rules_request_id_tag <- {lit(rules['request_id']['tag'])}",
         f"rules_legacy_request_id_tags <- c({', '.join(lit(t) for t in rules['request_id']['legacy_tags'])})",
         "",
+        f"rules_idempotency_key_tag <- {lit(rules['idempotency']['tag'])}",
+        f"rules_idempotency_max_key_length <- {int(rules['idempotency']['max_key_length'])}L",
+        f"rules_idempotency_settle_ms <- c(min = {int(rules['idempotency']['settle_min_ms'])}, max = {int(rules['idempotency']['settle_max_ms'])})",
+        "",
         f"rules_truthy <- c({', '.join(lit(t) for t in config['truthy'])})",
         f"rules_falsy <- c({', '.join(lit(t) for t in config['falsy'])})",
         "rules_config_variables <- list(\n"

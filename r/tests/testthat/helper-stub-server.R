@@ -134,12 +134,16 @@ stub_app <- function() {
                             artifact_uri = "mlflow-artifacts:/0/x/artifacts"),
                 data = list(tags = body$tags))
     req$app$locals$created[[length(req$app$locals$created) + 1L]] <- run
+    req$app$locals$last_create_body <- rawToChar(req$.body)
     if (n == 1) {
       res$set_status(503L)$send_json(list(error_code = "TEMPORARILY_UNAVAILABLE", message = "lost"),
                                      auto_unbox = TRUE)
     } else {
       res$send_json(list(run = run), auto_unbox = TRUE)
     }
+  })
+  app$get("/created-runs", function(req, res) {
+    res$send_json(list(last = req$app$locals$last_create_body), auto_unbox = TRUE)
   })
   app$post("/api/2.0/mlflow/runs/search", function(req, res) {
     body <- jsonlite::fromJSON(rawToChar(req$.body), simplifyVector = FALSE)

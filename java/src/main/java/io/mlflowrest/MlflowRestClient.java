@@ -23,9 +23,11 @@ import org.mlflow.api.proto.Service.RunInfo;
 /**
  * The mlflowrest client: one resource per part of the REST API, named as in the spec
  * ({@code client.experiments().create(...)}, {@code client.runs().logBatch(...)}), and fluent
- * runs. Thread-safe; close it to release its connections.
+ * runs. Thread-safe; close it to release its connections. Serializable as its configuration: a
+ * client built on a Spark driver is usable inside a task, where it opens connections of its own.
  */
-public final class MlflowRestClient implements AutoCloseable {
+public final class MlflowRestClient implements AutoCloseable, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final ClientConfig config;
     private final Transport transport;
     private final Experiments experiments;
@@ -193,5 +195,19 @@ public final class MlflowRestClient implements AutoCloseable {
     @Override
     public String toString() {
         return "MlflowRestClient{" + config + "}";
+    }
+
+    private Object writeReplace() {
+        return new Serialized(config);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+        throw new java.io.InvalidObjectException("MlflowRestClient is read through its serialized form");
+    }
+
+    private record Serialized(ClientConfig config) implements java.io.Serializable {
+        private Object readResolve() {
+            return create(config);
+        }
     }
 }
