@@ -1,7 +1,7 @@
 # Java SDK targets; included by the root Makefile (ROOT, PY, HARNESS, STAMP come from there).
 JAVA_DIR := $(ROOT)/java
 MVN := mvn -B -q -f $(JAVA_DIR)/pom.xml
-# The library and the drop-in module (compat/, which alone depends on mlflow-client's client classes) in one reactor.
+# The library (pom.xml) and the drop-in for mlflow-client code (compat/, io.mlflowrest:mlflowrest-compat) in one reactor.
 MVN_ALL := mvn -B -q -f $(JAVA_DIR)/all.xml
 JAVA_JAR := $(JAVA_DIR)/target/mlflowrest.jar
 COMPAT_CP := $(JAVA_DIR)/compat/target/classpath.txt

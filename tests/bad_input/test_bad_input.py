@@ -59,6 +59,9 @@ def world() -> Iterator[dict[str, Any]]:
     (files / "latin1").mkdir()
     with open(bytes(files / "latin1") + b"/caf\xe9.txt", "wb") as fh:  # not valid UTF-8
         fh.write(b"latin-1 name\n")
+    (files / "badname").mkdir()
+    for name in ("a.txt", "bad#name.txt", "z.txt"):  # the server refuses '#': checked before any upload
+        (files / "badname" / name).write_text(name)
     stubs = {
         "html_server": stub(200, "text/html", b"<html><body>Please log in</body></html>"),
         "truncated_server": stub(200, "application/json", b'{"run": {"info": {"run_id": "ab'),

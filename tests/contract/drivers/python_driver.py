@@ -56,7 +56,7 @@ def download_artifacts(client: MlflowClient, run_id: str, path: str) -> Any:
 def download_artifact_uri(client: MlflowClient, uri: str) -> Any:
     """runs:/<id>/<path>, models:/<name>/<version>, models:/<name>@<alias>, models:/m-<id>."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(client.artifacts.download_uri(uri, tmp))
+        out = client.artifacts.download(uri, tmp)
         return {"files": files_of(out) if out.is_dir() else {out.name: sha256(out.read_bytes()).hexdigest()}}
 
 
