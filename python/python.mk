@@ -8,7 +8,8 @@ lint-python: setup-python
 	cd $(ROOT)/python && $(PY) -m ruff check src tests codegen examples && $(PY) -m ruff format --check src tests codegen examples
 	cd $(ROOT)/python && $(PY) -m mypy src
 
-# Unit tests mock HTTP; integration tests share one harness server (tests/conftest.py).
+# Unit tests mock HTTP; integration tests share one harness server (tests/conftest.py), and the
+# artifact-store tests start s3proxy, Azurite and the Databricks stand-in (setup-stores).
 test-python: lint-python setup-stores
 	cd $(ROOT) && $(PY) -m pytest -q -s python/tests --ignore=python/tests/plugins
 

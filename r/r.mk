@@ -53,14 +53,15 @@ test-r: setup-python setup-r
 	$(MAKE) --no-print-directory check-r
 
 # The artifact and model tests again with the server's artifacts in each other store (the
-# proxied one ran above); the 1 GB file goes to S3 and through the Databricks stand-in.
+# proxied one ran above), then the Pima example unchanged on the same server; the 1 GB file
+# goes to S3 and through the Databricks stand-in.
 R_STORE_BACKENDS := s3 azure path databricks
 R_STORE_TEST := $(R_DIR)/tests/testthat/test-integration-artifact-stores.R
 test-r-stores: setup-python setup-r setup-stores
 	@set -e; for backend in $(R_STORE_BACKENDS); do \
 	  echo "R artifact stores: $$backend"; \
 	  cd $(ROOT) && MLFLOWREST_ARTIFACTS=$$backend MLFLOWREST_LARGE_FILE=1 $(PY) -m tests.harness run --artifacts $$backend -- \
-	    env $(R_ENV) Rscript -e 'testthat::test_file("$(R_STORE_TEST)", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = "summary")'; \
+	    env $(R_ENV) sh -c 'Rscript -e "testthat::test_file(\"$(R_STORE_TEST)\", package = \"mlflowrest\", load_package = \"installed\", stop_on_failure = TRUE, reporter = \"summary\")" && Rscript r/examples/pima_random_forest.R'; \
 	done
 
 # The chapter notebook as a Databricks R notebook runs it, against the Databricks stand-in;

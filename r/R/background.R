@@ -177,9 +177,10 @@ batch_answered <- function(logger, id, res) {
   details <- error_details(response_text(res$content), res$status_code)
   error <- api_error(res$status_code, details$error_code, details$message, "POST",
                      mlflow_api_path("runs/log-batch"))
-  retry_after <- if (res$status_code %in% retry_statuses) retry_after_header(res$headers)
-  batch_failed(logger, id, error, fatal = !res$status_code %in% retry_statuses,
-               retry_after = retry_after)
+  # Retried like the request helper's: a retried status or an overload answer (family-rules.yaml).
+  retried <- is_retried_answer(res$status_code, details)
+  retry_after <- if (retried) retry_after_header(res$headers)
+  batch_failed(logger, id, error, fatal = !retried, retry_after = retry_after)
 }
 
 # The batch goes back to the head of the queue with its points, to be sent again after

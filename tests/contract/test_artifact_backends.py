@@ -242,7 +242,7 @@ def cell(ok: bool, listed: bool) -> str:
 
 
 def summary() -> str:
-    width = max([len(s["id"]) for s in SCENARIOS] + [len("interop official->sdk")]) + 2
+    width = max([len(s["id"]) for s in SCENARIOS] + [len("interop official->sdk")]) + 4
     lines = ["", "artifact backend x language x scenario:"]
     for backend in AXIS:
         lines.append(f"[{backend}]".ljust(width) + "".join(lang.ljust(12) for lang in LANGS))

@@ -1,6 +1,7 @@
 """Command line for the harness.
 
-  python -m tests.harness serve [--workers N]          serve until Ctrl-C, printing the URL
+  python -m tests.harness serve [--workers N]          serve until Ctrl-C, printing the URL (and, with
+                                                       --artifacts, a file of the client variables)
   python -m tests.harness run [--workers N] -- CMD...  start a server, run CMD with
                                                        MLFLOW_TRACKING_URI set, stop the server,
                                                        exit with CMD's status
@@ -22,17 +23,21 @@ CMD everything a client needs to reach them:
   path        MLFLOW_TRACKING_URI (root: a plain folder on this machine)
   databricks  MLFLOW_TRACKING_URI=databricks, DATABRICKS_HOST (the stand-in's http URL),
               DATABRICKS_TOKEN, MLFLOW_REGISTRY_URI=databricks; no store credentials:
-              bytes move only through the signed URLs the stand-in hands out
+              bytes move only through the signed URLs the stand-in hands out (presigned
+              S3 URLs, or Azure SAS URLs with --databricks-store azure)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from types import FrameType
 
 from tests.harness.backends import BACKENDS, ArtifactBackend
@@ -46,6 +51,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--workdir", default=None, help="keep the store here instead of a temp folder")
     parser.add_argument("--artifacts", choices=BACKENDS, default="proxied", help="where the server keeps artifacts")
+    parser.add_argument("--databricks-store", choices=["s3", "azure"], default="s3",
+                        help="the Databricks stand-in's store: s3 (AWS_PRESIGNED_URL) or azure (AZURE_SAS_URI)")
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
@@ -55,7 +62,8 @@ def main() -> int:
     if args.artifacts != "proxied":
         if args.workdir or args.port:
             parser.error("--workdir and --port go with the proxied artifact backend only")
-        backend = ArtifactBackend(args.artifacts, workers=args.workers or None, quiet=False)
+        backend = ArtifactBackend(args.artifacts, workers=args.workers or None, quiet=False,
+                                  databricks_store=args.databricks_store)
     server = MlflowServer(workers=args.workers or None, port=args.port, workdir=args.workdir, quiet=False)
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -72,8 +80,12 @@ def main() -> int:
             server.start()
             client_env = {"MLFLOW_TRACKING_URI": server.url}
         if args.mode == "serve":
-            for name, value in client_env.items():
-                print(f"export {name}={value}", flush=True)
+            if backend is not None:
+                # The store's keys go to a private file, not to the terminal's scrollback.
+                env_file = Path(tempfile.mkdtemp(prefix="mlflowrest-client-env-")) / "client.env"
+                env_file.touch(mode=0o600)
+                env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in client_env.items()))
+                print(f"client variables ({', '.join(client_env)}): source {env_file}", flush=True)
             print(f"UI and API: {server.url if backend is None else backend.url}   (Ctrl-C stops it)", flush=True)
             while True:
                 time.sleep(3600)

@@ -9,10 +9,10 @@
 | `s3`         | `--no-serve-artifacts --default-artifact-root s3://mlflow/artifacts`, s3proxy behind | + MLFLOW_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, AWS_REQUEST_CHECKSUM_CALCULATION, AWS_RESPONSE_CHECKSUM_VALIDATION |
 | `azure`      | `--no-serve-artifacts --default-artifact-root wasbs://mlflow@mlflowrest.blob.core.windows.net/artifacts`, Azurite behind | + AZURE_STORAGE_CONNECTION_STRING (with BlobEndpoint), AZURE_STORAGE_ACCESS_KEY |
 | `path`       | `--no-serve-artifacts --default-artifact-root <a plain folder>` | MLFLOW_TRACKING_URI (the folder is on this machine) |
-| `databricks` | the Databricks stand-in (tests/harness/databricks.py) in front of a server whose roots are `dbfs:/databricks/mlflow-tracking/...`, bytes in s3proxy | MLFLOW_TRACKING_URI=databricks, DATABRICKS_HOST, DATABRICKS_TOKEN, MLFLOW_REGISTRY_URI=databricks; no store credentials (clients must use the signed URLs) |
+| `databricks` | the Databricks stand-in (tests/harness/databricks.py) in front of a server whose roots are `dbfs:/databricks/mlflow-tracking/...`, bytes in s3proxy (or Azurite with `databricks_store="azure"`) | MLFLOW_TRACKING_URI=databricks, DATABRICKS_HOST, DATABRICKS_TOKEN, MLFLOW_REGISTRY_URI=databricks; no store credentials (clients must use the signed URLs) |
 
 `url` is the HTTP address an SDK talks to (the stand-in's for `databricks`), `server` the MLflow
-server behind it. The server's own process gets the store's variables too: it checks and lists
+server behind it; `backend_fixture(...)` makes a pytest fixture of it. The server's own process gets the store's variables too: it checks and lists
 roots, and the official client inside it resolves `models:/` sources.
 """
 
@@ -32,10 +32,14 @@ DBFS_ROOT = "dbfs:/databricks/mlflow-tracking"
 
 class ArtifactBackend:
     def __init__(self, kind: str, workers: int | None = 1, backend_store_uri: str | None = None,
-                 quiet: bool = True) -> None:  # fmt: skip
+                 quiet: bool = True, databricks_store: str = "s3") -> None:  # fmt: skip
         if kind not in BACKENDS:
             raise ValueError(f"artifact backend {kind!r}: expected one of {', '.join(BACKENDS)}")
+        if databricks_store not in ("s3", "azure"):
+            raise ValueError(f"databricks_store {databricks_store!r}: expected s3 or azure")
         self.kind = kind
+        # Where the Databricks stand-in keeps bytes: s3 (AWS_PRESIGNED_URL) or azure (AZURE_SAS_URI).
+        self.databricks_store = databricks_store
         self.workers = workers
         self.backend_store_uri = backend_store_uri
         self.quiet = quiet
@@ -56,16 +60,19 @@ class ArtifactBackend:
     def _start(self) -> None:
         root: str | None = None
         server_env: dict[str, str] = {}
-        if self.kind in ("s3", "databricks"):
-            self.s3 = S3Proxy()
-            self.s3.start()
-            server_env = self.s3.client_env()
-            root = f"s3://{BUCKET}/artifacts" if self.kind == "s3" else DBFS_ROOT
-        elif self.kind == "azure":
+        on_azure = self.kind == "azure" or (self.kind == "databricks" and self.databricks_store == "azure")
+        if on_azure:
             self.azure = Azurite()
             self.azure.start()
             server_env = self.azure.client_env()
             root = self.azure.wasbs_root
+        elif self.kind in ("s3", "databricks"):
+            self.s3 = S3Proxy()
+            self.s3.start()
+            server_env = self.s3.client_env()
+            root = f"s3://{BUCKET}/artifacts"
+        if self.kind == "databricks":
+            root = DBFS_ROOT
         elif self.kind == "path":
             self.shared_dir = Path(tempfile.mkdtemp(prefix="mlflowrest-shared-artifacts-"))
             root = str(self.shared_dir)
@@ -75,8 +82,7 @@ class ArtifactBackend:
         if self.kind == "databricks":
             from tests.harness.databricks import DatabricksStandIn
 
-            assert self.s3 is not None
-            self.standin = DatabricksStandIn(self.server.url, self.s3)
+            self.standin = DatabricksStandIn(self.server.url, self.s3, azure=self.azure)
             self.standin.start()
 
     @property
@@ -125,3 +131,20 @@ class ArtifactBackend:
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
+
+
+def backend_fixture(*kinds: str, scope: str = "module"):  # type: ignore[no-untyped-def]
+    """A pytest fixture yielding a started ArtifactBackend per kind (all five by default):
+
+        artifact_backend = backend_fixture("s3", "databricks")
+
+        def test_upload(artifact_backend): ... artifact_backend.env ...
+    """
+    import pytest
+
+    @pytest.fixture(scope=scope, params=list(kinds or BACKENDS))
+    def fixture(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+        with ArtifactBackend(request.param) as backend:
+            yield backend
+
+    return fixture

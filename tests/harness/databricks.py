@@ -14,10 +14,12 @@ and for the SDKs:
 - the artifact credential API of `mlflow.protos.databricks_artifacts_pb2` hands out real
   presigned URLs into s3proxy (AWS_PRESIGNED_URL), with real S3 multipart uploads behind
   create-multipart-upload / get-presigned-upload-part-url / complete-multipart-upload;
-- `mlflow/artifacts/list` and the logged-model artifact listing of dbfs roots list s3proxy.
+- `mlflow/artifacts/list` and the logged-model artifact listing of dbfs roots list s3proxy;
+- given an Azurite (`azure=`), it plays an Azure workspace instead: AZURE_SAS_URI credentials
+  (blob SAS URLs into Azurite, which clients upload to in blocks) and listings of Azurite.
 
-A dbfs root `dbfs:/databricks/mlflow-tracking/<rest>` is the S3 key prefix
-`databricks/mlflow-tracking/<rest>` in the bucket `mlflow`. What Databricks does that this does
+A dbfs root `dbfs:/databricks/mlflow-tracking/<rest>` is the key prefix
+`databricks/mlflow-tracking/<rest>` in the bucket (container) `mlflow`. What Databricks does that this does
 not model is in tests/harness/README.md.
 """
 
@@ -34,7 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from tests.harness.server import HOST
-from tests.harness.stores import BUCKET, S3Proxy
+from tests.harness.stores import BUCKET, Azurite, S3Proxy
 
 API = "/api/2.0/mlflow"
 DBFS = "dbfs:/"
@@ -74,11 +76,16 @@ def relative(path: str | None) -> str:
 
 
 class DatabricksStandIn:
-    def __init__(self, upstream: str, s3: S3Proxy, token: str | None = None) -> None:
+    def __init__(self, upstream: str, s3: S3Proxy | None = None, token: str | None = None,
+                 azure: Azurite | None = None) -> None:  # fmt: skip
+        if (s3 is None) == (azure is None):
+            raise ValueError("the stand-in keeps its bytes in exactly one store: s3 or azure")
         self.upstream = urlsplit(upstream)
         self.s3 = s3
+        self.azure = azure
         self.token = token or "dapi" + secrets.token_hex(16)
-        self._s3_client = s3.boto3_client()
+        self._s3_client = s3.boto3_client() if s3 is not None else None
+        self._container = azure.blob_service().get_container_client(BUCKET) if azure is not None else None
         self.calls: list[tuple[str, str, int]] = []  # (method, path, status), for tests
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -134,6 +141,8 @@ class DatabricksStandIn:
 
     # ---- the credential API ------------------------------------------------------------------
     def credential(self, resource_id: str, path: str, method: str, key: str, **extra: Any) -> dict[str, Any]:
+        if self.azure is not None:
+            return self.sas_credential(resource_id, path, key, write=method != "get_object")
         params: dict[str, Any] = {"Bucket": BUCKET, "Key": key, **extra}
         headers = []
         if method == "put_object":
@@ -145,16 +154,32 @@ class DatabricksStandIn:
             info["headers"] = headers
         return info
 
+    def sas_credential(self, resource_id: str, path: str, key: str, write: bool) -> dict[str, Any]:
+        from datetime import datetime, timedelta, timezone
+
+        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+        assert self.azure is not None
+        sas = generate_blob_sas(
+            self.azure.account, BUCKET, key, account_key=self.azure.key,
+            permission=BlobSasPermissions(read=not write, write=write, create=write),
+            expiry=datetime.now(timezone.utc) + timedelta(seconds=SIGNED_URL_SECONDS),
+        )  # fmt: skip
+        url = f"{self.azure.blob_endpoint}/{BUCKET}/{quote(key)}?{sas}"
+        return {"run_id": resource_id, "path": path, "signed_uri": url, "type": "AZURE_SAS_URI"}
+
     def credentials(self, resource_id: str, paths: list[str], write: bool) -> list[dict[str, Any]]:
         prefix = dbfs_key(self.root_of(resource_id))
         method = "put_object" if write else "get_object"
-        return [self.credential(resource_id, p, method, f"{prefix}/{relative(p)}") for p in paths]
+        return [self.credential(resource_id, p, method, object_key(prefix, p)) for p in paths]
 
     def create_multipart(self, body: dict[str, Any]) -> dict[str, Any]:
         resource_id, path, parts = body["run_id"], body["path"], int(body.get("num_parts") or 0)
         if parts < 1:
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "num_parts must be at least 1")
-        key = f"{dbfs_key(self.root_of(resource_id))}/{relative(path)}"
+        key = object_key(dbfs_key(self.root_of(resource_id)), path)
+        if self._s3_client is None:  # Azure workspaces upload in blocks to one SAS URL instead
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", "multipart uploads are for AWS_PRESIGNED_URL workspaces")
         upload_id = self._s3_client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
         part = lambda n: self.credential(resource_id, path, "upload_part", key, UploadId=upload_id, PartNumber=n)  # noqa: E731
         abort = self.credential(resource_id, path, "abort_multipart_upload", key, UploadId=upload_id)
@@ -163,14 +188,16 @@ class DatabricksStandIn:
 
     def part_url(self, query: dict[str, str]) -> dict[str, Any]:
         resource_id, path = query["run_id"], query["path"]
-        key = f"{dbfs_key(self.root_of(resource_id))}/{relative(path)}"
+        key = object_key(dbfs_key(self.root_of(resource_id)), path)
         info = self.credential(resource_id, path, "upload_part", key, UploadId=query["upload_id"],
                                PartNumber=int(query["part_number"]))  # fmt: skip
         return {"upload_credential_info": info}
 
     def complete_multipart(self, body: dict[str, Any]) -> dict[str, Any]:
-        key = f"{dbfs_key(self.root_of(body['run_id']))}/{relative(body['path'])}"
+        key = object_key(dbfs_key(self.root_of(body["run_id"])), body["path"])
         parts = [{"PartNumber": int(p["part_number"]), "ETag": p["etag"]} for p in body.get("part_etags", [])]
+        if self._s3_client is None:
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", "multipart uploads are for AWS_PRESIGNED_URL workspaces")
         self._s3_client.complete_multipart_upload(
             Bucket=BUCKET, Key=key, UploadId=body["upload_id"], MultipartUpload={"Parts": parts}
         )
@@ -182,22 +209,44 @@ class DatabricksStandIn:
         rel = relative(path)
         prefix = dbfs_key(root) + "/" + (rel + "/" if rel else "")
         files: list[dict[str, Any]] = []
-        pages = self._s3_client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix, Delimiter="/")
-        for page in pages:
-            for folder in page.get("CommonPrefixes", []):
-                files.append({"path": posixpath.join(rel, folder["Prefix"][len(prefix) :].rstrip("/")), "is_dir": True})
-            for obj in page.get("Contents", []):
-                name = obj["Key"][len(prefix) :]
-                if name:
-                    files.append({"path": posixpath.join(rel, name), "is_dir": False, "file_size": obj["Size"]})
+        for name, size in self._level(prefix):
+            entry = {"path": posixpath.join(rel, name.rstrip("/")), "is_dir": size is None}
+            files.append(entry if size is None else {**entry, "file_size": size})
         if not files and rel:
             # A file asked for as a folder: MLflow answers with that one file.
-            try:
-                head = self._s3_client.head_object(Bucket=BUCKET, Key=prefix.rstrip("/"))
-                files = [{"path": rel, "is_dir": False, "file_size": head["ContentLength"]}]
-            except self._s3_client.exceptions.ClientError:
-                pass
+            size = self._size(prefix.rstrip("/"))
+            if size is not None:
+                files = [{"path": rel, "is_dir": False, "file_size": size}]
         return sorted(files, key=lambda f: f["path"])
+
+    def _level(self, prefix: str) -> list[tuple[str, int | None]]:
+        """(name below prefix, size) of one level: folders end in "/" and have no size."""
+        if self._container is not None:
+            return [(item.name[len(prefix) :], None if item.name.endswith("/") else item.size)
+                    for item in self._container.walk_blobs(name_starts_with=prefix, delimiter="/")]  # fmt: skip
+        assert self._s3_client is not None
+        out: list[tuple[str, int | None]] = []
+        pages = self._s3_client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix, Delimiter="/")
+        for page in pages:
+            out += [(folder["Prefix"][len(prefix) :], None) for folder in page.get("CommonPrefixes", [])]
+            out += [(obj["Key"][len(prefix) :], obj["Size"]) for obj in page.get("Contents", []) if obj["Key"] != prefix]
+        return out
+
+    def _size(self, key: str) -> int | None:
+        try:
+            if self._container is not None:
+                return int(self._container.get_blob_client(key).get_blob_properties().size)
+            assert self._s3_client is not None
+            return int(self._s3_client.head_object(Bucket=BUCKET, Key=key)["ContentLength"])
+        except Exception:  # not found, in either store's own exception type
+            return None
+
+
+def object_key(prefix: str, path: str | None) -> str:
+    """The object a path names; the root itself is `prefix`, never `prefix/`, which s3proxy's
+    filesystem backend would answer as an empty directory object where S3 answers NoSuchKey."""
+    rel = relative(path)
+    return f"{prefix}/{rel}" if rel else prefix
 
 
 def rewrite(data: Any) -> Any:

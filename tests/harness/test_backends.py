@@ -160,3 +160,15 @@ def test_databricks_signed_put_needs_the_credential_headers(databricks: Artifact
 
     assert put({}) == 403
     assert put({h["name"]: h["value"] for h in info["headers"]}) == 200
+
+
+def test_databricks_standin_on_azure(tree: Path) -> None:
+    """An Azure workspace: AZURE_SAS_URI credentials into Azurite, uploaded in blocks."""
+    with ArtifactBackend("databricks", databricks_store="azure") as backend:
+        result = official(backend.env, "roundtrip", str(tree))
+        assert result["read"] == expected_files(tree)
+        assert [(f["path"], f["is_dir"]) for f in result["listed"]] == [("files/a", True), ("files/top.txt", False)]
+        assert backend.azure is not None
+        key = result["artifact_uri"].removeprefix("dbfs:/") + "/files/a/b/deep.bin"
+        blob = backend.azure.blob_service().get_blob_client(BUCKET, key).download_blob().readall()
+        assert blob == (tree / "a" / "b" / "deep.bin").read_bytes()
