@@ -59,7 +59,8 @@ def read_uri(uri: str) -> dict[str, Any]:
 
     out = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tempfile.mkdtemp())
     files = files_of(Path(out))
-    # The downloader writes this file itself beside a model's files; the store does not hold it.
+    # The downloader writes this file itself beside a model's files (on a plain-path root, into
+    # the store): it is not part of what was logged.
     files.pop("registered_model_meta", None)
     return {"files": files}
 
