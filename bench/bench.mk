@@ -5,7 +5,7 @@
 # make bench BENCH_ARGS=--issue-sizes runs the issue's sizes (1M-point log_batch: about an hour).
 BENCH_ARGS ?=
 
-bench: $(addprefix setup-,$(LANGS)) $(if $(filter java,$(LANGS)),bench-java-cds)
+bench: $(addprefix setup-,$(LANGS)) setup-stores $(if $(filter java,$(LANGS)),bench-java-cds)
 	cd $(ROOT) && $(PY) bench/run.py $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-writers
 
@@ -13,7 +13,7 @@ bench: $(addprefix setup-,$(LANGS)) $(if $(filter java,$(LANGS)),bench-java-cds)
 bench-writers: setup-python setup-postgres
 	cd $(ROOT) && $(PY) bench/many_writers.py
 
-bench-quick: $(addprefix setup-,$(LANGS))
+bench-quick: $(addprefix setup-,$(LANGS)) setup-stores
 	cd $(ROOT) && $(PY) bench/run.py --quick --out $(ROOT)/.work
 	cd $(ROOT) && $(PY) bench/many_writers.py --quick --out $(ROOT)/.work
 

@@ -239,12 +239,24 @@ def artifacts(client: str, size: int, uri: str) -> dict[str, Any]:
         warm_up = lambda: official.list_artifacts(run_id)  # noqa: E731
         up = lambda: official.log_artifact(run_id, str(src))  # noqa: E731
         down = lambda: official.download_artifacts(run_id, "blob.bin", str(tmp / "out"))  # noqa: E731
+    elif _artifact_uri(uri, run_id).startswith("s3://"):  # the S3 floor: boto3 straight to the bucket
+        import boto3
+
+        bucket, _, prefix = _artifact_uri(uri, run_id).removeprefix("s3://").partition("/")
+        s3 = boto3.client("s3", endpoint_url=os.environ.get("MLFLOW_S3_ENDPOINT_URL"))
+        key = f"{prefix}/blob.bin"
+        warm_up = lambda: s3.list_objects_v2(Bucket=bucket, Prefix=prefix)  # noqa: E731
+        up = lambda: s3.upload_file(str(src), bucket, key)  # noqa: E731
+
+        def down() -> None:
+            (tmp / "out").mkdir(exist_ok=True)
+            s3.download_file(bucket, key, str(tmp / "out" / "blob.bin"))
+
     else:
         import requests
 
         session = requests.Session()
-        root = requests.get(f"{uri}/api/2.0/mlflow/runs/get", params={"run_id": run_id}).json()
-        path = root["run"]["info"]["artifact_uri"].removeprefix("mlflow-artifacts:/") + "/blob.bin"
+        path = _artifact_uri(uri, run_id).removeprefix("mlflow-artifacts:/") + "/blob.bin"
         url = f"{uri}/api/2.0/mlflow-artifacts/artifacts/{path}"
         warm_up = lambda: session.get(f"{uri}/api/2.0/mlflow-artifacts/artifacts", params={"path": path})  # noqa: E731
 
@@ -273,6 +285,13 @@ def artifacts(client: str, size: int, uri: str) -> dict[str, Any]:
     assert same, "downloaded size differs"
     return {"seconds": t2 - t0, "upload_s": t1 - t0, "download_s": t2 - t1,
             "mb_per_s": 2 * size / (t2 - t0) / 1e6, "peak_rss_mb": peak / 1024, "rss_growth_mb": (peak - base_rss) / 1024}  # fmt: skip
+
+
+def _artifact_uri(uri: str, run_id: str) -> str:
+    import requests
+
+    return str(requests.get(f"{uri}/api/2.0/mlflow/runs/get", params={"run_id": run_id}).json()["run"]["info"]
+               ["artifact_uri"])  # fmt: skip
 
 
 def _measure(work: Callable[[], Any], per: int) -> dict[str, Any]:

@@ -5,5 +5,5 @@ comma := ,
 empty :=
 space := $(empty) $(empty)
 
-test-contract: $(addprefix setup-,$(LANGS)) setup-postgres setup-stores
+test-contract: $(addprefix setup-,$(LANGS)) setup-postgres $(if $(filter java,$(LANGS)),setup-spark-java) setup-stores
 	cd $(ROOT) && CONTRACT_LANGS=$(subst $(space),$(comma),$(strip $(LANGS))) $(PY) -m pytest -q -s tests/contract tests/examples

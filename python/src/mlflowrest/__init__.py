@@ -21,7 +21,7 @@ _EXPORTS = {
     "Config": "mlflowrest._config",
     "start_run": "mlflowrest._fluent",
     "ActiveRun": "mlflowrest._fluent",
-    "BackgroundLogger": "mlflowrest._fluent",
+    "BackgroundLogger": "mlflowrest._background",
     "Page": "mlflowrest._resource",
     "models": "mlflowrest._generated.models",
     "MlflowError": "mlflowrest._exceptions",
@@ -63,6 +63,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from mlflowrest._background import BackgroundLogger
     from mlflowrest._client import MlflowClient
     from mlflowrest._config import Config
     from mlflowrest._exceptions import (
@@ -80,9 +81,14 @@ if TYPE_CHECKING:
         UnauthenticatedError,
         UnexpectedResponseError,
     )  # fmt: skip
-    from mlflowrest._fluent import ActiveRun, BackgroundLogger, start_run
+    from mlflowrest._fluent import ActiveRun, start_run
     from mlflowrest._generated import models
     from mlflowrest._resource import Page
+
+
+def __dir__() -> list[str]:
+    # The exports load lazily, so they are not in globals() until first used.
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name: str) -> Any:

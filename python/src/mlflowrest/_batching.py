@@ -6,14 +6,15 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from mlflowrest._generated import models
+from mlflowrest._generated import models, rules
 from mlflowrest._generated.limits import LIMITS
 
 MAX_METRICS = int(LIMITS["max_metrics_per_batch"])
 MAX_PARAMS_TAGS = int(LIMITS["max_params_tags_per_batch"])
 MAX_ENTITIES = int(LIMITS["max_entities_per_batch"])
-# The server measures the whole request body; keep room for the envelope and run id.
-MAX_BYTES = int(LIMITS["max_batch_request_bytes"]) - 4096
+# The server measures the whole request body; the envelope and run id get the family's reserve
+# (family-rules.yaml, batch), the entities the rest, measured exactly.
+MAX_BYTES = int(LIMITS["max_batch_request_bytes"]) - rules.BATCH_ENVELOPE_RESERVE_BYTES
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Chunk:
     tags: list[models.RunTag] = field(default_factory=list)
     size: int = 0
     param_keys: set[str] = field(default_factory=set)
+    # Where this chunk starts in the caller's lists, to name items by the caller's index.
+    offsets: dict[str, int] = field(default_factory=dict)
 
     @property
     def entities(self) -> int:
@@ -47,8 +50,11 @@ def chunk_batch(
 ) -> Iterator[Chunk]:
     """Params and tags go first so a run's configuration lands before its metrics."""
     chunk = Chunk()
-    for kind, items in (("params", params), ("tags", tags), ("metrics", metrics)):
-        for item in items:
+    kinds: tuple[tuple[str, Sequence[models.Metric | models.Param | models.RunTag]], ...] = (
+        ("params", params), ("tags", tags), ("metrics", metrics),
+    )  # fmt: skip
+    for kind, items in kinds:
+        for index, item in enumerate(items):
             size = _size(item)
             full = (
                 chunk.entities >= MAX_ENTITIES
@@ -60,6 +66,7 @@ def chunk_batch(
             if full and chunk.entities:
                 yield chunk
                 chunk = Chunk()
+            chunk.offsets.setdefault(kind, index)
             getattr(chunk, kind).append(item)
             chunk.size += size
             if kind == "params":

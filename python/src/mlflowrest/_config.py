@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,7 +36,16 @@ class Config:
     # Metric chunks of one log_batch in flight at once: the default multi-worker server stores
     # ~1.7x the points a second with two; 1 sends strictly one after another.
     batch_concurrency: int = int(DEFAULTS["batch_concurrency"])
+    # The longest the background logger's flush / end-of-run waits for queued points to be stored.
+    flush_timeout: float = DEFAULTS["flush_timeout"]
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for name, value in (("token", self.token), ("username", self.username), ("password", self.password)):
+            if value is not None:
+                check_header_value(value, name)
+        for header, value in self.headers.items():
+            check_header_value(value, f"headers[{header!r}]")
 
     def __repr__(self) -> str:
         # Secrets are only ever shown as present or absent.
@@ -109,6 +119,26 @@ def check_bounds(name: str, value: Any, *, source: str) -> None:
     else:
         return
     raise InvalidParameterValueError(f"{source} must be {limit}, got {value}", field=source, limit=limit)
+
+
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what no HTTP header value may hold
+
+
+def check_header_value(value: str, name: str) -> None:
+    """A value bound for a header: refused before sending, and never echoed (it is a secret)."""
+    if _UNSAFE.search(value) or value != value.strip():
+        raise InvalidParameterValueError(
+            f"{name} holds a control character or leading/trailing whitespace (a copied newline?), "
+            "which no HTTP header may carry; its value is not shown",
+            field=name,
+        )
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise InvalidParameterValueError(
+            f"{name} holds characters outside latin-1, which no HTTP header may carry; its value is not shown",
+            field=name,
+        ) from None
 
 
 def _split_userinfo(uri: str) -> tuple[str, dict[str, Any]]:

@@ -23,7 +23,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from mlflowrest import _exceptions as errors
-from mlflowrest._config import Config
+from mlflowrest._config import Config, check_header_value
+from mlflowrest._congestion import WriteLimit
 from mlflowrest._generated import rules
 from mlflowrest._operation import Operation
 from mlflowrest._types import Model
@@ -98,6 +99,7 @@ class _QuickAckAdapter(HTTPAdapter):
 
 
 Recover = Callable[[], Any]
+WRITE_LIMIT_PER_CALL = 4
 
 
 class _Recovered:
@@ -126,6 +128,9 @@ class Transport:
                 (config.client_cert_path, config.client_key_path) if config.client_key_path else config.client_cert_path
             )
         self._providers = header_providers()
+        # Writes in flight across the client's threads: batch_concurrency per log_batch call,
+        # WRITE_LIMIT_PER_CALL calls' worth for the client, halved on overload (_congestion.py).
+        self.write_limit = WriteLimit(config.batch_concurrency * WRITE_LIMIT_PER_CALL)
         self.sleep: Callable[[float], None] = time.sleep
 
     def close(self) -> None:
@@ -203,6 +208,8 @@ class Transport:
                 failure = _api_error(response, method, path)
                 if not retryable(failure):
                     raise failure
+                if overload(failure):
+                    self.write_limit.overloaded()
                 ambiguous = ambiguous or response.status_code not in rules.UNAMBIGUOUS_STATUSES
                 wait = _retry_after(response)
             if (
@@ -236,6 +243,8 @@ def client_headers(config: Config, providers: Iterable[Any]) -> dict[str, str]:
                 headers.update(provider.request_headers())
         except Exception as exc:  # a broken plugin must not break logging
             log.warning("request header provider %r failed: %s", type(provider).__name__, exc)
+    for name, value in headers.items():
+        check_header_value(value, f"header {name!r}")
     auth = _auth_header(config)
     if auth:
         headers["Authorization"] = auth
@@ -253,8 +262,11 @@ def _auth_header(config: Config) -> str | None:
 
 def retryable(error: errors.ApiError) -> bool:
     """A retried status, or an overload answer whatever its status (family-rules.yaml, retry)."""
-    if error.http_status in rules.RETRY_STATUSES:
-        return True
+    return error.http_status in rules.RETRY_STATUSES or overload(error)
+
+
+def overload(error: errors.ApiError) -> bool:
+    """The server (or a proxy in front of it) refused for load: family-rules.yaml, retry.overload."""
     text = error.message or ""
     return any(
         (status is None or status == error.http_status)
@@ -305,14 +317,9 @@ def _encode(op: Operation, values: Mapping[str, Any]) -> tuple[Any, Any]:
 
 
 def _validation_error(exc: pydantic.ValidationError, op: Operation) -> errors.InvalidParameterValueError:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"])
-    ctx = first.get("ctx") or {}
-    limit = ", ".join(f"{k}={v}" for k, v in ctx.items() if k in ("max_length", "min_length", "pattern", "le", "ge"))
-    message = f"{field}: {first['msg']}" + (f" (limit: {limit})" if limit else "")
-    if len(exc.errors()) > 1:
-        message += f" and {len(exc.errors()) - 1} more problem(s)"
-    return errors.InvalidParameterValueError(message, field=field, limit=limit or None, method=op.method, path=op.path)
+    from mlflowrest._validation import from_pydantic  # loads the models: only on the error path
+
+    return from_pydantic(exc, method=op.method, path=op.path)
 
 
 def _decode(op: Operation, response: requests.Response) -> Any:

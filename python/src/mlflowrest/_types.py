@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, ValidationError
 
 _SPECIAL = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -32,3 +32,16 @@ class Model(BaseModel):
 
     # defer_build: ~280 models would otherwise build their validators at import time.
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
+
+    def __init__(self, **data: Any) -> None:
+        # models.Param(key="bad key!") raises the family's typed error, not pydantic's.
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            from mlflowrest._validation import from_pydantic  # _validation imports the models
+
+            raise from_pydantic(exc, prefix=f"{type(self).__name__}.") from None
+
+    # Marks this __init__ as pydantic's own, so model_validate (decoding answers, checking
+    # request bodies) keeps its fast path and its ValidationError; only direct calls come here.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]

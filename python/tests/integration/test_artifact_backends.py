@@ -1,11 +1,11 @@
 """Artifacts through every store the server may keep them in, each a real server started by the
 harness (tests/harness/backends.py): s3proxy for S3, Azurite for Azure Blob, a plain folder, and
-the Databricks stand-in (signed URLs into s3proxy). The proxied store is test_live_server's."""
+the Databricks stand-in (signed S3 URLs into s3proxy, or SAS URLs into Azurite). The proxied
+store is test_live_server's."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -25,14 +25,14 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 from tests.harness.backends import ArtifactBackend  # noqa: E402
 
-BACKENDS = ["s3", "azure", "path"]
-if importlib.util.find_spec("tests.harness.databricks") is not None:
-    BACKENDS.append("databricks")
+# databricks-azure: the stand-in hands out Azure SAS URLs into Azurite instead of S3 URLs.
+BACKENDS = ["s3", "azure", "path", "databricks", "databricks-azure"]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Iterator[ArtifactBackend]:
-    with ArtifactBackend(request.param) as started, mock.patch.dict(os.environ, started.env):
+    kind, _, store = request.param.partition("-")
+    with ArtifactBackend(kind, databricks_store=store or "s3") as started, mock.patch.dict(os.environ, started.env):
         print(f"\n{request.param} artifact backend at {started.url}")
         yield started
 

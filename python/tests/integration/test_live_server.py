@@ -89,7 +89,7 @@ def test_log_batch_far_above_server_limits(live: MlflowClient, run_id: str) -> N
     assert run is not None and run.data is not None
     assert len(run.data.params or []) == 150
     assert len([t for t in run.data.tags or [] if t.key.startswith("t")]) == 120
-    history = list(live.metrics.get_history(run_id=run_id, metric_key="k0", max_results=500))
+    history = list(live.metrics.get_history(run_id=run_id, metric_key="k0", page_size=500))  # several pages
     assert len(history) == len(range(0, 3500, 3))
 
 

@@ -375,6 +375,9 @@ def test_overlong_name_is_refused_with_its_limit(tmp_path: Path) -> None:
     assert err.value.limit == "max_name_bytes=255" and long in str(err.value)
     with pytest.raises(InvalidParameterValueError, match=re.escape("'..'")):
         check_names([(tmp_path / "x", "d/%2e%2e/x")])  # the server decodes before it checks
+    for bad in ("d/a\\b.txt", "C:/x.txt"):
+        with pytest.raises(InvalidParameterValueError, match="drive letter"):
+            check_names([(tmp_path / "x", bad)])
 
 
 @responses.activate
@@ -403,3 +406,34 @@ def test_nested_tree_kept_in_a_local_store(offline: MlflowClient, tmp_path: Path
     assert [(f.path, f.is_dir) for f in store.list("ds")] == [("ds/deep", True), ("ds/test", True), ("ds/train", True)]
     for rel in ("train/data.csv", "test/data.csv", "deep/er/x.bin"):
         assert (tmp_path / "root" / "ds" / rel).read_text() == rel
+
+
+@responses.activate
+def test_missing_object_behind_a_signed_url_is_resource_does_not_exist(dbx: MlflowClient, tmp_path: Path) -> None:
+    responses.get(f"{API}/runs/get", json=run_answer(DBFS_ROOT))
+    responses.post(
+        f"{API}/artifacts/credentials-for-read", json={"credential_infos": [cred(SIGNED + "?X-Amz-Signature=s")]}
+    )
+    responses.get(
+        SIGNED,
+        status=404,
+        content_type="application/xml",
+        body="<?xml version='1.0'?><Error><Code>NoSuchKey</Code><Message>The key does not exist</Message></Error>",
+    )
+    responses.get(f"{API}/artifacts/list", json={})  # not a folder either
+    with pytest.raises(ResourceDoesNotExistError) as err:
+        dbx.artifacts.download("r1", "nope.txt", tmp_path)
+    assert err.value.error_code == "RESOURCE_DOES_NOT_EXIST" and err.value.http_status == 404
+    assert "The key does not exist" in str(err.value) and "X-Amz-Signature" not in str(err.value)
+
+
+def test_unreachable_signed_url_error_keeps_the_signature_out(dbx: MlflowClient, tmp_path: Path) -> None:
+    from mlflowrest import TransportError
+    from mlflowrest._artifact_stores import _signed
+
+    dbx.config.__dict__["max_retries"] = 0  # frozen dataclass: one try is enough here
+    with pytest.raises(TransportError) as err:  # port 9 (discard) refuses on loopback
+        _signed.get_to_file(dbx._transport, "http://127.0.0.1:9/obj?X-Amz-Signature=s3cr3t", "model.pkl", {},
+                            tmp_path / "model.pkl", None)  # fmt: skip
+    assert "s3cr3t" not in str(err.value) and err.value.path == "signed URL for model.pkl"
+    assert not (tmp_path / "model.pkl").exists() and not (tmp_path / "model.pkl.part").exists()

@@ -279,8 +279,9 @@ def test_pagination_walks_every_page(offline: MlflowClient) -> None:
     url = f"{BASE}/api/2.0/mlflow/experiments/search"
     responses.post(url, json={"experiments": [{"experiment_id": "1"}], "next_page_token": "t2"})
     responses.post(url, json={"experiments": [{"experiment_id": "2"}, {"experiment_id": "3"}]})
-    ids = [e.experiment_id for e in offline.experiments.search(max_results=1)]
+    ids = [e.experiment_id for e in offline.experiments.search(page_size=1)]
     assert ids == ["1", "2", "3"]
+    assert json.loads(responses.calls[0].request.body)["max_results"] == 1
     assert json.loads(responses.calls[1].request.body)["page_token"] == "t2"
 
 

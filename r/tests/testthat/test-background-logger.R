@@ -66,8 +66,9 @@ test_that("at most two batches are in flight", {
   }
   expect_equal(most, 2L)
   expect_equal(logger$peak_in_flight, 2L)
-  # The rest waits in the queue with its points, not dropped.
-  expect_equal(pending_points(logger), 5000L)
+  # The rest waits in the queue with its points, not dropped: every point is either still held
+  # or already answered (the 0.2 s stub is usually slower than the loop, but not on a busy machine).
+  expect_equal(pending_points(logger) + nrow(stored_points(client, "slow-1")), 5000L)
   mlflow_flush("slow-1")
   expect_equal(sort(stored_points(client, "slow-1")$step), 1:5000)
 })

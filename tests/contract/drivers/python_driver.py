@@ -56,7 +56,7 @@ def download_artifacts(client: MlflowClient, run_id: str, path: str) -> Any:
 def download_artifact_uri(client: MlflowClient, uri: str) -> Any:
     """runs:/<id>/<path>, models:/<name>/<version>, models:/<name>@<alias>, models:/m-<id>."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(client.artifacts.download(uri, tmp))
+        out = client.artifacts.download(uri, tmp)
         return {"files": files_of(out) if out.is_dir() else {out.name: sha256(out.read_bytes()).hexdigest()}}
 
 
@@ -67,12 +67,14 @@ def fluent_log_artifacts(client: MlflowClient, experiment_id: str, run_name: str
     return {"run_id": run.run_id}
 
 
-def background_log(client: MlflowClient, experiment_id: str, key: str, count: int, pause_ms: int = 0) -> Any:
-    """A new run that logs `count` points through the background logger, `pause_ms` apart, then ends."""
+def background_log(client: MlflowClient, experiment_id: str, key: str, count: int, pause_ms: int = 0,
+                   refuse_step: int | None = None) -> Any:  # fmt: skip
+    """A new run that logs `count` points through the background logger, `pause_ms` apart, then ends.
+    The point at `refuse_step` has timestamp -1, which the server refuses."""
     with mlflowrest.start_run(experiment_id=experiment_id, client=client, background=True,
                               flush_interval=0.2) as run:  # fmt: skip
         for step in range(count):
-            run.log_metric(key, float(step), step=step)
+            run.log_metric(key, float(step), step=step, timestamp=-1 if step == refuse_step else None)
             if pause_ms:
                 time.sleep(pause_ms / 1000)
     return {"run_id": run.run_id}

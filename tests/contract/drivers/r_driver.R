@@ -165,7 +165,12 @@ execute <- function(client, op, a) {
       list(files = sha_tree(mlflow_download_artifacts(a$uri, client = client, dst_path = dst)))
     },
     fluentLogArtifacts = {
+<<<<<<< HEAD
+      # The fluent API: without `client` the run becomes the active one, and the logging call
+      # names no run (the driver's environment points the default client at the server).
+=======
       # The fluent form: the run becomes the session's active run (the default client's).
+>>>>>>> wave2/harness
       run <- mlflow_start_run(experiment_id = a$experiment_id)
       with(run, mlflow_log_artifact(a$local_path, artifact_path = a$artifact_path))
       list(run_id = run$run_id)
@@ -175,13 +180,16 @@ execute <- function(client, op, a) {
       # mlflow_end_run() waits until every one is stored.
       run <- mlflow_start_run(experiment_id = a$experiment_id, client = client, background = TRUE)
       for (step in seq_len(a$count) - 1) {
-        mlflow_log_metric(a$key, step, step = step, run_id = run$run_id, client = client)
+        # The point at refuse_step has timestamp -1, which the server refuses.
+        ts <- if (!is.null(a$refuse_step) && step == a$refuse_step) -1 else NULL
+        mlflow_log_metric(a$key, step, timestamp = ts, step = step, run_id = run$run_id, client = client)
         if (!is.null(a$pause_ms) && a$pause_ms > 0) Sys.sleep(a$pause_ms / 1000)
       }
       mlflow_end_run("FINISHED", run_id = run$run_id, client = client)
       list(run_id = run$run_id)
     },
-    stop(sprintf("the R driver has no mapping for %s", op))
+    # Every other operation of the spec through the generated operation table (JSON in and out).
+    do.call(mlflow_call_operation, c(list(op), a, list(client = client)))
   )
 }
 

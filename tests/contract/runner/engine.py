@@ -117,8 +117,11 @@ def generate(kind: str, spec: Any, env: Mapping[str, Any]) -> Any:
     """Deterministic bulk data, so scenarios stay short and every language sends the same."""
     if kind == "$metrics":
         keys = spec.get("keys", 1)
-        return [{"key": f"{spec.get('prefix', 'm')}{i % keys}", "value": i * 0.5, "timestamp": 1_700_000_000_000 + i,
-                 "step": i} for i in range(spec["count"])]  # fmt: skip
+        points = [{"key": f"{spec.get('prefix', 'm')}{i % keys}", "value": i * 0.5, "timestamp": 1_700_000_000_000 + i,
+                   "step": i} for i in range(spec["count"])]  # fmt: skip
+        if "bad_key_at" in spec:  # one point the server refuses, for half-written-batch cases
+            points[spec["bad_key_at"]]["key"] = "bad key!"
+        return points
     if kind == "$params":
         return [{"key": f"p{i}", "value": f"v{i}"} for i in range(spec["count"])]
     if kind == "$tags":

@@ -1,17 +1,20 @@
 """Artifact names every store accepts, checked for a whole folder before its first byte is sent.
 
 The limits are those of the strictest store: the proxied server refuses `#` and `..` (also
-percent-encoded) as "Invalid path"; file systems refuse a name over 255 bytes; S3 a key over
-1024 bytes. A name one store refuses is refused for all, so runs can move between stores."""
+percent-encoded) as "Invalid path", and on Windows also `\\` and drive letters; file systems
+refuse a name over 255 bytes; S3 a key over 1024 bytes. A name one store refuses is refused for
+all (the Java and R SDKs check the same), so a run's artifacts can move between stores."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
 from mlflowrest._exceptions import InvalidParameterValueError
 
+_DRIVE = re.compile(r"^[A-Za-z]:")
 MAX_NAME_BYTES = 255
 MAX_PATH_BYTES = 1024
 
@@ -27,6 +30,8 @@ def _problem(path: str) -> tuple[str, str] | None:
         decoded = again
     if "#" in decoded:
         return "the server refuses '#' in artifact paths", "no '#'"
+    if "\\" in decoded or _DRIVE.match(decoded):
+        return "artifact paths are '/'-separated: no '\\' or drive letter", "no '\\'"
     if ".." in decoded.split("/"):
         return "'..' may not be a part of an artifact path", "no '..'"
     longest = max(len(part.encode("utf-8", "surrogateescape")) for part in path.split("/"))

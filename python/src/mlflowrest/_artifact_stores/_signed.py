@@ -6,17 +6,21 @@ name the artifact path, not the URL."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
 
 from mlflowrest import _exceptions as errors
-from mlflowrest._artifact_stores._base import partial_file
+from mlflowrest._artifact_stores._base import partial_file, storage_error
 from mlflowrest._artifact_stores._progress import CHUNK, Bar, FileBody
 
 if TYPE_CHECKING:
     from mlflowrest._transport import Transport
+
+_XML_CODE = re.compile(r"<Code>([^<]*)</Code>")
+_XML_MESSAGE = re.compile(r"<Message>([^<]*)</Message>")
 
 
 def send(
@@ -24,9 +28,22 @@ def send(
 ) -> requests.Response:
     if isinstance(kw.get("data"), FileBody) and kw["data"].len == 0:
         kw["data"] = b""  # requests sends an empty stream chunked; signed S3 URLs need Content-Length
-    response = transport.send(method, url, f"signed URL for {label}", signed_headers=headers, **kw)
+    try:
+        response = transport.send(method, url, f"signed URL for {label}", signed_headers=headers, **kw)
+    except errors.ApiError as exc:
+        raise _storage_answer(exc) from None
     assert isinstance(response, requests.Response)
     return response
+
+
+def _storage_answer(exc: errors.ApiError) -> errors.ApiError:
+    """A store's XML error (S3, GCS, Azure all answer `<Code>..</Code><Message>..</Message>`) as
+    the typed error, a missing object as RESOURCE_DOES_NOT_EXIST like every other store."""
+    text = exc.message or ""
+    code = _XML_CODE.search(text)
+    message = _XML_MESSAGE.search(text)
+    return storage_error(exc.http_status, exc.error_code or (code.group(1) if code else None),
+                         message.group(1) if message else text, exc.method or "", exc.path or "")  # fmt: skip
 
 
 def get_to_file(transport: Transport, url: str, label: str, headers: dict[str, str], target: Path,

@@ -59,7 +59,7 @@ class ArtifactsCompleteMultipartUploadResponse(Model):
 
 class ArtifactsCreateMultipartUploadBody(Model):
     path: str | None = None
-    num_parts: int | None = None
+    num_parts: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
 
 
 class ArtifactsDeleteArtifactBody(Model):
@@ -77,13 +77,13 @@ class ArtifactsDownloadArtifactResponse(Model):
 class ArtifactsFileInfo(Model):
     path: str | None = None
     is_dir: bool | None = None
-    file_size: int | None = None
+    file_size: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
 
 
 class ArtifactsGetPresignedDownloadUrlResponse(Model):
     url: str | None = None
     headers: dict[str, str] | None = None
-    file_size: int | None = None
+    file_size: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
 
 
 class ArtifactsListArtifactsResponse(Model):
@@ -92,12 +92,12 @@ class ArtifactsListArtifactsResponse(Model):
 
 class ArtifactsMultipartUploadCredential(Model):
     url: str | None = None
-    part_number: int | None = None
+    part_number: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     headers: dict[str, str] | None = None
 
 
 class ArtifactsMultipartUploadPart(Model):
-    part_number: int | None = None
+    part_number: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     etag: str | None = None
     url: str | None = None
 
@@ -151,10 +151,10 @@ class CalculateTraceFilterCorrelationResponse(Model):
         Double | None,
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
     ] = None
-    filter1_count: int | None = None
-    filter2_count: int | None = None
-    joint_count: int | None = None
-    total_count: int | None = None
+    filter1_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+    filter2_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+    joint_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+    total_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
 
 
 class CompleteMultipartUploadResponse(Model):
@@ -168,25 +168,25 @@ class CreateExperimentResponse(Model):
 class CreateMultipartUpload(Model):
     run_id: str
     path: str | None = None
-    num_parts: int
+    num_parts: Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)]
 
 
 class CreatePresignedDownloadUrl(Model):
     run_id: str | None = None
     path: str | None = None
-    expiration: int | None = None
+    expiration: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
 
 
 class CreatePresignedDownloadUrlResponse(Model):
     presigned_url: str | None = None
     headers: dict[str, str] | None = None
-    file_size: int | None = None
+    file_size: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
 
 
 class CreatePresignedUploadUrl(Model):
     run_id: str | None = None
     path: str | None = None
-    expiration: int | None = None
+    expiration: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     model_id: str | None = None
 
 
@@ -218,8 +218,8 @@ class DatasetsDataset(Model):
     schema_: Annotated[str | None, Field(alias="schema")] = None
     profile: str | None = None
     digest: str | None = None
-    created_time: int | None = None
-    last_update_time: int | None = None
+    created_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_update_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     created_by: str | None = None
     last_updated_by: str | None = None
     experiment_ids: list[str] | None = None
@@ -242,7 +242,7 @@ class DeleteDatasetRecordsBody(Model):
 
 
 class DeleteDatasetRecordsResponse(Model):
-    deleted_count: int | None = None
+    deleted_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
 
 
 class DeleteDatasetResponse(Model):
@@ -370,24 +370,24 @@ class DeleteTraceTagV3Response(Model):
 
 class DeleteTraces(Model):
     experiment_id: str
-    max_timestamp_millis: int | None = None
-    max_traces: int | None = None
+    max_timestamp_millis: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    max_traces: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
     request_ids: list[str] | None = None
 
 
 class DeleteTracesResponse(Model):
-    traces_deleted: int | None = None
+    traces_deleted: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
 
 
 class DeleteTracesV3(Model):
     experiment_id: str
-    max_timestamp_millis: int | None = None
-    max_traces: int | None = None
+    max_timestamp_millis: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    max_traces: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
     request_ids: list[str] | None = None
 
 
 class DeleteTracesV3Response(Model):
-    traces_deleted: int | None = None
+    traces_deleted: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
 
 
 class DeleteWebhookBody(Model):
@@ -406,7 +406,7 @@ class ExperimentTag(Model):
 class FileInfo(Model):
     path: str | None = None
     is_dir: bool | None = None
-    file_size: int | None = None
+    file_size: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
 
 
 class GetCredentialsForLoggedModelDownloadBody(Model):
@@ -513,8 +513,8 @@ class LogMetric(Model):
         Double,
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
     ]
-    timestamp: int
-    step: int | None = 0
+    timestamp: Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)]
+    step: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = 0
     model_id: str | None = None
     dataset_name: str | None = None
     dataset_digest: str | None = None
@@ -569,8 +569,8 @@ class Metric(Model):
         Double | None,
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
     ] = None
-    timestamp: int | None = None
-    step: int | None = 0
+    timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    step: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = 0
     dataset_name: str | None = None
     dataset_digest: str | None = None
     model_id: str | None = None
@@ -597,8 +597,8 @@ class MetricWithRunId(Model):
         Double | None,
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
     ] = None
-    timestamp: int | None = None
-    step: int | None = 0
+    timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    step: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = 0
     run_id: str | None = None
 
 
@@ -612,8 +612,8 @@ class ModelMetric(Model):
         Double | None,
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
     ] = None
-    timestamp: int | None = None
-    step: int | None = 0
+    timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    step: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = 0
     dataset_name: str | None = None
     dataset_digest: str | None = None
     model_id: str | None = None
@@ -622,7 +622,7 @@ class ModelMetric(Model):
 
 class ModelOutput(Model):
     model_id: str
-    step: int
+    step: Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)]
 
 
 class ModelParam(Model):
@@ -641,7 +641,7 @@ class Param(Model):
 
 
 class PartEtag(Model):
-    part_number: int | None = None
+    part_number: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     etag: str | None = None
 
 
@@ -652,10 +652,10 @@ class QueryTraceMetrics(Model):
     aggregations: list[MetricAggregation] | None = None
     dimensions: list[str] | None = None
     filters: list[str] | None = None
-    time_interval_seconds: int | None = None
-    start_time_ms: int | None = None
-    end_time_ms: int | None = None
-    max_results: int | None = 1000
+    time_interval_seconds: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    start_time_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    end_time_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    max_results: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = 1000
     page_token: str | None = None
 
 
@@ -723,7 +723,7 @@ class SearchDatasetsResponse(Model):
 class SearchEvaluationDatasets(Model):
     experiment_ids: list[str] | None = None
     filter_string: str | None = None
-    max_results: int | None = 1000
+    max_results: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = 1000
     order_by: list[str] | None = None
     page_token: str | None = None
 
@@ -877,7 +877,7 @@ class UpdateRun(Model):
     run_id: str | None = None
     run_uuid: str | None = None
     status: Literal["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"] | None = None
-    end_time: int | None = None
+    end_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     run_name: str | None = None
 
 
@@ -887,8 +887,8 @@ class UpsertDatasetRecordsBody(Model):
 
 
 class UpsertDatasetRecordsResponse(Model):
-    inserted_count: int | None = None
-    updated_count: int | None = None
+    inserted_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+    updated_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
 
 
 class WebhookEvent(Model):
@@ -910,7 +910,7 @@ class WebhookEvent(Model):
 
 class WebhookTestResult(Model):
     success: bool | None = None
-    response_status: int | None = None
+    response_status: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
     response_body: str | None = None
     error_message: str | None = None
 
@@ -1026,7 +1026,7 @@ class CreateRun(Model):
     experiment_id: str | None = None
     user_id: str | None = None
     run_name: str | None = None
-    start_time: int | None = None
+    start_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     tags: list[RunTag] | None = None
 
 
@@ -1045,7 +1045,7 @@ class DatasetInput(Model):
 
 
 class EndTraceBody(Model):
-    timestamp_ms: int | None = None
+    timestamp_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     status: Literal["TRACE_STATUS_UNSPECIFIED", "OK", "ERROR", "IN_PROGRESS"] | None = None
     request_metadata: list[TraceRequestMetadata] | None = None
     tags: list[TraceTag] | None = None
@@ -1056,8 +1056,8 @@ class Experiment(Model):
     name: str | None = None
     artifact_location: str | None = None
     lifecycle_stage: str | None = None
-    last_update_time: int | None = None
-    creation_time: int | None = None
+    last_update_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    creation_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     tags: list[ExperimentTag] | None = None
     effective_trace_archival_retention: str | None = None
     workspace: str | None = None
@@ -1144,8 +1144,8 @@ class LoggedModelInfo(Model):
     model_id: str | None = None
     experiment_id: str | None = None
     name: str | None = None
-    creation_timestamp_ms: int | None = None
-    last_updated_timestamp_ms: int | None = None
+    creation_timestamp_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_timestamp_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     artifact_uri: str | None = None
     status: (
         Literal[
@@ -1156,7 +1156,7 @@ class LoggedModelInfo(Model):
         ]
         | None
     ) = None
-    creator_id: int | None = None
+    creator_id: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     model_type: str | None = None
     source_run_id: str | None = None
     status_message: str | None = None
@@ -1210,8 +1210,8 @@ class RunInfo(Model):
     experiment_id: str | None = None
     user_id: str | None = None
     status: Literal["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"] | None = None
-    start_time: int | None = None
-    end_time: int | None = None
+    start_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    end_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     artifact_uri: str | None = None
     lifecycle_stage: str | None = None
 
@@ -1222,7 +1222,7 @@ class RunInputs(Model):
 
 
 class SearchExperiments(Model):
-    max_results: Annotated[int | None, Field(ge=1)] = 1000
+    max_results: Annotated[int | None, Field(ge=1, le=9223372036854775807)] = 1000
     page_token: str | None = None
     filter: str | None = None
     order_by: list[str] | None = None
@@ -1238,7 +1238,7 @@ class SearchLoggedModels(Model):
     experiment_ids: list[str] | None = None
     filter: str | None = None
     datasets: list[SearchLoggedModelsDataset] | None = None
-    max_results: int | None = 50
+    max_results: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = 50
     order_by: list[SearchLoggedModelsOrderBy] | None = None
     page_token: str | None = None
 
@@ -1247,14 +1247,14 @@ class SearchRuns(Model):
     experiment_ids: list[str] | None = None
     filter: str | None = None
     run_view_type: Literal["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] | None = "ACTIVE_ONLY"
-    max_results: int | None = 1000
+    max_results: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = 1000
     order_by: list[str] | None = None
     page_token: str | None = None
 
 
 class StartTrace(Model):
     experiment_id: str | None = None
-    timestamp_ms: int | None = None
+    timestamp_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     request_metadata: list[TraceRequestMetadata] | None = None
     tags: list[TraceTag] | None = None
 
@@ -1270,8 +1270,8 @@ class TestWebhookResponse(Model):
 class TraceInfo(Model):
     request_id: str | None = None
     experiment_id: str | None = None
-    timestamp_ms: int | None = None
-    execution_time_ms: int | None = None
+    timestamp_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    execution_time_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     status: Literal["TRACE_STATUS_UNSPECIFIED", "OK", "ERROR", "IN_PROGRESS"] | None = None
     request_metadata: list[TraceRequestMetadata] | None = None
     tags: list[TraceTag] | None = None
@@ -1303,8 +1303,8 @@ class Webhook(Model):
     url: str | None = None
     events: list[WebhookEvent] | None = None
     status: Literal["ACTIVE", "DISABLED"] | None = None
-    creation_timestamp: int | None = None
-    last_updated_timestamp: int | None = None
+    creation_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
 
 
 class AssessmentsAssessment(Model):
@@ -1376,8 +1376,8 @@ class LoggedModel(Model):
 class ModelVersion(Model):
     name: str | None = None
     version: str | None = None
-    creation_timestamp: int | None = None
-    last_updated_timestamp: int | None = None
+    creation_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     user_id: str | None = None
     current_stage: str | None = None
     description: str | None = None
@@ -1396,8 +1396,8 @@ class ModelVersion(Model):
 
 class RegisteredModel(Model):
     name: str | None = None
-    creation_timestamp: int | None = None
-    last_updated_timestamp: int | None = None
+    creation_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     user_id: str | None = None
     description: str | None = None
     latest_versions: list[ModelVersion] | None = None
@@ -1455,7 +1455,7 @@ class SearchTracesResponse(Model):
 class SearchTracesV3(Model):
     locations: list[TraceLocation] | None = None
     filter: str | None = None
-    max_results: int | None = 100
+    max_results: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = 100
     order_by: list[str] | None = None
     page_token: str | None = None
 
@@ -1582,7 +1582,7 @@ class GetTraceResponse(Model):
 class OpentelemetryProtoCommonV1AnyValue(Model):
     string_value: str | None = None
     bool_value: bool | None = None
-    int_value: int | None = None
+    int_value: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     double_value: Annotated[
         Double | None,
         Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
@@ -1590,7 +1590,7 @@ class OpentelemetryProtoCommonV1AnyValue(Model):
     array_value: OpentelemetryProtoCommonV1ArrayValue | None = None
     kvlist_value: OpentelemetryProtoCommonV1KeyValueList | None = None
     bytes_value: Annotated[str | None, Field(json_schema_extra={"contentEncoding": "base64"})] = None
-    string_value_strindex: int | None = None
+    string_value_strindex: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
 
 
 class OpentelemetryProtoCommonV1ArrayValue(Model):
@@ -1600,7 +1600,7 @@ class OpentelemetryProtoCommonV1ArrayValue(Model):
 class OpentelemetryProtoCommonV1KeyValue(Model):
     key: str | None = None
     value: OpentelemetryProtoCommonV1AnyValue | None = None
-    key_strindex: int | None = None
+    key_strindex: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
 
 
 class OpentelemetryProtoCommonV1KeyValueList(Model):
@@ -1612,7 +1612,7 @@ class OpentelemetryProtoTraceV1Span(Model):
     span_id: Annotated[str | None, Field(json_schema_extra={"contentEncoding": "base64"})] = None
     trace_state: str | None = None
     parent_span_id: Annotated[str | None, Field(json_schema_extra={"contentEncoding": "base64"})] = None
-    flags: Annotated[int | None, Field(ge=0)] = None
+    flags: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
     name: str | None = None
     kind: (
         Literal[
@@ -1625,22 +1625,22 @@ class OpentelemetryProtoTraceV1Span(Model):
         ]
         | None
     ) = None
-    start_time_unix_nano: Annotated[int | None, Field(ge=0)] = None
-    end_time_unix_nano: Annotated[int | None, Field(ge=0)] = None
+    start_time_unix_nano: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
+    end_time_unix_nano: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
     attributes: list[OpentelemetryProtoCommonV1KeyValue] | None = None
-    dropped_attributes_count: Annotated[int | None, Field(ge=0)] = None
+    dropped_attributes_count: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
     events: list[OpentelemetryProtoTraceV1SpanEvent] | None = None
-    dropped_events_count: Annotated[int | None, Field(ge=0)] = None
+    dropped_events_count: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
     links: list[OpentelemetryProtoTraceV1SpanLink] | None = None
-    dropped_links_count: Annotated[int | None, Field(ge=0)] = None
+    dropped_links_count: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
     status: OpentelemetryProtoTraceV1Status | None = None
 
 
 class OpentelemetryProtoTraceV1SpanEvent(Model):
-    time_unix_nano: Annotated[int | None, Field(ge=0)] = None
+    time_unix_nano: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
     name: str | None = None
     attributes: list[OpentelemetryProtoCommonV1KeyValue] | None = None
-    dropped_attributes_count: Annotated[int | None, Field(ge=0)] = None
+    dropped_attributes_count: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
 
 
 class OpentelemetryProtoTraceV1SpanLink(Model):
@@ -1648,8 +1648,8 @@ class OpentelemetryProtoTraceV1SpanLink(Model):
     span_id: Annotated[str | None, Field(json_schema_extra={"contentEncoding": "base64"})] = None
     trace_state: str | None = None
     attributes: list[OpentelemetryProtoCommonV1KeyValue] | None = None
-    dropped_attributes_count: Annotated[int | None, Field(ge=0)] = None
-    flags: Annotated[int | None, Field(ge=0)] = None
+    dropped_attributes_count: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
+    flags: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
 
 
 class StartTraceV3(Model):

@@ -315,6 +315,7 @@ class DatasetsResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchEvaluationDatasetsResponse, _models.DatasetsDataset]:
         """POST /api/3.0/mlflow/datasets/search (searchEvaluationDatasets)."""
@@ -331,6 +332,7 @@ class DatasetsResource(Resource):
             },
             "datasets",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tags(self, dataset_id: str, *, tags: str, timeout: float | None = None) -> _models.SetDatasetTagsResponse:
@@ -436,6 +438,7 @@ class ExperimentsResource(Resource):
         filter: str | None = None,
         order_by: List[str] | None = None,
         view_type: Literal["ACTIVE_ONLY", "DELETED_ONLY", "ALL"] | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchExperimentsResponse, _models.Experiment]:
         """POST /api/2.0/mlflow/experiments/search (searchExperiments)."""
@@ -452,6 +455,7 @@ class ExperimentsResource(Resource):
             },
             "experiments",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def search_datasets(
@@ -609,6 +613,7 @@ class LoggedModelsResource(Resource):
         max_results: int | None = None,
         order_by: List[_models.SearchLoggedModelsOrderBy] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchLoggedModelsResponse, _models.LoggedModel]:
         """POST /api/2.0/mlflow/logged-models/search (searchLoggedModels)."""
@@ -626,6 +631,7 @@ class LoggedModelsResource(Resource):
             },
             "models",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tags(
@@ -652,6 +658,7 @@ class MetricsResource(Resource):
         run_uuid: str | None = None,
         page_token: str | None = None,
         max_results: int | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.GetMetricHistoryResponse, _models.Metric]:
         """GET /api/2.0/mlflow/metrics/get-history (getMetricHistory)."""
@@ -668,6 +675,7 @@ class MetricsResource(Resource):
             },
             "metrics",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def get_history_bulk_interval(
@@ -865,6 +873,7 @@ class ModelVersionsResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchModelVersionsResponse, _models.ModelVersion]:
         """GET /api/2.0/mlflow/model-versions/search (searchModelVersions)."""
@@ -875,6 +884,7 @@ class ModelVersionsResource(Resource):
             {"filter": filter, "max_results": max_results, "order_by": order_by, "page_token": page_token},
             "model_versions",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tag(
@@ -1018,6 +1028,7 @@ class RegisteredModelsResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchRegisteredModelsResponse, _models.RegisteredModel]:
         """GET /api/2.0/mlflow/registered-models/search (searchRegisteredModels)."""
@@ -1028,6 +1039,7 @@ class RegisteredModelsResource(Resource):
             {"filter": filter, "max_results": max_results, "order_by": order_by, "page_token": page_token},
             "registered_models",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_alias(
@@ -1241,6 +1253,7 @@ class RunsResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchRunsResponse, _models.Run]:
         """POST /api/2.0/mlflow/runs/search (searchRuns)."""
@@ -1258,6 +1271,7 @@ class RunsResource(Resource):
             },
             "runs",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tag(
@@ -1578,6 +1592,7 @@ class TracesResource(Resource):
         end_time_ms: int | None = None,
         max_results: int | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.QueryTraceMetricsResponse, _models.MetricDataPoint]:
         """POST /api/3.0/mlflow/traces/metrics (queryTraceMetrics)."""
@@ -1600,6 +1615,7 @@ class TracesResource(Resource):
             },
             "data_points",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def search(
@@ -1610,6 +1626,7 @@ class TracesResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchTracesResponse, _models.TraceInfo]:
         """GET /api/2.0/mlflow/traces (searchTraces)."""
@@ -1626,6 +1643,7 @@ class TracesResource(Resource):
             },
             "traces",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def search_unified(
@@ -1638,6 +1656,7 @@ class TracesResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchUnifiedTracesResponse, _models.TraceInfo]:
         """GET /api/2.0/mlflow/unified-traces (searchUnifiedTraceHandler)."""
@@ -1656,6 +1675,7 @@ class TracesResource(Resource):
             },
             "traces",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def search_v3(
@@ -1666,6 +1686,7 @@ class TracesResource(Resource):
         max_results: int | None = None,
         order_by: List[str] | None = None,
         page_token: str | None = None,
+        page_size: int | None = None,
         timeout: float | None = None,
     ) -> Page[_models.SearchTracesV3Response, _models.TraceInfoV3]:
         """POST /api/3.0/mlflow/traces/search (searchTracesV3)."""
@@ -1682,6 +1703,7 @@ class TracesResource(Resource):
             },
             "traces",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def set_tag(
@@ -1799,7 +1821,12 @@ class WebhooksResource(Resource):
         )
 
     def list(
-        self, *, max_results: int | None = None, page_token: str | None = None, timeout: float | None = None
+        self,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
     ) -> Page[_models.ListWebhooksResponse, _models.Webhook]:
         """GET /api/2.0/mlflow/webhooks (listWebhooks)."""
         return self._paginate(
@@ -1809,6 +1836,7 @@ class WebhooksResource(Resource):
             {"max_results": max_results, "page_token": page_token},
             "webhooks",
             timeout=timeout,
+            page_size=page_size,
         )
 
     def test(

@@ -261,6 +261,14 @@ CONFIG_VARIABLES: Final[tuple[dict[str, Any], ...]] = (
         "min": 1,
         "secret": False,
     },
+    {
+        "name": "flush_timeout",
+        "env": "MLFLOWREST_FLUSH_TIMEOUT",
+        "type": "float",
+        "default": 120.0,
+        "min_exclusive": 0,
+        "secret": False,
+    },
 )
 DATABRICKS: Final[dict[str, Any]] = {
     "config_file_env": "DATABRICKS_CONFIG_FILE",
@@ -275,3 +283,7 @@ DATABRICKS: Final[dict[str, Any]] = {
     ],
 }
 BATCH_ENVELOPE_RESERVE_BYTES: Final[int] = 4096
+IDEMPOTENCY_KEY_TAG: Final[str] = "mlflowrest.idempotency_key"
+IDEMPOTENCY_MAX_KEY_LENGTH: Final[int] = 250
+IDEMPOTENCY_SETTLE_MIN_MS: Final[int] = 50
+IDEMPOTENCY_SETTLE_MAX_MS: Final[int] = 2000

@@ -28,7 +28,7 @@ class ArtifactsResource(_Generated):
         super().__init__(client)
         self._locator = Locator(client)
 
-    def store(self, target: str) -> tuple[ArtifactStore, str]:
+    def _store(self, target: str) -> tuple[ArtifactStore, str]:
         """The store holding `target`'s files and the path of `target` inside it."""
         return self._locator.locate(target)
 
@@ -40,7 +40,7 @@ class ArtifactsResource(_Generated):
         local = Path(local_path)
         if not local.exists():
             raise InvalidParameterValueError(f"no such file or folder: {local}", field="local_path")
-        store, base = self.store(run_id)
+        store, base = self._store(run_id)
         target = join(base, artifact_path or "")
         files = [(local, join(target, local.name))] if local.is_file() else [
             (f, join(target, *f.relative_to(local).parts)) for f in sorted(local.rglob("*")) if f.is_file()
@@ -57,7 +57,7 @@ class ArtifactsResource(_Generated):
     def list_files(self, run_id: str, path: str | None = None) -> list[models.ArtifactsFileInfo]:
         """Entries directly under `path`, each named relative to the artifact root (as MLflow's
         own clients name them: listing "data" gives "data/a.txt")."""
-        store, base = self.store(run_id)
+        store, base = self._store(run_id)
         return [
             f.model_copy(update={"path": _relative(f.path or "", base)}) for f in store.list(join(base, path or ""))
         ]
@@ -79,7 +79,7 @@ class ArtifactsResource(_Generated):
             path, dst = "", path
         if dst is None:
             raise InvalidParameterValueError("dst (the local folder to download into) is required", field="dst")
-        store, base = self.store(run_id)
+        store, base = self._store(run_id)
         full = join(base, str(path or ""))
         out = Path(dst)
         out.mkdir(parents=True, exist_ok=True)
@@ -105,7 +105,7 @@ class ArtifactsResource(_Generated):
         return folder
 
     def delete_file(self, run_id: str, path: str) -> None:
-        store, base = self.store(run_id)
+        store, base = self._store(run_id)
         store.delete(join(base, path))
 
 

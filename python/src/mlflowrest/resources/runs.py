@@ -1,20 +1,25 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from typing import TypeVar
 
 import pydantic
 
 from mlflowrest._batching import Chunk, chunk_batch
-from mlflowrest._exceptions import InvalidParameterValueError, MlflowError
+from mlflowrest._exceptions import ApiError, InvalidParameterValueError, MlflowError
 from mlflowrest._generated import models
 from mlflowrest._generated.operations import OPERATIONS
 from mlflowrest._generated.resources import RunsResource as _Generated
-from mlflowrest._transport import _validation_error
+from mlflowrest._operation import Operation
 from mlflowrest._types import Model
+from mlflowrest._validation import check_batch, from_pydantic
 from mlflowrest.resources._idempotency import IDEMPOTENCY_KEY_TAG, StartedRun, check_idempotency_key, start_idempotent
+
+M = TypeVar("M", bound=Model)
 
 
 class RunsResource(_Generated):
@@ -82,7 +87,9 @@ class RunsResource(_Generated):
         concurrency: int | None = None,
     ) -> models.LogBatchResponse:
         """Log any number of metrics, params and tags, in as many requests as the server's limits
-        need. Every entity is checked before the first request, so bad input writes nothing.
+        need. Every entity is checked before the first request (key rules, int64 step and
+        timestamp, a param given twice with two values), so bad input writes nothing; errors
+        name the caller's index (`params[150].key`).
 
         Params and tags go first, one request after another (a later tag overwrites an earlier
         one); then up to `concurrency` metric-only requests are in flight at once (default:
@@ -94,20 +101,26 @@ class RunsResource(_Generated):
         in_flight = self._client.config.batch_concurrency if concurrency is None else concurrency
         if in_flight < 1:
             raise InvalidParameterValueError(f"concurrency must be at least 1, got {in_flight}", field="concurrency")
-        try:
-            checked_metrics = [models.Metric.model_validate(_fields(m)) for m in metrics or []]
-            checked_params = [models.Param.model_validate(_fields(p)) for p in params or []]
-            checked_tags = [models.RunTag.model_validate(_fields(t)) for t in tags or []]
-        except pydantic.ValidationError as exc:
-            raise _validation_error(exc, op) from None
+        checked_metrics = _checked(models.Metric, "metrics", metrics, op)
+        checked_params = _checked(models.Param, "params", params, op)
+        checked_tags = _checked(models.RunTag, "tags", tags, op)
+        check_batch(checked_metrics, checked_params, checked_tags)
+
+        limit = self._client._transport.write_limit
+        wait = timeout or self._client.config.timeout
 
         def send(chunk: Chunk) -> int:
-            self._call(
-                models.LogBatchResponse, op, {},
-                {"run_id": run_id, "metrics": chunk.metrics or None, "params": chunk.params or None,
-                 "tags": chunk.tags or None},
-                timeout=timeout,
-            )  # fmt: skip
+            try:
+                with limit.slot(wait):  # shared by every thread logging through this client
+                    self._call(
+                        models.LogBatchResponse, op, {},
+                        {"run_id": run_id, "metrics": chunk.metrics or None, "params": chunk.params or None,
+                         "tags": chunk.tags or None},
+                        timeout=timeout,
+                    )  # fmt: skip
+            except ApiError as exc:
+                raise _in_callers_terms(exc, chunk) from None
+            limit.stored()
             return len(chunk.metrics)
 
         chunks = list(chunk_batch(checked_metrics, checked_params, checked_tags))
@@ -171,6 +184,29 @@ def _noted(exc: MlflowError, stored: int, total: int) -> MlflowError:
     if hasattr(exc, "add_note"):  # Python 3.11+
         exc.add_note(f"log_batch: {stored} of {total} metric points are stored; the rest failed or were not sent")
     return exc
+
+
+def _checked(model: type[M], kind: str, items: list[M] | None, op: Operation) -> list[M]:
+    """Each entity through its model (one built with model_construct() skipped the limits)."""
+    out = []
+    for i, item in enumerate(items or []):
+        try:
+            out.append(model.model_validate(_fields(item)))
+        except pydantic.ValidationError as exc:
+            raise from_pydantic(exc, prefix=f"{kind}[{i}].", method=op.method, path=op.path) from None
+    return out
+
+
+_INDEX = re.compile(r"\b(metrics|params|tags)\[(\d+)\]")
+
+
+def _in_callers_terms(exc: ApiError, chunk: Chunk) -> ApiError:
+    """The server counts within one request; the caller counts within the whole call."""
+    shifted = _INDEX.sub(lambda m: f"{m[1]}[{int(m[2]) + chunk.offsets.get(m[1], 0)}]", exc.message)
+    if shifted == exc.message:
+        return exc
+    return type(exc)(shifted, http_status=exc.http_status, error_code=exc.error_code, method=exc.method,
+                     path=exc.path, body=exc.body)  # fmt: skip
 
 
 def _fields(entity: object) -> object:

@@ -14,6 +14,7 @@ import io.mlflowrest.resources.ModelVersions;
 import io.mlflowrest.resources.RegisteredModels;
 import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.StartedRun;
+import io.mlflowrest.resources.RawOperations;
 import io.mlflowrest.resources.Webhooks;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +23,11 @@ import org.mlflow.api.proto.Service.RunInfo;
 /**
  * The mlflowrest client: one resource per part of the REST API, named as in the spec
  * ({@code client.experiments().create(...)}, {@code client.runs().logBatch(...)}), and fluent
- * runs. Thread-safe; close it to release its connections.
+ * runs. Thread-safe; close it to release its connections. Serializable as its configuration: a
+ * client built on a Spark driver is usable inside a task, where it opens connections of its own.
  */
-public final class MlflowRestClient implements AutoCloseable {
+public final class MlflowRestClient implements AutoCloseable, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final ClientConfig config;
     private final Transport transport;
     private final Experiments experiments;
@@ -35,6 +38,7 @@ public final class MlflowRestClient implements AutoCloseable {
     private final LoggedModels loggedModels;
     private final Artifacts artifacts;
     private final Webhooks webhooks;
+    private final RawOperations operations;
     private final ArtifactRepositories repositories;
 
     private MlflowRestClient(ClientConfig config) {
@@ -49,6 +53,7 @@ public final class MlflowRestClient implements AutoCloseable {
         this.repositories = new ArtifactRepositories(transport, config, System.getenv(), Path.of(System.getProperty("user.home")));
         this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories);
         this.webhooks = new Webhooks(transport);
+        this.operations = new RawOperations(transport);
     }
 
     public static MlflowRestClient create(ClientConfig config) {
@@ -94,6 +99,11 @@ public final class MlflowRestClient implements AutoCloseable {
 
     public Webhooks webhooks() {
         return webhooks;
+    }
+
+    /** Every operation of the spec by operationId, JSON in and out (for what has no typed method yet). */
+    public RawOperations operations() {
+        return operations;
     }
 
     /** Starts a run in the experiment; use it in try-with-resources. */
@@ -185,5 +195,19 @@ public final class MlflowRestClient implements AutoCloseable {
     @Override
     public String toString() {
         return "MlflowRestClient{" + config + "}";
+    }
+
+    private Object writeReplace() {
+        return new Serialized(config);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+        throw new java.io.InvalidObjectException("MlflowRestClient is read through its serialized form");
+    }
+
+    private record Serialized(ClientConfig config) implements java.io.Serializable {
+        private Object readResolve() {
+            return create(config);
+        }
     }
 }

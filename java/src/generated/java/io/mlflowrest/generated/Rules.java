@@ -196,6 +196,11 @@ public final class Rules {
     public static final String REQUEST_ID_TAG = "mlflow.mlflowrest.requestId";
     public static final List<String> LEGACY_REQUEST_ID_TAGS = List.of("mlflowrest.request_id");
 
+    public static final String IDEMPOTENCY_KEY_TAG = "mlflowrest.idempotency_key";
+    public static final int IDEMPOTENCY_MAX_KEY_LENGTH = 250;
+    public static final long IDEMPOTENCY_SETTLE_MIN_MS = 50;
+    public static final long IDEMPOTENCY_SETTLE_MAX_MS = 2000;
+
     public static final Set<String> TRUTHY = Set.of("1", "true");
     public static final Set<String> FALSY = Set.of("", "0", "false");
     public static final List<Variable> CONFIG_VARIABLES = List.of(
@@ -210,7 +215,8 @@ public final class Rules {
             new Variable("backoff_factor", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "float", "0.5", 0.0, false, false),
             new Variable("backoff_jitter", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "float", "1.0", 0.0, false, false),
             new Variable("timeout", "MLFLOW_HTTP_REQUEST_TIMEOUT", "float", "120.0", 0.0, true, false),
-            new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false));
+            new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false),
+            new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false));
     public static final int DEFAULT_MAX_RETRIES = 7;
     public static final double DEFAULT_BACKOFF_FACTOR_SECONDS = 0.5;
     public static final double DEFAULT_BACKOFF_JITTER_SECONDS = 1.0;
