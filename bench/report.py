@@ -137,6 +137,8 @@ def markdown(doc: dict[str, Any]) -> str:
                  f"mlflow-client 2.17.2: {first('java_official')} |")  # fmt: skip
     lines.append(f"| R: process start and library load to first logged metric (s) | {first('r_sdk')} | "
                  f"(no official R client installable; plain curl: {first('r_floor')}) |")  # fmt: skip
+    if s.get("java_measured"):
+        lines += ["", f"The Java row was {s['java_measured']}."]
     return "\n".join(lines) + "\n"
 
 

@@ -54,6 +54,7 @@ def _sender(kind: str, uri: str, run_id: str):
         from mlflowrest import MlflowClient, models
 
         sdk = MlflowClient(uri)
+        _ = sdk.runs  # resources load on first use: before the clock, as the other clients' imports
 
         def send_sdk(rows: list[tuple[str, float, int, int]]) -> None:
             sdk.runs.log_batch(run_id=run_id, metrics=[

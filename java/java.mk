@@ -1,7 +1,7 @@
 # Java SDK targets; included by the root Makefile (ROOT, PY, HARNESS, STAMP come from there).
 JAVA_DIR := $(ROOT)/java
 MVN := mvn -B -q -f $(JAVA_DIR)/pom.xml
-# The library and the drop-in module (compat/, which alone depends on mlflow-client's client classes) in one reactor.
+# The library (pom.xml) and the drop-in for mlflow-client code (compat/, io.mlflowrest:mlflowrest-compat) in one reactor.
 MVN_ALL := mvn -B -q -f $(JAVA_DIR)/all.xml
 JAVA_JAR := $(JAVA_DIR)/target/mlflowrest.jar
 COMPAT_CP := $(JAVA_DIR)/compat/target/classpath.txt
@@ -26,14 +26,32 @@ generate-java: setup-python
 	cd $(ROOT) && $(PY) java/codegen/generate.py
 
 # Unit tests (local stub servers) and integration tests against one fresh harness server, for the
-# library and the drop-in; fails (without rewriting it) when java/COMPATIBILITY.md is stale.
-test-java: setup-python setup-java
+# library and the drop-in; fails (without rewriting it) when java/COMPATIBILITY.md is stale. Then
+# the artifact-store integration tests once per harness backend.
+test-java: setup-python setup-java setup-stores
 	$(HARNESS) mvn -B -f $(JAVA_DIR)/all.xml verify
+	$(MAKE) --no-print-directory -f $(ROOT)/Makefile test-java-stores
 
 # Rewrites java/COMPATIBILITY.md: the drop-in's row for every official method, and the tests that call it.
 compat-table: setup-java
 	$(MVN_ALL) test -pl compat -am -Dtest=CompatibilityTableTest -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dcompat.table.write=true
+
+# The artifact-store integration tests once more per backend the harness serves (issue 16):
+# backend:the scheme its runs' artifact URIs must have. S3 and the Databricks stand-in also move
+# one 1 GiB file up and down in a 256 MiB heap and print peak heap and RSS. Surefire's
+# `surefire:test` reuses the classes `verify` compiled.
+JAVA_STORE_BACKENDS := s3:s3 azure:wasbs path:/ databricks:dbfs
+JAVA_LARGE_MB := 1024
+.PHONY: test-java-stores
+test-java-stores: setup-python setup-java setup-stores
+	@set -e; for pair in $(JAVA_STORE_BACKENDS); do b=$${pair%%:*}; scheme=$${pair#*:}; \
+	  case $$b in s3|databricks) large=$(JAVA_LARGE_MB);; *) large=;; esac; \
+	  echo "== Java artifact stores: $$b"; \
+	  cd $(ROOT) && $(PY) -m tests.harness run --artifacts $$b -- env MLFLOWREST_ARTIFACT_SCHEME=$$scheme \
+	    $${large:+MLFLOWREST_LARGE_ARTIFACT_MB=$$large} mvn -B -q -f $(JAVA_DIR)/pom.xml surefire:test@integration \
+	    -DargLine=-Xmx256m -Dtest='ArtifactStoresIntegrationTest,LargeArtifactIntegrationTest' -Dsurefire.failIfNoSpecifiedTests=false; \
+	done
 
 # The chapter's example as a self-contained jar, with Python ruled out.
 demo-java: setup-java

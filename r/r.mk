@@ -1,13 +1,18 @@
 # R package targets (included by the root Makefile, which defines ROOT, PY, HARNESS, STAMP
 # and SUDO). Everything the package needs comes from Debian's r-cran-* packages: CRAN is
 # not reachable from CI.
-.PHONY: setup-r generate-r test-r test-r-stores check-r demo-r
+.PHONY: setup-r generate-r test-r test-r-stores test-r-databricks check-r demo-r r-tarball
 
 R_DIR := $(ROOT)/r
 R_LIB := $(ROOT)/.work/rlib
 R_CHECK_DIR := $(ROOT)/.work/r-check
-# Runtime (curl, jsonlite, yaml; digest and xml2 for S3 and Azure), tests (testthat, withr, webfakes), example (the rest).
-R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-digest r-cran-xml2 r-cran-testthat r-cran-withr \
+# Runtime (curl, jsonlite, yaml, tibble; digest and xml2 for S3 and Azure), Suggests (httpuv
+# for mlflow_rfunc_serve, knitr and markdown for the vignette), generate (roxygen2 writes man/
+# and NAMESPACE), tests (testthat, withr, webfakes), check (qpdf, which --as-cran asks for),
+# example (the rest).
+R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-tibble r-cran-digest \
+  r-cran-xml2 r-cran-httpuv r-cran-knitr r-cran-markdown r-cran-roxygen2 r-cran-testthat \
+  r-cran-withr qpdf \
   r-cran-webfakes r-cran-randomforest r-cran-mass r-cran-caret r-cran-e1071
 R_SOURCES := $(R_DIR)/DESCRIPTION $(R_DIR)/NAMESPACE $(wildcard $(R_DIR)/R/*.R $(R_DIR)/man/*.Rd)
 R_ENV := R_LIBS=$(R_LIB) R_LIBS_USER=$(R_LIB)
@@ -30,37 +35,55 @@ $(STAMP)/r-install: $(STAMP)/r-debs $(R_SOURCES)
 
 setup-r: $(STAMP)/r-install
 
-generate-r: setup-python
+# The limits and shared rules from the spec and data, then man/ and NAMESPACE from the roxygen comments.
+generate-r: setup-python $(STAMP)/r-debs
 	cd $(ROOT) && $(PY) r/codegen/generate_limits.py
 	cd $(ROOT) && $(PY) r/codegen/generate_rules.py
+	cd $(R_DIR) && Rscript -e 'roxygen2::roxygenise(".")' >/dev/null
 
 # Unit tests (a local webfakes stub server) and integration tests (one harness server),
-# then the package's own R CMD check.
+# the R scoring server and models seen from Python (pytest), the Databricks notebook, the
+# artifact stores, then R CMD check.
 test-r: setup-python setup-r
 	$(HARNESS) env $(R_ENV) Rscript -e 'testthat::test_dir("$(R_DIR)/tests/testthat", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = testthat::ProgressReporter$$new(show_praise = FALSE))'
+	cd $(ROOT)/python && $(PY) -m ruff check $(R_DIR)/tests/python && $(PY) -m ruff format --check $(R_DIR)/tests/python
+	$(HARNESS) env $(R_ENV) $(PY) -m pytest -q $(R_DIR)/tests/python/test_rfunc_serve.py
+	$(MAKE) --no-print-directory test-r-databricks
 	$(MAKE) --no-print-directory test-r-stores
 	$(MAKE) --no-print-directory check-r
 
 # The artifact and model tests again with the server's artifacts in each other store (the
-# proxied one ran above); the 1 GB file goes to S3 and through the Databricks stand-in.
+# proxied one ran above), then the Pima example unchanged on the same server; the 1 GB file
+# goes to S3 and through the Databricks stand-in.
 R_STORE_BACKENDS := s3 azure path databricks
 R_STORE_TEST := $(R_DIR)/tests/testthat/test-integration-artifact-stores.R
 test-r-stores: setup-python setup-r setup-stores
 	@set -e; for backend in $(R_STORE_BACKENDS); do \
 	  echo "R artifact stores: $$backend"; \
 	  cd $(ROOT) && MLFLOWREST_ARTIFACTS=$$backend MLFLOWREST_LARGE_FILE=1 $(PY) -m tests.harness run --artifacts $$backend -- \
-	    env $(R_ENV) Rscript -e 'testthat::test_file("$(R_STORE_TEST)", package = "mlflowrest", load_package = "installed", stop_on_failure = TRUE, reporter = "summary")'; \
+	    env $(R_ENV) sh -c 'Rscript -e "testthat::test_file(\"$(R_STORE_TEST)\", package = \"mlflowrest\", load_package = \"installed\", stop_on_failure = TRUE, reporter = \"summary\")" && Rscript r/examples/pima_random_forest.R'; \
 	done
 
-# Fails on any ERROR or WARNING in R CMD check (NOTEs are printed, not fatal).
+# The chapter notebook as a Databricks R notebook runs it, against the Databricks stand-in;
+# the Python and Java SDKs read the run back.
+test-r-databricks: setup-python setup-r setup-java setup-stores
+	cd $(ROOT) && $(PY) -m tests.harness run --artifacts databricks -- \
+	  env $(R_ENV) $(PY) -m pytest -q $(R_DIR)/tests/python/test_databricks_notebook.py
+
+# R CMD check --as-cran with the vignette built and every example run, minus what needs the
+# network (CRAN's incoming checks, the clock check) and the PDF manual (no LaTeX here).
+# Without MLFLOW_TRACKING_URI the examples that need a server are skipped by their guard.
+# Anything but "Status: OK" fails.
+R_CHECK_ENV := _R_CHECK_CRAN_INCOMING_REMOTE_=false _R_CHECK_SYSTEM_CLOCK_=false \
+  _R_CHECK_FORCE_SUGGESTS_=false
 check-r: setup-r
 	rm -rf $(R_CHECK_DIR) && mkdir -p $(R_CHECK_DIR)
-	cd $(R_CHECK_DIR) && R CMD build --no-build-vignettes --no-manual $(R_DIR)
-	cd $(R_CHECK_DIR) && env -u MLFLOW_TRACKING_URI _R_CHECK_FORCE_SUGGESTS_=false \
-	  R CMD check --no-manual --no-build-vignettes mlflowrest_*.tar.gz || true
+	cd $(R_CHECK_DIR) && env -u MLFLOW_TRACKING_URI R CMD build --no-manual $(R_DIR)
+	cd $(R_CHECK_DIR) && env -u MLFLOW_TRACKING_URI $(R_CHECK_ENV) \
+	  R CMD check --as-cran --no-manual mlflowrest_*.tar.gz || true
 	@cd $(R_CHECK_DIR) && status=$$(grep '^Status:' mlflowrest.Rcheck/00check.log); echo "R CMD check $$status"; \
-	  if echo "$$status" | grep -qE 'ERROR|WARNING'; then \
-	    grep -B2 -A12 -E '\.\.\. (ERROR|WARNING)' mlflowrest.Rcheck/00check.log; exit 1; fi
+	  if [ "$$status" != "Status: OK" ]; then \
+	    grep -A12 -E '\.\.\. (ERROR|WARNING|NOTE)$$|^ (WARNING|NOTE)$$' mlflowrest.Rcheck/00check.log; exit 1; fi
 
 # The demo sets MLFLOW_TRACKING_URI; run alone, the example gets its own harness server.
 demo-r: setup-r
@@ -70,3 +93,10 @@ demo-r: setup-r
 	  $(MAKE) --no-print-directory setup-python && \
 	  $(HARNESS) env $(R_ENV) Rscript r/examples/pima_random_forest.R; \
 	fi
+
+# The source tarball users install into their own library or a Databricks cluster.
+R_DIST := $(ROOT)/.work/r-dist
+r-tarball: $(STAMP)/r-install
+	rm -rf $(R_DIST) && mkdir -p $(R_DIST)
+	cd $(R_DIST) && $(R_ENV) R CMD build $(R_DIR)
+	@ls $(R_DIST)/mlflowrest_*.tar.gz

@@ -4,6 +4,8 @@ Writes, from openapi/mlflow.yaml:
   io/mlflowrest/generated/Limits.java       x-mlflow-limits as constants
   io/mlflowrest/generated/ErrorCodes.java   x-mlflow-error-codes (error_code -> HTTP status)
   io/mlflowrest/generated/Routes.java       one Route (HTTP method + path) per operation
+  io/mlflowrest/generated/Operations.java   every operation (aliases too): route, path and query
+                                            parameters, body kind; the raw operation layer's table
 and from openapi/family-rules.yaml:
   io/mlflowrest/generated/Rules.java        the family's shared rules (errors, retries, config)
   io/mlflowrest/generated/model/*.java      records for the answers of the resources whose
@@ -134,6 +136,43 @@ public record Route(String operationId, String method, String template) {{
 }}
 """
     return routes_java, route_java
+
+
+def operations_java(spec: dict) -> str:
+    rows = []
+    for path, item in sorted(spec["paths"].items()):
+        for method, op in sorted(item.items()):
+            params = op.get("parameters", [])
+            path_params = [p["name"] for p in params if p["in"] == "path"]
+            query = [p["name"] for p in params if p["in"] == "query"]
+            content = op.get("requestBody", {}).get("content", {})
+            body = "json" if "application/json" in content else "binary" if content else "none"
+            ok = op["responses"]["200"].get("content", {})
+            answer = "json" if "application/json" in ok else "binary" if ok else "empty"
+            strings = lambda xs: "List.of(" + ", ".join(java_string(x) for x in xs) + ")"  # noqa: E731
+            rows.append(
+                f"            Map.entry({java_string(op['operationId'])}, new Operation("
+                f"new Route({java_string(op['operationId'])}, {java_string(method.upper())}, {java_string(path)}), "
+                f"{strings(path_params)}, {strings(query)}, {java_string(body)}, {java_string(answer)}))"
+            )
+    body = ",\n".join(rows)
+    return f"""package {PACKAGE};
+
+import java.util.List;
+import java.util.Map;
+
+/** Every operation of the spec by operationId (aliases too): what a raw call needs to send it. */
+public final class Operations {{
+    private Operations() {{}}
+
+    /** body and answer: "json", "binary", or "none" / "empty". */
+    public record Operation(Route route, List<String> pathParams, List<String> queryParams, String body,
+            String answer) {{}}
+
+    public static final Map<String, Operation> BY_ID = Map.ofEntries(
+{body});
+}}
+"""
 
 
 def refs(node, found: set[str]) -> None:
@@ -339,6 +378,11 @@ public final class Rules {{
     public static final String REQUEST_ID_TAG = {java_string(rules["request_id"]["tag"])};
     public static final List<String> LEGACY_REQUEST_ID_TAGS = List.of({", ".join(java_string(t) for t in rules["request_id"]["legacy_tags"])});
 
+    public static final String IDEMPOTENCY_KEY_TAG = {java_string(rules["idempotency"]["tag"])};
+    public static final int IDEMPOTENCY_MAX_KEY_LENGTH = {int(rules["idempotency"]["max_key_length"])};
+    public static final long IDEMPOTENCY_SETTLE_MIN_MS = {int(rules["idempotency"]["settle_min_ms"])};
+    public static final long IDEMPOTENCY_SETTLE_MAX_MS = {int(rules["idempotency"]["settle_max_ms"])};
+
     public static final Set<String> TRUTHY = Set.of({strings(config["truthy"])});
     public static final Set<String> FALSY = Set.of({strings(config["falsy"])});
     public static final List<Variable> CONFIG_VARIABLES = List.of(
@@ -374,6 +418,7 @@ def main() -> int:
     routes_java, route_java = routes(spec)
     write(OUT / "Routes.java", routes_java)
     write(OUT / "Route.java", route_java)
+    write(OUT / "Operations.java", operations_java(spec))
     schemas = spec["components"]["schemas"]
     for name in model_closure(spec):
         schema = schemas[name]

@@ -32,6 +32,15 @@ artifact_store <- function(uri, client) {
   )
 }
 
+# A storage service's 404 (S3's NoSuchKey, Azure's BlobNotFound) carries no MLflow
+# error_code; it reads as the server's own RESOURCE_DOES_NOT_EXIST, whatever the store.
+as_mlflow_not_found <- function(expr) {
+  tryCatch(expr, mlflowrest_resource_does_not_exist = function(e) {
+    e$error_code <- e$error_code %||% "RESOURCE_DOES_NOT_EXIST"
+    stop(e)
+  })
+}
+
 # A run's artifact_uri never changes, so its store is built once per client and run, not
 # once per call: logging, listing and downloading on the same client then cost only their
 # own requests.

@@ -96,7 +96,7 @@ azure_store <- function(uri, client, settings = NULL) {
     upload = function(local, rel) {
       azure_put_blob(function(method, ...) request(method, blob_of(rel), ...), local, file.size(local))
     },
-    download = function(rel, local) request("GET", blob_of(rel), download_to = local),
+    download = function(rel, local) as_mlflow_not_found(request("GET", blob_of(rel), download_to = local)),
     list = function(rel) azure_list(request, join_path(prefix, rel))
   )
 }

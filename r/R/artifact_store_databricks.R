@@ -52,7 +52,7 @@ databricks_store <- function(uri, client) {
     upload = upload,
     download = function(rel, local) {
       info <- credential("read", rel)
-      signed_url_request(signed, "GET", info, download_to = local)
+      as_mlflow_not_found(signed_url_request(signed, "GET", info, download_to = local))
     },
     list = function(rel) {
       dir <- rel_path(rel)

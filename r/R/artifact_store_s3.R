@@ -105,7 +105,7 @@ s3_store <- function(uri, client, settings = s3_settings()) {
   list(
     uri = uri, scheme = "s3",
     upload = upload,
-    download = function(rel, local) request("GET", key_of(rel), download_to = local),
+    download = function(rel, local) as_mlflow_not_found(request("GET", key_of(rel), download_to = local)),
     list = function(rel) s3_list(request, join_path(prefix, rel))
   )
 }

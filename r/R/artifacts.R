@@ -13,6 +13,12 @@
 #' @param run_id The run; the active run when `NULL`.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return The artifact paths written, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   file <- tempfile(fileext = ".txt")
+#'   writeLines("hello", file)
+#'   with(mlflow_start_run(), mlflow_log_artifact(file, artifact_path = "notes"))
+#' }
 #' @export
 mlflow_log_artifact <- function(path, artifact_path = NULL, run_id = NULL, client = NULL) {
   if (!file.exists(path)) abort_invalid(sprintf("no such file or directory: %s", path), "path")
@@ -53,6 +59,16 @@ upload_all <- function(store, locals, remote) {
 #' @inheritParams mlflow_log_artifact
 #' @return A data frame with columns `path` (relative to the run's artifact root),
 #'   `is_dir` and `file_size`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   file <- tempfile(fileext = ".txt")
+#'   writeLines("hello", file)
+#'   with(mlflow_start_run(), {
+#'     mlflow_log_artifact(file)
+#'     listing <- mlflow_list_artifacts()
+#'   })
+#'   listing
+#' }
 #' @export
 mlflow_list_artifacts <- function(path = NULL, run_id = NULL, client = NULL) {
   client <- resolve_client(client)
@@ -80,6 +96,16 @@ mlflow_list_artifacts <- function(path = NULL, run_id = NULL, client = NULL) {
 #' @param dst_path Local folder to download into; a new temporary folder when `NULL`.
 #' @inheritParams mlflow_log_artifact
 #' @return The local path of the downloaded file or folder.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   file <- tempfile(fileext = ".txt")
+#'   writeLines("hello", file)
+#'   with(mlflow_start_run(), {
+#'     mlflow_log_artifact(file)
+#'     local <- mlflow_download_artifacts(basename(file), dst_path = tempdir())
+#'   })
+#'   readLines(local)
+#' }
 #' @export
 mlflow_download_artifacts <- function(path, run_id = NULL, client = NULL, dst_path = NULL) {
   client <- resolve_client(client)

@@ -177,9 +177,10 @@ batch_answered <- function(logger, id, res) {
   details <- error_details(response_text(res$content), res$status_code)
   error <- api_error(res$status_code, details$error_code, details$message, "POST",
                      mlflow_api_path("runs/log-batch"))
-  retry_after <- if (res$status_code %in% retry_statuses) retry_after_header(res$headers)
-  batch_failed(logger, id, error, fatal = !res$status_code %in% retry_statuses,
-               retry_after = retry_after)
+  # Retried like the request helper's: a retried status or an overload answer (family-rules.yaml).
+  retried <- is_retried_answer(res$status_code, details)
+  retry_after <- if (retried) retry_after_header(res$headers)
+  batch_failed(logger, id, error, fatal = !retried, retry_after = retry_after)
 }
 
 # The batch goes back to the head of the queue with its points, to be sent again after
@@ -248,6 +249,13 @@ give_up <- function(logger, batch) {
 #'   404, or more failures in a row than `MLFLOW_HTTP_REQUEST_MAX_RETRIES`) it raises the
 #'   last failure as the usual `mlflowrest_error` condition, with `pending_points` set;
 #'   the points stay buffered and a later flush tries again.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_start_run(background = TRUE)
+#'   for (step in 1:1000) mlflow_log_metric("loss", 1 / step, step = step)
+#'   mlflow_flush()
+#'   mlflow_end_run()
+#' }
 #' @export
 mlflow_flush <- function(run_id = NULL) {
   run_ids <- if (is.null(run_id)) ls(.globals$loggers %||% emptyenv()) else check_run_id(run_id)

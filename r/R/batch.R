@@ -62,16 +62,17 @@ batch_envelope <- function(run_id, metrics, params, tags) {
 # Assigns each entity to a request number: a new request starts when the next entity would
 # break a count limit, the byte limit, or repeat a param key.
 batch_chunks <- function(run_id, entities) {
-  max_bytes <- limit("max_batch_request_bytes")
+  # The envelope and run id get the family's reserve (family-rules.yaml, batch); entities
+  # are measured exactly.
+  max_bytes <- limit("max_batch_request_bytes") - rules_batch_envelope_reserve_bytes
   caps <- c(metrics = limit("max_metrics_per_batch"), params = limit("max_params_tags_per_batch"),
             tags = limit("max_params_tags_per_batch"))
   max_entities <- limit("max_entities_per_batch")
-  empty_bytes <- nchar(batch_envelope(run_id, character(), character(), character()), type = "bytes")
   sizes <- nchar(entities$json, type = "bytes") + 1  # +1 for the separating comma
   chunk <- integer(nrow(entities))
   current <- 1L
   counts <- c(metrics = 0, params = 0, tags = 0)
-  bytes <- empty_bytes
+  bytes <- 0
   param_keys <- character()
   for (i in seq_len(nrow(entities))) {
     kind <- entities$kind[i]
@@ -81,7 +82,7 @@ batch_chunks <- function(run_id, entities) {
     if (full && sum(counts) > 0) {
       current <- current + 1L
       counts[] <- 0
-      bytes <- empty_bytes
+      bytes <- 0
       param_keys <- character()
     }
     chunk[i] <- current

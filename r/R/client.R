@@ -34,6 +34,9 @@ print.mlflowrest_secret <- function(x, ...) {
 #'
 #' @param tracking_uri The server's URI; defaults to [mlflow_get_tracking_uri()].
 #' @return An object of class `mlflow_client`.
+#' @examples
+#' client <- mlflow_client("http://127.0.0.1:5000")
+#' client  # the token or password, when set, prints as <hidden>
 #' @export
 mlflow_client <- function(tracking_uri = NULL) {
   uri <- tracking_uri %||% mlflow_get_tracking_uri()

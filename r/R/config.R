@@ -8,11 +8,17 @@
 #' `mlflow_set_tracking_uri()` points the fluent functions (those called with
 #' `client = NULL`) at a server; it takes precedence over `MLFLOW_TRACKING_URI`.
 #' Accepted forms: `http(s)://host[:port][/prefix]`, `databricks` and
-#' `databricks://<profile>`.
+#' `databricks://<profile>`. Without either, inside Databricks (`DATABRICKS_RUNTIME_VERSION`
+#' set, or a notebook's `.databricks_internals`) the URI is `databricks`.
 #'
 #' @param uri The tracking URI.
 #' @return `mlflow_set_tracking_uri()` returns `uri` invisibly;
 #'   `mlflow_get_tracking_uri()` returns the URI in effect, or `NULL` when none is set.
+#' @examples
+#' old <- Sys.getenv("MLFLOW_TRACKING_URI")
+#' mlflow_set_tracking_uri("http://127.0.0.1:5000")
+#' mlflow_get_tracking_uri()
+#' mlflow_set_tracking_uri(if (nzchar(old)) old else "http://127.0.0.1:5000")
 #' @export
 mlflow_set_tracking_uri <- function(uri) {
   stopifnot(is.character(uri), length(uri) == 1L, nzchar(uri))
@@ -26,7 +32,7 @@ mlflow_get_tracking_uri <- function() {
   uri <- .globals$tracking_uri
   if (!is.null(uri)) return(uri)
   uri <- Sys.getenv("MLFLOW_TRACKING_URI", "")
-  if (nzchar(uri)) uri else NULL
+  if (nzchar(uri)) uri else if (in_databricks()) "databricks" else NULL
 }
 
 # Booleans spelt as MLflow spells them (family-rules.yaml, config.truthy / falsy); anything
@@ -81,40 +87,6 @@ read_ini <- function(path) {
     }
   }
   sections
-}
-
-# `databricks://<profile>` reads that profile (which must exist), plain `databricks` the
-# DEFAULT one; each field comes from its DATABRICKS_* variable when set, else from the
-# profile, as databricks-sdk reads them (family-rules.yaml, config.databricks).
-databricks_settings <- function(uri) {
-  profile <- sub("^databricks(:/*)?", "", uri)
-  named <- nzchar(profile)
-  if (!named) profile <- rules_databricks_default_profile
-  cfg_path <- Sys.getenv(rules_databricks_config_file_env,
-                         path.expand(rules_databricks_config_file_default))
-  sections <- if (file.exists(cfg_path)) read_ini(cfg_path) else list()
-  section <- sections[[profile]]
-  if (named && is.null(section)) {
-    abort_invalid(sprintf("no profile '%s' in %s", profile, cfg_path), "tracking_uri")
-  }
-  fields <- list()
-  for (v in rules_databricks_variables) {
-    value <- non_empty(Sys.getenv(v$env)) %||% non_empty(section[[v$profile_key]])
-    if (!is.null(value)) fields[[v$field]] <- value
-  }
-  if (is.null(fields$tracking_uri)) {
-    abort_invalid(paste0("no Databricks host: DATABRICKS_HOST is not set and ", cfg_path,
-                         " has none for profile '", profile, "'"), "tracking_uri")
-  }
-  host <- fields$tracking_uri
-  if (!grepl("^https?://", host)) host <- paste0("https://", host)
-  list(
-    host = host,
-    token = fields$token,
-    username = fields$username,
-    password = fields$password,
-    insecure = if (is.null(fields$insecure_tls)) FALSE else parse_flag(fields$insecure_tls, "DATABRICKS_INSECURE")
-  )
 }
 
 `%||%` <- function(x, y) if (is.null(x)) y else x

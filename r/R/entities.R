@@ -1,89 +1,83 @@
-# Server JSON -> data frames shaped like the CRAN package's results: one row per entity,
-# times as POSIXct, and tags/params/metrics as list columns of small data frames.
+# Server JSON -> tibbles shaped like the CRAN package's results: one row per entity, times
+# as POSIXct, and tags/params/metrics as list columns of tibbles (empty rather than CRAN's
+# NA when a run has none, so code can always filter them).
 
 key_value_df <- function(items) {
-  data.frame(
+  tibble::tibble(
     key = vapply(items, function(x) x$key %||% NA_character_, character(1)),
-    value = vapply(items, function(x) as.character(x$value %||% NA_character_), character(1)),
-    stringsAsFactors = FALSE
+    value = vapply(items, function(x) as.character(x$value %||% NA_character_), character(1))
   )
 }
 
 metrics_df <- function(items, run_id = NULL) {
-  df <- data.frame(
+  df <- tibble::tibble(
     key = vapply(items, function(x) x$key, character(1)),
     value = vapply(items, function(x) parse_metric_value(x$value), numeric(1)),
     timestamp = ms_to_time(vapply(items, function(x) as.numeric(x$timestamp %||% NA), numeric(1))),
-    step = vapply(items, function(x) as.numeric(x$step %||% 0), numeric(1)),
-    stringsAsFactors = FALSE
+    step = vapply(items, function(x) as.numeric(x$step %||% 0), numeric(1))
   )
   if (!is.null(run_id)) df$run_id <- rep(run_id, nrow(df))
   df
 }
 
-field <- function(x, name, default = NA_character_) {
-  value <- x[[name]]
-  if (is.null(value)) default else value
+# One column of an info field across entities, as character (NA when absent).
+info_column <- function(infos, name, alternative = name) {
+  vapply(infos, function(i) as.character(i[[name]] %||% i[[alternative]] %||% NA_character_),
+         character(1))
 }
 
-run_row <- function(run) {
-  info <- run$info
-  data <- run$data %||% list()
-  df <- data.frame(
-    run_uuid = field(info, "run_uuid", field(info, "run_id")),
-    experiment_id = field(info, "experiment_id"),
-    run_name = field(info, "run_name"),
-    user_id = field(info, "user_id"),
-    status = field(info, "status"),
-    start_time = ms_to_time(info$start_time),
-    end_time = ms_to_time(info$end_time),
-    artifact_uri = field(info, "artifact_uri"),
-    lifecycle_stage = field(info, "lifecycle_stage"),
-    run_id = field(info, "run_id", field(info, "run_uuid")),
-    stringsAsFactors = FALSE
+info_times <- function(infos, name) {
+  ms_to_time(vapply(infos, function(i) as.numeric(i[[name]] %||% NA_real_), numeric(1)))
+}
+
+# CRAN's run columns, in its order, with run_name after them.
+runs_tibble <- function(runs) {
+  infos <- lapply(runs, function(r) r$info %||% list())
+  data <- lapply(runs, function(r) r$data %||% list())
+  tibble::tibble(
+    run_uuid = info_column(infos, "run_uuid", "run_id"),
+    experiment_id = info_column(infos, "experiment_id"),
+    user_id = info_column(infos, "user_id"),
+    status = info_column(infos, "status"),
+    start_time = info_times(infos, "start_time"),
+    end_time = info_times(infos, "end_time"),
+    artifact_uri = info_column(infos, "artifact_uri"),
+    lifecycle_stage = info_column(infos, "lifecycle_stage"),
+    run_id = info_column(infos, "run_id", "run_uuid"),
+    run_name = info_column(infos, "run_name"),
+    metrics = lapply(data, function(d) metrics_df(d$metrics %||% list())),
+    params = lapply(data, function(d) key_value_df(d$params %||% list())),
+    tags = lapply(data, function(d) key_value_df(d$tags %||% list()))
   )
-  df$metrics <- list(metrics_df(data$metrics %||% list()))
-  df$params <- list(key_value_df(data$params %||% list()))
-  df$tags <- list(key_value_df(data$tags %||% list()))
-  df
 }
 
 runs_df <- function(runs) {
-  if (length(runs) == 0L) {
-    empty <- run_row(list(info = list(), data = list()))[0, ]
-    return(structure(empty, class = c("mlflow_runs", "data.frame")))
-  }
-  df <- do.call(rbind, lapply(runs, run_row))
-  rownames(df) <- NULL
-  structure(df, class = c("mlflow_runs", "data.frame"))
+  tibble::new_tibble(runs_tibble(runs), nrow = length(runs), class = "mlflow_runs")
 }
 
 as_mlflow_run <- function(run, client) {
-  df <- run_row(run)
+  df <- tibble::new_tibble(runs_tibble(list(run)), nrow = 1L, class = "mlflow_run")
   attr(df, "client") <- client
-  structure(df, class = c("mlflow_run", "data.frame"))
+  df
+}
+
+experiments_tibble <- function(experiments) {
+  tibble::tibble(
+    experiment_id = info_column(experiments, "experiment_id"),
+    name = info_column(experiments, "name"),
+    artifact_location = info_column(experiments, "artifact_location"),
+    lifecycle_stage = info_column(experiments, "lifecycle_stage"),
+    creation_time = info_times(experiments, "creation_time"),
+    last_update_time = info_times(experiments, "last_update_time"),
+    tags = lapply(experiments, function(e) key_value_df(e$tags %||% list()))
+  )
 }
 
 experiment_row <- function(experiment) {
-  df <- data.frame(
-    experiment_id = field(experiment, "experiment_id"),
-    name = field(experiment, "name"),
-    artifact_location = field(experiment, "artifact_location"),
-    lifecycle_stage = field(experiment, "lifecycle_stage"),
-    creation_time = ms_to_time(experiment$creation_time),
-    last_update_time = ms_to_time(experiment$last_update_time),
-    stringsAsFactors = FALSE
-  )
-  df$tags <- list(key_value_df(experiment$tags %||% list()))
-  df
+  tibble::new_tibble(experiments_tibble(list(experiment)), nrow = 1L, class = "mlflow_experiment")
 }
 
-experiments_df <- function(experiments) {
-  if (length(experiments) == 0L) return(experiment_row(list())[0, ])
-  df <- do.call(rbind, lapply(experiments, experiment_row))
-  rownames(df) <- NULL
-  df
-}
+experiments_df <- function(experiments) experiments_tibble(experiments)
 
 tags_body <- function(tags) {
   if (is.null(tags) || length(tags) == 0L) return(NULL)
@@ -109,4 +103,33 @@ print.mlflow_run <- function(x, ...) {
   show("params", x$params[[1]])
   show("metrics", x$metrics[[1]])
   invisible(x)
+}
+
+#' Get the id of a run or an experiment
+#'
+#' @param object A run (from [mlflow_start_run()], [mlflow_get_run()]) or an experiment
+#'   (from [mlflow_get_experiment()]).
+#' @return The run id or the experiment id, a string.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   run <- mlflow_start_run()
+#'   mlflow_id(run)
+#'   mlflow_end_run()
+#'   mlflow_id(mlflow_get_experiment(experiment_id = "0"))
+#' }
+#' @export
+mlflow_id <- function(object) UseMethod("mlflow_id")
+
+#' @rdname mlflow_id
+#' @export
+mlflow_id.mlflow_run <- function(object) object$run_id %||% object$run_uuid
+
+#' @rdname mlflow_id
+#' @export
+mlflow_id.mlflow_experiment <- function(object) object$experiment_id
+
+#' @rdname mlflow_id
+#' @export
+mlflow_id.default <- function(object) {
+  abort_usage(sprintf("mlflow_id() takes a run or an experiment, not a %s", class(object)[1]))
 }

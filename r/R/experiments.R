@@ -11,6 +11,12 @@
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @param tags Named list (or key/value data frame) of experiment tags.
 #' @return The new experiment's id.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")), tags = list(team = "r"))
+#'   mlflow_get_experiment(experiment_id = id)$name
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_create_experiment <- function(name, artifact_location = NULL, client = NULL, tags = NULL) {
   check_experiment_name(name)
@@ -25,7 +31,10 @@ mlflow_create_experiment <- function(name, artifact_location = NULL, client = NU
     )
     if (carries_request_id(existing$tags, request_id)) list(experiment_id = existing$experiment_id)
   }
-  mlflow_call(client, "POST", "experiments/create", body = body, before_retry = find_first_try)$experiment_id
+  id <- mlflow_call(client, "POST", "experiments/create", body = body,
+                    before_retry = find_first_try)$experiment_id
+  notify_observers("create_experiment", list(experiment_id = id, name = name))
+  id
 }
 
 # The request-id tag of family-rules.yaml (written under the new key, read under all).
@@ -43,6 +52,10 @@ carries_request_id <- function(tags, request_id) {
 #' @param name Experiment name.
 #' @inheritParams mlflow_create_experiment
 #' @return A one-row data frame.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_get_experiment(experiment_id = "0")
+#' }
 #' @export
 mlflow_get_experiment <- function(experiment_id = NULL, name = NULL, client = NULL) {
   client <- resolve_client(client)
@@ -68,6 +81,13 @@ mlflow_get_experiment <- function(experiment_id = NULL, name = NULL, client = NU
 #' @param experiment_id Experiment id.
 #' @param artifact_location Artifact location used when the experiment is created.
 #' @return The experiment id, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_set_experiment(basename(tempfile("example-")))
+#'   with(mlflow_start_run(), mlflow_log_param("alpha", 0.5))
+#'   mlflow_set_experiment(experiment_id = "0")
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_set_experiment <- function(experiment_name = NULL, experiment_id = NULL,
                                   artifact_location = NULL) {
@@ -102,6 +122,10 @@ mlflow_set_experiment <- function(experiment_name = NULL, experiment_id = NULL,
 #' @param page_token Token to resume from.
 #' @inheritParams mlflow_create_experiment
 #' @return `list(experiments = <data frame>, next_page_token = <string or NULL>)`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_search_experiments(filter = "name LIKE 'Def%'", max_results = 5)$experiments
+#' }
 #' @export
 mlflow_search_experiments <- function(filter = NULL,
                                       experiment_view_type = c("ACTIVE_ONLY", "DELETED_ONLY", "ALL"),
@@ -137,6 +161,12 @@ collect_pages <- function(max_results, page_token, field, fetch) {
 #' @param new_name The new name.
 #' @param experiment_id Experiment id; the active experiment when `NULL`.
 #' @inheritParams mlflow_create_experiment
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")))
+#'   mlflow_rename_experiment(basename(tempfile("renamed-")), experiment_id = id)
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_rename_experiment <- function(new_name, experiment_id = NULL, client = NULL) {
   client <- resolve_client(client)
@@ -151,6 +181,13 @@ mlflow_rename_experiment <- function(new_name, experiment_id = NULL, client = NU
 #'
 #' @param experiment_id Experiment id.
 #' @inheritParams mlflow_create_experiment
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")))
+#'   mlflow_delete_experiment(id)
+#'   mlflow_restore_experiment(id)
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_delete_experiment <- function(experiment_id, client = NULL) {
   client <- resolve_client(client)
@@ -176,6 +213,13 @@ mlflow_restore_experiment <- function(experiment_id, client = NULL) {
 #' @param value Tag value.
 #' @param experiment_id Experiment id; the active experiment when `NULL`.
 #' @inheritParams mlflow_create_experiment
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   id <- mlflow_create_experiment(basename(tempfile("example-")))
+#'   mlflow_set_experiment_tag("team", "r", experiment_id = id)
+#'   mlflow_delete_experiment_tag("team", experiment_id = id)
+#'   mlflow_delete_experiment(id)
+#' }
 #' @export
 mlflow_set_experiment_tag <- function(key, value, experiment_id = NULL, client = NULL) {
   client <- resolve_client(client)

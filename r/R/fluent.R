@@ -26,7 +26,8 @@ active_experiment_id <- function(client = NULL) {
   if (nzchar(name)) {
     return(mlflow_get_experiment(name = name, client = resolve_client(client))$experiment_id)
   }
-  "0"
+  # In a Databricks notebook, the notebook's own experiment, as with CRAN mlflow there.
+  databricks_context()$experiment_id %||% "0"
 }
 
 # The run a fluent call writes to.
@@ -51,7 +52,8 @@ resolve_run_id <- function(run_id) {
 #' R, batches advance only while logging calls are made (or during a flush).
 #'
 #' @param run_id A run to resume.
-#' @param experiment_id Experiment for a new run; the active experiment when `NULL`.
+#' @param experiment_id Experiment for a new run, which then becomes the active experiment;
+#'   the active experiment when `NULL` (in a Databricks notebook, the notebook's).
 #' @param start_time Start time (POSIXct or milliseconds since the epoch); now when `NULL`.
 #' @param tags Named list of extra tags.
 #' @param client An `mlflow_client`; the default client when `NULL`.
@@ -65,6 +67,16 @@ resolve_run_id <- function(run_id) {
 #'   `already_finished = TRUE` and left as it was by [mlflow_end_run()]. Concurrent starts with
 #'   one key end with one run.
 #' @return A one-row data frame of class `mlflow_run`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), {
+#'     mlflow_log_param("alpha", 0.5)
+#'     mlflow_log_metric("rmse", 0.82)
+#'   })
+#'   run <- mlflow_start_run(background = TRUE)
+#'   for (step in 1:100) mlflow_log_metric("loss", 1 / step, step = step)
+#'   mlflow_end_run()
+#' }
 #' @export
 mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = NULL,
                              tags = NULL, client = NULL, nested = FALSE, background = FALSE,
@@ -91,19 +103,25 @@ mlflow_start_run <- function(run_id = NULL, experiment_id = NULL, start_time = N
   } else {
     create_run(client, experiment_id, start_time, tags, parent, idempotency_key)
   }
+  # Later fluent calls (mlflow_search_runs(), the next run) use the run's experiment.
+  if (!is.null(experiment_id)) .globals$active_experiment_id <- as.character(experiment_id)
   if (isTRUE(background)) start_background_logger(client, run$run_id, flush_interval)
   push_active_run(run$run_id, client)
   run
 }
 
+run_user <- function() non_empty(Sys.info()[["user"]]) %||% "unknown"
+
+# CRAN's tags; a Databricks notebook or job replaces the source tags with its own.
 default_run_tags <- function(parent) {
   source_file <- sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))
-  compact(list(
-    mlflow.user = non_empty(Sys.info()[["user"]]),
+  tags <- compact(list(
+    mlflow.user = run_user(),
     mlflow.source.name = if (length(source_file)) source_file[1] else "R",
     mlflow.source.type = "LOCAL",
     mlflow.parentRunId = parent
   ))
+  utils::modifyList(tags, databricks_context()$tags %||% list())
 }
 
 # runs/create is not idempotent. Each create carries a request id tag; before a retry the
@@ -121,9 +139,12 @@ create_run <- function(client, experiment_id, start_time, tags, parent, idempote
     attr(run, "already_finished") <- identical(started$previous_status, "FINISHED")
     # mlflow_end_run() leaves a finished run as the first attempt left it.
     if (attr(run, "already_finished")) .globals$finished_runs <- union(.globals$finished_runs, run$run_id)
+    notify_observers("create_run", run)
     return(run)
   }
-  as_mlflow_run(create_run_wire(client, experiment_id, start_time, tags, parent), client)
+  run <- as_mlflow_run(create_run_wire(client, experiment_id, start_time, tags, parent), client)
+  notify_observers("create_run", run)
+  run
 }
 
 create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
@@ -132,6 +153,7 @@ create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
   all_tags[[rules_request_id_tag]] <- request_id
   body <- list(
     experiment_id = experiment_id,
+    user_id = all_tags[["mlflow.user"]] %||% run_user(),
     start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
     tags = tags_body(all_tags)
   )
@@ -156,6 +178,12 @@ create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
 #' @param run_name New run name.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return The updated run's info (a list), invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   run <- mlflow_start_run()
+#'   mlflow_update_run(run_name = "renamed")
+#'   mlflow_end_run()
+#' }
 #' @export
 mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run_name = NULL,
                               client = NULL) {
@@ -163,9 +191,14 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
   if (is.null(run_id)) abort_usage("no run_id given and no active run")
   check_run_id(run_id)
   client <- resolve_client(client)
-  invisible(mlflow_call(client, "POST", "runs/update", body = compact(list(
+  info <- mlflow_call(client, "POST", "runs/update", body = compact(list(
     run_id = run_id, status = status, end_time = time_to_ms(end_time, "end_time"), run_name = run_name
-  )))$run_info)
+  )))$run_info
+  if (!is.null(status)) {
+    notify_observers("set_terminated", list(run_id = run_id, status = status,
+                                            end_time = time_to_ms(end_time, "end_time")))
+  }
+  invisible(info)
 }
 
 #' End a run
@@ -178,6 +211,11 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
 #' @param run_id The run; the active run when `NULL`.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return The ended run, invisibly (`NULL` when there was no active run).
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_start_run()
+#'   mlflow_end_run(status = "KILLED")
+#' }
 #' @export
 mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time = NULL,
                            run_id = NULL, client = NULL) {
@@ -202,6 +240,10 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
 #' @param expr Code evaluated in the caller's environment.
 #' @param ... Unused.
 #' @return The value of `expr`, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), mlflow_log_metric("auc", 0.9))
+#' }
 #' @export
 with.mlflow_run <- function(data, expr, ...) {
   run_id <- data$run_id

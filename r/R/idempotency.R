@@ -5,8 +5,8 @@
 # oldest. The check runs twice, the second after twice the create's own duration, so a concurrent
 # create still in flight at the first check is seen by the second.
 
-idempotency_key_tag <- "mlflowrest.idempotency_key"
-idempotency_key_max <- 250L # the key also goes into a search filter
+idempotency_key_tag <- rules_idempotency_key_tag # openapi/family-rules.yaml, idempotency
+idempotency_key_max <- rules_idempotency_max_key_length
 
 check_idempotency_key <- function(key) {
   ok <- is.character(key) && length(key) == 1L && !is.na(key) && nzchar(key) &&
@@ -45,7 +45,8 @@ start_idempotent <- function(client, experiment_id, key, create) {
   if (!is.null(existing)) return(resume(existing))
   began <- Sys.time()
   mine <- create()
-  settle <- min(max(2 * as.numeric(Sys.time() - began, units = "secs"), 0.05), 2)
+  settle <- min(max(2 * as.numeric(Sys.time() - began, units = "secs"), rules_idempotency_settle_ms[["min"]] / 1000),
+                rules_idempotency_settle_ms[["max"]] / 1000)
   for (check in 1:2) {
     if (check == 2) Sys.sleep(settle)
     winner <- oldest_run_with_key(client, experiment_id, key)

@@ -8,6 +8,10 @@
 #' @param run_id The run; the active run when `NULL`.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return `value`, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), mlflow_log_param("ntree", 500))
+#' }
 #' @export
 mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
   check_keys(key, "key")
@@ -17,6 +21,7 @@ mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
   mlflow_call(client, "POST", "runs/log-parameter", body = list(run_id = run_id, key = key, value = text))
+  notify_observers("log_param", list(run_id = run_id, key = key, value = text))
   invisible(value)
 }
 
@@ -32,6 +37,13 @@ mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
 #' @param step Step (an integer); 0 when `NULL`.
 #' @inheritParams mlflow_log_param
 #' @return `value`, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), {
+#'     mlflow_log_metric("auc", 0.91)
+#'     mlflow_log_metric("loss", NaN, step = 2)
+#'   })
+#' }
 #' @export
 mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id = NULL,
                               client = NULL) {
@@ -45,6 +57,8 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
   logger <- background_logger(run_id %||% active_run_id())
   if (!is.null(logger)) {
     logger_add(logger, key, value, timestamp, step %||% 0)
+    notify_observers("log_metric", list(run_id = run_id %||% active_run_id(), key = key,
+                                        value = value, timestamp = timestamp, step = step %||% 0))
     return(invisible(value))
   }
   client <- resolve_client(client)
@@ -53,6 +67,8 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
                   json_quote(run_id), json_quote(key), json_metric_value(value),
                   json_int64(timestamp %||% now_ms()), json_int64(step %||% 0))
   mlflow_call(client, "POST", "runs/log-metric", body = json_text(body))
+  notify_observers("log_metric", list(run_id = run_id, key = key, value = value,
+                                      timestamp = timestamp, step = step %||% 0))
   invisible(value)
 }
 
@@ -61,6 +77,13 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
 #' @param key Tag key.
 #' @param value Tag value (converted to a string).
 #' @inheritParams mlflow_log_param
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), {
+#'     mlflow_set_tag("team", "r")
+#'     mlflow_delete_tag("team")
+#'   })
+#' }
 #' @export
 mlflow_set_tag <- function(key, value, run_id = NULL, client = NULL) {
   check_keys(key, "key")
@@ -70,6 +93,7 @@ mlflow_set_tag <- function(key, value, run_id = NULL, client = NULL) {
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
   mlflow_call(client, "POST", "runs/set-tag", body = list(run_id = run_id, key = key, value = text))
+  notify_observers("set_tag", list(run_id = run_id, key = key, value = text))
   invisible(value)
 }
 
@@ -94,6 +118,15 @@ mlflow_delete_tag <- function(key, run_id = NULL, client = NULL) {
 #' @param tags Data frame with columns `key`, `value`, or a named list.
 #' @inheritParams mlflow_log_param
 #' @return The number of requests sent, invisibly.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), {
+#'     mlflow_log_batch(
+#'       metrics = data.frame(key = "loss", value = 1 / (1:2500), step = 1:2500),
+#'       params = list(ntree = 500, mtry = 3),
+#'       tags = list(team = "r"))
+#'   })
+#' }
 #' @export
 mlflow_log_batch <- function(metrics = NULL, params = NULL, tags = NULL, run_id = NULL,
                              client = NULL) {
@@ -102,5 +135,6 @@ mlflow_log_batch <- function(metrics = NULL, params = NULL, tags = NULL, run_id 
   run_id <- resolve_run_id(run_id)
   bodies <- batch_bodies(run_id, entities)
   for (body in bodies) mlflow_call(client, "POST", "runs/log-batch", body = json_text(body))
+  notify_observers("log_batch", list(run_id = run_id, metrics = metrics, params = params, tags = tags))
   invisible(length(bodies))
 }

@@ -16,6 +16,12 @@ registry_tags_body <- function(tags) {
 #' @param description Description.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return The registered model (a list).
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name, tags = list(team = "r"), description = "example")
+#'   mlflow_delete_registered_model(name)
+#' }
 #' @export
 mlflow_create_registered_model <- function(name, tags = NULL, description = NULL, client = NULL) {
   check_string(name, "name")
@@ -41,6 +47,15 @@ mlflow_create_registered_model <- function(name, tags = NULL, description = NULL
 #' @param description The new description.
 #' @inheritParams mlflow_create_registered_model
 #' @return The registered model (a list); `NULL` for delete.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name)
+#'   mlflow_update_registered_model(name, description = "updated")
+#'   mlflow_rename_registered_model(name, paste0(name, "-renamed"))
+#'   mlflow_get_registered_model(paste0(name, "-renamed"))$description
+#'   mlflow_delete_registered_model(paste0(name, "-renamed"))
+#' }
 #' @export
 mlflow_get_registered_model <- function(name, client = NULL) {
   check_string(name, "name")
@@ -84,6 +99,10 @@ mlflow_delete_registered_model <- function(name, client = NULL) {
 #' @param page_token Token to resume from.
 #' @inheritParams mlflow_create_registered_model
 #' @return `list(registered_models = <list>, next_page_token = <string or NULL>)`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_search_registered_models(filter = "name LIKE 'model-%'", max_results = 5)
+#' }
 #' @export
 mlflow_search_registered_models <- function(filter = NULL, max_results = 100, order_by = list(),
                                             page_token = NULL, client = NULL) {
@@ -104,6 +123,17 @@ mlflow_search_registered_models <- function(filter = NULL, max_results = 100, or
 #' @param stages Stages to look at (all when empty).
 #' @inheritParams mlflow_create_registered_model
 #' @return A list of model versions.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
+#'   length(mlflow_get_latest_versions(name))
+#'   mlflow_delete_registered_model(name)
+#' }
 #' @export
 mlflow_get_latest_versions <- function(name, stages = list(), client = NULL) {
   client <- resolve_client(client)
@@ -122,6 +152,17 @@ mlflow_get_latest_versions <- function(name, stages = list(), client = NULL) {
 #' @param description Description.
 #' @inheritParams mlflow_create_registered_model
 #' @return The model version (a list).
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x * 2), "model")
+#'   mlflow_end_run()
+#'   version <- mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
+#'   version$version
+#'   mlflow_delete_registered_model(name)
+#' }
 #' @export
 mlflow_create_model_version <- function(name, source, run_id = NULL, tags = NULL, run_link = NULL,
                                         description = NULL, client = NULL) {
@@ -148,6 +189,19 @@ mlflow_create_model_version <- function(name, source, run_id = NULL, tags = NULL
 #' @param description The new description.
 #' @inheritParams mlflow_create_registered_model
 #' @return The model version (a list); `NULL` for delete.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
+#'   mlflow_update_model_version(name, 1, description = "first")
+#'   mlflow_get_model_version(name, 1)$description
+#'   mlflow_delete_model_version(name, 1)
+#'   mlflow_delete_registered_model(name)
+#' }
 #' @export
 mlflow_get_model_version <- function(name, version, client = NULL) {
   client <- resolve_client(client)
@@ -181,6 +235,17 @@ mlflow_delete_model_version <- function(name, version, client = NULL) {
 #' @param value Tag value.
 #' @param stage Unused; kept for the CRAN package's signature.
 #' @inheritParams mlflow_create_registered_model
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
+#'   mlflow_set_model_version_tag(name, 1, key = "validated", value = "yes")
+#'   mlflow_delete_registered_model(name)
+#' }
 #' @export
 mlflow_set_model_version_tag <- function(name, version = NULL, key = NULL, value = NULL,
                                          stage = NULL, client = NULL) {
@@ -202,6 +267,17 @@ mlflow_set_model_version_tag <- function(name, version = NULL, key = NULL, value
 #' @param archive_existing_versions Archive the versions already in `stage`.
 #' @inheritParams mlflow_create_registered_model
 #' @return The model version (a list).
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
+#'   mlflow_transition_model_version_stage(name, 1, "Staging")$current_stage
+#'   mlflow_delete_registered_model(name)
+#' }
 #' @export
 mlflow_transition_model_version_stage <- function(name, version, stage,
                                                   archive_existing_versions = FALSE, client = NULL) {
@@ -219,6 +295,20 @@ mlflow_transition_model_version_stage <- function(name, version, stage,
 #' @param version Version number the alias points to.
 #' @inheritParams mlflow_create_registered_model
 #' @return `mlflow_get_model_version_by_alias()` returns the model version (a list).
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x + 1), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
+#'   mlflow_set_registered_model_alias(name, "champion", 1)
+#'   mlflow_get_model_version_by_alias(name, "champion")$version
+#'   mlflow_predict(mlflow_load_model(sprintf("models:/%s@champion", name)), 1)
+#'   mlflow_delete_registered_model_alias(name, "champion")
+#'   mlflow_delete_registered_model(name)
+#' }
 #' @export
 mlflow_set_registered_model_alias <- function(name, alias, version, client = NULL) {
   check_alias(alias)
@@ -251,6 +341,14 @@ mlflow_get_model_version_by_alias <- function(name, alias, client = NULL) {
 #' @param key Tag key.
 #' @param value Tag value.
 #' @inheritParams mlflow_create_registered_model
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name)
+#'   mlflow_set_registered_model_tag(name, "team", "r")
+#'   mlflow_delete_registered_model_tag(name, "team")
+#'   mlflow_delete_registered_model(name)
+#' }
 #' @export
 mlflow_set_registered_model_tag <- function(name, key, value, client = NULL) {
   check_keys(key, "key", "max_model_registry_tag_key_length")
@@ -276,6 +374,18 @@ mlflow_delete_registered_model_tag <- function(name, key, client = NULL) {
 #' @param version Version number.
 #' @param key Tag key.
 #' @inheritParams mlflow_create_registered_model
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   name <- basename(tempfile("model-"))
+#'   mlflow_create_registered_model(name)
+#'   run <- mlflow_start_run()
+#'   uri <- mlflow_log_model(mlflow_crate(function(x) x), "model")
+#'   mlflow_end_run()
+#'   mlflow_create_model_version(name, source = uri, run_id = mlflow_id(run))
+#'   mlflow_set_model_version_tag(name, 1, key = "validated", value = "yes")
+#'   mlflow_delete_model_version_tag(name, 1, "validated")
+#'   mlflow_delete_registered_model(name)
+#' }
 #' @export
 mlflow_delete_model_version_tag <- function(name, version, key, client = NULL) {
   client <- resolve_client(client)
@@ -294,6 +404,10 @@ mlflow_delete_model_version_tag <- function(name, version, key, client = NULL) {
 #' @param page_token Token to resume from.
 #' @inheritParams mlflow_create_registered_model
 #' @return `list(model_versions = <list>, next_page_token = <string or NULL>)`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_search_model_versions(filter = "name LIKE 'model-%'", max_results = 5)
+#' }
 #' @export
 mlflow_search_model_versions <- function(filter = NULL, max_results = 1000, order_by = list(),
                                          page_token = NULL, client = NULL) {

@@ -2,7 +2,6 @@
 # the base URL, authentication, TLS settings, timeouts, JSON in and out, the retry policy
 # of docs/design.md and the mapping of failures onto the mlflowrest_* conditions.
 
-retry_statuses <- rules_retry_statuses
 # Read once: packageVersion() parses DESCRIPTION, a tenth of a millisecond per request.
 user_agent <- function() {
   .globals$user_agent %||%
@@ -267,22 +266,33 @@ is_retried_answer <- function(status, details) {
   FALSE
 }
 
-# safe, recover-by-request-id or never, for the operation behind a method and path.
-route_safety <- function(method, path) {
+# What the family rules say about the operation behind a method and path: its retry safety
+# and the spec's body defaults. Looked up once per POST path (only POSTs have either), so the
+# per-call cost stays a hash lookup.
+route_rules <- function(method, path) {
+  if (method != "POST") return(list(safety = "safe", defaults = NULL))
+  cache <- .globals$route_rules %||% (.globals$route_rules <- new.env(parent = emptyenv()))
+  found <- cache[[path]]
+  if (!is.null(found)) return(found)
+  found <- list(safety = "safe", defaults = NULL)
   for (r in rules_route_safety) {
-    if (identical(r$method, method) && grepl(r$pattern, path)) return(r$safety)
+    if (identical(r$method, method) && grepl(r$pattern, path)) found$safety <- r$safety
   }
-  "safe"
+  for (r in rules_request_defaults) {
+    if (identical(r$method, method) && grepl(r$pattern, path)) found$defaults <- r$defaults
+  }
+  assign(path, found, envir = cache)
+  found
 }
+
+# safe, recover-by-request-id or never, for the operation behind a method and path.
+route_safety <- function(method, path) route_rules(method, path)$safety
 
 # The spec's body defaults (e.g. searchExperiments max_results) where the caller gave none.
 with_request_defaults <- function(method, path, body) {
-  if (!is.list(body)) return(body)
-  for (r in rules_request_defaults) {
-    if (identical(r$method, method) && grepl(r$pattern, path)) {
-      for (field in names(r$defaults)) if (is.null(body[[field]])) body[[field]] <- r$defaults[[field]]
-    }
-  }
+  defaults <- route_rules(method, path)$defaults
+  if (!is.list(body) || is.null(defaults)) return(body)
+  for (field in names(defaults)) if (is.null(body[[field]])) body[[field]] <- defaults[[field]]
   body
 }
 

@@ -6,6 +6,12 @@
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return A one-row data frame of class `mlflow_run` with list columns `metrics`,
 #'   `params` and `tags`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   run <- mlflow_start_run()
+#'   mlflow_end_run()
+#'   mlflow_get_run(mlflow_id(run))$status
+#' }
 #' @export
 mlflow_get_run <- function(run_id = NULL, client = NULL) {
   client <- resolve_client(client)
@@ -19,6 +25,13 @@ mlflow_get_run <- function(run_id = NULL, client = NULL) {
 #'
 #' @param run_id The run.
 #' @inheritParams mlflow_get_run
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   run <- mlflow_start_run()
+#'   mlflow_end_run()
+#'   mlflow_delete_run(mlflow_id(run))
+#'   mlflow_restore_run(mlflow_id(run))
+#' }
 #' @export
 mlflow_delete_run <- function(run_id, client = NULL) {
   client <- resolve_client(client)
@@ -49,6 +62,13 @@ mlflow_restore_run <- function(run_id, client = NULL) {
 #' @param max_results Most runs to return (after `client`, keeping the CRAN package's
 #'   argument positions).
 #' @return A data frame, one row per run, with list columns `metrics`, `params`, `tags`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), mlflow_log_metric("rmse", 0.5))
+#'   runs <- mlflow_search_runs(filter = "metrics.rmse < 1", order_by = "metrics.rmse ASC")
+#'   runs[, c("run_id", "status", "start_time")]
+#'   runs$metrics[[1]]
+#' }
 #' @export
 mlflow_search_runs <- function(filter = NULL, run_view_type = c("ACTIVE_ONLY", "DELETED_ONLY", "ALL"),
                                experiment_ids = NULL, order_by = list(), client = NULL,
@@ -75,6 +95,14 @@ mlflow_search_runs <- function(filter = NULL, run_view_type = c("ACTIVE_ONLY", "
 #' @param run_id The run; the active run when `NULL`.
 #' @inheritParams mlflow_get_run
 #' @return A data frame with columns `key`, `value`, `timestamp`, `step`, `run_id`.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   with(mlflow_start_run(), {
+#'     for (step in 1:3) mlflow_log_metric("loss", 1 / step, step = step)
+#'     history <- mlflow_get_metric_history("loss")
+#'   })
+#'   history
+#' }
 #' @export
 mlflow_get_metric_history <- function(metric_key, run_id = NULL, client = NULL) {
   client <- resolve_client(client)

@@ -46,6 +46,8 @@ def route_safety(spec: dict[str, Any], operations: dict[str, Any]) -> str:
     for path, item in sorted(spec["paths"].items()):
         for method, op in sorted(item.items()):
             safety = operations[op["operationId"]]["safety"]
+            if safety != "safe" and method != "post":
+                raise SystemExit(f"{op['operationId']}: R's route_rules() looks up POST routes only; extend it")
             if safety != "safe":
                 pattern = "^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"
                 entry = {"method": method.upper(), "pattern": pattern, "operation": op["operationId"], "safety": safety}
@@ -63,10 +65,37 @@ def request_defaults(spec: dict[str, Any]) -> str:
             schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
             props = schemas[schema["$ref"].rsplit("/", 1)[-1]].get("properties", {}) if "$ref" in schema else {}
             defaults = {k: v["default"] for k, v in sorted(props.items()) if "default" in v}
+            if defaults and method != "post":
+                raise SystemExit(f"{op['operationId']}: R's route_rules() looks up POST routes only; extend it")
             if defaults:
                 pattern = "^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"
                 entry = f"method = {lit(method.upper())}, pattern = {lit(pattern)}, defaults = {record(defaults)}"
                 rows.append(f"  list({entry})")
+    return "list(\n" + ",\n".join(rows) + "\n)"
+
+
+def operations(spec: dict[str, Any]) -> str:
+    """Every operation of the spec (aliases too): what mlflow_call_operation() needs to send it."""
+    rows = []
+    for path, item in sorted(spec["paths"].items()):
+        for method, op in sorted(item.items()):
+            params = op.get("parameters", [])
+            content = op.get("requestBody", {}).get("content", {})
+            ok = op["responses"]["200"].get("content", {})
+            entry = {
+                "method": method.upper(),
+                "path": path,
+                "body": "json" if "application/json" in content else "binary" if content else "none",
+                "answer": "json" if "application/json" in ok else "binary" if ok else "empty",
+            }
+            vectors = {
+                "path_params": [p["name"] for p in params if p["in"] == "path"],
+                "query_params": [p["name"] for p in params if p["in"] == "query"],
+            }
+            cells = [f"{k} = {lit(v)}" for k, v in entry.items()]
+            for k, v in vectors.items():
+                cells.append(f"{k} = c({', '.join(lit(x) for x in v)})" if v else f"{k} = character()")
+            rows.append(f"  {op['operationId']} = list({', '.join(cells)})")
     return "list(\n" + ",\n".join(rows) + "\n)"
 
 
@@ -109,6 +138,10 @@ def render() -> str:
         f"rules_request_id_tag <- {lit(rules['request_id']['tag'])}",
         f"rules_legacy_request_id_tags <- c({', '.join(lit(t) for t in rules['request_id']['legacy_tags'])})",
         "",
+        f"rules_idempotency_key_tag <- {lit(rules['idempotency']['tag'])}",
+        f"rules_idempotency_max_key_length <- {int(rules['idempotency']['max_key_length'])}L",
+        f"rules_idempotency_settle_ms <- c(min = {int(rules['idempotency']['settle_min_ms'])}, max = {int(rules['idempotency']['settle_max_ms'])})",
+        "",
         f"rules_truthy <- c({', '.join(lit(t) for t in config['truthy'])})",
         f"rules_falsy <- c({', '.join(lit(t) for t in config['falsy'])})",
         "rules_config_variables <- list(\n"
@@ -122,6 +155,9 @@ def render() -> str:
         + "\n)",
         "",
         f"rules_batch_envelope_reserve_bytes <- {lit(rules['batch']['envelope_reserve_bytes'])}",
+        "",
+        "# From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().",
+        "rules_operations <- " + operations(spec),
         "",
         "# From openapi/mlflow.yaml: body defaults the request helper fills in.",
         "rules_request_defaults <- " + request_defaults(spec),

@@ -171,13 +171,13 @@ class DatabricksStandIn:
     def credentials(self, resource_id: str, paths: list[str], write: bool) -> list[dict[str, Any]]:
         prefix = dbfs_key(self.root_of(resource_id))
         method = "put_object" if write else "get_object"
-        return [self.credential(resource_id, p, method, f"{prefix}/{relative(p)}") for p in paths]
+        return [self.credential(resource_id, p, method, object_key(prefix, p)) for p in paths]
 
     def create_multipart(self, body: dict[str, Any]) -> dict[str, Any]:
         resource_id, path, parts = body["run_id"], body["path"], int(body.get("num_parts") or 0)
         if parts < 1:
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "num_parts must be at least 1")
-        key = f"{dbfs_key(self.root_of(resource_id))}/{relative(path)}"
+        key = object_key(dbfs_key(self.root_of(resource_id)), path)
         if self._s3_client is None:  # Azure workspaces upload in blocks to one SAS URL instead
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "multipart uploads are for AWS_PRESIGNED_URL workspaces")
         upload_id = self._s3_client.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
@@ -188,13 +188,13 @@ class DatabricksStandIn:
 
     def part_url(self, query: dict[str, str]) -> dict[str, Any]:
         resource_id, path = query["run_id"], query["path"]
-        key = f"{dbfs_key(self.root_of(resource_id))}/{relative(path)}"
+        key = object_key(dbfs_key(self.root_of(resource_id)), path)
         info = self.credential(resource_id, path, "upload_part", key, UploadId=query["upload_id"],
                                PartNumber=int(query["part_number"]))  # fmt: skip
         return {"upload_credential_info": info}
 
     def complete_multipart(self, body: dict[str, Any]) -> dict[str, Any]:
-        key = f"{dbfs_key(self.root_of(body['run_id']))}/{relative(body['path'])}"
+        key = object_key(dbfs_key(self.root_of(body["run_id"])), body["path"])
         parts = [{"PartNumber": int(p["part_number"]), "ETag": p["etag"]} for p in body.get("part_etags", [])]
         if self._s3_client is None:
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "multipart uploads are for AWS_PRESIGNED_URL workspaces")
@@ -240,6 +240,13 @@ class DatabricksStandIn:
             return int(self._s3_client.head_object(Bucket=BUCKET, Key=key)["ContentLength"])
         except Exception:  # not found, in either store's own exception type
             return None
+
+
+def object_key(prefix: str, path: str | None) -> str:
+    """The object a path names; the root itself is `prefix`, never `prefix/`, which s3proxy's
+    filesystem backend would answer as an empty directory object where S3 answers NoSuchKey."""
+    rel = relative(path)
+    return f"{prefix}/{rel}" if rel else prefix
 
 
 def rewrite(data: Any) -> Any:

@@ -6,14 +6,15 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from mlflowrest._generated import models
+from mlflowrest._generated import models, rules
 from mlflowrest._generated.limits import LIMITS
 
 MAX_METRICS = int(LIMITS["max_metrics_per_batch"])
 MAX_PARAMS_TAGS = int(LIMITS["max_params_tags_per_batch"])
 MAX_ENTITIES = int(LIMITS["max_entities_per_batch"])
-# The server measures the whole request body; keep room for the envelope and run id.
-MAX_BYTES = int(LIMITS["max_batch_request_bytes"]) - 4096
+# The server measures the whole request body; the envelope and run id get the family's reserve
+# (family-rules.yaml, batch), the entities the rest, measured exactly.
+MAX_BYTES = int(LIMITS["max_batch_request_bytes"]) - rules.BATCH_ENVELOPE_RESERVE_BYTES
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import re
 import threading
 import time
@@ -36,7 +37,8 @@ def check_key(key: str, field: str = "key") -> str:
         raise InvalidParameterValueError(
             f"{field} is {len(key)} characters; the limit is {_MAX_KEY}", field=field, limit=f"max_length={_MAX_KEY}"
         )
-    if not _KEY.match(key) or os.path.normpath(key) != key or key.startswith("/"):
+    # The server's rule (mlflow.utils.validation.path_not_unique), POSIX on every OS.
+    if not _KEY.match(key) or posixpath.normpath(key) != key or key == "." or key.startswith(("/", "..")):
         raise InvalidParameterValueError(
             f"{field} {key!r} may only hold letters, digits, _ - . space : / and must be a normalized relative path",
             field=field, limit=f"pattern={_KEY.pattern}",

@@ -24,6 +24,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from mlflowrest import _exceptions as errors
 from mlflowrest._config import Config
+from mlflowrest._congestion import WriteLimit
 from mlflowrest._generated import rules
 from mlflowrest._operation import Operation
 from mlflowrest._types import Model
@@ -98,6 +99,7 @@ class _QuickAckAdapter(HTTPAdapter):
 
 
 Recover = Callable[[], Any]
+WRITE_LIMIT_PER_CALL = 4
 
 
 class _Recovered:
@@ -126,6 +128,9 @@ class Transport:
                 (config.client_cert_path, config.client_key_path) if config.client_key_path else config.client_cert_path
             )
         self._providers = header_providers()
+        # Writes in flight across the client's threads: batch_concurrency per log_batch call,
+        # WRITE_LIMIT_PER_CALL calls' worth for the client, halved on overload (_congestion.py).
+        self.write_limit = WriteLimit(config.batch_concurrency * WRITE_LIMIT_PER_CALL)
         self.sleep: Callable[[float], None] = time.sleep
 
     def close(self) -> None:
@@ -203,6 +208,8 @@ class Transport:
                 failure = _api_error(response, method, path)
                 if not retryable(failure):
                     raise failure
+                if overload(failure):
+                    self.write_limit.overloaded()
                 ambiguous = ambiguous or response.status_code not in rules.UNAMBIGUOUS_STATUSES
                 wait = _retry_after(response)
             if (
@@ -253,8 +260,11 @@ def _auth_header(config: Config) -> str | None:
 
 def retryable(error: errors.ApiError) -> bool:
     """A retried status, or an overload answer whatever its status (family-rules.yaml, retry)."""
-    if error.http_status in rules.RETRY_STATUSES:
-        return True
+    return error.http_status in rules.RETRY_STATUSES or overload(error)
+
+
+def overload(error: errors.ApiError) -> bool:
+    """The server (or a proxy in front of it) refused for load: family-rules.yaml, retry.overload."""
     text = error.message or ""
     return any(
         (status is None or status == error.http_status)

@@ -103,3 +103,16 @@ def test_databricks_environment_over_profile_field_by_field(tmp_path: Path) -> N
     env = {"DATABRICKS_CONFIG_FILE": str(cfgfile), "DATABRICKS_TOKEN": "from-env"}
     cfg = Config.from_env("databricks", env=env)
     assert (cfg.tracking_uri, cfg.token) == ("https://profile.example", "from-env")
+
+
+def test_key_rule_is_posix_on_every_os(monkeypatch: pytest.MonkeyPatch) -> None:
+    """family-rules.yaml, keys: the server's posixpath rule, whatever os.path is (Windows: ntpath)."""
+    import ntpath
+
+    from mlflowrest import _fluent
+
+    monkeypatch.setattr(_fluent.os, "path", ntpath)
+    assert _fluent.check_key("train/loss") == "train/loss"
+    for bad in ("a/./b", "a/../b", "../a", "/a", "a/", "a//b", "."):
+        with pytest.raises(InvalidParameterValueError):
+            _fluent.check_key(bad)

@@ -106,6 +106,11 @@ stub_app <- function() {
     run_id <- jsonlite::fromJSON(body, simplifyVector = FALSE)$run_id %||% ""
     n <- hit(req, paste0("batch-", run_id))
     if (startsWith(run_id, "slow-")) Sys.sleep(0.2)
+    if (startsWith(run_id, "queuepool-") && n <= 1) {
+      return(res$set_status(400L)$send_json(list(error_code = "BAD_REQUEST", message = paste(
+        "(sqlalchemy.exc.TimeoutError) QueuePool limit of size 5 overflow 10 reached,",
+        "connection timed out, timeout 30.00")), auto_unbox = TRUE))
+    }
     if (startsWith(run_id, "down-") || (startsWith(run_id, "flaky-") && n <= 2)) {
       return(res$set_status(503L)$send_json(
         list(error_code = "TEMPORARILY_UNAVAILABLE", message = "try later"), auto_unbox = TRUE))
@@ -129,12 +134,16 @@ stub_app <- function() {
                             artifact_uri = "mlflow-artifacts:/0/x/artifacts"),
                 data = list(tags = body$tags))
     req$app$locals$created[[length(req$app$locals$created) + 1L]] <- run
+    req$app$locals$last_create_body <- rawToChar(req$.body)
     if (n == 1) {
       res$set_status(503L)$send_json(list(error_code = "TEMPORARILY_UNAVAILABLE", message = "lost"),
                                      auto_unbox = TRUE)
     } else {
       res$send_json(list(run = run), auto_unbox = TRUE)
     }
+  })
+  app$get("/created-runs", function(req, res) {
+    res$send_json(list(last = req$app$locals$last_create_body), auto_unbox = TRUE)
   })
   app$post("/api/2.0/mlflow/runs/search", function(req, res) {
     body <- jsonlite::fromJSON(rawToChar(req$.body), simplifyVector = FALSE)

@@ -88,6 +88,10 @@ test_that("S3: path-style for a custom endpoint, signed, folders keep their tree
   expect_true(all(listing$is_dir))
   got <- mlflow_download_artifacts("ds", run_id = "r1", client = client, dst_path = withr::local_tempdir())
   expect_equal(readLines(file.path(got, "train", "data.csv")), "train rows")
+  missing <- expect_error(mlflow_download_artifacts("ds/none.csv", run_id = "r1", client = client,
+                                                    dst_path = withr::local_tempdir()),
+                          class = "mlflowrest_resource_does_not_exist")
+  expect_equal(missing$error_code, "RESOURCE_DOES_NOT_EXIST")
   expect_equal(readLines(file.path(got, "test", "data.csv")), "test rows")
 })
 
@@ -246,6 +250,7 @@ test_that("dbfs: a large file is a multipart upload; an expired part URL is rene
   err <- expect_error(download_artifact_tree(artifact_store(dbfs_root, client), "missing.bin",
                                              withr::local_tempdir()),
                       class = "mlflowrest_resource_does_not_exist")
+  expect_equal(err$error_code, "RESOURCE_DOES_NOT_EXIST")
   expect_false(grepl("s3cr3t-sig", conditionMessage(err), fixed = TRUE))
   expect_match(conditionMessage(err), "/signed/r1/missing.bin", fixed = TRUE)
 })

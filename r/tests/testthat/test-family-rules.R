@@ -100,3 +100,17 @@ test_that("searches send the spec's default max_results when the caller gives no
   kept <- with_request_defaults("POST", "/api/2.0/mlflow/experiments/search", list(max_results = 5))
   expect_equal(kept$max_results, 5)
 })
+
+test_that("the background logger retries an overload answer too", {
+  web <- stub_server()
+  client <- test_client(web$url())
+  logger <- start_background_logger(client, "queuepool-1", 60)
+  withr::defer(stop_background_logger("queuepool-1"))
+  for (i in 1:10) mlflow_log_metric("m", i, step = i, run_id = "queuepool-1", client = client)
+  mlflow_flush("queuepool-1")
+  bodies <- mlflow_request(client, "GET", "/batches")$bodies
+  steps <- unlist(lapply(bodies, function(b) vapply(jsonlite::fromJSON(b, simplifyVector = FALSE)$metrics,
+                                                    function(m) as.numeric(m$step), 0)))
+  expect_equal(sort(steps), 1:10)
+  expect_equal(mlflow_request(client, "GET", "/hits/batch-queuepool-1")$hits, 2)
+})

@@ -53,9 +53,10 @@ test_that("resource API (client =): the same tree, and a missing file is resourc
   mlflow_log_artifact(dir, artifact_path = "ds", run_id = run$run_id, client = client)
   got <- mlflow_download_artifacts("", run_id = run$run_id, client = client, dst_path = withr::local_tempdir())
   expect_same_tree(file.path(got, "ds"), dir)
-  expect_error(mlflow_download_artifacts("ds/nope.csv", run_id = run$run_id, client = client,
-                                         dst_path = withr::local_tempdir()),
-               class = "mlflowrest_resource_does_not_exist")
+  err <- expect_error(mlflow_download_artifacts("ds/nope.csv", run_id = run$run_id, client = client,
+                                                dst_path = withr::local_tempdir()),
+                      class = "mlflowrest_resource_does_not_exist")
+  expect_equal(err$error_code, "RESOURCE_DOES_NOT_EXIST")
 })
 
 test_that("models: runs:/, models:/name/version, @alias and /stage load through the store", {

@@ -320,7 +320,8 @@ public class JavaDriver {
                 return r;
             }
             default:
-                throw new IllegalArgumentException("the Java driver has no mapping for " + op);
+                // Every other operation of the spec through the raw operation layer (JSON in and out).
+                return c.operations().call(op, a);
         }
     }
 

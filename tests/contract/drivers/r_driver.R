@@ -165,7 +165,12 @@ execute <- function(client, op, a) {
       list(files = sha_tree(mlflow_download_artifacts(a$uri, client = client, dst_path = dst)))
     },
     fluentLogArtifacts = {
+<<<<<<< HEAD
+      # The fluent API: without `client` the run becomes the active one, and the logging call
+      # names no run (the driver's environment points the default client at the server).
+=======
       # The fluent form: the run becomes the session's active run (the default client's).
+>>>>>>> wave2/harness
       run <- mlflow_start_run(experiment_id = a$experiment_id)
       with(run, mlflow_log_artifact(a$local_path, artifact_path = a$artifact_path))
       list(run_id = run$run_id)
@@ -181,7 +186,8 @@ execute <- function(client, op, a) {
       mlflow_end_run("FINISHED", run_id = run$run_id, client = client)
       list(run_id = run$run_id)
     },
-    stop(sprintf("the R driver has no mapping for %s", op))
+    # Every other operation of the spec through the generated operation table (JSON in and out).
+    do.call(mlflow_call_operation, c(list(op), a, list(client = client)))
   )
 }
 

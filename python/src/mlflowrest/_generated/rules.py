@@ -275,3 +275,7 @@ DATABRICKS: Final[dict[str, Any]] = {
     ],
 }
 BATCH_ENVELOPE_RESERVE_BYTES: Final[int] = 4096
+IDEMPOTENCY_KEY_TAG: Final[str] = "mlflowrest.idempotency_key"
+IDEMPOTENCY_MAX_KEY_LENGTH: Final[int] = 250
+IDEMPOTENCY_SETTLE_MIN_MS: Final[int] = 50
+IDEMPOTENCY_SETTLE_MAX_MS: Final[int] = 2000

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mlflowrest._exceptions import InvalidParameterValueError
-from mlflowrest._generated import models
+from mlflowrest._generated import models, rules
 
 if TYPE_CHECKING:
     from mlflowrest.resources.runs import RunsResource
 
-IDEMPOTENCY_KEY_TAG = "mlflowrest.idempotency_key"
-MAX_KEY_LENGTH = 250  # shorter than a tag value's limit: the key also goes into a search filter
-_ALLOWED = re.compile(r"^[^'\"\\\x00-\x1f]+$")
-_SETTLE_MIN, _SETTLE_MAX = 0.05, 2.0
+IDEMPOTENCY_KEY_TAG = rules.IDEMPOTENCY_KEY_TAG  # openapi/family-rules.yaml, idempotency
+MAX_KEY_LENGTH = rules.IDEMPOTENCY_MAX_KEY_LENGTH
+_ALLOWED = re.compile(r"^[^'\"\\\x00-\x1f]+$")  # the key goes into a search filter's quotes
+_SETTLE_MIN, _SETTLE_MAX = rules.IDEMPOTENCY_SETTLE_MIN_MS / 1000, rules.IDEMPOTENCY_SETTLE_MAX_MS / 1000
 
 
 @dataclass

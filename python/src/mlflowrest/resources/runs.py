@@ -101,13 +101,18 @@ class RunsResource(_Generated):
         except pydantic.ValidationError as exc:
             raise _validation_error(exc, op) from None
 
+        limit = self._client._transport.write_limit
+        wait = timeout or self._client.config.timeout
+
         def send(chunk: Chunk) -> int:
-            self._call(
-                models.LogBatchResponse, op, {},
-                {"run_id": run_id, "metrics": chunk.metrics or None, "params": chunk.params or None,
-                 "tags": chunk.tags or None},
-                timeout=timeout,
-            )  # fmt: skip
+            with limit.slot(wait):  # shared by every thread logging through this client
+                self._call(
+                    models.LogBatchResponse, op, {},
+                    {"run_id": run_id, "metrics": chunk.metrics or None, "params": chunk.params or None,
+                     "tags": chunk.tags or None},
+                    timeout=timeout,
+                )  # fmt: skip
+            limit.stored()
             return len(chunk.metrics)
 
         chunks = list(chunk_batch(checked_metrics, checked_params, checked_tags))

@@ -14,6 +14,7 @@ import io.mlflowrest.resources.ModelVersions;
 import io.mlflowrest.resources.RegisteredModels;
 import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.StartedRun;
+import io.mlflowrest.resources.RawOperations;
 import io.mlflowrest.resources.Webhooks;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,7 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
     private final LoggedModels loggedModels;
     private final Artifacts artifacts;
     private final Webhooks webhooks;
+    private final RawOperations operations;
     private final ArtifactRepositories repositories;
 
     private MlflowRestClient(ClientConfig config) {
@@ -51,6 +53,7 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
         this.repositories = new ArtifactRepositories(transport, config, System.getenv(), Path.of(System.getProperty("user.home")));
         this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories);
         this.webhooks = new Webhooks(transport);
+        this.operations = new RawOperations(transport);
     }
 
     public static MlflowRestClient create(ClientConfig config) {
@@ -96,6 +99,11 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
 
     public Webhooks webhooks() {
         return webhooks;
+    }
+
+    /** Every operation of the spec by operationId, JSON in and out (for what has no typed method yet). */
+    public RawOperations operations() {
+        return operations;
     }
 
     /** Starts a run in the experiment; use it in try-with-resources. */

@@ -196,6 +196,11 @@ public final class Rules {
     public static final String REQUEST_ID_TAG = "mlflow.mlflowrest.requestId";
     public static final List<String> LEGACY_REQUEST_ID_TAGS = List.of("mlflowrest.request_id");
 
+    public static final String IDEMPOTENCY_KEY_TAG = "mlflowrest.idempotency_key";
+    public static final int IDEMPOTENCY_MAX_KEY_LENGTH = 250;
+    public static final long IDEMPOTENCY_SETTLE_MIN_MS = 50;
+    public static final long IDEMPOTENCY_SETTLE_MAX_MS = 2000;
+
     public static final Set<String> TRUTHY = Set.of("1", "true");
     public static final Set<String> FALSY = Set.of("", "0", "false");
     public static final List<Variable> CONFIG_VARIABLES = List.of(

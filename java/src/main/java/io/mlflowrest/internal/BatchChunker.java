@@ -17,8 +17,9 @@ import java.util.Set;
  * and no param key twice in one body. Lazy, so an unbounded iterator is fine.
  */
 public final class BatchChunker implements Iterator<ObjectNode> {
-    // Room for {"run_id":"...","metrics":[],"params":[],"tags":[]} and the commas between entries.
-    private static final int ENVELOPE_BYTES = 512;
+    // Room for {"run_id":"...","metrics":[],"params":[],"tags":[]}: the family's reserve
+    // (family-rules.yaml, batch); entries are measured exactly, with their commas.
+    private static final int ENVELOPE_BYTES = io.mlflowrest.generated.Rules.BATCH_ENVELOPE_RESERVE_BYTES;
 
     private final String runId;
     private final Iterator<ObjectNode> metrics;

@@ -142,18 +142,28 @@ public final class Artifacts {
     }
 
     /**
-     * As {@link #download(URI, Path)}. A file costs one GET (docs/design.md); only when that
-     * fails is the path listed, and downloaded as a folder when the listing has entries. An
-     * empty listing rethrows the GET's error (e.g. not found).
+     * As {@link #download(URI, Path)}. On the proxied server a file costs one GET
+     * (docs/design.md); only when that fails is the path listed, and downloaded as a folder
+     * when the listing has entries (an empty listing rethrows the GET's error, e.g. not found).
+     * On object stores the path is listed first (see ArtifactRepository#refusesFolderDownloads).
      */
     public Path downloadUri(String artifactUri, Path destination) {
         String storage = locations.resolve(artifactUri);
         ArtifactRepository repo = repositories.forUri(storage);
         String name = localName(artifactUri, storage);
-        if (isRunRoot(artifactUri)) {
+        if (isRunRoot(artifactUri) || isModelRoot(artifactUri)) {
             return downloadFolder(repo, name, destination);
         }
         Path target = destination.resolve(name);
+        if (!repo.refusesFolderDownloads()) {
+            List<FileInfo> entries = repo.list("");
+            if (!entries.isEmpty()) {
+                downloadTree(repo, entries, target);
+                return target;
+            }
+            repo.download("", target);
+            return target;
+        }
         try {
             repo.download("", target);
             return target;
@@ -202,6 +212,15 @@ public final class Artifacts {
             return last;
         }
         return "artifacts";
+    }
+
+    /** A model's files, always a folder: {@code models:/<name>/<version>}, {@code models:/<name>@<alias>}, {@code models:/m-<id>}. */
+    private static boolean isModelRoot(String artifactUri) {
+        if (!artifactUri.startsWith("models:/")) {
+            return false;
+        }
+        String rest = RepoPaths.trim(artifactUri.substring("models:/".length()));
+        return !rest.startsWith("m-") || !rest.contains("/");
     }
 
     /** {@code runs:/<id>} or {@code runs:/<id>/}: the run's root, a folder. */

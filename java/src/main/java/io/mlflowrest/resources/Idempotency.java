@@ -2,6 +2,7 @@ package io.mlflowrest.resources;
 
 import io.mlflowrest.SearchOptions;
 import io.mlflowrest.errors.InvalidParameterValueError;
+import io.mlflowrest.generated.Rules;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -20,11 +21,12 @@ import org.mlflow.api.proto.Service.RunStatus;
  * in flight at the first check is seen by the second.
  */
 final class Idempotency {
-    static final String TAG = "mlflowrest.idempotency_key";
-    static final int MAX_KEY_LENGTH = 250; // the key also goes into a search filter
+    static final String TAG = Rules.IDEMPOTENCY_KEY_TAG; // openapi/family-rules.yaml, idempotency
+    static final int MAX_KEY_LENGTH = Rules.IDEMPOTENCY_MAX_KEY_LENGTH;
+    // The key goes into a search filter's quotes.
     private static final Pattern ALLOWED = Pattern.compile("^[^'\"\\\\\\x00-\\x1f]+$");
-    private static final long SETTLE_MIN_MS = 50;
-    private static final long SETTLE_MAX_MS = 2000;
+    private static final long SETTLE_MIN_MS = Rules.IDEMPOTENCY_SETTLE_MIN_MS;
+    private static final long SETTLE_MAX_MS = Rules.IDEMPOTENCY_SETTLE_MAX_MS;
 
     private Idempotency() {}
 

@@ -80,6 +80,38 @@ class CompatibilityIntegrationTest {
         return official.createRun(exp).getRunId();
     }
 
+    /**
+     * Issue 15 item 11: a folder with train/data.csv and test/data.csv (different bytes) logged
+     * through our ActiveRun keeps both, under {@code artifactPath}.
+     */
+    private void checkNested(io.mlflowrest.ActiveRun ours, String artifactPath) throws Exception {
+        ours.logArtifacts(nestedDir(), artifactPath);
+        verifyNested(ours.getId(), artifactPath);
+    }
+
+    /** The resource API's folder upload keeps subfolders apart too. */
+    private void checkNestedUpload(String artifactPath) throws Exception {
+        mlflow.artifacts().upload(runId, nestedDir(), artifactPath);
+        verifyNested(runId, artifactPath);
+    }
+
+    private Path nestedDir() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("nested-" + System.nanoTime()));
+        Files.createDirectories(dir.resolve("train"));
+        Files.createDirectories(dir.resolve("test"));
+        Files.writeString(dir.resolve("train/data.csv"), "train rows");
+        Files.writeString(dir.resolve("test/data.csv"), "test rows, more of them");
+        return dir;
+    }
+
+    private void verifyNested(String run, String artifactPath) throws Exception {
+        String prefix = artifactPath == null ? "" : artifactPath + "/";
+        Path out = Files.createDirectories(tmp.resolve("nested-out-" + System.nanoTime()));
+        assertEquals("train rows", Files.readString(mlflow.artifacts().download(run, prefix + "train/data.csv", out)));
+        assertEquals("test rows, more of them", Files.readString(mlflow.artifacts().download(run, prefix + "test/data.csv",
+                Files.createDirectories(out.resolve("t")))));
+    }
+
     private File file(String name) throws Exception {
         return Files.writeString(tmp.resolve(name), name).toFile();
     }
@@ -323,10 +355,10 @@ class CompatibilityIntegrationTest {
                 () -> mlflow.artifacts().upload(runId, file("b.txt").toPath(), "dir")));
         probe("MlflowClient.logArtifacts(String, File)", () -> python(
                 () -> official.logArtifacts(runId, tmp.toFile()), "artifacts().upload(runId, dir)",
-                () -> mlflow.artifacts().upload(runId, Files.createDirectories(tmp.resolve("d1")))));
+                () -> checkNestedUpload(null)));
         probe("MlflowClient.logArtifacts(String, File, String)", () -> python(
                 () -> official.logArtifacts(runId, tmp.toFile(), "all"), "artifacts().upload(runId, dir, artifactPath)",
-                () -> mlflow.artifacts().upload(runId, Files.createDirectories(tmp.resolve("d2")), "all")));
+                () -> checkNestedUpload("all")));
         probe("MlflowClient.listArtifacts(String)", () -> python(
                 () -> official.listArtifacts(runId), "artifacts().list(runId)",
                 () -> assertTrue(mlflow.artifacts().list(runId).size() >= 1)));
@@ -462,9 +494,9 @@ class CompatibilityIntegrationTest {
         probe("ActiveRun.logArtifact(Path, String)", () -> activeRunPython(
                 run -> run.logArtifact(file("c.txt").toPath(), "x"), "mlflow.attachRun(run.getId()).logArtifact(path, dir)"));
         probe("ActiveRun.logArtifacts(Path)", () -> activeRunPython(run -> run.logArtifacts(tmp),
-                "mlflow.attachRun(run.getId()).logArtifacts(dir)"));
+                "mlflow.attachRun(run.getId()).logArtifacts(dir)", ours -> checkNested(ours, null)));
         probe("ActiveRun.logArtifacts(Path, String)", () -> activeRunPython(run -> run.logArtifacts(tmp, "x"),
-                "mlflow.attachRun(run.getId()).logArtifacts(dir, artifactPath)"));
+                "mlflow.attachRun(run.getId()).logArtifacts(dir, artifactPath)", ours -> checkNested(ours, "x")));
     }
 
     @FunctionalInterface
@@ -481,11 +513,21 @@ class CompatibilityIntegrationTest {
     }
 
     private Verdict activeRunPython(RunCall call, String replacement) throws Exception {
+        return activeRunPython(call, replacement, ours -> ours.logArtifact(file("native.txt").toPath()));
+    }
+
+    @FunctionalInterface
+    interface NativeCall {
+        void run(io.mlflowrest.ActiveRun ours) throws Exception;
+    }
+
+    /** The replacement is run and checked: {@code check} gets our ActiveRun attached to the official one. */
+    private Verdict activeRunPython(RunCall call, String replacement, NativeCall check) throws Exception {
         ActiveRun run = new MlflowContext(official).setExperimentId(exp).startRun();
         try {
             return python(() -> call.run(run), replacement, () -> {
                 try (io.mlflowrest.ActiveRun ours = OfficialBridge.attach(mlflow, run)) {
-                    ours.logArtifact(file("native.txt").toPath());
+                    check.run(ours);
                 }
             });
         } finally {

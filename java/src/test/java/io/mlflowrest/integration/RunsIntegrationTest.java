@@ -28,7 +28,7 @@ class RunsIntegrationTest {
             String exp = client.experiments().create(LiveServer.unique("runs"));
             Run run = client.runs().create(exp, "first", Map.of("origin", "test"));
             String id = run.getInfo().getRunId();
-            assertTrue(run.getData().getTagsList().stream().anyMatch(t -> t.getKey().equals("mlflowrest.request_id")));
+            assertTrue(run.getData().getTagsList().stream().anyMatch(t -> t.getKey().equals("mlflow.mlflowrest.requestId")));
             client.runs().logParam(id, "alpha", "0.5");
             client.runs().logMetric(id, "rmse", 0.786);
             client.runs().logMetric(id, "nan", Double.NaN, 1, 0);

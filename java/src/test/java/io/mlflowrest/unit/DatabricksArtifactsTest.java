@@ -66,7 +66,10 @@ class DatabricksArtifactsTest {
             return Answer.json(200, "{\"credential_infos\":[" + credential(pathOf(r.body()), "AWS_PRESIGNED_URL") + "]}");
         }
         if (u.startsWith("/api/2.0/mlflow/artifacts/list")) {
-            return Answer.json(200, "{\"files\":[{\"path\":\"m/a.txt\",\"is_dir\":false,\"file_size\":3},{\"path\":\"m/sub\",\"is_dir\":true}]}");
+            // as Databricks answers: a folder's entries, or a file's own entry when the path is a file
+            return u.endsWith("path=m") ? Answer.json(200, "{\"files\":[{\"path\":\"m/a.txt\",\"is_dir\":false,\"file_size\":3},"
+                    + "{\"path\":\"m/sub\",\"is_dir\":true}]}")
+                    : Answer.json(200, "{\"files\":[{\"path\":\"figures/plot.png\",\"is_dir\":false,\"file_size\":9}]}");
         }
         if (u.startsWith("/api/2.0/mlflow/artifacts/create-multipart-upload")) {
             return Answer.json(200, "{\"upload_id\":\"U1\",\"upload_credential_infos\":[" + credential("big.txt-part1", "AWS_PRESIGNED_URL")
@@ -110,6 +113,9 @@ class DatabricksArtifactsTest {
             List<FileInfo> listed = client.artifacts().list("r1", "m");
             assertEquals(List.of("m/a.txt", "m/sub"), listed.stream().map(FileInfo::getPath).toList());
             assertTrue(stub.requests.stream().anyMatch(q -> q.uri().equals("/api/2.0/mlflow/artifacts/list?run_id=r1&path=m")));
+            io.mlflowrest.errors.MlflowError noDelete = org.junit.jupiter.api.Assertions.assertThrows(io.mlflowrest.errors.MlflowError.class,
+                    () -> client.artifacts().delete("r1", "figures/plot.png"));
+            assertTrue(noDelete.getMessage().contains("no delete"), noDelete.getMessage());
         }
     }
 

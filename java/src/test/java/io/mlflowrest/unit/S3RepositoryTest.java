@@ -113,6 +113,7 @@ class S3RepositoryTest {
         Path target = tmp.resolve("out.txt");
         ResourceDoesNotExistError e = assertThrows(ResourceDoesNotExistError.class, () -> repo(Map.of()).download("nope.txt", target));
         assertTrue(e.getMessage().contains("NoSuchKey"));
+        assertEquals("RESOURCE_DOES_NOT_EXIST", e.errorCode());
         assertEquals(false, Files.exists(target));
     }
 

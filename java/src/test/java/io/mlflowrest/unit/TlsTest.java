@@ -103,4 +103,24 @@ class TlsTest {
                 "MLFLOW_TRACKING_SERVER_CERT_PATH", certPem.toString()), dir);
         assertEquals("tls", experimentName(config));
     }
+
+    /** S3 endpoints: the JVM's trust store by default, no check with MLFLOW_S3_IGNORE_TLS=true (any answer means TLS passed). */
+    @Test
+    void s3IgnoreTlsSkipsVerificationForTheStoreOnly() {
+        java.util.function.Function<Map<String, String>, Exception> download = extra -> {
+            Map<String, String> env = new java.util.HashMap<>(Map.of("MLFLOW_S3_ENDPOINT_URL", url(),
+                    "AWS_ACCESS_KEY_ID", "AKID", "AWS_SECRET_ACCESS_KEY", "secret"));
+            env.putAll(extra);
+            ClientConfig config = ClientConfig.builder().trackingUri("http://127.0.0.1:1").maxRetries(0).build();
+            try (io.mlflowrest.internal.artifacts.ArtifactRepositories repos = new io.mlflowrest.internal.artifacts.ArtifactRepositories(
+                    new io.mlflowrest.internal.Transport(config), config, env, dir)) {
+                repos.forUri("s3://bucket/p").download("a.txt", dir.resolve("a.txt"));
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        };
+        assertEquals(TransportError.class, download.apply(Map.of()).getClass());
+        assertEquals(null, download.apply(Map.of("MLFLOW_S3_IGNORE_TLS", "true")));
+    }
 }

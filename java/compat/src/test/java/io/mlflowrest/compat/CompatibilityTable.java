@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,8 +76,10 @@ final class CompatibilityTable {
           .append("`ActiveRun`, found by reflection; \"tests\" are the integration tests in\n")
           .append("`java/compat/src/test/java/io/mlflowrest/compat/integration` that call it (by name and argument\n")
           .append("count), run against a live server with `MLFLOW_PYTHON_EXECUTABLE=/bin/false`.\n")
-          .append("1 GB artifacts: the artifact layer these methods call is tested at that size by the library's own\n")
-          .append("artifact tests (java/src/test).\n\n")
+          .append("Sizes: 30,000-point `logBatch` and `getMetricHistory`, folders three deep. 1 GB files go through the\n")
+          .append("library's `Artifacts`, which the drop-in's artifact methods call unchanged: `make bench` measures that\n")
+          .append("size (bench/results.md, the artifacts rows) and the library's `LargeArtifactIntegrationTest`\n")
+          .append("(`make test-java-stores`) moves 1 GiB through S3 and the Databricks stand-in.\n\n")
           .append("| status | count |\n|---|---|\n");
         counts.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         md.append("\n| method | status | why | tests |\n|---|---|---|---|\n").append(rows);
@@ -108,13 +111,16 @@ final class CompatibilityTable {
 
     private static List<Executable> members(Class<?> type) {
         List<Executable> all = new ArrayList<>();
-        Stream.of(type.getConstructors()).sorted((a, b) -> Integer.compare(a.getParameterCount(), b.getParameterCount()))
-                .forEach(all::add);
+        // sorted by the whole signature: reflection's order is not stable from one JVM to the next
+        Stream.of(type.getConstructors()).sorted(Comparator.comparing(CompatibilityTable::key)).forEach(all::add);
         Stream.of(type.getDeclaredMethods()).filter(m -> Modifier.isPublic(m.getModifiers()) && !m.isSynthetic()
                 && !m.isBridge() && !Modifier.isStatic(m.getModifiers()))
-                .sorted((a, b) -> (a.getName() + a.getParameterCount()).compareTo(b.getName() + b.getParameterCount()))
-                .forEach(all::add);
+                .sorted(Comparator.comparing(CompatibilityTable::key)).forEach(all::add);
         return all;
+    }
+
+    private static String key(Executable e) {
+        return e.getName() + "/" + e.getParameterCount() + Arrays.toString(e.getParameterTypes());
     }
 
     /** Test method name -> its source lines, for every integration test class. */

@@ -22,6 +22,15 @@ public interface ArtifactRepository {
      */
     void download(String path, Path target);
 
+    /**
+     * Whether a GET of a folder fails (the proxied server answers "not a file"; a local path
+     * is checked). Object stores may instead answer a folder's zero-byte marker as an empty
+     * file (s3proxy does), so for them a path is listed before it is fetched.
+     */
+    default boolean refusesFolderDownloads() {
+        return false;
+    }
+
     /** Deletes the file or folder at {@code path}. */
     void delete(String path);
 }

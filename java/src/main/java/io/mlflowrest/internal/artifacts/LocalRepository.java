@@ -81,6 +81,11 @@ public final class LocalRepository implements ArtifactRepository {
     }
 
     @Override
+    public boolean refusesFolderDownloads() {
+        return true;
+    }
+
+    @Override
     public void delete(String path) {
         Path target = resolve(path);
         if (!Files.exists(target)) {

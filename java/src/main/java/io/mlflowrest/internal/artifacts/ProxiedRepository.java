@@ -62,6 +62,11 @@ public final class ProxiedRepository implements ArtifactRepository {
     }
 
     @Override
+    public boolean refusesFolderDownloads() {
+        return true;
+    }
+
+    @Override
     public void delete(String path) {
         transport.json("DELETE", route(Routes.MLFLOW_ARTIFACTS_DELETE.template(), RepoPaths.join(base, path)), Query.of(),
                 null, RetryGuard.NONE);

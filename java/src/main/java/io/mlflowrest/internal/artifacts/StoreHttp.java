@@ -3,6 +3,7 @@ package io.mlflowrest.internal.artifacts;
 import io.mlflowrest.ClientConfig;
 import io.mlflowrest.errors.MlflowError;
 import io.mlflowrest.errors.RequestTimeoutError;
+import io.mlflowrest.errors.ResourceDoesNotExistError;
 import io.mlflowrest.errors.TransportError;
 import io.mlflowrest.internal.ErrorMapper;
 import io.mlflowrest.internal.RetryPolicy;
@@ -92,6 +93,10 @@ public final class StoreHttp implements Closeable {
                 pause(attempt, response.header("retry-after"), method, shown);
                 continue;
             }
+            if (response.status() == 404) {
+                // the code the proxied store answers for a missing file, so a caller sees one error whatever the store
+                throw new ResourceDoesNotExistError(head(text), 404, "RESOURCE_DOES_NOT_EXIST", method, shown);
+            }
             throw ErrorMapper.map(response.status(), text, method, shown);
         }
     }
@@ -115,6 +120,11 @@ public final class StoreHttp implements Closeable {
             throw new TransportError("answer broke off: " + e, method, redact(url), e);
         }
         return response;
+    }
+
+    private static String head(String text) {
+        String t = text == null ? "" : text.strip();
+        return t.isEmpty() ? "not found" : t.length() > 200 ? t.substring(0, 200) : t;
     }
 
     /** The URL as errors may show it: scheme, host, port and path, never the query. */

@@ -378,6 +378,8 @@ class DropInIntegrationTest {
         MlflowClient client = Live.dropIn();
         assertEquals("0", client.getExperiment("0").getExperimentId());
         client.close();
+        MlflowClientException later = assertThrows(MlflowClientException.class, () -> client.getExperiment("0"));
+        assertTrue(later.getMessage().contains("closed"), later.getMessage());
         assertTrue(client.toString().startsWith("MlflowClient{"));
         assertFalse(client.toString().contains("password"));
     }
