@@ -56,9 +56,30 @@ def write(path: Path, text: str, source: str = "openapi/mlflow.yaml") -> None:
     path.write_text(HEADER.replace("openapi/mlflow.yaml", source) + text, encoding="utf-8", newline="\n")
 
 
+def limit_doc(key: str) -> str:
+    """A sentence for a limit from its name alone (the spec's x-mlflow-limits carries no descriptions)."""
+    words = key.replace("_", " ")
+    if key.startswith("max_results_"):
+        return f"The largest max_results the server accepts for {key[len('max_results_'):].replace('_', ' ')}."
+    if key.startswith("max_") and key.endswith("_bytes"):
+        return f"The server's limit on {words[4:-6]} size, in bytes."
+    if key.startswith("max_") and key.endswith("_length"):
+        return f"The server's limit on {words[4:-7]} length, in characters."
+    if key.startswith("max_") and key.endswith("_per_batch"):
+        return f"The most {words[4:-10]} the server accepts in one log-batch request."
+    if key.startswith("max_"):
+        return f"The most {words[4:]} the server accepts in one request."
+    if key.endswith("_pattern"):
+        return f"The regular expression the server checks each {words[:-8]} against."
+    if key.endswith("_page_size"):
+        return f"How many points the server returns per page of {words[:-10]}."
+    return f"The server's {words}."
+
+
 def limits(spec: dict) -> str:
     lines = []
     for key, value in spec["x-mlflow-limits"].items():
+        lines.append(f"    /** {limit_doc(key)} */")
         if isinstance(value, int):
             lines.append(f"    public static final int {key.upper()} = {value};")
         else:
@@ -87,6 +108,7 @@ import java.util.Map;
 public final class ErrorCodes {{
     private ErrorCodes() {{}}
 
+    /** Keyed by error_code, e.g. RESOURCE_DOES_NOT_EXIST -> 404; immutable. */
     public static final Map<String, Integer> HTTP_STATUS = Map.ofEntries(
 {entries});
 }}
@@ -122,7 +144,13 @@ import java.util.Map;
  * HTTP method and path template whose {{name}} segments are filled by {{@link #path}}.
  */
 public record Route(String operationId, String method, String template) {{
-    /** The path with each {{name}} replaced by its value, which must not be blank. */
+    /**
+     * The path with each {{name}} replaced by its value, which must not be blank.
+     *
+     * @param values path parameter name -> value, already URL-encoded where needed
+     * @return the request path, e.g. /ajax-api/2.0/mlflow-artifacts/artifacts/1/a.txt
+     * @throws IllegalArgumentException when a value is null or blank
+     */
     public String path(Map<String, String> values) {{
         String path = template;
         for (Map.Entry<String, String> e : values.entrySet()) {{
@@ -169,6 +197,7 @@ public final class Operations {{
     public record Operation(Route route, List<String> pathParams, List<String> queryParams, String body,
             String answer) {{}}
 
+    /** Keyed by operationId; immutable. */
     public static final Map<String, Operation> BY_ID = Map.ofEntries(
 {body});
 }}
@@ -259,7 +288,7 @@ public record {name}(
 
 
 def enum(name: str, schema: dict) -> str:
-    values = ",\n".join(f"    {v}" for v in schema["enum"])
+    values = ",\n".join(f"    /** Sent and read as {java_string(v)}. */\n    {v}" for v in schema["enum"])
     return f"""package {PACKAGE}.model;
 
 /** The {name} values of the MLflow REST API. */
@@ -356,49 +385,79 @@ public final class Rules {{
     /** Error class -> its parent; the base, {errors["classes"][0]["name"]}, has none. */
     public static final Map<String, String> ERROR_CLASS_PARENT = Map.ofEntries(
 {entries([(c["name"], c["parent"]) for c in errors["classes"] if c["parent"]])});
+    /** MLflow error_code in an error body -> the error class it raises; checked before the status. */
     public static final Map<String, String> BY_ERROR_CODE = Map.ofEntries(
 {entries(errors["by_error_code"].items())});
+    /** HTTP status -> the error class, for answers whose body names no known error_code. */
     public static final Map<Integer, String> BY_STATUS = Map.ofEntries(
 {entries(errors["by_status"].items())});
+    /** Any other status from here up raises ServerError. */
     public static final int SERVER_ERROR_FROM = {errors["server_error_from"]};
+    /** Any status from here up is an error: redirects are not followed (a redirected POST loses its body). */
     public static final int ERROR_FROM_STATUS = {errors["error_from_status"]};
+    /** The error class a 3xx answer raises. */
     public static final String REDIRECT_CLASS = {java_string(errors["redirect_class"])};
+    /** A non-JSON error body becomes the message, tags dropped and cut to this many characters. */
     public static final int MESSAGE_TEXT_LIMIT = {errors["message_text_limit"]};
 
+    /** Statuses retried with backoff. */
     public static final Set<Integer> RETRY_STATUSES = Set.of({ints(retry["statuses"])});
+    /** Statuses that never reached the application, so any operation may be retried after them. */
     public static final Set<Integer> UNAMBIGUOUS_STATUSES = Set.of({ints(retry["unambiguous_statuses"])});
+    /** The longest Retry-After honoured, in seconds; a longer one is cut to this. */
     public static final double MAX_RETRY_AFTER_SECONDS = {float(retry["max_retry_after_seconds"])};
+    /** The longest sleep between two tries, in seconds. */
     public static final double MAX_BACKOFF_SECONDS = {float(retry["max_backoff_seconds"])};
+    /** Answers retried like a 5xx whatever their status (a full connection pool, a locked SQLite store). */
     public static final List<Overload> OVERLOAD = List.of(
 {overload});
     /** operationId -> "safe", "recover-by-request-id" or "never". */
     public static final Map<String, String> OPERATION_SAFETY = Map.ofEntries(
 {entries((k, v["safety"]) for k, v in retry["operations"].items())});
 
+    /** The tag a create that the server does not deduplicate carries, so a retry can find what the first try made; hidden by MLflow's UI. */
     public static final String REQUEST_ID_TAG = {java_string(rules["request_id"]["tag"])};
+    /** Request-id tags of earlier releases: read, never written. */
     public static final List<String> LEGACY_REQUEST_ID_TAGS = List.of({", ".join(java_string(t) for t in rules["request_id"]["legacy_tags"])});
 
+    /** The run tag holding an idempotency key, which names the unit of work. */
     public static final String IDEMPOTENCY_KEY_TAG = {java_string(rules["idempotency"]["tag"])};
+    /** The longest idempotency key, in characters (it goes into a search filter). */
     public static final int IDEMPOTENCY_MAX_KEY_LENGTH = {int(rules["idempotency"]["max_key_length"])};
+    /** Lower bound, in milliseconds, of the wait before a starter's second check for an older run with its key. */
     public static final long IDEMPOTENCY_SETTLE_MIN_MS = {int(rules["idempotency"]["settle_min_ms"])};
+    /** Upper bound, in milliseconds, of the wait before a starter's second check for an older run with its key. */
     public static final long IDEMPOTENCY_SETTLE_MAX_MS = {int(rules["idempotency"]["settle_max_ms"])};
 
+    /** Spellings of true in boolean variables, compared case-insensitively. */
     public static final Set<String> TRUTHY = Set.of({strings(config["truthy"])});
+    /** Spellings of false in boolean variables, compared case-insensitively; anything else is an error. */
     public static final Set<String> FALSY = Set.of({strings(config["falsy"])});
+    /** Every setting ClientConfig reads, with its environment variable. */
     public static final List<Variable> CONFIG_VARIABLES = List.of(
 {variables});
+    /** Tries after the first, unless configured. */
     public static final int DEFAULT_MAX_RETRIES = {int(defaults["max_retries"])};
+    /** The first backoff sleep, in seconds, doubled per retry up to MAX_BACKOFF_SECONDS. */
     public static final double DEFAULT_BACKOFF_FACTOR_SECONDS = {float(defaults["backoff_factor"])};
+    /** The most random time added to each backoff sleep, in seconds. */
     public static final double DEFAULT_BACKOFF_JITTER_SECONDS = {float(defaults["backoff_jitter"])};
+    /** Per-request timeout, in seconds, unless configured. */
     public static final double DEFAULT_TIMEOUT_SECONDS = {float(defaults["timeout"])};
+    /** Metric-only log-batch requests in flight at once, unless configured. */
     public static final int DEFAULT_BATCH_CONCURRENCY = {int(defaults["batch_concurrency"])};
 
+    /** The variable naming the Databricks profile file. */
     public static final String DATABRICKS_CONFIG_FILE_ENV = {java_string(db["config_file_env"])};
+    /** The Databricks profile file when that variable is unset. */
     public static final String DATABRICKS_CONFIG_FILE_DEFAULT = {java_string(db["config_file_default"])};
+    /** The profile a databricks URI without one reads. */
     public static final String DATABRICKS_DEFAULT_PROFILE = {java_string(db["default_profile"])};
+    /** The Databricks variables read, environment over profile, field by field. */
     public static final List<DatabricksVariable> DATABRICKS_VARIABLES = List.of(
 {db_vars});
 
+    /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = {rules["batch"]["envelope_reserve_bytes"]};
 
     /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */

@@ -7,6 +7,7 @@ import java.util.Map;
 public final class ErrorCodes {
     private ErrorCodes() {}
 
+    /** Keyed by error_code, e.g. RESOURCE_DOES_NOT_EXIST -> 404; immutable. */
     public static final Map<String, Integer> HTTP_STATUS = Map.ofEntries(
         Map.entry("ABORTED", 409),
         Map.entry("ALREADY_EXISTS", 409),

@@ -5,28 +5,52 @@ package io.mlflowrest.generated;
 public final class Limits {
     private Limits() {}
 
+    /** The most metrics the server accepts in one log-batch request. */
     public static final int MAX_METRICS_PER_BATCH = 1000;
+    /** The most params tags the server accepts in one log-batch request. */
     public static final int MAX_PARAMS_TAGS_PER_BATCH = 100;
+    /** The most entities the server accepts in one log-batch request. */
     public static final int MAX_ENTITIES_PER_BATCH = 1000;
+    /** The server's limit on batch request size, in bytes. */
     public static final int MAX_BATCH_REQUEST_BYTES = 1000000;
+    /** The most datasets the server accepts in one log-batch request. */
     public static final int MAX_DATASETS_PER_BATCH = 1000;
+    /** The server's limit on entity key length, in characters. */
     public static final int MAX_ENTITY_KEY_LENGTH = 250;
+    /** The server's limit on param value length, in characters. */
     public static final int MAX_PARAM_VALUE_LENGTH = 6000;
+    /** The server's limit on tag value length, in characters. */
     public static final int MAX_TAG_VALUE_LENGTH = 8000;
+    /** The server's limit on experiment name length, in characters. */
     public static final int MAX_EXPERIMENT_NAME_LENGTH = 500;
+    /** The server's limit on experiment tag key length, in characters. */
     public static final int MAX_EXPERIMENT_TAG_KEY_LENGTH = 250;
+    /** The server's limit on experiment tag value length, in characters. */
     public static final int MAX_EXPERIMENT_TAG_VALUE_LENGTH = 20000;
+    /** The server's limit on model registry tag key length, in characters. */
     public static final int MAX_MODEL_REGISTRY_TAG_KEY_LENGTH = 250;
+    /** The server's limit on model registry tag value length, in characters. */
     public static final int MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH = 100000;
+    /** The server's limit on registered model alias length, in characters. */
     public static final int MAX_REGISTERED_MODEL_ALIAS_LENGTH = 255;
+    /** The server's limit on trace tag key length, in characters. */
     public static final int MAX_TRACE_TAG_KEY_LENGTH = 250;
+    /** The server's limit on trace tag value length, in characters. */
     public static final int MAX_TRACE_TAG_VALUE_LENGTH = 8000;
+    /** The largest max_results the server accepts for search runs. */
     public static final int MAX_RESULTS_SEARCH_RUNS = 50000;
+    /** The largest max_results the server accepts for search experiments. */
     public static final int MAX_RESULTS_SEARCH_EXPERIMENTS = 50000;
+    /** The largest max_results the server accepts for search registered models. */
     public static final int MAX_RESULTS_SEARCH_REGISTERED_MODELS = 1000;
+    /** How many points the server returns per page of metric history. */
     public static final int METRIC_HISTORY_PAGE_SIZE = 25000;
+    /** The regular expression the server checks each key against. */
     public static final String KEY_PATTERN = "^[/\\w.\\- :]*$";
+    /** The regular expression the server checks each run id against. */
     public static final String RUN_ID_PATTERN = "^[a-zA-Z0-9][\\w\\-]{0,255}$";
+    /** The regular expression the server checks each experiment id against. */
     public static final String EXPERIMENT_ID_PATTERN = "^[a-zA-Z0-9][\\w\\-]{0,63}$";
+    /** The regular expression the server checks each alias against. */
     public static final String ALIAS_PATTERN = "^[\\w\\-]*$";
 }

@@ -12,6 +12,7 @@ public final class Operations {
     public record Operation(Route route, List<String> pathParams, List<String> queryParams, String body,
             String answer) {}
 
+    /** Keyed by operationId; immutable. */
     public static final Map<String, Operation> BY_ID = Map.ofEntries(
             Map.entry("listProxiedArtifacts", new Operation(new Route("listProxiedArtifacts", "GET", "/api/2.0/mlflow-artifacts/artifacts"), List.of(), List.of("path"), "none", "json")),
             Map.entry("deleteArtifact", new Operation(new Route("deleteArtifact", "DELETE", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}"), List.of("artifact_path"), List.of(), "json", "json")),

@@ -8,7 +8,13 @@ import java.util.Map;
  * HTTP method and path template whose {name} segments are filled by {@link #path}.
  */
 public record Route(String operationId, String method, String template) {
-    /** The path with each {name} replaced by its value, which must not be blank. */
+    /**
+     * The path with each {name} replaced by its value, which must not be blank.
+     *
+     * @param values path parameter name -> value, already URL-encoded where needed
+     * @return the request path, e.g. /ajax-api/2.0/mlflow-artifacts/artifacts/1/a.txt
+     * @throws IllegalArgumentException when a value is null or blank
+     */
     public String path(Map<String, String> values) {
         String path = template;
         for (Map.Entry<String, String> e : values.entrySet()) {

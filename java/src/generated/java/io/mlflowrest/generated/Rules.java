@@ -32,6 +32,7 @@ public final class Rules {
             Map.entry("RateLimitedError", "ApiError"),
             Map.entry("ServerError", "ApiError"),
             Map.entry("UnexpectedResponseError", "ApiError"));
+    /** MLflow error_code in an error body -> the error class it raises; checked before the status. */
     public static final Map<String, String> BY_ERROR_CODE = Map.ofEntries(
             Map.entry("INVALID_PARAMETER_VALUE", "InvalidParameterValueError"),
             Map.entry("BAD_REQUEST", "InvalidParameterValueError"),
@@ -47,6 +48,7 @@ public final class Rules {
             Map.entry("RESOURCE_CONFLICT", "ConflictError"),
             Map.entry("REQUEST_LIMIT_EXCEEDED", "RateLimitedError"),
             Map.entry("RESOURCE_EXHAUSTED", "RateLimitedError"));
+    /** HTTP status -> the error class, for answers whose body names no known error_code. */
     public static final Map<Integer, String> BY_STATUS = Map.ofEntries(
             Map.entry(400, "InvalidParameterValueError"),
             Map.entry(401, "UnauthenticatedError"),
@@ -54,15 +56,24 @@ public final class Rules {
             Map.entry(404, "ResourceDoesNotExistError"),
             Map.entry(409, "ConflictError"),
             Map.entry(429, "RateLimitedError"));
+    /** Any other status from here up raises ServerError. */
     public static final int SERVER_ERROR_FROM = 500;
+    /** Any status from here up is an error: redirects are not followed (a redirected POST loses its body). */
     public static final int ERROR_FROM_STATUS = 300;
+    /** The error class a 3xx answer raises. */
     public static final String REDIRECT_CLASS = "UnexpectedResponseError";
+    /** A non-JSON error body becomes the message, tags dropped and cut to this many characters. */
     public static final int MESSAGE_TEXT_LIMIT = 200;
 
+    /** Statuses retried with backoff. */
     public static final Set<Integer> RETRY_STATUSES = Set.of(408, 429, 500, 502, 503, 504);
+    /** Statuses that never reached the application, so any operation may be retried after them. */
     public static final Set<Integer> UNAMBIGUOUS_STATUSES = Set.of(408, 429);
+    /** The longest Retry-After honoured, in seconds; a longer one is cut to this. */
     public static final double MAX_RETRY_AFTER_SECONDS = 60.0;
+    /** The longest sleep between two tries, in seconds. */
     public static final double MAX_BACKOFF_SECONDS = 60.0;
+    /** Answers retried like a 5xx whatever their status (a full connection pool, a locked SQLite store). */
     public static final List<Overload> OVERLOAD = List.of(
             new Overload(400, "BAD_REQUEST", "QueuePool limit of size"),
             new Overload(null, null, "database is locked"),
@@ -193,16 +204,25 @@ public final class Rules {
             Map.entry("uploadArtifact", "safe"),
             Map.entry("upsertDatasetRecords", "safe"));
 
+    /** The tag a create that the server does not deduplicate carries, so a retry can find what the first try made; hidden by MLflow's UI. */
     public static final String REQUEST_ID_TAG = "mlflow.mlflowrest.requestId";
+    /** Request-id tags of earlier releases: read, never written. */
     public static final List<String> LEGACY_REQUEST_ID_TAGS = List.of("mlflowrest.request_id");
 
+    /** The run tag holding an idempotency key, which names the unit of work. */
     public static final String IDEMPOTENCY_KEY_TAG = "mlflowrest.idempotency_key";
+    /** The longest idempotency key, in characters (it goes into a search filter). */
     public static final int IDEMPOTENCY_MAX_KEY_LENGTH = 250;
+    /** Lower bound, in milliseconds, of the wait before a starter's second check for an older run with its key. */
     public static final long IDEMPOTENCY_SETTLE_MIN_MS = 50;
+    /** Upper bound, in milliseconds, of the wait before a starter's second check for an older run with its key. */
     public static final long IDEMPOTENCY_SETTLE_MAX_MS = 2000;
 
+    /** Spellings of true in boolean variables, compared case-insensitively. */
     public static final Set<String> TRUTHY = Set.of("1", "true");
+    /** Spellings of false in boolean variables, compared case-insensitively; anything else is an error. */
     public static final Set<String> FALSY = Set.of("", "0", "false");
+    /** Every setting ClientConfig reads, with its environment variable. */
     public static final List<Variable> CONFIG_VARIABLES = List.of(
             new Variable("tracking_uri", "MLFLOW_TRACKING_URI", "uri", null, null, false, false),
             new Variable("username", "MLFLOW_TRACKING_USERNAME", "string", null, null, false, false),
@@ -217,15 +237,24 @@ public final class Rules {
             new Variable("timeout", "MLFLOW_HTTP_REQUEST_TIMEOUT", "float", "120.0", 0.0, true, false),
             new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false),
             new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false));
+    /** Tries after the first, unless configured. */
     public static final int DEFAULT_MAX_RETRIES = 7;
+    /** The first backoff sleep, in seconds, doubled per retry up to MAX_BACKOFF_SECONDS. */
     public static final double DEFAULT_BACKOFF_FACTOR_SECONDS = 0.5;
+    /** The most random time added to each backoff sleep, in seconds. */
     public static final double DEFAULT_BACKOFF_JITTER_SECONDS = 1.0;
+    /** Per-request timeout, in seconds, unless configured. */
     public static final double DEFAULT_TIMEOUT_SECONDS = 120.0;
+    /** Metric-only log-batch requests in flight at once, unless configured. */
     public static final int DEFAULT_BATCH_CONCURRENCY = 2;
 
+    /** The variable naming the Databricks profile file. */
     public static final String DATABRICKS_CONFIG_FILE_ENV = "DATABRICKS_CONFIG_FILE";
+    /** The Databricks profile file when that variable is unset. */
     public static final String DATABRICKS_CONFIG_FILE_DEFAULT = "~/.databrickscfg";
+    /** The profile a databricks URI without one reads. */
     public static final String DATABRICKS_DEFAULT_PROFILE = "DEFAULT";
+    /** The Databricks variables read, environment over profile, field by field. */
     public static final List<DatabricksVariable> DATABRICKS_VARIABLES = List.of(
             new DatabricksVariable("DATABRICKS_HOST", "host", "tracking_uri"),
             new DatabricksVariable("DATABRICKS_TOKEN", "token", "token"),
@@ -233,6 +262,7 @@ public final class Rules {
             new DatabricksVariable("DATABRICKS_PASSWORD", "password", "password"),
             new DatabricksVariable("DATABRICKS_INSECURE", "insecure", "insecure_tls"));
 
+    /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = 4096;
 
     /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */

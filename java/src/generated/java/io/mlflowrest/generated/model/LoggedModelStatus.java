@@ -3,8 +3,12 @@ package io.mlflowrest.generated.model;
 
 /** The LoggedModelStatus values of the MLflow REST API. */
 public enum LoggedModelStatus {
+    /** Sent and read as "LOGGED_MODEL_STATUS_UNSPECIFIED". */
     LOGGED_MODEL_STATUS_UNSPECIFIED,
+    /** Sent and read as "LOGGED_MODEL_PENDING". */
     LOGGED_MODEL_PENDING,
+    /** Sent and read as "LOGGED_MODEL_READY". */
     LOGGED_MODEL_READY,
+    /** Sent and read as "LOGGED_MODEL_UPLOAD_FAILED". */
     LOGGED_MODEL_UPLOAD_FAILED
 }

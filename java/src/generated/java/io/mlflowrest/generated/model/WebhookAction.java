@@ -3,10 +3,16 @@ package io.mlflowrest.generated.model;
 
 /** The WebhookAction values of the MLflow REST API. */
 public enum WebhookAction {
+    /** Sent and read as "ACTION_UNSPECIFIED". */
     ACTION_UNSPECIFIED,
+    /** Sent and read as "CREATED". */
     CREATED,
+    /** Sent and read as "UPDATED". */
     UPDATED,
+    /** Sent and read as "DELETED". */
     DELETED,
+    /** Sent and read as "SET". */
     SET,
+    /** Sent and read as "EXCEEDED". */
     EXCEEDED
 }

@@ -3,15 +3,26 @@ package io.mlflowrest.generated.model;
 
 /** The WebhookEntity values of the MLflow REST API. */
 public enum WebhookEntity {
+    /** Sent and read as "ENTITY_UNSPECIFIED". */
     ENTITY_UNSPECIFIED,
+    /** Sent and read as "REGISTERED_MODEL". */
     REGISTERED_MODEL,
+    /** Sent and read as "MODEL_VERSION". */
     MODEL_VERSION,
+    /** Sent and read as "MODEL_VERSION_TAG". */
     MODEL_VERSION_TAG,
+    /** Sent and read as "MODEL_VERSION_ALIAS". */
     MODEL_VERSION_ALIAS,
+    /** Sent and read as "PROMPT". */
     PROMPT,
+    /** Sent and read as "PROMPT_VERSION". */
     PROMPT_VERSION,
+    /** Sent and read as "PROMPT_TAG". */
     PROMPT_TAG,
+    /** Sent and read as "PROMPT_VERSION_TAG". */
     PROMPT_VERSION_TAG,
+    /** Sent and read as "PROMPT_ALIAS". */
     PROMPT_ALIAS,
+    /** Sent and read as "BUDGET_POLICY". */
     BUDGET_POLICY
 }

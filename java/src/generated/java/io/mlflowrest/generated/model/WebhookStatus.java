@@ -3,6 +3,8 @@ package io.mlflowrest.generated.model;
 
 /** The WebhookStatus values of the MLflow REST API. */
 public enum WebhookStatus {
+    /** Sent and read as "ACTIVE". */
     ACTIVE,
+    /** Sent and read as "DISABLED". */
     DISABLED
 }
