@@ -66,7 +66,7 @@ def limit_doc(key: str) -> str:
     if key.startswith("max_") and key.endswith("_length"):
         return f"The server's limit on {words[4:-7]} length, in characters."
     if key.startswith("max_") and key.endswith("_per_batch"):
-        return f"The most {words[4:-10]} the server accepts in one log-batch request."
+        return f"The most {words[4:-10].replace('params tags', 'params and tags')} the server accepts in one log-batch request."
     if key.startswith("max_"):
         return f"The most {words[4:]} the server accepts in one request."
     if key.endswith("_pattern"):

@@ -7,7 +7,7 @@ public final class Limits {
 
     /** The most metrics the server accepts in one log-batch request. */
     public static final int MAX_METRICS_PER_BATCH = 1000;
-    /** The most params tags the server accepts in one log-batch request. */
+    /** The most params and tags the server accepts in one log-batch request. */
     public static final int MAX_PARAMS_TAGS_PER_BATCH = 100;
     /** The most entities the server accepts in one log-batch request. */
     public static final int MAX_ENTITIES_PER_BATCH = 1000;

@@ -12,6 +12,15 @@ public class ApiError extends MlflowError {
     private final String method;
     private final String path;
 
+    /**
+     * Built by the transport from an error answer; the message is formatted from all five parts.
+     *
+     * @param message the server's message, or the client's when found before sending
+     * @param httpStatus the answer's HTTP status, or null when found before sending
+     * @param errorCode MLflow's error_code from the body, or null when the body had none
+     * @param method the request's HTTP method, or null when there was no request
+     * @param path the request's path, or null when there was no request
+     */
     public ApiError(String message, Integer httpStatus, String errorCode, String method, String path) {
         super(format(message, httpStatus, errorCode, method, path));
         this.httpStatus = httpStatus;
@@ -27,25 +36,30 @@ public class ApiError extends MlflowError {
         return prefix + (code == null ? "ERROR" : code) + ": " + message + where;
     }
 
-    /** The HTTP status, or null when the error was found before sending. */
+    /** {@return the HTTP status, or null when the error was found before sending} */
     public Integer httpStatus() {
         return httpStatus;
     }
 
-    /** MLflow's error_code from a JSON body, or null when the body was not MLflow JSON. */
+    /** {@return MLflow's error_code from a JSON body, or null when the body was not MLflow JSON} */
     public String errorCode() {
         return errorCode;
     }
 
-    /** The server's message alone, without status, code and route. */
+    /** {@return the server's message alone, without status, code and route} */
     public String serverMessage() {
         return serverMessage;
     }
 
+    /** {@return the request's HTTP method, or null when the error was found before sending} */
     public String method() {
         return method;
     }
 
+    /**
+     * {@return the request's path (no query string, no host), or null when the error was found before
+     * sending}
+     */
     public String path() {
         return path;
     }

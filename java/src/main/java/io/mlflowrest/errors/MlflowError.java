@@ -7,10 +7,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public class MlflowError extends RuntimeException {
     private final List<String> notes = new CopyOnWriteArrayList<>();
 
+    /**
+     * @param message what went wrong
+     */
     public MlflowError(String message) {
         super(message);
     }
 
+    /**
+     * @param message what went wrong
+     * @param cause the underlying exception, e.g. an IOException
+     */
     public MlflowError(String message, Throwable cause) {
         super(message, cause);
     }
@@ -18,11 +25,14 @@ public class MlflowError extends RuntimeException {
     /**
      * Adds context to the message without changing the error's type, as Python's add_note
      * does (e.g. how much of a split logBatch was stored).
+     *
+     * @param note one sentence, appended to the message after a semicolon
      */
     public void addNote(String note) {
         notes.add(note);
     }
 
+    /** {@return the notes added so far, oldest first; a copy} */
     public List<String> notes() {
         return List.copyOf(notes);
     }
