@@ -38,31 +38,59 @@ public final class ActiveRun implements AutoCloseable {
         this.background = background;
     }
 
+    /** {@return the run's id} */
     public String getId() {
         return info.getRunId();
     }
 
+    /** {@return the run's info as it was when this object was made (status, times); not refreshed} */
     public RunInfo getInfo() {
         return info;
     }
 
+    /** {@return the root URI of the run's artifacts, e.g. mlflow-artifacts:/1/abc/artifacts} */
     public String getArtifactUri() {
         return info.getArtifactUri();
     }
 
+    /**
+     * Logs a parameter at once (never through the background logger).
+     *
+     * @param key the parameter's name, at most 250 characters
+     * @param value its value, at most 6000 characters; a param cannot be changed once logged
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when the key or value breaks a server limit
+     */
     public void logParam(String key, String value) {
         runs.logParam(getId(), key, value);
     }
 
+    /**
+     * Sets a tag at once, overwriting any earlier value.
+     *
+     * @param key the tag's name, at most 250 characters
+     * @param value its value, at most 8000 characters
+     */
     public void setTag(String key, String value) {
         runs.setTag(getId(), key, value);
     }
 
+    /**
+     * Logs a metric at step 0, stamped now; see {@link #logMetric(String, double, long)}.
+     *
+     * @param key the metric's name
+     * @param value its value
+     */
     public void logMetric(String key, double value) {
         logMetric(key, value, 0);
     }
 
-    /** Logs now, or queues for the background logger when the run has one. */
+    /**
+     * Logs now, or queues for the background logger when the run has one.
+     *
+     * @param key the metric's name, at most 250 characters
+     * @param value its value
+     * @param step the step it belongs to (its timestamp is now, in milliseconds)
+     */
     public void logMetric(String key, double value, long step) {
         long now = System.currentTimeMillis();
         if (background != null) {
@@ -73,10 +101,21 @@ public final class ActiveRun implements AutoCloseable {
         }
     }
 
+    /**
+     * Logs several metrics at step 0, in as few requests as the server's limits allow.
+     *
+     * @param metrics name -> value
+     */
     public void logMetrics(Map<String, Double> metrics) {
         logMetrics(metrics, 0);
     }
 
+    /**
+     * Logs several metrics at one step, stamped now, in as few requests as the server's limits allow.
+     *
+     * @param metrics name -> value
+     * @param step the step they belong to
+     */
     public void logMetrics(Map<String, Double> metrics, long step) {
         if (background != null) {
             metrics.forEach((k, v) -> logMetric(k, v, step));
@@ -85,28 +124,52 @@ public final class ActiveRun implements AutoCloseable {
         }
     }
 
+    /**
+     * Logs several parameters in one batch, split as the server's limits require.
+     *
+     * @param params name -> value
+     */
     public void logParams(Map<String, String> params) {
         List<Param> list = params.entrySet().stream()
                 .map(e -> Param.newBuilder().setKey(e.getKey()).setValue(e.getValue()).build()).toList();
         runs.logBatch(getId(), List.of(), list, List.of());
     }
 
+    /**
+     * Sets several tags in one batch, split as the server's limits require.
+     *
+     * @param tags name -> value
+     */
     public void setTags(Map<String, String> tags) {
         List<RunTag> list = tags.entrySet().stream()
                 .map(e -> RunTag.newBuilder().setKey(e.getKey()).setValue(e.getValue()).build()).toList();
         runs.logBatch(getId(), List.of(), List.of(), list);
     }
 
-    /** Uploads a file or directory to the artifact root, natively (no Python). */
+    /**
+     * Uploads a file or directory to the artifact root, natively (no Python).
+     *
+     * @param local the file or directory to upload
+     */
     public void logArtifact(Path local) {
         artifacts.upload(getId(), local, null);
     }
 
+    /**
+     * Uploads a file or directory under a folder of the run's artifacts, natively (no Python).
+     *
+     * @param local the file or directory to upload
+     * @param artifactPath the folder below the artifact root, e.g. {@code plots/2024}; null for the root
+     */
     public void logArtifact(Path local, String artifactPath) {
         artifacts.upload(getId(), local, artifactPath);
     }
 
-    /** Uploads the contents of a directory, as the official logArtifacts does. */
+    /**
+     * Uploads the contents of a directory, as the official logArtifacts does.
+     *
+     * @param localDir the directory whose contents are uploaded to the artifact root
+     */
     public void logArtifacts(Path localDir) {
         logArtifacts(localDir, null);
     }
@@ -114,6 +177,9 @@ public final class ActiveRun implements AutoCloseable {
     /**
      * Uploads what is inside {@code localDir} under {@code artifactPath}, subfolders kept
      * ({@code train/data.csv} and {@code test/data.csv} stay apart); every name is checked first.
+     *
+     * @param localDir the directory whose contents are uploaded
+     * @param artifactPath the folder below the artifact root; null for the root
      */
     public void logArtifacts(Path localDir, String artifactPath) {
         artifacts.uploadContents(getId(), localDir, artifactPath);
@@ -124,12 +190,15 @@ public final class ActiveRun implements AutoCloseable {
         this.alreadyFinished = alreadyFinished;
     }
 
-    /** An earlier start with the same idempotency key made this run (a retried task). */
+    /** {@return true when an earlier start with the same idempotency key made this run (a retried task)} */
     public boolean resumed() {
         return resumed;
     }
 
-    /** That earlier attempt finished the run: its work is done; closing leaves it as it was. */
+    /**
+     * {@return true when that earlier attempt finished the run: its work is done, and closing leaves it as it
+     * was}
+     */
     public boolean alreadyFinished() {
         return alreadyFinished;
     }
@@ -141,14 +210,22 @@ public final class ActiveRun implements AutoCloseable {
         }
     }
 
-    /** Flushes and ends the run with that status. */
+    /**
+     * Flushes and ends the run with that status.
+     *
+     * @param status the run's final status, e.g. FINISHED or KILLED
+     */
     public void endRun(RunStatus status) {
         flush();
         runs.setTerminated(getId(), status);
         ended = true;
     }
 
-    /** Ends the run FAILED; the caller rethrows. */
+    /**
+     * Ends the run FAILED; the caller rethrows.
+     *
+     * @param cause the exception ending the run; a failure to flush is added to it as suppressed
+     */
     public void fail(Throwable cause) {
         try {
             if (background != null) {

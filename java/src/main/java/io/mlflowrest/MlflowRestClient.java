@@ -56,61 +56,100 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
         this.operations = new RawOperations(transport);
     }
 
+    /**
+     * A client with this configuration; it opens no connection until the first call.
+     *
+     * @param config built by {@link ClientConfig#builder()} or {@link ClientConfig#fromEnvironment()}
+     * @return the client; close it when done
+     */
     public static MlflowRestClient create(ClientConfig config) {
         return new MlflowRestClient(config);
     }
 
-    /** Configured by MLFLOW_TRACKING_URI and the other MLFLOW_* variables. */
+    /**
+     * Configured by MLFLOW_TRACKING_URI and the other MLFLOW_* variables.
+     *
+     * @return the client; close it when done
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when a variable is set to a value it cannot
+     *     take, naming the variable
+     */
     public static MlflowRestClient fromEnvironment() {
         return create(ClientConfig.fromEnvironment());
     }
 
+    /** {@return the configuration this client was built with (secrets hidden in its toString)} */
     public ClientConfig config() {
         return config;
     }
 
+    /** {@return create, get, search, rename, delete and tag experiments} */
     public Experiments experiments() {
         return experiments;
     }
 
+    /** {@return create, search and end runs, and log params, metrics and tags to them} */
     public Runs runs() {
         return runs;
     }
 
+    /** {@return metric histories of any length, every page fetched} */
     public Metrics metrics() {
         return metrics;
     }
 
+    /** {@return the model registry's models, their tags and aliases} */
     public RegisteredModels registeredModels() {
         return registeredModels;
     }
 
+    /** {@return the model registry's versions, their stages and tags} */
     public ModelVersions modelVersions() {
         return modelVersions;
     }
 
+    /** {@return MLflow 3's logged models} */
     public LoggedModels loggedModels() {
         return loggedModels;
     }
 
+    /**
+     * {@return upload, list and download artifacts of runs, model versions and logged models, without Python}
+     */
     public Artifacts artifacts() {
         return artifacts;
     }
 
+    /** {@return the model registry's webhooks} */
     public Webhooks webhooks() {
         return webhooks;
     }
 
-    /** Every operation of the spec by operationId, JSON in and out (for what has no typed method yet). */
+    /**
+     * Every operation of the spec by operationId, JSON in and out (for what has no typed method yet).
+     *
+     * @return the raw operation layer
+     */
     public RawOperations operations() {
         return operations;
     }
 
-    /** Starts a run in the experiment; use it in try-with-resources. */
+    /**
+     * Starts a run in the experiment; use it in try-with-resources.
+     *
+     * @param experimentId the experiment to start it in
+     * @return the running run; closing it ends it FINISHED
+     */
     public ActiveRun startRun(String experimentId) {
         return startRun(RunOptions.inExperiment(experimentId));
     }
 
+    /**
+     * Starts a run as the options say (name, tags, background logging, idempotency key); use it in
+     * try-with-resources.
+     *
+     * @param options where and how to start it
+     * @return the running run; closing it ends it FINISHED unless an earlier attempt finished it
+     */
     public ActiveRun startRun(RunOptions options) {
         if (options.idempotencyKey() != null) {
             StartedRun started = runs.startOrResume(options.experimentId(), options.runName(), options.tags(),
@@ -126,6 +165,10 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
     /**
      * An existing run (e.g. one the official client started) to log to through mlflowrest;
      * closing it does not end the run.
+     *
+     * @param runId the run's id
+     * @return the run, to log to
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such run
      */
     public ActiveRun attachRun(String runId) {
         return open(runs.get(runId).getInfo(), false, null);
@@ -137,9 +180,20 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
         return new ActiveRun(info, runs, artifacts, owned, background);
     }
 
-    /** The block's work inside a run; it may throw anything. */
+    /**
+     * The block's work inside a run; it may throw anything.
+     *
+     * @param <T> what the block returns
+     */
     @FunctionalInterface
     public interface RunBody<T> {
+        /**
+         * The block's work.
+         *
+         * @param run the run started for it
+         * @return what withRun returns
+         * @throws Exception anything; the run then ends FAILED and withRun rethrows it
+         */
         T apply(ActiveRun run) throws Exception;
     }
 
@@ -147,6 +201,11 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
      * Runs {@code body} in a new run that ends FINISHED, or FAILED when the body throws; the
      * exception is then rethrown unchanged (checked ones too), unlike the official
      * MlflowContext.withActiveRun, which swallows it.
+     *
+     * @param <T> what the body returns
+     * @param options where and how to start the run
+     * @param body the work to do in it
+     * @return what the body returned
      */
     public <T> T withRun(RunOptions options, RunBody<T> body) {
         ActiveRun run = startRun(options);
@@ -175,13 +234,24 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
      * (e.g. {@code "/api/2.0/mlflow/runs/get?run_id=..."}), {@code jsonBody} null for none. The
      * same retries, timeout and typed errors as every call; a create sent this way carries no
      * request id, so a retried one may answer RESOURCE_ALREADY_EXISTS.
+     *
+     * @param method the HTTP method, e.g. GET
+     * @param pathAndQuery the path and query string below the tracking URI
+     * @param jsonBody the JSON body, or null
+     * @return the answer's JSON text
      */
     public String rawJson(String method, String pathAndQuery, String jsonBody) {
         return Json.write(transport.json(method, pathAndQuery, Query.of(),
                 jsonBody == null ? null : RequestBody.json(jsonBody), RetryGuard.NONE));
     }
 
-    /** The run's page in the MLflow UI. */
+    /**
+     * The run's page in the MLflow UI.
+     *
+     * @param experimentId the run's experiment
+     * @param runId the run
+     * @return the URL, without credentials
+     */
     public String runUrl(String experimentId, String runId) {
         return config.trackingUri() + "/#/experiments/" + experimentId + "/runs/" + runId;
     }
