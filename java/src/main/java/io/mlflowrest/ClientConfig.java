@@ -17,8 +17,11 @@ import java.util.Map;
 public final class ClientConfig implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
-    // Two requests in flight let the default 4-worker server ingest ~1.7x faster than one
-    // (measured on 2 cores with SQLite); a single-worker server is neither helped nor hurt.
+    /**
+     * Metric-only log-batch requests in flight at once unless configured. Two let the default
+     * 4-worker server ingest ~1.7x faster than one (measured on 2 cores with SQLite); a
+     * single-worker server is neither helped nor hurt.
+     */
     public static final int DEFAULT_BATCH_CONCURRENCY = Rules.DEFAULT_BATCH_CONCURRENCY;
 
     private final URI trackingUri;
@@ -49,11 +52,18 @@ public final class ClientConfig implements java.io.Serializable {
         this.batchConcurrency = b.batchConcurrency;
     }
 
+    /** {@return an empty builder: only the tracking URI is required} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Reads MLFLOW_TRACKING_URI and the other MLFLOW_* variables of this process. */
+    /**
+     * Reads MLFLOW_TRACKING_URI and the other MLFLOW_* variables of this process.
+     *
+     * @return the configuration
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when MLFLOW_TRACKING_URI is unset or a variable
+     *     has a value it cannot take, naming the variable
+     */
     public static ClientConfig fromEnvironment() {
         return fromEnvironment(System.getenv(), Path.of(System.getProperty("user.home")));
     }
@@ -62,6 +72,12 @@ public final class ClientConfig implements java.io.Serializable {
      * Same as {@link #fromEnvironment()} with the given variables and home folder (tests use it).
      * Each setting from, highest first: MLflow's variable, (databricks URIs) the DATABRICKS_*
      * variable, the profile, the default (openapi/family-rules.yaml, config).
+     *
+     * @param env the variables, e.g. {@code System.getenv()}
+     * @param home the folder holding .databrickscfg
+     * @return the configuration
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when MLFLOW_TRACKING_URI is unset or a variable
+     *     has a value it cannot take, naming the variable
      */
     public static ClientConfig fromEnvironment(Map<String, String> env, Path home) {
         Builder b = builder();
@@ -111,7 +127,15 @@ public final class ClientConfig implements java.io.Serializable {
         return b.build();
     }
 
-    /** A boolean spelt as MLflow spells them (family-rules.yaml, config.truthy / falsy), else an error naming it. */
+    /**
+     * A boolean spelt as MLflow spells them (family-rules.yaml, config.truthy / falsy), else an error naming
+     * it.
+     *
+     * @param name the variable's name, for the error
+     * @param raw its value, compared case-insensitively
+     * @return true for true/1, false for false/0/empty
+     * @throws io.mlflowrest.errors.InvalidParameterValueError for any other spelling
+     */
     public static boolean flag(String name, String raw) {
         String value = raw.strip().toLowerCase(java.util.Locale.ROOT);
         if (Rules.TRUTHY.contains(value)) {
@@ -147,7 +171,11 @@ public final class ClientConfig implements java.io.Serializable {
         return value;
     }
 
-    /** A copy with changes, e.g. {@code config.toBuilder().maxRetries(0).build()}. */
+    /**
+     * A copy with changes, e.g. {@code config.toBuilder().maxRetries(0).build()}.
+     *
+     * @return a builder holding this configuration's values
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.trackingUri = trackingUri;
@@ -165,51 +193,64 @@ public final class ClientConfig implements java.io.Serializable {
         return b;
     }
 
+    /** {@return the server's base URI, without credentials or a trailing slash} */
     public URI trackingUri() {
         return trackingUri;
     }
 
+    /** {@return the basic-auth user, or null} */
     public String username() {
         return username;
     }
 
+    /** {@return the basic-auth password, or null; never printed} */
     public String password() {
         return password;
     }
 
+    /** {@return the bearer token, or null; never printed (basic auth wins when both are set)} */
     public String token() {
         return token;
     }
 
+    /** {@return true when the server's TLS certificate is not checked} */
     public boolean insecureTls() {
         return insecureTls;
     }
 
+    /** {@return the CA bundle (PEM) trusted for the server, or null for the JVM's default trust} */
     public Path serverCertPath() {
         return serverCertPath;
     }
 
+    /** {@return the client certificate with its key (PEM) for mutual TLS, or null} */
     public Path clientCertPath() {
         return clientCertPath;
     }
 
+    /** {@return how many times a failed request is retried after the first try} */
     public int maxRetries() {
         return maxRetries;
     }
 
+    /** {@return the first backoff sleep in seconds, doubled per retry up to 60 s} */
     public double backoffFactorSeconds() {
         return backoffFactorSeconds;
     }
 
+    /** {@return the most random time, in seconds, added to each backoff sleep} */
     public double backoffJitterSeconds() {
         return backoffJitterSeconds;
     }
 
+    /** {@return how long one request may take to connect and to answer} */
     public Duration timeout() {
         return timeout;
     }
 
-    /** How many metric-only log-batch requests one logBatch keeps in flight (1: one after another). */
+    /**
+     * {@return how many metric-only log-batch requests one logBatch keeps in flight (1: one after another)}
+     */
     public int batchConcurrency() {
         return batchConcurrency;
     }
@@ -222,7 +263,6 @@ public final class ClientConfig implements java.io.Serializable {
                 + backoffJitterSeconds + "s, timeout=" + timeout + ", batchConcurrency=" + batchConcurrency + "}";
     }
 
-    /** Validates on {@link #build()}: an http(s) URI, one kind of auth, sane numbers. */
     /**
      * A configuration travels (e.g. to Spark executors) as its values, not as its fields: paths
      * are strings, and the receiving side rebuilds it through the builder's checks.
@@ -271,6 +311,10 @@ public final class ClientConfig implements java.io.Serializable {
         }
     }
 
+    /**
+     * Builds a {@link ClientConfig}; {@link #build()} validates: an http(s) URI, both or neither of username
+     * and password, no negative numbers.
+     */
     public static final class Builder {
         private URI trackingUri;
         private String username;
@@ -287,7 +331,13 @@ public final class ClientConfig implements java.io.Serializable {
 
         private Builder() {}
 
-        /** Credentials written into the URI move to basic auth, so the URI can be shown anywhere. */
+        /**
+         * Credentials written into the URI move to basic auth, so the URI can be shown anywhere.
+         *
+         * @param uri the server's http(s) URI, e.g. {@code http://127.0.0.1:5000} or one with a path prefix
+         * @return this builder
+         * @throws io.mlflowrest.errors.InvalidParameterValueError when the URI cannot be parsed
+         */
         public Builder trackingUri(String uri) {
             String trimmed = uri.strip();
             URI parsed;
@@ -313,47 +363,102 @@ public final class ClientConfig implements java.io.Serializable {
             return java.net.URLDecoder.decode(part.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
         }
 
+        /**
+         * Sends HTTP basic auth (MLFLOW_TRACKING_USERNAME / _PASSWORD).
+         *
+         * @param username the user
+         * @param password the password; never printed
+         * @return this builder
+         */
         public Builder basicAuth(String username, String password) {
             this.username = username;
             this.password = password;
             return this;
         }
 
+        /**
+         * Sends {@code Authorization: Bearer} (MLFLOW_TRACKING_TOKEN), unless basic auth is also set.
+         *
+         * @param token the token; never printed
+         * @return this builder
+         */
         public Builder token(String token) {
             this.token = token;
             return this;
         }
 
+        /**
+         * Skips checking the server's TLS certificate (MLFLOW_TRACKING_INSECURE_TLS); for test servers only.
+         *
+         * @param insecureTls true to skip the check
+         * @return this builder
+         */
         public Builder insecureTls(boolean insecureTls) {
             this.insecureTls = insecureTls;
             return this;
         }
 
+        /**
+         * Trusts this CA bundle for the server (MLFLOW_TRACKING_SERVER_CERT_PATH).
+         *
+         * @param caBundle a PEM file of CA certificates
+         * @return this builder
+         */
         public Builder serverCertPath(Path caBundle) {
             this.serverCertPath = caBundle;
             return this;
         }
 
+        /**
+         * Presents this certificate for mutual TLS (MLFLOW_TRACKING_CLIENT_CERT_PATH).
+         *
+         * @param pemWithKey a PEM file holding the certificate and its private key
+         * @return this builder
+         */
         public Builder clientCertPath(Path pemWithKey) {
             this.clientCertPath = pemWithKey;
             return this;
         }
 
+        /**
+         * Retries after the first try (MLFLOW_HTTP_REQUEST_MAX_RETRIES); 0 turns retrying off.
+         *
+         * @param maxRetries at least 0
+         * @return this builder
+         */
         public Builder maxRetries(int maxRetries) {
             this.maxRetries = maxRetries;
             return this;
         }
 
+        /**
+         * The first backoff sleep, doubled per retry up to 60 s (MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR).
+         *
+         * @param seconds at least 0; 0 with no jitter never sleeps (tests)
+         * @return this builder
+         */
         public Builder backoffFactorSeconds(double seconds) {
             this.backoffFactorSeconds = seconds;
             return this;
         }
 
+        /**
+         * The most random time added to each backoff sleep (MLFLOW_HTTP_REQUEST_BACKOFF_JITTER).
+         *
+         * @param seconds at least 0
+         * @return this builder
+         */
         public Builder backoffJitterSeconds(double seconds) {
             this.backoffJitterSeconds = seconds;
             return this;
         }
 
+        /**
+         * How long one request may take (MLFLOW_HTTP_REQUEST_TIMEOUT).
+         *
+         * @param timeout more than zero
+         * @return this builder
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = timeout;
             return this;
@@ -362,12 +467,20 @@ public final class ClientConfig implements java.io.Serializable {
         /**
          * Metric-only log-batch requests one logBatch (and the background logger) keeps in
          * flight; 1 sends strictly one after another. Env: MLFLOWREST_BATCH_CONCURRENCY.
+         *
+         * @param requests at least 1
+         * @return this builder
          */
         public Builder batchConcurrency(int requests) {
             this.batchConcurrency = requests;
             return this;
         }
 
+        /**
+         * @return the immutable configuration
+         * @throws io.mlflowrest.errors.InvalidParameterValueError naming the setting and its limit when one
+         *     is missing or out of bounds
+         */
         public ClientConfig build() {
             if (trackingUri == null) {
                 throw invalid("tracking_uri", "required", "trackingUri is required");
