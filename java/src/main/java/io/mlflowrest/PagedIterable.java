@@ -15,23 +15,40 @@ import java.util.stream.StreamSupport;
 public final class PagedIterable<T> implements Iterable<T> {
     private final Function<String, Page<T>> fetch;
 
+    /**
+     * Built by the resources; user code iterates it.
+     *
+     * @param fetch page token (null for the first) -> that page, calling the server
+     */
     public PagedIterable(Function<String, Page<T>> fetch) {
         this.fetch = fetch;
     }
 
-    /** The first page alone, for callers that page by hand. */
+    /**
+     * The first page alone, for callers that page by hand.
+     *
+     * @return the first page and the token of the next
+     */
     public Page<T> firstPage() {
         return fetch.apply(null);
     }
 
+    /**
+     * One page alone, for callers that page by hand.
+     *
+     * @param pageToken a token from an earlier page, or null for the first
+     * @return that page and the token of the next
+     */
     public Page<T> page(String pageToken) {
         return fetch.apply(pageToken);
     }
 
+    /** {@return every item as a sequential stream, pages fetched as it is consumed} */
     public Stream<T> stream() {
         return StreamSupport.stream(spliterator(), false);
     }
 
+    /** {@return every item of every page, fetched now; mind the size of big listings} */
     public List<T> toList() {
         List<T> all = new ArrayList<>();
         forEach(all::add);

@@ -24,6 +24,12 @@ public final class ChapterExample {
 
     private ChapterExample() {}
 
+    /**
+     * Runs the example against the server MLFLOW_TRACKING_URI names.
+     *
+     * @param args ignored
+     * @throws IOException when the artifact file cannot be written
+     */
     public static void main(String[] args) throws IOException {
         ClientConfig config = ClientConfig.fromEnvironment();
         MlflowClient official = OfficialBridge.officialClient(config);
