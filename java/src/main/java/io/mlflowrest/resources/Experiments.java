@@ -22,11 +22,23 @@ import org.mlflow.api.proto.Service.Experiment;
 public final class Experiments {
     private final Transport transport;
 
+    /**
+     * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.experiments()}.
+     *
+     * @param transport the client's one request helper
+     */
     public Experiments(Transport transport) {
         this.transport = transport;
     }
 
-    /** Creates an experiment and returns its id. */
+    /**
+     * Creates an experiment and returns its id.
+     *
+     * @param name unique among experiments, at most 500 characters
+     * @return the new experiment's id
+     * @throws io.mlflowrest.errors.ResourceAlreadyExistsError when an experiment has that name (deleted ones
+     *     too)
+     */
     public String create(String name) {
         return create(name, null, Map.of());
     }
@@ -35,6 +47,13 @@ public final class Experiments {
      * Creates an experiment with an artifact location (null: the server's default) and tags.
      * Safe to retry: before a retry the experiment of that name is looked up, and when it
      * carries this call's request-id tag (the first try made it) its id is returned.
+     *
+     * @param name unique among experiments, at most 500 characters
+     * @param artifactLocation where its runs' artifacts go, or null for the server's default
+     * @param tags its tags; may be empty
+     * @return the new experiment's id
+     * @throws io.mlflowrest.errors.ResourceAlreadyExistsError when an experiment has that name (deleted ones
+     *     too)
      */
     public String create(String name, String artifactLocation, Map<String, String> tags) {
         Validation.experimentName(name);
@@ -60,24 +79,44 @@ public final class Experiments {
         }).path("experiment_id").asText();
     }
 
+    /**
+     * @param experimentId the experiment's id
+     * @return the experiment, deleted or not
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such experiment
+     */
     public Experiment get(String experimentId) {
         Validation.experimentId(experimentId);
         JsonNode json = transport.call(Routes.EXPERIMENTS_GET, Query.of().with("experiment_id", experimentId), null);
         return Json.proto(json.path("experiment"), Experiment.newBuilder());
     }
 
-    /** The experiment of that name; {@link ResourceDoesNotExistError} when there is none. */
+    /**
+     * The experiment of that name; {@link ResourceDoesNotExistError} when there is none.
+     *
+     * @param name the experiment's name
+     * @return the experiment
+     */
     public Experiment getByName(String name) {
         Validation.required("experiment_name", name);
         JsonNode json = transport.call(Routes.EXPERIMENTS_GET_BY_NAME, Query.of().with("experiment_name", name), null);
         return Json.proto(json.path("experiment"), Experiment.newBuilder());
     }
 
-    /** Every experiment (active ones by default), fetched page by page as iteration goes. */
+    /**
+     * Every experiment (active ones by default), fetched page by page as iteration goes.
+     *
+     * @return the experiments, walked lazily
+     */
     public PagedIterable<Experiment> search() {
         return search(SearchOptions.ALL);
     }
 
+    /**
+     * Experiments matching the options, fetched page by page as iteration goes.
+     *
+     * @param options filter, order, page size and view type
+     * @return the experiments, walked lazily
+     */
     public PagedIterable<Experiment> search(SearchOptions options) {
         return new PagedIterable<>(token -> {
             ObjectNode body = Json.object();
@@ -95,7 +134,12 @@ public final class Experiments {
         });
     }
 
-    /** Renames the experiment. */
+    /**
+     * Renames the experiment.
+     *
+     * @param experimentId the experiment's id
+     * @param newName unique among experiments, at most 500 characters
+     */
     public void update(String experimentId, String newName) {
         Validation.experimentId(experimentId);
         Validation.experimentName(newName);
@@ -103,16 +147,36 @@ public final class Experiments {
                 Json.object().put("experiment_id", experimentId).put("new_name", newName));
     }
 
+    /**
+     * Marks the experiment deleted (with its runs); {@link #restore(String)} undoes it until the server's
+     * garbage collection.
+     *
+     * @param experimentId the experiment's id
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such experiment
+     */
     public void delete(String experimentId) {
         Validation.experimentId(experimentId);
         transport.call(Routes.EXPERIMENTS_DELETE, Query.of(), Json.object().put("experiment_id", experimentId));
     }
 
+    /**
+     * Brings a deleted experiment back.
+     *
+     * @param experimentId the experiment's id
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such experiment
+     */
     public void restore(String experimentId) {
         Validation.experimentId(experimentId);
         transport.call(Routes.EXPERIMENTS_RESTORE, Query.of(), Json.object().put("experiment_id", experimentId));
     }
 
+    /**
+     * Sets a tag on the experiment, overwriting any earlier value.
+     *
+     * @param experimentId the experiment's id
+     * @param key at most 250 characters
+     * @param value at most 20000 characters
+     */
     public void setTag(String experimentId, String key, String value) {
         Validation.experimentId(experimentId);
         Validation.experimentTag(key, value);
@@ -120,6 +184,12 @@ public final class Experiments {
                 Json.object().put("experiment_id", experimentId).put("key", key).put("value", value));
     }
 
+    /**
+     * Removes a tag from the experiment.
+     *
+     * @param experimentId the experiment's id
+     * @param key the tag's name
+     */
     public void deleteTag(String experimentId, String key) {
         Validation.experimentId(experimentId);
         Validation.required("key", key);

@@ -17,11 +17,22 @@ import org.mlflow.api.proto.Service.Metric;
 public final class Metrics {
     private final Transport transport;
 
+    /**
+     * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.metrics()}.
+     *
+     * @param transport the client's one request helper
+     */
     public Metrics(Transport transport) {
         this.transport = transport;
     }
 
-    /** Every point of the metric, fetched METRIC_HISTORY_PAGE_SIZE at a time. */
+    /**
+     * Every point of the metric, fetched METRIC_HISTORY_PAGE_SIZE at a time.
+     *
+     * @param runId the run
+     * @param key the metric's name
+     * @return every point in the server's order, walked lazily; empty when nothing was logged under the key
+     */
     public PagedIterable<Metric> history(String runId, String key) {
         Validation.runId(runId);
         Validation.required("metric_key", key);

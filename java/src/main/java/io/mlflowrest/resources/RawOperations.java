@@ -22,20 +22,43 @@ import java.util.TreeSet;
 public final class RawOperations {
     private final Transport transport;
 
+    /**
+     * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.operations()}.
+     *
+     * @param transport the client's one request helper
+     */
     public RawOperations(Transport transport) {
         this.transport = transport;
     }
 
-    /** The operationIds of the spec (aliases too). */
+    /** {@return the operationIds of the spec (aliases too), sorted} */
     public java.util.Set<String> ids() {
         return new TreeSet<>(Operations.BY_ID.keySet());
     }
 
+    /**
+     * Calls an operation with arguments given as a map (converted to JSON).
+     *
+     * @param operationId e.g. {@code getRun}
+     * @param args path and query parameters and body fields by their API names; null for none
+     * @return the answer's JSON
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when the operation is unknown, streams bytes,
+     *     or gets a parameter it does not have
+     */
     public JsonNode call(String operationId, Map<String, ?> args) {
         JsonNode tree = Json.MAPPER.valueToTree(args == null ? Map.of() : args);
         return call(operationId, tree);
     }
 
+    /**
+     * Calls an operation with a JSON object of arguments.
+     *
+     * @param operationId e.g. {@code getRun}
+     * @param args path and query parameters and body fields by their API names; null for none
+     * @return the answer's JSON
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when the operation is unknown, streams bytes,
+     *     or gets a parameter it does not have
+     */
     public JsonNode call(String operationId, JsonNode args) {
         Operation op = Operations.BY_ID.get(operationId);
         if (op == null) {

@@ -36,16 +36,32 @@ public final class Runs {
     private final Transport transport;
     private final int batchConcurrency;
 
+    /**
+     * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.runs()}.
+     *
+     * @param transport the client's one request helper
+     */
     public Runs(Transport transport) {
         this(transport, ClientConfig.DEFAULT_BATCH_CONCURRENCY);
     }
 
-    /** {@code batchConcurrency}: metric-only log-batch requests in flight at once, as in ClientConfig. */
+    /**
+     * {@code batchConcurrency}: metric-only log-batch requests in flight at once, as in ClientConfig.
+     *
+     * @param transport the client's one request helper
+     * @param batchConcurrency at least 1
+     */
     public Runs(Transport transport, int batchConcurrency) {
         this.transport = transport;
         this.batchConcurrency = batchConcurrency;
     }
 
+    /**
+     * Creates a run with no name or tags; safe to retry, as below.
+     *
+     * @param experimentId the experiment to create it in
+     * @return the new run, RUNNING
+     */
     public Run create(String experimentId) {
         return create(experimentId, null, Map.of());
     }
@@ -53,6 +69,11 @@ public final class Runs {
     /**
      * Creates a run. Safe to retry: the run carries a request-id tag, and before a retry the
      * client looks that id up, returning the run the first try made.
+     *
+     * @param experimentId the experiment to create it in
+     * @param runName its name, or null for one the server picks
+     * @param tags its tags; may be empty
+     * @return the new run, RUNNING
      */
     public Run create(String experimentId, String runName, Map<String, String> tags) {
         Validation.experimentId(experimentId);
@@ -72,6 +93,13 @@ public final class Runs {
      * Starts a run with an idempotency key: a run carrying the key in the experiment is returned
      * instead of a new one, set RUNNING again unless FINISHED (then left as it is, see
      * {@link StartedRun#alreadyFinished()}). Concurrent starts with one key end with one run.
+     *
+     * @param experimentId the experiment to look in and create in
+     * @param runName the name of a new run, or null
+     * @param tags the tags of a new run
+     * @param idempotencyKey names the unit of work; at most 250 characters, no quotes or backslashes
+     * @return the run and whether it was resumed
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when the key breaks those rules
      */
     public StartedRun startOrResume(String experimentId, String runName, Map<String, String> tags,
             String idempotencyKey) {
@@ -90,13 +118,24 @@ public final class Runs {
         return runs.size() == 0 ? Optional.empty() : Optional.of(Json.object().set("run", runs.get(0)));
     }
 
+    /**
+     * @param runId the run's id
+     * @return the run with its data (latest metrics, params, tags)
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such run
+     */
     public Run get(String runId) {
         Validation.runId(runId);
         return Json.proto(transport.call(Routes.RUNS_GET, Query.of().with("run_id", runId), null).path("run"),
                 Run.newBuilder());
     }
 
-    /** Runs of the given experiments matching the options, fetched page by page. */
+    /**
+     * Runs of the given experiments matching the options, fetched page by page.
+     *
+     * @param experimentIds the experiments to search in
+     * @param options filter, order, page size and view type
+     * @return the runs, walked lazily
+     */
     public PagedIterable<Run> search(List<String> experimentIds, SearchOptions options) {
         experimentIds.forEach(Validation::experimentId);
         return new PagedIterable<>(token -> {
@@ -111,7 +150,15 @@ public final class Runs {
         });
     }
 
-    /** Changes status, end time and/or name; null leaves a field as it is. */
+    /**
+     * Changes status, end time and/or name; null leaves a field as it is.
+     *
+     * @param runId the run's id
+     * @param status the new status, or null
+     * @param endTime end time in milliseconds since the epoch, or null
+     * @param runName the new name, or null
+     * @return the run's info after the change
+     */
     public RunInfo update(String runId, RunStatus status, Long endTime, String runName) {
         Validation.runId(runId);
         ObjectNode body = Json.object().put("run_id", runId).put("status", status == null ? null : status.name())
@@ -119,32 +166,74 @@ public final class Runs {
         return Json.proto(transport.call(Routes.RUNS_UPDATE, Query.of(), body).path("run_info"), RunInfo.newBuilder());
     }
 
-    /** Ends the run with that status, now. */
+    /**
+     * Ends the run with that status, now.
+     *
+     * @param runId the run's id
+     * @param status e.g. FINISHED, FAILED or KILLED
+     * @return the run's info after the change
+     */
     public RunInfo setTerminated(String runId, RunStatus status) {
         return update(runId, status, System.currentTimeMillis(), null);
     }
 
+    /**
+     * Marks the run deleted; {@link #restore(String)} undoes it until the server's garbage collection.
+     *
+     * @param runId the run's id
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such run
+     */
     public void delete(String runId) {
         Validation.runId(runId);
         transport.call(Routes.RUNS_DELETE, Query.of(), Json.object().put("run_id", runId));
     }
 
+    /**
+     * Brings a deleted run back.
+     *
+     * @param runId the run's id
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such run
+     */
     public void restore(String runId) {
         Validation.runId(runId);
         transport.call(Routes.RUNS_RESTORE, Query.of(), Json.object().put("run_id", runId));
     }
 
+    /**
+     * Logs one metric point at step 0, stamped now.
+     *
+     * @param runId the run's id
+     * @param key the metric's name, at most 250 characters
+     * @param value its value
+     */
     public void logMetric(String runId, String key, double value) {
         logMetric(runId, key, value, System.currentTimeMillis(), 0);
     }
 
-    /** One metric point; resending an identical point adds nothing, so retries are safe. */
+    /**
+     * One metric point; resending an identical point adds nothing, so retries are safe.
+     *
+     * @param runId the run's id
+     * @param key the metric's name, at most 250 characters
+     * @param value its value
+     * @param timestamp milliseconds since the epoch
+     * @param step the step it belongs to
+     */
     public void logMetric(String runId, String key, double value, long timestamp, long step) {
         Validation.runId(runId);
         Validation.key("key", key);
         transport.call(Routes.RUNS_LOG_METRIC, Query.of(), metricJson(key, value, timestamp, step).put("run_id", runId));
     }
 
+    /**
+     * Logs a parameter; logging it again with another value is an error on the server.
+     *
+     * @param runId the run's id
+     * @param key at most 250 characters
+     * @param value at most 6000 characters
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when the key or value breaks a limit, or the
+     *     param already has another value
+     */
     public void logParam(String runId, String key, String value) {
         Validation.runId(runId);
         Validation.key("key", key);
@@ -153,6 +242,13 @@ public final class Runs {
                 Json.object().put("run_id", runId).put("key", key).put("value", value));
     }
 
+    /**
+     * Sets a tag on the run, overwriting any earlier value.
+     *
+     * @param runId the run's id
+     * @param key at most 250 characters
+     * @param value at most 8000 characters
+     */
     public void setTag(String runId, String key, String value) {
         Validation.runId(runId);
         Validation.runTag(key, value);
@@ -160,6 +256,12 @@ public final class Runs {
                 Json.object().put("run_id", runId).put("key", key).put("value", value));
     }
 
+    /**
+     * Removes a tag from the run.
+     *
+     * @param runId the run's id
+     * @param key the tag's name
+     */
     public void deleteTag(String runId, String key) {
         Validation.runId(runId);
         Validation.required("key", key);
@@ -173,12 +275,29 @@ public final class Runs {
      * one); then up to the client's batchConcurrency metric-only requests are in flight at once.
      * If a request fails, the others in flight finish, no new one starts, and the first failure
      * is thrown with a note of how many points were stored and how many were not.
+     *
+     * @param runId the run's id
+     * @param metrics metric points; null or empty for none
+     * @param params params; null or empty for none
+     * @param tags tags; null or empty for none
+     * @return the number of log-batch requests sent
+     * @throws io.mlflowrest.errors.InvalidParameterValueError before sending anything when a key or value
+     *     breaks a server limit
      */
     public int logBatch(String runId, Iterable<Metric> metrics, Iterable<Param> params, Iterable<RunTag> tags) {
         return logBatch(runId, metrics, params, tags, batchConcurrency);
     }
 
-    /** As above with {@code concurrency} metric-only requests in flight; 1 sends one after another. */
+    /**
+     * As above with {@code concurrency} metric-only requests in flight; 1 sends one after another.
+     *
+     * @param runId the run's id
+     * @param metrics metric points; null or empty for none
+     * @param params params; null or empty for none
+     * @param tags tags; null or empty for none
+     * @param concurrency metric-only requests in flight at once, at least 1
+     * @return the number of log-batch requests sent
+     */
     public int logBatch(String runId, Iterable<Metric> metrics, Iterable<Param> params, Iterable<RunTag> tags,
                         int concurrency) {
         Validation.runId(runId);
@@ -202,7 +321,14 @@ public final class Runs {
                 .sendAll(new BatchChunker(runId, m, p, t), size(metrics), size(params), size(tags));
     }
 
-    /** Logs metrics at one step and the current time (a convenience over logBatch). */
+    /**
+     * Logs metrics at one step and the current time (a convenience over logBatch).
+     *
+     * @param runId the run's id
+     * @param values metric name -> value
+     * @param step the step they belong to
+     * @return the number of log-batch requests sent
+     */
     public int logMetrics(String runId, Map<String, Double> values, long step) {
         long now = System.currentTimeMillis();
         List<Metric> metrics = new ArrayList<>();
@@ -211,7 +337,12 @@ public final class Runs {
         return logBatch(runId, metrics, List.of(), List.of());
     }
 
-    /** Links datasets to the run (runs/log-inputs), which the official client cannot. */
+    /**
+     * Links datasets to the run (runs/log-inputs), which the official client cannot.
+     *
+     * @param runId the run's id
+     * @param datasets the datasets, with their context tags
+     */
     public void logInputs(String runId, List<DatasetInput> datasets) {
         Validation.runId(runId);
         ObjectNode body = Json.object().put("run_id", runId);

@@ -10,7 +10,10 @@ import org.mlflow.api.proto.Service.Run;
  * @param previousStatus its status before this start, or null when it is new
  */
 public record StartedRun(Run run, boolean resumed, String previousStatus) {
-    /** An earlier attempt finished the run: its work is done, and the run is left as it was. */
+    /**
+     * {@return true when an earlier attempt finished the run: its work is done, and the run is left as it
+     * was}
+     */
     public boolean alreadyFinished() {
         return "FINISHED".equals(previousStatus);
     }
