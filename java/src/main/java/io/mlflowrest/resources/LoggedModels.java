@@ -28,11 +28,26 @@ import java.util.Optional;
 public final class LoggedModels {
     private final Transport transport;
 
+    /**
+     * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.loggedModels()}.
+     *
+     * @param transport the client's one request helper
+     */
     public LoggedModels(Transport transport) {
         this.transport = transport;
     }
 
-    /** Creates a PENDING logged model; upload its files, then {@link #finalize(String, LoggedModelStatus)}. */
+    /**
+     * Creates a PENDING logged model; upload its files, then {@link #finalize(String, LoggedModelStatus)}.
+     *
+     * @param experimentId the experiment it belongs to
+     * @param name its name, or null for one the server picks
+     * @param sourceRunId the run that made it, or null
+     * @param modelType a free-form type, e.g. {@code agent}, or null
+     * @param params its params; may be empty
+     * @param tags its tags; may be empty
+     * @return the new model, PENDING
+     */
     public LoggedModel create(String experimentId, String name, String sourceRunId, String modelType,
                               Map<String, String> params, Map<String, String> tags) {
         Validation.experimentId(experimentId);
@@ -54,12 +69,23 @@ public final class LoggedModels {
         return Json.record(json, CreateLoggedModelResponse.class).model();
     }
 
+    /**
+     * @param modelId the logged model's id
+     * @return the model
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such logged model
+     */
     public LoggedModel get(String modelId) {
         return Json.record(transport.call(Routes.LOGGED_MODELS_GET, id(modelId), Query.of(), null),
                 GetLoggedModelResponse.class).model();
     }
 
-    /** Sets the final status, e.g. LOGGED_MODEL_READY once its files are uploaded. */
+    /**
+     * Sets the final status, e.g. LOGGED_MODEL_READY once its files are uploaded.
+     *
+     * @param modelId the logged model's id
+     * @param status e.g. LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED
+     * @return the model after the change
+     */
     public LoggedModel finalize(String modelId, LoggedModelStatus status) {
         Validation.required("status", status == null ? null : status.name());
         JsonNode json = transport.call(Routes.LOGGED_MODELS_FINALIZE, id(modelId), Query.of(),
@@ -67,11 +93,23 @@ public final class LoggedModels {
         return Json.record(json, FinalizeLoggedModelResponse.class).model();
     }
 
+    /**
+     * Deletes the logged model.
+     *
+     * @param modelId the logged model's id
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such logged model
+     */
     public void delete(String modelId) {
         transport.call(Routes.LOGGED_MODELS_DELETE, id(modelId), Query.of(), null);
     }
 
-    /** Logged models of the experiments; orderBy clauses are "field [ASC|DESC]". */
+    /**
+     * Logged models of the experiments; orderBy clauses are "field [ASC|DESC]".
+     *
+     * @param experimentIds the experiments to search in
+     * @param options filter, order and page size
+     * @return the models, walked lazily
+     */
     public PagedIterable<LoggedModel> search(List<String> experimentIds, SearchOptions options) {
         experimentIds.forEach(Validation::experimentId);
         return new PagedIterable<>(token -> {
@@ -90,6 +128,12 @@ public final class LoggedModels {
         });
     }
 
+    /**
+     * Sets tags on the logged model, overwriting earlier values.
+     *
+     * @param modelId the logged model's id
+     * @param tags name -> value
+     */
     public void setTags(String modelId, Map<String, String> tags) {
         tags.forEach((k, v) -> Validation.runTag(k, v));
         ObjectNode body = Json.object().put("model_id", modelId);
@@ -97,11 +141,23 @@ public final class LoggedModels {
         transport.call(Routes.LOGGED_MODELS_SET_TAGS, id(modelId), Query.of(), body);
     }
 
+    /**
+     * Removes a tag from the logged model.
+     *
+     * @param modelId the logged model's id
+     * @param key the tag's name
+     */
     public void deleteTag(String modelId, String key) {
         Validation.required("tag_key", key);
         transport.call(Routes.LOGGED_MODELS_DELETE_TAG, Map.of("model_id", modelId, "tag_key", key), Query.of(), null);
     }
 
+    /**
+     * Logs params on the logged model.
+     *
+     * @param modelId the logged model's id
+     * @param params name -> value
+     */
     public void logParams(String modelId, Map<String, String> params) {
         params.forEach((k, v) -> {
             Validation.key("key", k);

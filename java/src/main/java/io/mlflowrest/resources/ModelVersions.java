@@ -21,15 +21,38 @@ import org.mlflow.api.proto.ModelRegistry.ModelVersion;
 public final class ModelVersions {
     private final Transport transport;
 
+    /**
+     * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.modelVersions()}.
+     *
+     * @param transport the client's one request helper
+     */
     public ModelVersions(Transport transport) {
         this.transport = transport;
     }
 
-    /** Registers {@code source} (an artifact URI, e.g. a run's artifact_uri + "/model") as a new version. */
+    /**
+     * Registers {@code source} (an artifact URI, e.g. a run's artifact_uri + "/model") as a new version.
+     *
+     * @param name the registered model's name
+     * @param source the artifact URI of the model's files
+     * @param runId the run that made it, or null
+     * @return the new version, numbered by the server
+     */
     public ModelVersion create(String name, String source, String runId) {
         return create(name, source, runId, null, Map.of());
     }
 
+    /**
+     * Registers {@code source} as a new version with a description and tags. Safe to retry: the version
+     * carries a request-id tag that a retry looks up first.
+     *
+     * @param name the registered model's name
+     * @param source the artifact URI of the model's files
+     * @param runId the run that made it, or null
+     * @param description its description, or null
+     * @param tags its tags; may be empty
+     * @return the new version, numbered by the server
+     */
     public ModelVersion create(String name, String source, String runId, String description, Map<String, String> tags) {
         return create(name, source, runId, description, tags, null);
     }
@@ -37,6 +60,14 @@ public final class ModelVersions {
     /**
      * With {@code modelId}, the MLflow 3 logged model the version comes from; the server then
      * requires {@code source} to be that model's {@code models:/<model_id>}.
+     *
+     * @param name the registered model's name
+     * @param source the artifact URI of the model's files
+     * @param runId the run that made it, or null
+     * @param description its description, or null
+     * @param tags its tags; may be empty
+     * @param modelId the logged model's id, or null
+     * @return the new version, numbered by the server
      */
     public ModelVersion create(String name, String source, String runId, String description, Map<String, String> tags,
                                String modelId) {
@@ -60,24 +91,50 @@ public final class ModelVersions {
         }));
     }
 
+    /**
+     * @param name the registered model's name
+     * @param version the version number, e.g. {@code "3"}
+     * @return the version
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such version
+     */
     public ModelVersion get(String name, String version) {
         checkId(name, version);
         return parse(transport.call(Routes.MODEL_VERSIONS_GET, Query.of().with("name", name).with("version", version),
                 null));
     }
 
+    /**
+     * Changes the version's description.
+     *
+     * @param name the registered model's name
+     * @param version the version number, e.g. {@code "3"}
+     * @param description the new description
+     * @return the version after the change
+     */
     public ModelVersion update(String name, String version, String description) {
         checkId(name, version);
         return parse(transport.call(Routes.MODEL_VERSIONS_UPDATE, Query.of(),
                 Json.object().put("name", name).put("version", version).put("description", description)));
     }
 
+    /**
+     * Deletes the version, for good.
+     *
+     * @param name the registered model's name
+     * @param version the version number, e.g. {@code "3"}
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such version
+     */
     public void delete(String name, String version) {
         checkId(name, version);
         transport.call(Routes.MODEL_VERSIONS_DELETE, Query.of(), Json.object().put("name", name).put("version", version));
     }
 
-    /** Every version matching the options (e.g. {@code name='m'}), fetched page by page. */
+    /**
+     * Every version matching the options (e.g. {@code name='m'}), fetched page by page.
+     *
+     * @param options filter, order and page size
+     * @return the versions, walked lazily
+     */
     public PagedIterable<ModelVersion> search(SearchOptions options) {
         return new PagedIterable<>(token -> {
             Query q = Query.of().with("filter", options.filter()).with("max_results", options.pageSize())
@@ -89,6 +146,14 @@ public final class ModelVersions {
         });
     }
 
+    /**
+     * Sets a tag on the version, overwriting any earlier value.
+     *
+     * @param name the registered model's name
+     * @param version the version number, e.g. {@code "3"}
+     * @param key at most 250 characters
+     * @param value at most 100000 characters
+     */
     public void setTag(String name, String version, String key, String value) {
         checkId(name, version);
         Validation.registryTag(key, value);
@@ -96,6 +161,13 @@ public final class ModelVersions {
                 Json.object().put("name", name).put("version", version).put("key", key).put("value", value));
     }
 
+    /**
+     * Removes a tag from the version.
+     *
+     * @param name the registered model's name
+     * @param version the version number, e.g. {@code "3"}
+     * @param key the tag's name
+     */
     public void deleteTag(String name, String version, String key) {
         checkId(name, version);
         Validation.required("key", key);
@@ -103,7 +175,15 @@ public final class ModelVersions {
                 Json.object().put("name", name).put("version", version).put("key", key));
     }
 
-    /** Moves the version to {@code stage} (None, Staging, Production, Archived). */
+    /**
+     * Moves the version to {@code stage} (None, Staging, Production, Archived).
+     *
+     * @param name the registered model's name
+     * @param version the version number, e.g. {@code "3"}
+     * @param stage None, Staging, Production or Archived
+     * @param archiveExistingVersions true to archive the versions now in that stage
+     * @return the version after the change
+     */
     public ModelVersion transitionStage(String name, String version, String stage, boolean archiveExistingVersions) {
         checkId(name, version);
         Validation.required("stage", stage);
@@ -112,7 +192,13 @@ public final class ModelVersions {
                         .put("archive_existing_versions", archiveExistingVersions)));
     }
 
-    /** Where the version's files are; {@code client.artifacts().downloadUri(...)} fetches them. */
+    /**
+     * Where the version's files are; {@code client.artifacts().downloadUri(...)} fetches them.
+     *
+     * @param name the registered model's name
+     * @param version the version number, e.g. {@code "3"}
+     * @return the artifact URI of the version's files
+     */
     public String getDownloadUri(String name, String version) {
         checkId(name, version);
         return transport.call(Routes.MODEL_VERSIONS_GET_DOWNLOAD_URI,

@@ -31,10 +31,26 @@ import java.util.Set;
 public final class Webhooks {
     private final Transport transport;
 
+    /**
+     * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.webhooks()}.
+     *
+     * @param transport the client's one request helper
+     */
     public Webhooks(Transport transport) {
         this.transport = transport;
     }
 
+    /**
+     * Creates a webhook. Safe to retry: a retry first looks for a hook of this name and URL made since the
+     * first try.
+     *
+     * @param name its name
+     * @param url where events are POSTed
+     * @param events the entity/action pairs it fires on
+     * @param description its description, or null
+     * @param secret the HMAC signing secret, or null; sent, never logged or kept
+     * @return the new webhook (the server never returns the secret)
+     */
     public Webhook create(String name, String url, List<WebhookEvent> events, String description, String secret) {
         Validation.required("name", name);
         Validation.required("url", url);
@@ -60,11 +76,17 @@ public final class Webhooks {
         return Json.record(json, CreateWebhookResponse.class).webhook();
     }
 
+    /**
+     * @param webhookId the webhook's id
+     * @return the webhook
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such webhook
+     */
     public Webhook get(String webhookId) {
         return Json.record(transport.call(Routes.WEBHOOKS_GET, id(webhookId), Query.of(), null),
                 GetWebhookResponse.class).webhook();
     }
 
+    /** {@return every webhook, walked lazily} */
     public PagedIterable<Webhook> list() {
         return new PagedIterable<>(token -> {
             ListWebhooksResponse page = Json.record(transport.call(Routes.WEBHOOKS_LIST,
@@ -73,7 +95,17 @@ public final class Webhooks {
         });
     }
 
-    /** Changes the given fields; null leaves a field as it is. */
+    /**
+     * Changes the given fields; null leaves a field as it is.
+     *
+     * @param webhookId the webhook's id
+     * @param name the new name, or null
+     * @param url the new URL, or null
+     * @param events the new events, or null
+     * @param description the new description, or null
+     * @param status ACTIVE or DISABLED, or null
+     * @return the webhook after the change
+     */
     public Webhook update(String webhookId, String name, String url, List<WebhookEvent> events, String description,
                           WebhookStatus status) {
         ObjectNode body = Json.object().put("name", name).put("url", url).put("description", description)
@@ -85,11 +117,23 @@ public final class Webhooks {
                 UpdateWebhookResponse.class).webhook();
     }
 
+    /**
+     * Deletes the webhook.
+     *
+     * @param webhookId the webhook's id
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is no such webhook
+     */
     public void delete(String webhookId) {
         transport.call(Routes.WEBHOOKS_DELETE, id(webhookId), Query.of(), null);
     }
 
-    /** Sends a test event to the webhook's URL; the server reports how it answered. */
+    /**
+     * Sends a test event to the webhook's URL; the server reports how it answered.
+     *
+     * @param webhookId the webhook's id
+     * @param event the event to send, or null for one of the hook's own
+     * @return the status and body the hook's URL answered
+     */
     public WebhookTestResult test(String webhookId, WebhookEvent event) {
         ObjectNode body = Json.object();
         if (event != null) {
