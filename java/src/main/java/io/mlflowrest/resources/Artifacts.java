@@ -29,23 +29,50 @@ public final class Artifacts {
     private final ArtifactLocations locations;
     private final ArtifactRepositories repositories;
 
+    /**
+     * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.artifacts()}.
+     *
+     * @param runs resolves a run's artifact URI
+     * @param registeredModels resolves {@code models:/<name>@<alias>}
+     * @param modelVersions resolves {@code models:/<name>/<version>}
+     * @param loggedModels resolves {@code models:/m-<id>}
+     * @param repositories the artifact stores, by URI scheme
+     */
     public Artifacts(Runs runs, RegisteredModels registeredModels, ModelVersions modelVersions, LoggedModels loggedModels,
                      ArtifactRepositories repositories) {
         this.locations = new ArtifactLocations(runs, registeredModels, modelVersions, loggedModels);
         this.repositories = repositories;
     }
 
-    /** Uploads a file, or a directory with everything under it, to the run's artifact root. */
+    /**
+     * Uploads a file, or a directory with everything under it, to the run's artifact root.
+     *
+     * @param runId the run's id
+     * @param local the file or directory to upload
+     */
     public void upload(String runId, Path local) {
         upload(runId, local, null);
     }
 
-    /** Uploads a file, or what is inside a directory (subfolders kept), under {@code artifactPath} (null: the root). */
+    /**
+     * Uploads a file, or what is inside a directory (subfolders kept), under {@code artifactPath} (null: the
+     * root).
+     *
+     * @param runId the run's id
+     * @param local the file or directory to upload
+     * @param artifactPath a folder below the artifact root, e.g. {@code plots}; null for the root
+     */
     public void upload(String runId, Path local, String artifactPath) {
         uploadToUri(runArtifactUri(runId), local, artifactPath);
     }
 
-    /** Uploads what is inside {@code localDir}, subfolders kept, under {@code artifactPath} (null: the root). */
+    /**
+     * Uploads what is inside {@code localDir}, subfolders kept, under {@code artifactPath} (null: the root).
+     *
+     * @param runId the run's id
+     * @param localDir the directory whose contents are uploaded
+     * @param artifactPath a folder below the artifact root, e.g. {@code plots}; null for the root
+     */
     public void uploadContents(String runId, Path localDir, String artifactPath) {
         if (!Files.isDirectory(localDir)) {
             throw InvalidParameterValueError.clientSide("local_dir", "an existing folder", localDir + " is not a directory");
@@ -57,6 +84,10 @@ public final class Artifacts {
      * Uploads under an artifact URI (a run's, a logged model's; runs:/ and models:/ resolved).
      * A folder's tree is kept below {@code artifactPath}: {@code dir/train/a.csv} becomes
      * {@code <artifactPath>/train/a.csv}.
+     *
+     * @param artifactUri the root to upload under, e.g. a logged model's artifact URI
+     * @param local the file or directory to upload
+     * @param artifactPath a folder below that root; null for the root
      */
     public void uploadToUri(String artifactUri, Path local, String artifactPath) {
         ArtifactNames.check("artifact_path", artifactPath);
@@ -101,16 +132,34 @@ public final class Artifacts {
         }
     }
 
-    /** The entries directly under {@code artifactPath} (null: the root), paths relative to the root. */
+    /**
+     * The entries directly under {@code artifactPath} (null: the root), paths relative to the root.
+     *
+     * @param runId the run's id
+     * @param artifactPath a folder below the artifact root, e.g. {@code plots}; null for the root
+     * @return files and folders with their sizes in bytes; empty when there is nothing there
+     */
     public List<FileInfo> list(String runId, String artifactPath) {
         return listUri(runArtifactUri(runId), artifactPath);
     }
 
+    /**
+     * The entries at the root of the run's artifacts.
+     *
+     * @param runId the run's id
+     * @return files and folders with their sizes in bytes
+     */
     public List<FileInfo> list(String runId) {
         return list(runId, null);
     }
 
-    /** The entries under an artifact URI's {@code artifactPath}, paths relative to the URI. */
+    /**
+     * The entries under an artifact URI's {@code artifactPath}, paths relative to the URI.
+     *
+     * @param artifactUri the root to list under
+     * @param artifactPath a folder below that root; null for the root
+     * @return files and folders with their sizes in bytes
+     */
     public List<FileInfo> listUri(String artifactUri, String artifactPath) {
         return repositories.forUri(locations.resolve(artifactUri)).list(RepoPaths.trim(artifactPath == null ? "" : artifactPath));
     }
@@ -118,6 +167,12 @@ public final class Artifacts {
     /**
      * Downloads a file or a whole directory of the run into {@code destination}; returns the local path.
      * A null or empty {@code artifactPath} means the run's root, always a folder.
+     *
+     * @param runId the run's id
+     * @param artifactPath the file or folder below the artifact root
+     * @param destination the local folder to write into; made when missing
+     * @return the downloaded file or folder
+     * @throws io.mlflowrest.errors.ResourceDoesNotExistError when there is nothing at that path
      */
     public Path download(String runId, String artifactPath, Path destination) {
         String root = runArtifactUri(runId);
@@ -127,7 +182,14 @@ public final class Artifacts {
         return downloadUri(RepoPaths.joinUri(root, artifactPath), destination);
     }
 
-    /** Downloads the files of a model version into {@code destination}, following its source. */
+    /**
+     * Downloads the files of a model version into {@code destination}, following its source.
+     *
+     * @param name the registered model's name
+     * @param version the version number
+     * @param destination the local folder to write into; made when missing
+     * @return the folder holding the version's files
+     */
     public Path downloadModelVersion(String name, String version, Path destination) {
         return downloadUri("models:/" + name + "/" + version, destination);
     }
@@ -136,6 +198,10 @@ public final class Artifacts {
      * Downloads what a URI points at into {@code destination}: {@code runs:/<run>/<path>},
      * {@code models:/<name>/<version>}, {@code models:/<name>@<alias>}, {@code models:/<name>/<stage>},
      * {@code models:/m-<id>}, or a storage URI (s3://, mlflow-artifacts:/, ...). Returns the local path.
+     *
+     * @param uri one of the forms above
+     * @param destination the local folder to write into; made when missing
+     * @return the downloaded file or folder
      */
     public Path download(URI uri, Path destination) {
         return downloadUri(uri.toString(), destination);
@@ -146,6 +212,10 @@ public final class Artifacts {
      * (docs/design.md); only when that fails is the path listed, and downloaded as a folder
      * when the listing has entries (an empty listing rethrows the GET's error, e.g. not found).
      * On object stores the path is listed first (see ArtifactRepository#refusesFolderDownloads).
+     *
+     * @param artifactUri one of the forms {@link #download(URI, Path)} takes
+     * @param destination the local folder to write into; made when missing
+     * @return the downloaded file or folder
      */
     public Path downloadUri(String artifactUri, Path destination) {
         String storage = locations.resolve(artifactUri);
@@ -232,14 +302,24 @@ public final class Artifacts {
         return !rest.contains("/");
     }
 
-    /** Deletes a file or directory of the run's artifacts. */
+    /**
+     * Deletes a file or directory of the run's artifacts.
+     *
+     * @param runId the run's id
+     * @param artifactPath the file or folder below the artifact root
+     */
     public void delete(String runId, String artifactPath) {
         Validation.required("artifact_path", artifactPath);
         ArtifactNames.check("artifact_path", artifactPath);
         repositories.forUri(runArtifactUri(runId)).delete(RepoPaths.trim(artifactPath));
     }
 
-    /** The run's artifact_uri, e.g. {@code mlflow-artifacts:/1/<run id>/artifacts} or {@code s3://bucket/...}. */
+    /**
+     * The run's artifact_uri, e.g. {@code mlflow-artifacts:/1/<run id>/artifacts} or {@code s3://bucket/...}.
+     *
+     * @param runId the run's id
+     * @return the URI
+     */
     public String runArtifactUri(String runId) {
         return locations.runRoot(runId);
     }
