@@ -43,11 +43,29 @@ public final class ErrorMapper {
 
     private ErrorMapper() {}
 
+    /**
+     * The typed error for an error answer that was not a redirect.
+     *
+     * @param status the HTTP status
+     * @param body the answer's text, or null
+     * @param method the request's method
+     * @param path the request's path
+     * @return the error to throw
+     */
     public static ApiError map(int status, String body, String method, String path) {
         return map(status, body, null, method, path);
     }
 
-    /** {@code location}: a redirect's Location header (its query left out), or null. */
+    /**
+     * {@code location}: a redirect's Location header (its query left out), or null.
+     *
+     * @param status the HTTP status
+     * @param body the answer's text, or null
+     * @param location the Location header, or null
+     * @param method the request's method
+     * @param path the request's path
+     * @return the error to throw
+     */
     public static ApiError map(int status, String body, String location, String method, String path) {
         JsonNode json = Json.tryParse(body);
         String code = null;
@@ -66,7 +84,13 @@ public final class ErrorMapper {
         return CLASSES.get(className(code, status)).make(message, status, code, method, path);
     }
 
-    /** The class name for an answer: by error_code, then by the actual status. */
+    /**
+     * The class name for an answer: by error_code, then by the actual status.
+     *
+     * @param code the body's error_code, or null
+     * @param status the HTTP status
+     * @return the simple name of an error class of io.mlflowrest.errors
+     */
     public static String className(String code, int status) {
         String name = code == null ? null : Rules.BY_ERROR_CODE.get(code);
         if (name == null) {

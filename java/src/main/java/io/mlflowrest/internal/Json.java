@@ -17,6 +17,7 @@ import org.mlflow_project.google.protobuf.util.JsonFormat;
  * classes (through its shaded JsonFormat) or the generated records.
  */
 public final class Json {
+    /** The one mapper: records by their JSON names, unknown fields ignored. */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
@@ -28,11 +29,17 @@ public final class Json {
 
     private Json() {}
 
+    /** {@return an empty JSON object to build a request body in} */
     public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }
 
-    /** The body as sent: fields set to null are left out, so optional arguments need no ifs. */
+    /**
+     * The body as sent: fields set to null are left out, so optional arguments need no ifs.
+     *
+     * @param node the body
+     * @return its JSON text
+     */
     public static String write(JsonNode node) {
         return withoutNulls(node).toString();
     }
@@ -55,7 +62,12 @@ public final class Json {
         return node;
     }
 
-    /** The node, or null when the text is not JSON (HTML error pages, plain text). */
+    /**
+     * The node, or null when the text is not JSON (HTML error pages, plain text).
+     *
+     * @param text an answer's body
+     * @return the parsed JSON, or null
+     */
     public static JsonNode tryParse(String text) {
         if (text == null || text.isBlank()) {
             return null;
@@ -67,7 +79,15 @@ public final class Json {
         }
     }
 
-    /** The JSON as a protobuf message; an absent field gives the empty message, as protobuf would. */
+    /**
+     * The JSON as a protobuf message; an absent field gives the empty message, as protobuf would.
+     *
+     * @param <M> the message type
+     * @param json the answer's JSON, or a missing node
+     * @param builder a fresh builder of the message type
+     * @return the message
+     * @throws IllegalStateException when the JSON does not fit the message type
+     */
     @SuppressWarnings("unchecked")
     public static <M extends Message> M proto(JsonNode json, Message.Builder builder) {
         try {
@@ -78,7 +98,12 @@ public final class Json {
         }
     }
 
-    /** A protobuf message as a JSON tree, field names as on the wire. */
+    /**
+     * A protobuf message as a JSON tree, field names as on the wire.
+     *
+     * @param message the message
+     * @return its JSON tree
+     */
     public static JsonNode fromProto(Message message) {
         try {
             return MAPPER.readTree(PROTO_PRINTER.print(message));
@@ -87,6 +112,14 @@ public final class Json {
         }
     }
 
+    /**
+     * The JSON as a generated record.
+     *
+     * @param <T> the record type
+     * @param json the answer's JSON
+     * @param type the record's class
+     * @return the record
+     */
     public static <T> T record(JsonNode json, Class<T> type) {
         try {
             return MAPPER.treeToValue(json, type);

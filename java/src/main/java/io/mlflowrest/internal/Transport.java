@@ -43,10 +43,21 @@ public final class Transport implements Closeable {
     private final RetryPolicy retry;
     private final Sleeper sleeper;
 
+    /**
+     * The client's one request helper.
+     *
+     * @param config server, credentials, TLS, timeout and retry policy
+     */
     public Transport(ClientConfig config) {
         this(config, Sleeper.REAL);
     }
 
+    /**
+     * As above, with the retry sleeps made by {@code sleeper} (tests pass one that does not sleep).
+     *
+     * @param config server, credentials, TLS, timeout and retry policy
+     * @param sleeper sleeps between tries
+     */
     public Transport(ClientConfig config, Sleeper sleeper) {
         URI uri = config.trackingUri();
         boolean https = uri.getScheme().equals("https");
@@ -71,12 +82,29 @@ public final class Transport implements Closeable {
         this.headers = Map.copyOf(h);
     }
 
-    /** A call of a route without path parameters; {@code body} null sends none. */
+    /**
+     * A call of a route without path parameters; {@code body} null sends none.
+     *
+     * @param route the operation
+     * @param query the query string
+     * @param body the JSON body, or null for none
+     * @return the answer's JSON (an empty object for an empty answer)
+     * @throws io.mlflowrest.errors.MlflowError the typed error once retries are spent
+     */
     public JsonNode call(Route route, Query query, JsonNode body) {
         return call(route, Map.of(), query, body, RetryGuard.NONE);
     }
 
-    /** A call of a route whose {name} segments are filled (and percent-encoded) from {@code path}. */
+    /**
+     * A call of a route whose {name} segments are filled (and percent-encoded) from {@code path}.
+     *
+     * @param route the operation
+     * @param path path parameter name -> value (percent-encoded here)
+     * @param query the query string
+     * @param body the JSON body, or null for none
+     * @return the answer's JSON (an empty object for an empty answer)
+     * @throws io.mlflowrest.errors.MlflowError the typed error once retries are spent
+     */
     public JsonNode call(Route route, Map<String, String> path, Query query, JsonNode body) {
         return call(route, path, query, body, RetryGuard.NONE);
     }
@@ -85,6 +113,14 @@ public final class Transport implements Closeable {
      * The one way an operation of the spec is called: the spec's body defaults filled in where
      * the caller gave none, and retried as its family rule says ({@code guard}: how a
      * recover-by-request-id create finds what an unanswered first try made).
+     *
+     * @param route the operation
+     * @param path path parameter name -> value (percent-encoded here)
+     * @param query the query string
+     * @param body the JSON body, or null for none
+     * @param guard finds what an unanswered first try of a create made
+     * @return the answer's JSON (an empty object for an empty answer)
+     * @throws io.mlflowrest.errors.MlflowError the typed error once retries are spent
      */
     public JsonNode call(Route route, Map<String, String> path, Query query, JsonNode body, RetryGuard guard) {
         Map<String, String> encoded = new LinkedHashMap<>();
@@ -101,11 +137,31 @@ public final class Transport implements Closeable {
                 guard, safety);
     }
 
-    /** A JSON call; {@code body} null sends none. The answer's JSON, or a typed error. */
+    /**
+     * A JSON call; {@code body} null sends none. The answer's JSON, or a typed error.
+     *
+     * @param method the HTTP method
+     * @param path the path below the tracking URI
+     * @param query the query string
+     * @param body the JSON body, or null for none
+     * @return the answer's JSON (an empty object for an empty answer)
+     * @throws io.mlflowrest.errors.MlflowError the typed error once retries are spent
+     */
     public JsonNode json(String method, String path, Query query, JsonNode body) {
         return json(method, path, query, body == null ? null : RequestBody.json(Json.write(body)), RetryGuard.NONE);
     }
 
+    /**
+     * A JSON call of a route outside the spec's table; retried as a safe operation.
+     *
+     * @param method the HTTP method
+     * @param path the path below the tracking URI
+     * @param query the query string
+     * @param body the body, or null for none
+     * @param guard finds what an unanswered first try of a create made
+     * @return the answer's JSON (an empty object for an empty answer)
+     * @throws io.mlflowrest.errors.MlflowError the typed error once retries are spent
+     */
     public JsonNode json(String method, String path, Query query, RequestBody body, RetryGuard guard) {
         return json(method, path, query, body, guard, "safe");
     }
@@ -130,7 +186,15 @@ public final class Transport implements Closeable {
         return json;
     }
 
-    /** A call whose successful answer is streamed (downloads); the caller closes it. */
+    /**
+     * A call whose successful answer is streamed (downloads); the caller closes it.
+     *
+     * @param method the HTTP method
+     * @param path the path below the tracking URI
+     * @param query the query string
+     * @return the open answer
+     * @throws io.mlflowrest.errors.MlflowError the typed error once retries are spent
+     */
     public RawResponse stream(String method, String path, Query query) {
         return send(method, path, query, null, RetryGuard.NONE, "safe").response;
     }

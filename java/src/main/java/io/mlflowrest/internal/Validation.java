@@ -20,7 +20,13 @@ public final class Validation {
 
     private Validation() {}
 
-    /** A metric, param or tag key: the key pattern, at most 250 characters, a normalised path. */
+    /**
+     * A metric, param or tag key: the key pattern, at most 250 characters, a normalised path.
+     *
+     * @param field the argument's name for the error, e.g. {@code metrics.key}
+     * @param key the key
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void key(String field, String key) {
         required(field, key);
         maxLength(field, key, Limits.MAX_ENTITY_KEY_LENGTH, "MAX_ENTITY_KEY_LENGTH");
@@ -34,6 +40,12 @@ public final class Validation {
         }
     }
 
+    /**
+     * A run id: the server's run id pattern, checked before it goes into a URL or filter.
+     *
+     * @param runId the id
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void runId(String runId) {
         required("run_id", runId);
         if (!RUN_ID.matcher(runId).matches()) {
@@ -42,6 +54,12 @@ public final class Validation {
         }
     }
 
+    /**
+     * An experiment id: the server's experiment id pattern.
+     *
+     * @param experimentId the id
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void experimentId(String experimentId) {
         required("experiment_id", experimentId);
         if (!EXPERIMENT_ID.matcher(experimentId).matches()) {
@@ -50,6 +68,12 @@ public final class Validation {
         }
     }
 
+    /**
+     * An experiment name: present and within the server's length limit.
+     *
+     * @param name the name
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void experimentName(String name) {
         required("name", name);
         if (name.isBlank()) {
@@ -58,17 +82,37 @@ public final class Validation {
         maxLength("name", name, Limits.MAX_EXPERIMENT_NAME_LENGTH, "MAX_EXPERIMENT_NAME_LENGTH");
     }
 
+    /**
+     * A param value within the server's length limit.
+     *
+     * @param value the value
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void paramValue(String value) {
         required("value", value);
         maxLength("value", value, Limits.MAX_PARAM_VALUE_LENGTH, "MAX_PARAM_VALUE_LENGTH");
     }
 
+    /**
+     * A run tag: a valid key and a value within the server's length limit.
+     *
+     * @param key the key
+     * @param value the value
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void runTag(String key, String value) {
         key("key", key);
         required("value", value);
         maxLength("value", value, Limits.MAX_TAG_VALUE_LENGTH, "MAX_TAG_VALUE_LENGTH");
     }
 
+    /**
+     * An experiment tag: a valid key and a value within the server's length limit.
+     *
+     * @param key the key
+     * @param value the value
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void experimentTag(String key, String value) {
         required("key", key);
         maxLength("key", key, Limits.MAX_EXPERIMENT_TAG_KEY_LENGTH, "MAX_EXPERIMENT_TAG_KEY_LENGTH");
@@ -76,6 +120,13 @@ public final class Validation {
         maxLength("value", value, Limits.MAX_EXPERIMENT_TAG_VALUE_LENGTH, "MAX_EXPERIMENT_TAG_VALUE_LENGTH");
     }
 
+    /**
+     * A registered-model or model-version tag: a valid key and a value within the server's length limit.
+     *
+     * @param key the key
+     * @param value the value
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void registryTag(String key, String value) {
         required("key", key);
         maxLength("key", key, Limits.MAX_MODEL_REGISTRY_TAG_KEY_LENGTH, "MAX_MODEL_REGISTRY_TAG_KEY_LENGTH");
@@ -83,6 +134,12 @@ public final class Validation {
         maxLength("value", value, Limits.MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH, "MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH");
     }
 
+    /**
+     * A registered-model alias: the server's alias pattern and length limit.
+     *
+     * @param alias the alias
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void alias(String alias) {
         required("alias", alias);
         maxLength("alias", alias, Limits.MAX_REGISTERED_MODEL_ALIAS_LENGTH, "MAX_REGISTERED_MODEL_ALIAS_LENGTH");
@@ -96,6 +153,13 @@ public final class Validation {
         }
     }
 
+    /**
+     * A required string argument: not null or blank.
+     *
+     * @param field the argument's name for the error
+     * @param value the value
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
     public static void required(String field, String value) {
         if (value == null) {
             throw InvalidParameterValueError.clientSide(field, "required", "must not be null");
