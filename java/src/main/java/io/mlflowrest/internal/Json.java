@@ -17,7 +17,7 @@ import org.mlflow_project.google.protobuf.util.JsonFormat;
  * classes (through its shaded JsonFormat) or the generated records.
  */
 public final class Json {
-    /** The one mapper: records by their JSON names, unknown fields ignored. */
+    /** The one mapper: unknown fields and enum values ignored, null fields left out of what it writes. */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)

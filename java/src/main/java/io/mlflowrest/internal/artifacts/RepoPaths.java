@@ -15,19 +15,38 @@ public final class RepoPaths {
 
     private RepoPaths() {}
 
+    /**
+     * Two '/'-separated paths joined, slashes at their ends trimmed.
+     *
+     * @param base the first part, or null
+     * @param relative the second part, or null
+     * @return the joined path, without leading or trailing slash
+     */
     public static String join(String base, String relative) {
         String r = relative == null ? "" : trim(relative);
         String b = base == null ? "" : trim(base);
         return b.isEmpty() ? r : r.isEmpty() ? b : b + "/" + r;
     }
 
-    /** A URI (or absolute path) with a relative path below it; the URI's own leading part is kept. */
+    /**
+     * A URI (or absolute path) with a relative path below it; the URI's own leading part is kept.
+     *
+     * @param uri the URI or path
+     * @param relative the path below it, or null
+     * @return the joined URI
+     */
     public static String joinUri(String uri, String relative) {
         String r = relative == null ? "" : trim(relative);
         String u = uri.endsWith("/") && !uri.endsWith(":/") && !uri.endsWith("://") ? uri.replaceAll("/+$", "") : uri;
         return r.isEmpty() ? u : u.endsWith("/") ? u + r : u + "/" + r;
     }
 
+    /**
+     * The path without leading and trailing slashes.
+     *
+     * @param path the path
+     * @return the trimmed path
+     */
     public static String trim(String path) {
         int start = 0;
         int end = path.length();
@@ -40,13 +59,24 @@ public final class RepoPaths {
         return path.substring(start, end);
     }
 
-    /** The last segment of a '/'-separated path. */
+    /**
+     * The last segment of a '/'-separated path.
+     *
+     * @param path the path
+     * @return its last segment
+     */
     public static String name(String path) {
         String t = trim(path);
         return t.substring(t.lastIndexOf('/') + 1);
     }
 
-    /** RFC 3986 percent-encoding of UTF-8 bytes; '/' kept when {@code keepSlash}. */
+    /**
+     * RFC 3986 percent-encoding of UTF-8 bytes; '/' kept when {@code keepSlash}.
+     *
+     * @param value the text
+     * @param keepSlash whether '/' stays as it is
+     * @return the encoded text
+     */
     public static String encode(String value, boolean keepSlash) {
         StringBuilder out = new StringBuilder(value.length() + 16);
         for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
@@ -61,7 +91,15 @@ public final class RepoPaths {
         return out.toString();
     }
 
-    /** Streams {@code in} to a temporary sibling of {@code target}, then moves it into place. */
+    /**
+     * A failure leaves no partial file at {@code target}.
+     *
+     * @param in the download's body; closed here
+     * @param target the file to write
+     * @param method the request's method, for the error
+     * @param shown the redacted URL, for the error
+     * @throws io.mlflowrest.errors.TransportError when the body breaks off or the file cannot be written
+     */
     public static void writeWhole(InputStream in, Path target, String method, String shown) {
         try {
             Path parent = target.toAbsolutePath().getParent();

@@ -20,6 +20,12 @@ public final class SharedKey {
     /**
      * The string the key signs. {@code headers} are those sent (any case); content length 0
      * signs as empty, as the service expects.
+     *
+     * @param method the HTTP method
+     * @param account the storage account
+     * @param url the request's URL
+     * @param headers the headers sent
+     * @return the string to sign
      */
     public static String stringToSign(String method, String account, URI url, Map<String, String> headers) {
         Map<String, String> h = new TreeMap<>();
@@ -45,7 +51,16 @@ public final class SharedKey {
         return s.toString();
     }
 
-    /** {@code SharedKey <account>:<signature>}. */
+    /**
+     * {@code SharedKey <account>:<signature>}.
+     *
+     * @param method the HTTP method
+     * @param account the storage account
+     * @param base64Key the account key, base64
+     * @param url the request's URL
+     * @param headers the headers sent
+     * @return the Authorization header's value
+     */
     public static String authorization(String method, String account, String base64Key, URI url,
                                        Map<String, String> headers) {
         byte[] key = Base64.getDecoder().decode(base64Key);

@@ -18,7 +18,9 @@ import javax.crypto.spec.SecretKeySpec;
  * published test suite in SigV4Test.
  */
 public final class SigV4 {
+    /** The payload hash that leaves the body unsigned (streamed uploads). */
     public static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+    /** The SHA-256 of an empty body, hex. */
     public static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     private SigV4() {}
@@ -27,6 +29,16 @@ public final class SigV4 {
      * The Authorization header for a request whose {@code headers} (any case; must hold host
      * and x-amz-date) are all signed. {@code rawPath} is the path as sent (already encoded, as
      * S3 signs it: not encoded twice); {@code query} holds decoded names and values.
+     *
+     * @param method the HTTP method
+     * @param rawPath the encoded path
+     * @param query decoded query names and values
+     * @param headers the headers to sign
+     * @param payloadHash the body's SHA-256, hex, or UNSIGNED_PAYLOAD
+     * @param credentials the access key, secret and session token
+     * @param region e.g. us-east-1
+     * @param service e.g. s3
+     * @return the AWS4-HMAC-SHA256 Authorization header's value
      */
     public static String authorization(String method, String rawPath, Map<String, String> query,
                                        Map<String, String> headers, String payloadHash, AwsCredentials credentials,
@@ -56,7 +68,12 @@ public final class SigV4 {
                 + "\n" + signedHeaders + "\n" + payloadHash;
     }
 
-    /** Sorted by encoded name, then value; also the query string the request sends, so both agree. */
+    /**
+     * Sorted by encoded name, then value; also the query string the request sends, so both agree.
+     *
+     * @param query decoded names and values
+     * @return the encoded query string
+     */
     public static String canonicalQuery(Map<String, String> query) {
         SortedMap<String, String> encoded = new TreeMap<>();
         query.forEach((k, v) -> encoded.put(RepoPaths.encode(k, false), RepoPaths.encode(v == null ? "" : v, false)));

@@ -36,11 +36,23 @@ public final class StoreHttp implements Closeable {
     private final boolean insecure;
     private volatile boolean closed;
 
+    /**
+     * Storage requests with the client's retry policy and timeout.
+     *
+     * @param config the client's configuration
+     * @param insecure true to skip TLS certificate checks
+     */
     public StoreHttp(ClientConfig config, boolean insecure) {
         this(new RetryPolicy(config.maxRetries(), config.backoffFactorSeconds(), config.backoffJitterSeconds()),
                 Sleeper.REAL, (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()), insecure);
     }
 
+    /**
+     * @param retry the retry policy
+     * @param sleeper sleeps between tries
+     * @param timeoutMs connect and read timeout in milliseconds
+     * @param insecure true to skip TLS certificate checks
+     */
     public StoreHttp(RetryPolicy retry, Sleeper sleeper, int timeoutMs, boolean insecure) {
         this.retry = retry;
         this.sleeper = sleeper;
@@ -52,6 +64,13 @@ public final class StoreHttp implements Closeable {
      * Sends until a success answer (returned, its body for the caller to read or close) or a
      * final error (thrown as the family's typed error). Connection errors, timeouts, 408, 429
      * and 5xx are retried by the family's policy.
+     *
+     * @param method the HTTP method
+     * @param url the full URL, signed query included
+     * @param headers called before each try, so signatures are fresh
+     * @param body the body, or null
+     * @return the success answer, open
+     * @throws io.mlflowrest.errors.MlflowError the typed error once retries are spent
      */
     public RawResponse send(String method, URI url, Supplier<Map<String, String>> headers, RequestBody body) {
         if (closed) {
@@ -101,7 +120,15 @@ public final class StoreHttp implements Closeable {
         }
     }
 
-    /** Sends and reads the answer's body as text (XML or JSON of a storage API). */
+    /**
+     * Sends and reads the answer's body as text (XML or JSON of a storage API).
+     *
+     * @param method the HTTP method
+     * @param url the full URL, signed query included
+     * @param headers called before each try, so signatures are fresh
+     * @param body the body, or null
+     * @return the body's text
+     */
     public String text(String method, URI url, Supplier<Map<String, String>> headers, RequestBody body) {
         try (RawResponse response = send(method, url, headers, body)) {
             return response.readText();
@@ -110,7 +137,15 @@ public final class StoreHttp implements Closeable {
         }
     }
 
-    /** Sends, discards the body and returns the answer's headers (e.g. an upload's ETag). */
+    /**
+     * Sends, discards the body and returns the answer's headers (e.g. an upload's ETag).
+     *
+     * @param method the HTTP method
+     * @param url the full URL, signed query included
+     * @param headers called before each try, so signatures are fresh
+     * @param body the body, or null
+     * @return the closed answer, its headers still readable
+     */
     public RawResponse discard(String method, URI url, Supplier<Map<String, String>> headers, RequestBody body) {
         RawResponse response = send(method, url, headers, body);
         try {
@@ -127,7 +162,12 @@ public final class StoreHttp implements Closeable {
         return t.isEmpty() ? "not found" : t.length() > 200 ? t.substring(0, 200) : t;
     }
 
-    /** The URL as errors may show it: scheme, host, port and path, never the query. */
+    /**
+     * The URL as errors may show it: scheme, host, port and path, never the query.
+     *
+     * @param url the URL
+     * @return what may be shown of it
+     */
     public static String redact(URI url) {
         return url.getScheme() + "://" + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "")
                 + (url.getRawPath() == null ? "" : url.getRawPath());

@@ -9,12 +9,26 @@ import java.nio.file.Path;
 
 /** A request body that can be written more than once, so a retry can resend it. */
 public interface RequestBody {
+    /** {@return the Content-Type header's value} */
     String contentType();
 
+    /** {@return the body's size in bytes, sent as Content-Length} */
     long length();
 
+    /**
+     * Writes the whole body; called again for each retry.
+     *
+     * @param out the connection's stream
+     * @throws IOException when the connection fails
+     */
     void writeTo(OutputStream out) throws IOException;
 
+    /**
+     * A JSON body, UTF-8.
+     *
+     * @param json the JSON text
+     * @return the body
+     */
     static RequestBody json(String json) {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         return new RequestBody() {
@@ -32,7 +46,13 @@ public interface RequestBody {
         };
     }
 
-    /** Streams the file from disk on every write: a multi-GB upload never sits in the heap. */
+    /**
+     * Streams the file from disk on every write: a multi-GB upload never sits in the heap.
+     *
+     * @param file the file to send
+     * @return the body, sized now
+     * @throws IOException when the file's size cannot be read
+     */
     static RequestBody file(Path file) throws IOException {
         long size = Files.size(file);
         return new RequestBody() {
@@ -52,7 +72,14 @@ public interface RequestBody {
         };
     }
 
-    /** {@code length} bytes of the file from {@code offset}, streamed: one part of a multipart upload. */
+    /**
+     * {@code length} bytes of the file from {@code offset}, streamed: one part of a multipart upload.
+     *
+     * @param file the file
+     * @param offset the first byte's position
+     * @param length how many bytes
+     * @return the body
+     */
     static RequestBody fileRange(Path file, long offset, long length) {
         return new RequestBody() {
             public String contentType() {
@@ -82,7 +109,13 @@ public interface RequestBody {
         };
     }
 
-    /** Bytes with a content type of their own (XML or JSON bodies of storage APIs). */
+    /**
+     * Bytes with a content type of their own (XML or JSON bodies of storage APIs).
+     *
+     * @param bytes the body
+     * @param contentType its content type
+     * @return the body
+     */
     static RequestBody bytes(byte[] bytes, String contentType) {
         return new RequestBody() {
             public String contentType() {
