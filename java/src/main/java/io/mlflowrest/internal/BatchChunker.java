@@ -27,6 +27,12 @@ public final class BatchChunker implements Iterator<ObjectNode> {
     private final Iterator<ObjectNode> tags;
     private final Deque<ObjectNode> deferredParams = new ArrayDeque<>();
 
+    /**
+     * @param runId the run the bodies are for
+     * @param metrics metric JSON objects
+     * @param params param JSON objects
+     * @param tags tag JSON objects
+     */
     public BatchChunker(String runId, Iterator<ObjectNode> metrics, Iterator<ObjectNode> params,
                         Iterator<ObjectNode> tags) {
         this.runId = runId;

@@ -36,6 +36,10 @@ public final class BatchSender {
     private RuntimeException first;
     private boolean interrupted;
 
+    /**
+     * @param send sends one log-batch body, throwing the typed error on failure
+     * @param inFlight metric-only requests at once, at least 1
+     */
     public BatchSender(Consumer<ObjectNode> send, int inFlight) {
         if (inFlight < 1) {
             throw new IllegalArgumentException("inFlight must be at least 1, got " + inFlight);
@@ -48,6 +52,12 @@ public final class BatchSender {
      * Sends every body and returns the number of requests, or throws the first failure once
      * nothing is in flight. {@code totalMetrics} and the others are for the failure's note
      * (-1 when the input's size is unknown).
+     *
+     * @param bodies the bodies, params and tags first
+     * @param totalMetrics metrics in the input, or -1
+     * @param totalParams params in the input, or -1
+     * @param totalTags tags in the input, or -1
+     * @return the number of requests sent
      */
     public int sendAll(Iterator<ObjectNode> bodies, long totalMetrics, long totalParams, long totalTags) {
         boolean more = false;

@@ -15,6 +15,14 @@ import java.util.Map;
  * DATABRICKS_CONFIG_FILE); a profile named in the URI must exist (openapi/family-rules.yaml).
  */
 public record DatabricksProfile(String host, String token, String username, String password, boolean insecure) {
+    /**
+     * @param uri {@code databricks} or {@code databricks://<profile>}
+     * @param env the environment
+     * @param home the folder holding .databrickscfg
+     * @return host, credentials and TLS choice
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when a named profile is missing or no host is
+     *     found, naming the profile and the file
+     */
     public static DatabricksProfile resolve(String uri, Map<String, String> env, Path home) {
         String named = uri.startsWith("databricks://") ? uri.substring("databricks://".length()) : "";
         String profile = named.isEmpty() ? Rules.DATABRICKS_DEFAULT_PROFILE : named;
@@ -45,6 +53,11 @@ public record DatabricksProfile(String host, String token, String username, Stri
                 fields.get("password"), insecure != null && ClientConfig.flag("DATABRICKS_INSECURE", insecure));
     }
 
+    /**
+     * Sets the tracking URI, credentials and TLS choice on a config builder.
+     *
+     * @param builder the builder
+     */
     public void applyTo(ClientConfig.Builder builder) {
         builder.trackingUri(host.startsWith("http") ? host : "https://" + host);
         if (username != null && password != null) {

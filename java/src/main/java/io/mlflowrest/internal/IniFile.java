@@ -15,6 +15,10 @@ public final class IniFile {
     /**
      * The key = value lines of one [section]; empty when the file or the section is missing.
      * Comment lines (# and ;) are skipped; keys and values are stripped.
+     *
+     * @param file the INI file
+     * @param wanted the section's name
+     * @return key -> value, or empty
      */
     public static Optional<Map<String, String>> section(Path file, String wanted) {
         if (!Files.isRegularFile(file)) {

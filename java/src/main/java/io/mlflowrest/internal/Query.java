@@ -11,10 +11,16 @@ public final class Query {
         this.encoded = encoded;
     }
 
+    /** {@return an empty query} */
     public static Query of() {
         return new Query("");
     }
 
+    /**
+     * @param name the parameter's name
+     * @param value its value; null leaves the query as it is
+     * @return a copy with the parameter added
+     */
     public Query with(String name, Object value) {
         if (value == null) {
             return this;
@@ -23,6 +29,11 @@ public final class Query {
         return new Query(encoded.isEmpty() ? pair : encoded + "&" + pair);
     }
 
+    /**
+     * @param name the parameter's name
+     * @param values one parameter per value, repeated
+     * @return a copy with them added
+     */
     public Query withEach(String name, Iterable<?> values) {
         Query q = this;
         if (values != null) {

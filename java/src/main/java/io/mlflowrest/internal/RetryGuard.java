@@ -9,7 +9,9 @@ import java.util.Optional;
  */
 @FunctionalInterface
 public interface RetryGuard {
+    /** {@return the earlier try's answer when it took effect, else empty (then the create is resent)} */
     Optional<JsonNode> answerOfEarlierTry();
 
+    /** For every call that is not a recover-by-request-id create: nothing to look up. */
     RetryGuard NONE = Optional::empty;
 }

@@ -15,11 +15,22 @@ import java.util.concurrent.ThreadLocalRandom;
 public record RetryPolicy(int maxRetries, double backoffFactorSeconds, double backoffJitterSeconds) {
     private static final double CAP_SECONDS = Rules.MAX_BACKOFF_SECONDS;
 
+    /**
+     * Whether an answer with this status is retried (408, 429, 5xx).
+     *
+     * @param status the HTTP status
+     * @return true when retried
+     */
     public static boolean isRetriedStatus(int status) {
         return Rules.RETRY_STATUSES.contains(status);
     }
 
-    /** A retried status, or an overload answer whatever its status (family-rules.yaml, retry.overload). */
+    /**
+     * A retried status, or an overload answer whatever its status (family-rules.yaml, retry.overload).
+     *
+     * @param error the answer's typed error
+     * @return true when retried
+     */
     public static boolean isRetried(ApiError error) {
         int status = error.httpStatus() == null ? 0 : error.httpStatus();
         if (isRetriedStatus(status)) {
@@ -36,7 +47,13 @@ public record RetryPolicy(int maxRetries, double backoffFactorSeconds, double ba
         return false;
     }
 
-    /** How long to wait before retry {@code attempt} (0-based), given the answer's Retry-After. */
+    /**
+     * How long to wait before retry {@code attempt} (0-based), given the answer's Retry-After.
+     *
+     * @param attempt how many retries came before, from 0
+     * @param retryAfter the Retry-After header, or null
+     * @return the wait
+     */
     public Duration delay(int attempt, String retryAfter) {
         Double fromHeader = parseRetryAfter(retryAfter);
         double seconds;

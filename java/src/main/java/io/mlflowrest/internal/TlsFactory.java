@@ -42,7 +42,12 @@ public final class TlsFactory {
         }
     }
 
-    /** TLS to an object store: the JVM's trust store, or none at all when the user turned checking off. */
+    /**
+     * TLS to an object store: the JVM's trust store, or none at all when the user turned checking off.
+     *
+     * @param insecure true to skip certificate checks
+     * @return the socket factory
+     */
     public static SSLSocketFactory forStore(boolean insecure) {
         try {
             SSLContext context = SSLContext.getInstance("TLS");

@@ -18,7 +18,12 @@ public final class ArtifactNames {
 
     private ArtifactNames() {}
 
-    /** Throws a typed error naming {@code field}, the path and the limit when some store would refuse it. */
+    /**
+     * Throws a typed error naming {@code field}, the path and the limit when some store would refuse it.
+     *
+     * @param field the argument's name for the error
+     * @param path the artifact path
+     */
     public static void check(String field, String path) {
         if (path == null || path.isEmpty()) {
             return;

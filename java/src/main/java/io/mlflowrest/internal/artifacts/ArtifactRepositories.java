@@ -25,6 +25,12 @@ public final class ArtifactRepositories implements Closeable {
     private final StoreHttp s3Storage;
     private volatile AwsCredentials aws;
 
+    /**
+     * @param transport the client's request helper
+     * @param config the client's configuration
+     * @param env the environment, read once
+     * @param home the user's home folder
+     */
     public ArtifactRepositories(Transport transport, ClientConfig config, Map<String, String> env, Path home) {
         this.transport = transport;
         this.env = Map.copyOf(env);
@@ -33,6 +39,11 @@ public final class ArtifactRepositories implements Closeable {
         this.s3Storage = new StoreHttp(config, truthy(env.get("MLFLOW_S3_IGNORE_TLS")));
     }
 
+    /**
+     * @param uri an artifact URI
+     * @return the repository for it
+     * @throws io.mlflowrest.errors.InvalidParameterValueError for a scheme not in SCHEMES
+     */
     public ArtifactRepository forUri(String uri) {
         String scheme = scheme(uri);
         switch (scheme) {

@@ -17,6 +17,11 @@ import java.util.Map;
  * the profile in ~/.aws/config (AWS_CONFIG_FILE), else us-east-1. toString never shows a secret.
  */
 public record AwsCredentials(String accessKey, String secretKey, String sessionToken, String region) {
+    /**
+     * @param env the environment
+     * @param home the user's home folder
+     * @return credentials and region
+     */
     public static AwsCredentials resolve(Map<String, String> env, Path home) {
         String profile = env.getOrDefault("AWS_PROFILE", "default");
         Map<String, String> config = section(path(env, "AWS_CONFIG_FILE", home.resolve(".aws/config")),

@@ -41,6 +41,11 @@ public final class AzureBlobRepository implements ArtifactRepository {
     private final Parts parts;
     private final StoreHttp http;
 
+    /**
+     * @param uri a {@code wasbs://} or {@code abfss://} URI
+     * @param env the environment holding the credentials
+     * @param http sends the requests
+     */
     public AzureBlobRepository(URI uri, Map<String, String> env, StoreHttp http) {
         String user = uri.getUserInfo();
         String host = uri.getHost();
@@ -79,7 +84,11 @@ public final class AzureBlobRepository implements ArtifactRepository {
         this.http = http;
     }
 
-    /** Where the container's requests go (tests check it). */
+    /**
+     * Where the container's requests go (tests check it).
+     *
+     * @return the container's URL
+     */
     public URI containerUrl() {
         return containerUrl;
     }

@@ -39,6 +39,12 @@ public final class DatabricksRepository implements ArtifactRepository {
     private final String id;
     private final String sub;
 
+    /**
+     * @param uri a {@code dbfs:/databricks/mlflow-tracking/...} artifact URI
+     * @param transport asks the workspace for signed URLs
+     * @param http sends to the signed URLs
+     * @param parts when and how to split uploads
+     */
     public DatabricksRepository(String uri, Transport transport, StoreHttp http, Parts parts) {
         String rest = uri.startsWith(PREFIX) ? uri.substring(PREFIX.length()) : null;
         String[] segments = rest == null ? new String[0] : RepoPaths.trim(rest).split("/", -1);

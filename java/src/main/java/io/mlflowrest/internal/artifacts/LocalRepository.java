@@ -20,6 +20,11 @@ import org.mlflow.api.proto.Service.FileInfo;
 public final class LocalRepository implements ArtifactRepository {
     private final Path root;
 
+    /**
+     * A folder on a path the client can reach (a shared file system).
+     *
+     * @param root the artifact root
+     */
     public LocalRepository(Path root) {
         this.root = root.toAbsolutePath().normalize();
     }

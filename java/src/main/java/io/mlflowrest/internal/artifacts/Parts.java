@@ -14,16 +14,31 @@ import java.util.Map;
 public record Parts(long threshold, long chunkSize) {
     static final int MAX_PARTS = 10_000;
 
+    /**
+     * @param env the environment
+     * @return the threshold and part size, in bytes
+     */
     public static Parts fromEnvironment(Map<String, String> env) {
         return new Parts(bytes(env, "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", 500L << 20),
                 bytes(env, "MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", 10L << 20));
     }
 
+    /**
+     * Whether a file of this size goes up in parts.
+     *
+     * @param size the file's size in bytes
+     * @return true for parts
+     */
     public boolean multipart(long size) {
         return size >= threshold && size > chunkSize;
     }
 
-    /** The (offset, length) of each part, in order. */
+    /**
+     * The (offset, length) of each part, in order.
+     *
+     * @param size the file's size in bytes
+     * @return the parts
+     */
     public List<long[]> split(long size) {
         long chunk = Math.max(chunkSize, (size + MAX_PARTS - 1) / MAX_PARTS);
         List<long[]> parts = new ArrayList<>();

@@ -23,7 +23,12 @@ public final class ProxiedRepository implements ArtifactRepository {
     private final Transport transport;
     private final String base;
 
-    /** {@code base}: the URI without the scheme and its optional {@code //host:port}. */
+    /**
+     * {@code base}: the URI without the scheme and its optional {@code //host:port}.
+     *
+     * @param transport the client's request helper
+     * @param base the path below the proxied root
+     */
     public ProxiedRepository(Transport transport, String base) {
         this.transport = transport;
         this.base = RepoPaths.trim(base);

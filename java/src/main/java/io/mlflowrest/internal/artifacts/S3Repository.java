@@ -56,6 +56,12 @@ public final class S3Repository implements ArtifactRepository {
     private final Parts parts;
     private final StoreHttp http;
 
+    /**
+     * @param uri an {@code s3://bucket/prefix} URI
+     * @param env MLflow's S3 variables
+     * @param credentials the AWS credentials
+     * @param http sends the requests
+     */
     public S3Repository(URI uri, Map<String, String> env, AwsCredentials credentials, StoreHttp http) {
         this.bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
         if (bucket == null || bucket.isEmpty()) {
@@ -77,11 +83,16 @@ public final class S3Repository implements ArtifactRepository {
         this.http = http;
     }
 
-    /** The endpoint requests go to, and whether the bucket is in the path (tests and errors show it). */
+    /**
+     * The endpoint requests go to, and whether the bucket is in the path (tests and errors show it).
+     *
+     * @return the endpoint
+     */
     public URI endpoint() {
         return endpoint;
     }
 
+    /** {@return true when the bucket is in the path, false when in the host name} */
     public boolean pathStyle() {
         return pathStyle;
     }

@@ -37,6 +37,12 @@ public final class Http11Client implements Closeable {
     private final Deque<HttpConnection> idle = new ArrayDeque<>();
     private boolean closed;
 
+    /**
+     * @param origin host, port and TLS
+     * @param defaultPort whether the port was left out of the URI (then left out of the Host header)
+     * @param connectTimeoutMs connect timeout in milliseconds
+     * @param readTimeoutMs read timeout in milliseconds
+     */
     public Http11Client(Origin origin, boolean defaultPort, int connectTimeoutMs, int readTimeoutMs) {
         this.origin = origin;
         this.defaultPort = defaultPort;
@@ -48,6 +54,13 @@ public final class Http11Client implements Closeable {
      * Sends one request; the caller must read or close the answer's body. When a pooled
      * connection fails before any answer byte, the other idle connections are as old and are
      * dropped too, and {@link StaleConnectionException} tells the caller it may resend.
+     *
+     * @param method the HTTP method
+     * @param target the path and query as sent
+     * @param headers the headers
+     * @param body the body, or null
+     * @return the answer, its body open
+     * @throws IOException when no answer came (StaleConnectionException: safe to resend)
      */
     public RawResponse send(String method, String target, Map<String, String> headers, RequestBody body)
             throws IOException {
