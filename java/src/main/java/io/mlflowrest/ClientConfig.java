@@ -13,6 +13,8 @@ import java.util.Map;
  * Everything a client needs: server, credentials, TLS, timeout and retry policy. Immutable;
  * made by {@link #fromEnvironment()} (MLflow's variable names, docs/design.md) or by the
  * validating {@link #builder()}. {@link #toString()} never shows the password or token.
+ *
+ * @serial exclude
  */
 public final class ClientConfig implements java.io.Serializable {
     private static final long serialVersionUID = 1L;

@@ -25,6 +25,8 @@ import org.mlflow.api.proto.Service.RunInfo;
  * ({@code client.experiments().create(...)}, {@code client.runs().logBatch(...)}), and fluent
  * runs. Thread-safe; close it to release its connections. Serializable as its configuration: a
  * client built on a Spark driver is usable inside a task, where it opens connections of its own.
+ *
+ * @serial exclude
  */
 public final class MlflowRestClient implements AutoCloseable, java.io.Serializable {
     private static final long serialVersionUID = 1L;

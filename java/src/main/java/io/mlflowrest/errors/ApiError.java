@@ -6,10 +6,15 @@ package io.mlflowrest.errors;
  * the same as the Python SDK's.
  */
 public class ApiError extends MlflowError {
+    /** The HTTP status, or null. */
     private final Integer httpStatus;
+    /** MLflow's error_code, or null. */
     private final String errorCode;
+    /** The server's message alone. */
     private final String serverMessage;
+    /** The request's HTTP method, or null. */
     private final String method;
+    /** The request's path, or null. */
     private final String path;
 
     /**

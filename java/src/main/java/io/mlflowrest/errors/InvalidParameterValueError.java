@@ -6,7 +6,9 @@ package io.mlflowrest.errors;
  * and {@link #limit()} name what was violated.
  */
 public class InvalidParameterValueError extends ApiError {
+    /** The field at fault when found before sending, else null. */
     private final String field;
+    /** The rule it broke, else null. */
     private final String limit;
 
     /**

@@ -2,7 +2,9 @@ package io.mlflowrest.errors;
 
 /** No HTTP answer came: connection refused or reset, DNS, TLS. */
 public class TransportError extends MlflowError {
+    /** The request's HTTP method. */
     private final String method;
+    /** The request's path. */
     private final String path;
 
     /**
