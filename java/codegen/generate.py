@@ -17,6 +17,7 @@ The output depends only on the spec (sorted, no timestamps), so a rerun is byte-
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import sys
@@ -122,7 +123,9 @@ def routes(spec: dict) -> tuple[str, str]:
             if not isinstance(op, dict) or "x-mlflowrest-alias-of" in op:
                 continue
             name = f"{op['x-mlflowrest-resource']}_{op['x-mlflowrest-method']}".upper()
-            lines.append((name, f"    /** {op['operationId']} */\n    public static final Route {name} = "
+            summary = html.escape((op.get("summary") or "").strip(), quote=False).replace("*/", "*&#47;")
+            doc = f"{op['operationId']}: {method.upper()} {{@code {path}}}." + (f" {summary}" if summary else "")
+            lines.append((name, f"    /** {doc} */\n    public static final Route {name} = "
                                 f"new Route({java_string(op['operationId'])}, {java_string(method.upper())}, "
                                 f"{java_string(path)});"))
     body = "\n".join(text for _, text in sorted(lines))

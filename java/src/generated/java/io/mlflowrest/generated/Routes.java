@@ -5,242 +5,242 @@ package io.mlflowrest.generated;
 public final class Routes {
     private Routes() {}
 
-    /** createPresignedDownloadUrl */
+    /** createPresignedDownloadUrl: POST {@code /api/2.0/mlflow/artifacts/presigned-download-url}. */
     public static final Route ARTIFACTS_CREATE_PRESIGNED_DOWNLOAD_URL = new Route("createPresignedDownloadUrl", "POST", "/api/2.0/mlflow/artifacts/presigned-download-url");
-    /** createPresignedUploadUrl */
+    /** createPresignedUploadUrl: POST {@code /api/2.0/mlflow/artifacts/presigned-upload-url}. */
     public static final Route ARTIFACTS_CREATE_PRESIGNED_UPLOAD_URL = new Route("createPresignedUploadUrl", "POST", "/api/2.0/mlflow/artifacts/presigned-upload-url");
-    /** listArtifacts */
+    /** listArtifacts: GET {@code /api/2.0/mlflow/artifacts/list}. */
     public static final Route ARTIFACTS_LIST = new Route("listArtifacts", "GET", "/api/2.0/mlflow/artifacts/list");
-    /** databricksCompleteMultipartUpload */
+    /** databricksCompleteMultipartUpload: POST {@code /api/2.0/mlflow/artifacts/complete-multipart-upload}. */
     public static final Route DATABRICKS_ARTIFACTS_COMPLETE_MULTIPART_UPLOAD = new Route("databricksCompleteMultipartUpload", "POST", "/api/2.0/mlflow/artifacts/complete-multipart-upload");
-    /** databricksCreateMultipartUpload */
+    /** databricksCreateMultipartUpload: POST {@code /api/2.0/mlflow/artifacts/create-multipart-upload}. */
     public static final Route DATABRICKS_ARTIFACTS_CREATE_MULTIPART_UPLOAD = new Route("databricksCreateMultipartUpload", "POST", "/api/2.0/mlflow/artifacts/create-multipart-upload");
-    /** databricksGetCredentialsForLoggedModelDownload */
+    /** databricksGetCredentialsForLoggedModelDownload: POST {@code /api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-download}. */
     public static final Route DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_LOGGED_MODEL_DOWNLOAD = new Route("databricksGetCredentialsForLoggedModelDownload", "POST", "/api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-download");
-    /** databricksGetCredentialsForLoggedModelUpload */
+    /** databricksGetCredentialsForLoggedModelUpload: POST {@code /api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-upload}. */
     public static final Route DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_LOGGED_MODEL_UPLOAD = new Route("databricksGetCredentialsForLoggedModelUpload", "POST", "/api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-upload");
-    /** databricksGetCredentialsForRead */
+    /** databricksGetCredentialsForRead: POST {@code /api/2.0/mlflow/artifacts/credentials-for-read}. */
     public static final Route DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_READ = new Route("databricksGetCredentialsForRead", "POST", "/api/2.0/mlflow/artifacts/credentials-for-read");
-    /** databricksGetCredentialsForWrite */
+    /** databricksGetCredentialsForWrite: POST {@code /api/2.0/mlflow/artifacts/credentials-for-write}. */
     public static final Route DATABRICKS_ARTIFACTS_CREDENTIALS_FOR_WRITE = new Route("databricksGetCredentialsForWrite", "POST", "/api/2.0/mlflow/artifacts/credentials-for-write");
-    /** databricksGetPresignedUploadPartUrl */
+    /** databricksGetPresignedUploadPartUrl: GET {@code /api/2.0/mlflow/artifacts/get-presigned-upload-part-url}. */
     public static final Route DATABRICKS_ARTIFACTS_PRESIGNED_UPLOAD_PART_URL = new Route("databricksGetPresignedUploadPartUrl", "GET", "/api/2.0/mlflow/artifacts/get-presigned-upload-part-url");
-    /** addDatasetToExperiments */
+    /** addDatasetToExperiments: POST {@code /api/3.0/mlflow/datasets/{dataset_id}/add-experiments}. */
     public static final Route DATASETS_ADD_TO_EXPERIMENTS = new Route("addDatasetToExperiments", "POST", "/api/3.0/mlflow/datasets/{dataset_id}/add-experiments");
-    /** createDataset */
+    /** createDataset: POST {@code /api/3.0/mlflow/datasets/create}. */
     public static final Route DATASETS_CREATE = new Route("createDataset", "POST", "/api/3.0/mlflow/datasets/create");
-    /** deleteDataset */
+    /** deleteDataset: DELETE {@code /api/3.0/mlflow/datasets/{dataset_id}}. */
     public static final Route DATASETS_DELETE = new Route("deleteDataset", "DELETE", "/api/3.0/mlflow/datasets/{dataset_id}");
-    /** deleteDatasetRecords */
+    /** deleteDatasetRecords: DELETE {@code /api/3.0/mlflow/datasets/{dataset_id}/records}. */
     public static final Route DATASETS_DELETE_RECORDS = new Route("deleteDatasetRecords", "DELETE", "/api/3.0/mlflow/datasets/{dataset_id}/records");
-    /** deleteDatasetTag */
+    /** deleteDatasetTag: DELETE {@code /api/3.0/mlflow/datasets/{dataset_id}/tags/{key}}. */
     public static final Route DATASETS_DELETE_TAG = new Route("deleteDatasetTag", "DELETE", "/api/3.0/mlflow/datasets/{dataset_id}/tags/{key}");
-    /** getDataset */
+    /** getDataset: GET {@code /api/3.0/mlflow/datasets/{dataset_id}}. */
     public static final Route DATASETS_GET = new Route("getDataset", "GET", "/api/3.0/mlflow/datasets/{dataset_id}");
-    /** getDatasetExperimentIds */
+    /** getDatasetExperimentIds: GET {@code /api/3.0/mlflow/datasets/{dataset_id}/experiment-ids}. */
     public static final Route DATASETS_GET_EXPERIMENT_IDS = new Route("getDatasetExperimentIds", "GET", "/api/3.0/mlflow/datasets/{dataset_id}/experiment-ids");
-    /** getDatasetRecords */
+    /** getDatasetRecords: GET {@code /api/3.0/mlflow/datasets/{dataset_id}/records}. */
     public static final Route DATASETS_GET_RECORDS = new Route("getDatasetRecords", "GET", "/api/3.0/mlflow/datasets/{dataset_id}/records");
-    /** removeDatasetFromExperiments */
+    /** removeDatasetFromExperiments: POST {@code /api/3.0/mlflow/datasets/{dataset_id}/remove-experiments}. */
     public static final Route DATASETS_REMOVE_FROM_EXPERIMENTS = new Route("removeDatasetFromExperiments", "POST", "/api/3.0/mlflow/datasets/{dataset_id}/remove-experiments");
-    /** searchEvaluationDatasets */
+    /** searchEvaluationDatasets: POST {@code /api/3.0/mlflow/datasets/search}. */
     public static final Route DATASETS_SEARCH = new Route("searchEvaluationDatasets", "POST", "/api/3.0/mlflow/datasets/search");
-    /** setDatasetTags */
+    /** setDatasetTags: PATCH {@code /api/3.0/mlflow/datasets/{dataset_id}/tags}. */
     public static final Route DATASETS_SET_TAGS = new Route("setDatasetTags", "PATCH", "/api/3.0/mlflow/datasets/{dataset_id}/tags");
-    /** upsertDatasetRecords */
+    /** upsertDatasetRecords: POST {@code /api/3.0/mlflow/datasets/{dataset_id}/records}. */
     public static final Route DATASETS_UPSERT_RECORDS = new Route("upsertDatasetRecords", "POST", "/api/3.0/mlflow/datasets/{dataset_id}/records");
-    /** createExperiment */
+    /** createExperiment: POST {@code /api/2.0/mlflow/experiments/create}. */
     public static final Route EXPERIMENTS_CREATE = new Route("createExperiment", "POST", "/api/2.0/mlflow/experiments/create");
-    /** deleteExperiment */
+    /** deleteExperiment: POST {@code /api/2.0/mlflow/experiments/delete}. */
     public static final Route EXPERIMENTS_DELETE = new Route("deleteExperiment", "POST", "/api/2.0/mlflow/experiments/delete");
-    /** deleteExperimentTag */
+    /** deleteExperimentTag: POST {@code /api/2.0/mlflow/experiments/delete-experiment-tag}. */
     public static final Route EXPERIMENTS_DELETE_TAG = new Route("deleteExperimentTag", "POST", "/api/2.0/mlflow/experiments/delete-experiment-tag");
-    /** getExperiment */
+    /** getExperiment: GET {@code /api/2.0/mlflow/experiments/get}. */
     public static final Route EXPERIMENTS_GET = new Route("getExperiment", "GET", "/api/2.0/mlflow/experiments/get");
-    /** getExperimentByName */
+    /** getExperimentByName: GET {@code /api/2.0/mlflow/experiments/get-by-name}. */
     public static final Route EXPERIMENTS_GET_BY_NAME = new Route("getExperimentByName", "GET", "/api/2.0/mlflow/experiments/get-by-name");
-    /** restoreExperiment */
+    /** restoreExperiment: POST {@code /api/2.0/mlflow/experiments/restore}. */
     public static final Route EXPERIMENTS_RESTORE = new Route("restoreExperiment", "POST", "/api/2.0/mlflow/experiments/restore");
-    /** searchExperiments */
+    /** searchExperiments: POST {@code /api/2.0/mlflow/experiments/search}. */
     public static final Route EXPERIMENTS_SEARCH = new Route("searchExperiments", "POST", "/api/2.0/mlflow/experiments/search");
-    /** searchDatasets */
+    /** searchDatasets: POST {@code /api/2.0mlflow/experiments/search-datasets}. */
     public static final Route EXPERIMENTS_SEARCH_DATASETS = new Route("searchDatasets", "POST", "/api/2.0mlflow/experiments/search-datasets");
-    /** setExperimentTag */
+    /** setExperimentTag: POST {@code /api/2.0/mlflow/experiments/set-experiment-tag}. */
     public static final Route EXPERIMENTS_SET_TAG = new Route("setExperimentTag", "POST", "/api/2.0/mlflow/experiments/set-experiment-tag");
-    /** updateExperiment */
+    /** updateExperiment: POST {@code /api/2.0/mlflow/experiments/update}. */
     public static final Route EXPERIMENTS_UPDATE = new Route("updateExperiment", "POST", "/api/2.0/mlflow/experiments/update");
-    /** createLoggedModel */
+    /** createLoggedModel: POST {@code /api/2.0/mlflow/logged-models}. */
     public static final Route LOGGED_MODELS_CREATE = new Route("createLoggedModel", "POST", "/api/2.0/mlflow/logged-models");
-    /** deleteLoggedModel */
+    /** deleteLoggedModel: DELETE {@code /api/2.0/mlflow/logged-models/{model_id}}. */
     public static final Route LOGGED_MODELS_DELETE = new Route("deleteLoggedModel", "DELETE", "/api/2.0/mlflow/logged-models/{model_id}");
-    /** deleteLoggedModelTag */
+    /** deleteLoggedModelTag: DELETE {@code /api/2.0/mlflow/logged-models/{model_id}/tags/{tag_key}}. */
     public static final Route LOGGED_MODELS_DELETE_TAG = new Route("deleteLoggedModelTag", "DELETE", "/api/2.0/mlflow/logged-models/{model_id}/tags/{tag_key}");
-    /** finalizeLoggedModel */
+    /** finalizeLoggedModel: PATCH {@code /api/2.0/mlflow/logged-models/{model_id}}. */
     public static final Route LOGGED_MODELS_FINALIZE = new Route("finalizeLoggedModel", "PATCH", "/api/2.0/mlflow/logged-models/{model_id}");
-    /** getLoggedModel */
+    /** getLoggedModel: GET {@code /api/2.0/mlflow/logged-models/{model_id}}. */
     public static final Route LOGGED_MODELS_GET = new Route("getLoggedModel", "GET", "/api/2.0/mlflow/logged-models/{model_id}");
-    /** listLoggedModelArtifacts */
+    /** listLoggedModelArtifacts: GET {@code /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories}. */
     public static final Route LOGGED_MODELS_LIST_ARTIFACTS = new Route("listLoggedModelArtifacts", "GET", "/api/2.0/mlflow/logged-models/{model_id}/artifacts/directories");
-    /** logLoggedModelParams */
+    /** logLoggedModelParams: POST {@code /api/2.0/mlflow/logged-models/{model_id}/params}. */
     public static final Route LOGGED_MODELS_LOG_PARAMS = new Route("logLoggedModelParams", "POST", "/api/2.0/mlflow/logged-models/{model_id}/params");
-    /** searchLoggedModels */
+    /** searchLoggedModels: POST {@code /api/2.0/mlflow/logged-models/search}. */
     public static final Route LOGGED_MODELS_SEARCH = new Route("searchLoggedModels", "POST", "/api/2.0/mlflow/logged-models/search");
-    /** setLoggedModelTags */
+    /** setLoggedModelTags: PATCH {@code /api/2.0/mlflow/logged-models/{model_id}/tags}. */
     public static final Route LOGGED_MODELS_SET_TAGS = new Route("setLoggedModelTags", "PATCH", "/api/2.0/mlflow/logged-models/{model_id}/tags");
-    /** getMetricHistory */
+    /** getMetricHistory: GET {@code /api/2.0/mlflow/metrics/get-history}. */
     public static final Route METRICS_GET_HISTORY = new Route("getMetricHistory", "GET", "/api/2.0/mlflow/metrics/get-history");
-    /** getMetricHistoryBulkInterval */
+    /** getMetricHistoryBulkInterval: GET {@code /api/2.0/mlflow/metrics/get-history-bulk-interval}. */
     public static final Route METRICS_GET_HISTORY_BULK_INTERVAL = new Route("getMetricHistoryBulkInterval", "GET", "/api/2.0/mlflow/metrics/get-history-bulk-interval");
-    /** abortMultipartUpload */
+    /** abortMultipartUpload: POST {@code /api/2.0/mlflow-artifacts/mpu/abort/{artifact_path}}. */
     public static final Route MLFLOW_ARTIFACTS_ABORT_MULTIPART_UPLOAD = new Route("abortMultipartUpload", "POST", "/api/2.0/mlflow-artifacts/mpu/abort/{artifact_path}");
-    /** completeMultipartUpload */
+    /** completeMultipartUpload: POST {@code /api/2.0/mlflow-artifacts/mpu/complete/{artifact_path}}. */
     public static final Route MLFLOW_ARTIFACTS_COMPLETE_MULTIPART_UPLOAD = new Route("completeMultipartUpload", "POST", "/api/2.0/mlflow-artifacts/mpu/complete/{artifact_path}");
-    /** createMultipartUpload */
+    /** createMultipartUpload: POST {@code /api/2.0/mlflow-artifacts/mpu/create/{artifact_path}}. */
     public static final Route MLFLOW_ARTIFACTS_CREATE_MULTIPART_UPLOAD = new Route("createMultipartUpload", "POST", "/api/2.0/mlflow-artifacts/mpu/create/{artifact_path}");
-    /** deleteArtifact */
+    /** deleteArtifact: DELETE {@code /api/2.0/mlflow-artifacts/artifacts/{artifact_path}}. */
     public static final Route MLFLOW_ARTIFACTS_DELETE = new Route("deleteArtifact", "DELETE", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}");
-    /** downloadArtifact */
+    /** downloadArtifact: GET {@code /api/2.0/mlflow-artifacts/artifacts/{artifact_path}}. Stream one artifact file from the proxied artifact store. */
     public static final Route MLFLOW_ARTIFACTS_DOWNLOAD = new Route("downloadArtifact", "GET", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}");
-    /** getPresignedDownloadUrl */
+    /** getPresignedDownloadUrl: GET {@code /api/2.0/mlflow-artifacts/presigned/{artifact_path}}. */
     public static final Route MLFLOW_ARTIFACTS_GET_PRESIGNED_DOWNLOAD_URL = new Route("getPresignedDownloadUrl", "GET", "/api/2.0/mlflow-artifacts/presigned/{artifact_path}");
-    /** listProxiedArtifacts */
+    /** listProxiedArtifacts: GET {@code /api/2.0/mlflow-artifacts/artifacts}. */
     public static final Route MLFLOW_ARTIFACTS_LIST = new Route("listProxiedArtifacts", "GET", "/api/2.0/mlflow-artifacts/artifacts");
-    /** uploadArtifact */
+    /** uploadArtifact: PUT {@code /api/2.0/mlflow-artifacts/artifacts/{artifact_path}}. Store one artifact file in the proxied artifact store (the request body is the file). */
     public static final Route MLFLOW_ARTIFACTS_UPLOAD = new Route("uploadArtifact", "PUT", "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}");
-    /** createModelVersion */
+    /** createModelVersion: POST {@code /api/2.0/mlflow/model-versions/create}. */
     public static final Route MODEL_VERSIONS_CREATE = new Route("createModelVersion", "POST", "/api/2.0/mlflow/model-versions/create");
-    /** deleteModelVersion */
+    /** deleteModelVersion: DELETE {@code /api/2.0/mlflow/model-versions/delete}. */
     public static final Route MODEL_VERSIONS_DELETE = new Route("deleteModelVersion", "DELETE", "/api/2.0/mlflow/model-versions/delete");
-    /** deleteModelVersionTag */
+    /** deleteModelVersionTag: DELETE {@code /api/2.0/mlflow/model-versions/delete-tag}. */
     public static final Route MODEL_VERSIONS_DELETE_TAG = new Route("deleteModelVersionTag", "DELETE", "/api/2.0/mlflow/model-versions/delete-tag");
-    /** getModelVersion */
+    /** getModelVersion: GET {@code /api/2.0/mlflow/model-versions/get}. */
     public static final Route MODEL_VERSIONS_GET = new Route("getModelVersion", "GET", "/api/2.0/mlflow/model-versions/get");
-    /** getModelVersionDownloadUri */
+    /** getModelVersionDownloadUri: GET {@code /api/2.0/mlflow/model-versions/get-download-uri}. */
     public static final Route MODEL_VERSIONS_GET_DOWNLOAD_URI = new Route("getModelVersionDownloadUri", "GET", "/api/2.0/mlflow/model-versions/get-download-uri");
-    /** searchModelVersions */
+    /** searchModelVersions: GET {@code /api/2.0/mlflow/model-versions/search}. */
     public static final Route MODEL_VERSIONS_SEARCH = new Route("searchModelVersions", "GET", "/api/2.0/mlflow/model-versions/search");
-    /** setModelVersionTag */
+    /** setModelVersionTag: POST {@code /api/2.0/mlflow/model-versions/set-tag}. */
     public static final Route MODEL_VERSIONS_SET_TAG = new Route("setModelVersionTag", "POST", "/api/2.0/mlflow/model-versions/set-tag");
-    /** transitionModelVersionStage */
+    /** transitionModelVersionStage: POST {@code /api/2.0/mlflow/model-versions/transition-stage}. */
     public static final Route MODEL_VERSIONS_TRANSITION_STAGE = new Route("transitionModelVersionStage", "POST", "/api/2.0/mlflow/model-versions/transition-stage");
-    /** updateModelVersion */
+    /** updateModelVersion: PATCH {@code /api/2.0/mlflow/model-versions/update}. */
     public static final Route MODEL_VERSIONS_UPDATE = new Route("updateModelVersion", "PATCH", "/api/2.0/mlflow/model-versions/update");
-    /** createRegisteredModel */
+    /** createRegisteredModel: POST {@code /api/2.0/mlflow/registered-models/create}. */
     public static final Route REGISTERED_MODELS_CREATE = new Route("createRegisteredModel", "POST", "/api/2.0/mlflow/registered-models/create");
-    /** deleteRegisteredModel */
+    /** deleteRegisteredModel: DELETE {@code /api/2.0/mlflow/registered-models/delete}. */
     public static final Route REGISTERED_MODELS_DELETE = new Route("deleteRegisteredModel", "DELETE", "/api/2.0/mlflow/registered-models/delete");
-    /** deleteRegisteredModelAlias */
+    /** deleteRegisteredModelAlias: DELETE {@code /api/2.0/mlflow/registered-models/alias}. */
     public static final Route REGISTERED_MODELS_DELETE_ALIAS = new Route("deleteRegisteredModelAlias", "DELETE", "/api/2.0/mlflow/registered-models/alias");
-    /** deleteRegisteredModelTag */
+    /** deleteRegisteredModelTag: DELETE {@code /api/2.0/mlflow/registered-models/delete-tag}. */
     public static final Route REGISTERED_MODELS_DELETE_TAG = new Route("deleteRegisteredModelTag", "DELETE", "/api/2.0/mlflow/registered-models/delete-tag");
-    /** getRegisteredModel */
+    /** getRegisteredModel: GET {@code /api/2.0/mlflow/registered-models/get}. */
     public static final Route REGISTERED_MODELS_GET = new Route("getRegisteredModel", "GET", "/api/2.0/mlflow/registered-models/get");
-    /** getLatestVersions */
+    /** getLatestVersions: POST {@code /api/2.0/mlflow/registered-models/get-latest-versions}. */
     public static final Route REGISTERED_MODELS_GET_LATEST_VERSIONS = new Route("getLatestVersions", "POST", "/api/2.0/mlflow/registered-models/get-latest-versions");
-    /** getModelVersionByAlias */
+    /** getModelVersionByAlias: GET {@code /api/2.0/mlflow/registered-models/alias}. */
     public static final Route REGISTERED_MODELS_GET_VERSION_BY_ALIAS = new Route("getModelVersionByAlias", "GET", "/api/2.0/mlflow/registered-models/alias");
-    /** renameRegisteredModel */
+    /** renameRegisteredModel: POST {@code /api/2.0/mlflow/registered-models/rename}. */
     public static final Route REGISTERED_MODELS_RENAME = new Route("renameRegisteredModel", "POST", "/api/2.0/mlflow/registered-models/rename");
-    /** searchRegisteredModels */
+    /** searchRegisteredModels: GET {@code /api/2.0/mlflow/registered-models/search}. */
     public static final Route REGISTERED_MODELS_SEARCH = new Route("searchRegisteredModels", "GET", "/api/2.0/mlflow/registered-models/search");
-    /** setRegisteredModelAlias */
+    /** setRegisteredModelAlias: POST {@code /api/2.0/mlflow/registered-models/alias}. */
     public static final Route REGISTERED_MODELS_SET_ALIAS = new Route("setRegisteredModelAlias", "POST", "/api/2.0/mlflow/registered-models/alias");
-    /** setRegisteredModelTag */
+    /** setRegisteredModelTag: POST {@code /api/2.0/mlflow/registered-models/set-tag}. */
     public static final Route REGISTERED_MODELS_SET_TAG = new Route("setRegisteredModelTag", "POST", "/api/2.0/mlflow/registered-models/set-tag");
-    /** updateRegisteredModel */
+    /** updateRegisteredModel: PATCH {@code /api/2.0/mlflow/registered-models/update}. */
     public static final Route REGISTERED_MODELS_UPDATE = new Route("updateRegisteredModel", "PATCH", "/api/2.0/mlflow/registered-models/update");
-    /** createRun */
+    /** createRun: POST {@code /api/2.0/mlflow/runs/create}. */
     public static final Route RUNS_CREATE = new Route("createRun", "POST", "/api/2.0/mlflow/runs/create");
-    /** deleteRun */
+    /** deleteRun: POST {@code /api/2.0/mlflow/runs/delete}. */
     public static final Route RUNS_DELETE = new Route("deleteRun", "POST", "/api/2.0/mlflow/runs/delete");
-    /** deleteTag */
+    /** deleteTag: POST {@code /api/2.0/mlflow/runs/delete-tag}. */
     public static final Route RUNS_DELETE_TAG = new Route("deleteTag", "POST", "/api/2.0/mlflow/runs/delete-tag");
-    /** getRun */
+    /** getRun: GET {@code /api/2.0/mlflow/runs/get}. */
     public static final Route RUNS_GET = new Route("getRun", "GET", "/api/2.0/mlflow/runs/get");
-    /** logBatch */
+    /** logBatch: POST {@code /api/2.0/mlflow/runs/log-batch}. */
     public static final Route RUNS_LOG_BATCH = new Route("logBatch", "POST", "/api/2.0/mlflow/runs/log-batch");
-    /** logInputs */
+    /** logInputs: POST {@code /api/2.0/mlflow/runs/log-inputs}. */
     public static final Route RUNS_LOG_INPUTS = new Route("logInputs", "POST", "/api/2.0/mlflow/runs/log-inputs");
-    /** logMetric */
+    /** logMetric: POST {@code /api/2.0/mlflow/runs/log-metric}. */
     public static final Route RUNS_LOG_METRIC = new Route("logMetric", "POST", "/api/2.0/mlflow/runs/log-metric");
-    /** logModel */
+    /** logModel: POST {@code /api/2.0/mlflow/runs/log-model}. */
     public static final Route RUNS_LOG_MODEL = new Route("logModel", "POST", "/api/2.0/mlflow/runs/log-model");
-    /** logOutputs */
+    /** logOutputs: POST {@code /api/2.0/mlflow/runs/outputs}. */
     public static final Route RUNS_LOG_OUTPUTS = new Route("logOutputs", "POST", "/api/2.0/mlflow/runs/outputs");
-    /** logParam */
+    /** logParam: POST {@code /api/2.0/mlflow/runs/log-parameter}. */
     public static final Route RUNS_LOG_PARAM = new Route("logParam", "POST", "/api/2.0/mlflow/runs/log-parameter");
-    /** restoreRun */
+    /** restoreRun: POST {@code /api/2.0/mlflow/runs/restore}. */
     public static final Route RUNS_RESTORE = new Route("restoreRun", "POST", "/api/2.0/mlflow/runs/restore");
-    /** searchRuns */
+    /** searchRuns: POST {@code /api/2.0/mlflow/runs/search}. */
     public static final Route RUNS_SEARCH = new Route("searchRuns", "POST", "/api/2.0/mlflow/runs/search");
-    /** setTag */
+    /** setTag: POST {@code /api/2.0/mlflow/runs/set-tag}. */
     public static final Route RUNS_SET_TAG = new Route("setTag", "POST", "/api/2.0/mlflow/runs/set-tag");
-    /** updateRun */
+    /** updateRun: POST {@code /api/2.0/mlflow/runs/update}. */
     public static final Route RUNS_UPDATE = new Route("updateRun", "POST", "/api/2.0/mlflow/runs/update");
-    /** getServerInfo */
+    /** getServerInfo: GET {@code /api/3.0/mlflow/server-info}. Server metadata (registered outside the protos). */
     public static final Route SERVER_INFO = new Route("getServerInfo", "GET", "/api/3.0/mlflow/server-info");
-    /** batchGetTraces */
+    /** batchGetTraces: GET {@code /api/3.0/mlflow/traces/batchGet}. */
     public static final Route TRACES_BATCH_GET = new Route("batchGetTraces", "GET", "/api/3.0/mlflow/traces/batchGet");
-    /** batchGetTraceInfos */
+    /** batchGetTraceInfos: POST {@code /api/3.0/mlflow/traces/batchGetInfos}. */
     public static final Route TRACES_BATCH_GET_INFOS = new Route("batchGetTraceInfos", "POST", "/api/3.0/mlflow/traces/batchGetInfos");
-    /** calculateTraceFilterCorrelation */
+    /** calculateTraceFilterCorrelation: POST {@code /api/3.0/mlflow/traces/calculate-filter-correlation}. */
     public static final Route TRACES_CALCULATE_FILTER_CORRELATION = new Route("calculateTraceFilterCorrelation", "POST", "/api/3.0/mlflow/traces/calculate-filter-correlation");
-    /** createAssessment */
+    /** createAssessment: POST {@code /api/3.0/mlflow/traces/{trace_id}/assessments}. */
     public static final Route TRACES_CREATE_ASSESSMENT = new Route("createAssessment", "POST", "/api/3.0/mlflow/traces/{trace_id}/assessments");
-    /** deleteTraces */
+    /** deleteTraces: POST {@code /api/2.0/mlflow/traces/delete-traces}. */
     public static final Route TRACES_DELETE = new Route("deleteTraces", "POST", "/api/2.0/mlflow/traces/delete-traces");
-    /** deleteAssessment */
+    /** deleteAssessment: DELETE {@code /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}}. */
     public static final Route TRACES_DELETE_ASSESSMENT = new Route("deleteAssessment", "DELETE", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}");
-    /** deleteTraceTag */
+    /** deleteTraceTag: DELETE {@code /api/2.0/mlflow/traces/{request_id}/tags}. */
     public static final Route TRACES_DELETE_TAG = new Route("deleteTraceTag", "DELETE", "/api/2.0/mlflow/traces/{request_id}/tags");
-    /** deleteTraceTagV3 */
+    /** deleteTraceTagV3: DELETE {@code /api/3.0/mlflow/traces/{trace_id}/tags}. */
     public static final Route TRACES_DELETE_TAG_V3 = new Route("deleteTraceTagV3", "DELETE", "/api/3.0/mlflow/traces/{trace_id}/tags");
-    /** deleteTracesV3 */
+    /** deleteTracesV3: POST {@code /api/3.0/mlflow/traces/delete-traces}. */
     public static final Route TRACES_DELETE_V3 = new Route("deleteTracesV3", "POST", "/api/3.0/mlflow/traces/delete-traces");
-    /** endTrace */
+    /** endTrace: PATCH {@code /api/2.0/mlflow/traces/{request_id}}. */
     public static final Route TRACES_END = new Route("endTrace", "PATCH", "/api/2.0/mlflow/traces/{request_id}");
-    /** getTrace */
+    /** getTrace: GET {@code /api/3.0/mlflow/traces/get}. */
     public static final Route TRACES_GET = new Route("getTrace", "GET", "/api/3.0/mlflow/traces/get");
-    /** getAssessment */
+    /** getAssessment: GET {@code /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}}. */
     public static final Route TRACES_GET_ASSESSMENT = new Route("getAssessment", "GET", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}");
-    /** getTraceInfo */
+    /** getTraceInfo: GET {@code /api/2.0/mlflow/traces/{request_id}/info}. */
     public static final Route TRACES_GET_INFO = new Route("getTraceInfo", "GET", "/api/2.0/mlflow/traces/{request_id}/info");
-    /** getTraceInfoV3 */
+    /** getTraceInfoV3: GET {@code /api/3.0/mlflow/traces/{trace_id}}. */
     public static final Route TRACES_GET_INFO_V3 = new Route("getTraceInfoV3", "GET", "/api/3.0/mlflow/traces/{trace_id}");
-    /** getOnlineTraceDetails */
+    /** getOnlineTraceDetails: GET {@code /api/2.0/mlflow/get-online-trace-details}. */
     public static final Route TRACES_GET_ONLINE_DETAILS = new Route("getOnlineTraceDetails", "GET", "/api/2.0/mlflow/get-online-trace-details");
-    /** linkPromptsToTrace */
+    /** linkPromptsToTrace: POST {@code /api/2.0/mlflow/traces/link-prompts}. */
     public static final Route TRACES_LINK_PROMPTS = new Route("linkPromptsToTrace", "POST", "/api/2.0/mlflow/traces/link-prompts");
-    /** linkTracesToRun */
+    /** linkTracesToRun: POST {@code /api/2.0/mlflow/traces/link-to-run}. */
     public static final Route TRACES_LINK_TO_RUN = new Route("linkTracesToRun", "POST", "/api/2.0/mlflow/traces/link-to-run");
-    /** queryTraceMetrics */
+    /** queryTraceMetrics: POST {@code /api/3.0/mlflow/traces/metrics}. */
     public static final Route TRACES_QUERY_METRICS = new Route("queryTraceMetrics", "POST", "/api/3.0/mlflow/traces/metrics");
-    /** searchTraces */
+    /** searchTraces: GET {@code /api/2.0/mlflow/traces}. */
     public static final Route TRACES_SEARCH = new Route("searchTraces", "GET", "/api/2.0/mlflow/traces");
-    /** searchUnifiedTraceHandler */
+    /** searchUnifiedTraceHandler: GET {@code /api/2.0/mlflow/unified-traces}. */
     public static final Route TRACES_SEARCH_UNIFIED = new Route("searchUnifiedTraceHandler", "GET", "/api/2.0/mlflow/unified-traces");
-    /** searchTracesV3 */
+    /** searchTracesV3: POST {@code /api/3.0/mlflow/traces/search}. */
     public static final Route TRACES_SEARCH_V3 = new Route("searchTracesV3", "POST", "/api/3.0/mlflow/traces/search");
-    /** setTraceTag */
+    /** setTraceTag: PATCH {@code /api/2.0/mlflow/traces/{request_id}/tags}. */
     public static final Route TRACES_SET_TAG = new Route("setTraceTag", "PATCH", "/api/2.0/mlflow/traces/{request_id}/tags");
-    /** setTraceTagV3 */
+    /** setTraceTagV3: PATCH {@code /api/3.0/mlflow/traces/{trace_id}/tags}. */
     public static final Route TRACES_SET_TAG_V3 = new Route("setTraceTagV3", "PATCH", "/api/3.0/mlflow/traces/{trace_id}/tags");
-    /** startTrace */
+    /** startTrace: POST {@code /api/2.0/mlflow/traces}. */
     public static final Route TRACES_START = new Route("startTrace", "POST", "/api/2.0/mlflow/traces");
-    /** startTraceV3 */
+    /** startTraceV3: POST {@code /api/3.0/mlflow/traces}. */
     public static final Route TRACES_START_V3 = new Route("startTraceV3", "POST", "/api/3.0/mlflow/traces");
-    /** updateAssessment */
+    /** updateAssessment: PATCH {@code /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}}. */
     public static final Route TRACES_UPDATE_ASSESSMENT = new Route("updateAssessment", "PATCH", "/api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}");
-    /** createWebhook */
+    /** createWebhook: POST {@code /api/2.0/mlflow/webhooks}. */
     public static final Route WEBHOOKS_CREATE = new Route("createWebhook", "POST", "/api/2.0/mlflow/webhooks");
-    /** deleteWebhook */
+    /** deleteWebhook: DELETE {@code /api/2.0/mlflow/webhooks/{webhook_id}}. */
     public static final Route WEBHOOKS_DELETE = new Route("deleteWebhook", "DELETE", "/api/2.0/mlflow/webhooks/{webhook_id}");
-    /** getWebhook */
+    /** getWebhook: GET {@code /api/2.0/mlflow/webhooks/{webhook_id}}. */
     public static final Route WEBHOOKS_GET = new Route("getWebhook", "GET", "/api/2.0/mlflow/webhooks/{webhook_id}");
-    /** listWebhooks */
+    /** listWebhooks: GET {@code /api/2.0/mlflow/webhooks}. */
     public static final Route WEBHOOKS_LIST = new Route("listWebhooks", "GET", "/api/2.0/mlflow/webhooks");
-    /** testWebhook */
+    /** testWebhook: POST {@code /api/2.0/mlflow/webhooks/{webhook_id}/test}. */
     public static final Route WEBHOOKS_TEST = new Route("testWebhook", "POST", "/api/2.0/mlflow/webhooks/{webhook_id}/test");
-    /** updateWebhook */
+    /** updateWebhook: PATCH {@code /api/2.0/mlflow/webhooks/{webhook_id}}. */
     public static final Route WEBHOOKS_UPDATE = new Route("updateWebhook", "PATCH", "/api/2.0/mlflow/webhooks/{webhook_id}");
 }
