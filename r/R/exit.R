@@ -42,13 +42,27 @@ unended_runs <- function() {
 end_runs_at_exit <- function() {
   status <- .globals$exit_status %||% "FINISHED"
   for (run_id in unended_runs()) {
-    client <- background_logger(run_id)$client
+    logger <- background_logger(run_id)
+    client <- logger$client
     if (is.null(client)) {
       client <- Filter(function(r) identical(r$run_id, run_id), active_run_stack())[[1L]]$client
     }
+    fresh_curl(client, logger)
     tryCatch(mlflow_end_run(status, run_id = run_id, client = client), error = function(e) {
       message(sprintf("mlflowrest: run %s at exit: %s", run_id, conditionMessage(e)))
     })
   }
+  invisible()
+}
+
+# At exit curl's own finalizers may already have freed the pool and handles made before this
+# one ran (exit finalizers run newest first): new ones are made, and batches that were in
+# flight are queued again (the server stores an identical point once).
+fresh_curl <- function(client, logger) {
+  if (is.environment(client$handles)) rm(list = ls(client$handles), envir = client$handles)
+  if (is.null(logger)) return(invisible())
+  logger$pool <- curl::new_pool(total_con = max_batches_in_flight, host_con = max_batches_in_flight)
+  logger$queue <- c(unname(logger$sending), logger$queue)
+  logger$sending <- list()
   invisible()
 }

@@ -111,11 +111,13 @@ check_int64 <- function(x, field) {
   check_int64_values(x, field)
 }
 
-# int64 fields (the spec's `format: int64`) held in R's doubles: whole numbers, and no
-# larger in magnitude than 2^53, beyond which a double no longer holds every whole number
-# (2^53 + 1 would be sent as 2^53). That is inside int64's +/-(2^63 - 1), so nothing
-# out of int64's range reaches the server either. Vectorised for log-batch.
+# int64 fields (the spec's `format: int64`) held in R's doubles. Out of int64's range (the
+# double 2^63 is already beyond 2^63 - 1; 2^63 + 5 written in R *is* 2^63) the server would
+# store something else: refused with the range as limit, as in Python and Java. Within it but
+# beyond +/-2^53 a double no longer holds every whole number (2^53 + 1 would be sent as 2^53):
+# refused with that precision limit. Vectorised for log-batch.
 max_exact_int64 <- 2^53
+int64_range_limit <- "ge=-9223372036854775808, le=9223372036854775807"
 
 check_int64_values <- function(x, field) {
   if (is.null(x) || length(x) == 0L) return(invisible(x))
@@ -125,6 +127,9 @@ check_int64_values <- function(x, field) {
     what <- if (length(x) > 1L) sprintf("%s at row %d", field, i) else field
     if (!is.finite(x[i]) || x[i] != trunc(x[i])) {
       abort_invalid(sprintf("%s must be a whole number (int64), got %s", what, format(x[i])), field)
+    }
+    if (x[i] >= 2^63 || x[i] < -2^63) {
+      abort_invalid(sprintf("%s %s is outside int64", what, format(x[i], digits = 22)), field, int64_range_limit)
     }
     abort_invalid(sprintf(paste("%s is %s: int64 values in R are doubles, exact only up to",
                                 "+/-2^53 (9007199254740992), so larger ones are refused"),
