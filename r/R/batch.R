@@ -38,6 +38,7 @@ batch_entities <- function(metrics = NULL, params = NULL, tags = NULL) {
     }
     timestamp <- if (is.null(metrics$timestamp)) rep(now_ms(), n) else time_to_ms(metrics$timestamp)
     step <- if (is.null(metrics$step)) rep(0, n) else metrics$step
+    if (is.character(step)) check_int64_text(step, "step")
     if (!is.numeric(step)) abort_invalid(sprintf("step must be whole numbers, not %s", class(step)[1]), "step")
     check_int64_values(timestamp, "timestamp")
     check_int64_values(step, "step")

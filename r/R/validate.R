@@ -105,6 +105,7 @@ check_alias <- function(alias) {
 
 # Steps and timestamps: one whole number, or NULL for the default.
 check_int64 <- function(x, field) {
+  if (is.character(x)) check_int64_text(x, field)
   if (!is.null(x) && (!is.numeric(x) || length(x) != 1L || !is.finite(x))) {
     abort_invalid(sprintf("%s must be a single whole number", field), field)
   }
@@ -134,6 +135,27 @@ check_int64_values <- function(x, field) {
     abort_invalid(sprintf(paste("%s is %s: int64 values in R are doubles, exact only up to",
                                 "+/-2^53 (9007199254740992), so larger ones are refused"),
                           what, format(x[i], digits = 22)), field, "2^53")
+  }
+  invisible(x)
+}
+
+# Whole numbers written as text (a JSON reader keeps those beyond 2^53 as strings, so that
+# nothing rounds them first): refused with the limit they break, never rounded to a double.
+check_int64_text <- function(x, field) {
+  big <- grepl("^-?[0-9]+$", x) & nchar(sub("^-?0*", "", x)) >= 16L
+  if (!any(big)) return(invisible(x))
+  text <- x[big][1]
+  digits <- sub("^-?0*", "", text)
+  bound <- if (startsWith(text, "-")) "9223372036854775808" else "9223372036854775807"
+  # Compared as digit strings of equal length: as doubles, 2^53 + 1 would equal 2^53.
+  beyond <- function(digits, bound) nchar(digits) > nchar(bound) || (nchar(digits) == nchar(bound) && digits > bound)
+  if (beyond(digits, bound)) {
+    abort_invalid(sprintf("%s %s is outside int64", field, text), field, int64_range_limit)
+  }
+  if (beyond(digits, "9007199254740992")) {
+    abort_invalid(sprintf(paste("%s is %s: int64 values in R are doubles, exact only up to",
+                                "+/-2^53 (9007199254740992), so larger ones are refused"),
+                          field, text), field, "2^53")
   }
   invisible(x)
 }

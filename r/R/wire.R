@@ -67,6 +67,7 @@ ms_to_time <- function(ms) {
 time_to_ms <- function(x, field = "timestamp") {
   if (is.null(x)) return(NULL)
   if (inherits(x, "POSIXt")) return(floor(as.numeric(x) * 1000))
+  if (is.character(x)) check_int64_text(x, field)
   if (!is.numeric(x)) {
     abort_invalid(sprintf("%s must be a POSIXct time or milliseconds since the epoch (a number), not %s",
                           field, class(x)[1]), field)
