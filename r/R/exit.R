@@ -8,21 +8,20 @@
 # in Rscript); an uncaught error is told apart through options(error =), which R calls only
 # for errors nothing caught. Non-interactive R halts after such an error only when no handler
 # is set, so ours quits with status 1 itself, as R would have; a handler already set is called
-# after ours and keeps deciding what happens. Ctrl-C in Rscript also ends there (KILLED). Not
-# detectable: a script ending with quit(status = 1) (FINISHED); SIGTERM or kill -9 exit
-# without finalizers (the run stays RUNNING and queued points are lost).
+# after ours and keeps deciding what happens. Ctrl-C in Rscript ends there too, so it is FAILED
+# (Python says KILLED): telling the interrupt apart needs a global calling handler, which R
+# refuses to install while any handler is active. Not detectable: a script ending with
+# quit(status = 1) (FINISHED); SIGTERM or kill -9 exit without finalizers (the run stays
+# RUNNING and queued points are lost).
 
 watch_exit <- function() {
   if (isTRUE(.globals$exit_watched)) return(invisible())
   .globals$exit_watched <- TRUE
   reg.finalizer(.globals, function(env) end_runs_at_exit(), onexit = TRUE)
   if (!interactive()) {
-    # Ctrl-C reaches options(error =) too; an interrupt seen just before marks the run KILLED.
-    # (Not possible while calling handlers are active, e.g. inside with(): then it is FAILED.)
-    try(globalCallingHandlers(interrupt = function(cond) .globals$interrupted <- TRUE), silent = TRUE)
     previous <- getOption("error")
     options(error = function() {
-      .globals$exit_status <- if (isTRUE(.globals$interrupted)) "KILLED" else "FAILED"
+      .globals$exit_status <- "FAILED"
       if (is.null(previous)) {
         quit(save = "no", status = 1L)
       } else if (is.function(previous)) {
