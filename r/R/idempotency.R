@@ -61,10 +61,16 @@ start_idempotent <- function(client, experiment_id, key, create) {
     seen <- union(seen, ids)
     Sys.sleep(settle)
   }
-  winner <- oldest_run_with_key(client, experiment_id, key)
-  if (!is.null(winner) && !identical(winner$info$run_id, mine$info$run_id)) {
-    mlflow_call(client, "POST", "runs/delete", body = list(run_id = mine$info$run_id))
-    return(resume(winner))
+  for (round in 1:10) {
+    winner <- oldest_run_with_key(client, experiment_id, key)
+    if (is.null(winner) || identical(winner$info$run_id, mine$info$run_id)) break
+    # Its starter may have stepped down since the search: only an active run wins.
+    now <- mlflow_call(client, "GET", "runs/get", query = list(run_id = winner$info$run_id))$run
+    if (identical(now$info$lifecycle_stage, "active")) {
+      mlflow_call(client, "POST", "runs/delete", body = list(run_id = mine$info$run_id))
+      return(resume(winner))
+    }
+    Sys.sleep(settle)
   }
   list(run = mine, resumed = FALSE, previous_status = NULL)
 }

@@ -74,10 +74,14 @@ def start_idempotent(
             break
         seen |= ids
         sleep(settle)
-    oldest = _oldest(runs, experiment_id, key)
-    if oldest is not None and _id(oldest) != _id(mine):
-        runs.delete(run_id=_id(mine))  # a concurrent starter's run is older: it wins
-        return _resume(runs, oldest)
+    for _ in range(_SETTLE_ROUNDS):
+        oldest = _oldest(runs, experiment_id, key)
+        if oldest is None or _id(oldest) == _id(mine):
+            return StartedRun(mine, resumed=False, previous_status=None)
+        if _still_active(runs, oldest):  # its starter may have stepped down since the search
+            runs.delete(run_id=_id(mine))  # a concurrent starter's run is older: it wins
+            return _resume(runs, oldest)
+        sleep(settle)
     return StartedRun(mine, resumed=False, previous_status=None)
 
 
@@ -103,6 +107,11 @@ def _resume(runs: RunsResource, run: models.Run) -> StartedRun:
         runs.update(run_id=_id(run), status="RUNNING")
         run = runs.get(run_id=_id(run)).run or run
     return StartedRun(run, resumed=True, previous_status=status)
+
+
+def _still_active(runs: RunsResource, run: models.Run) -> bool:
+    got = runs.get(run_id=_id(run)).run
+    return bool(got and got.info and got.info.lifecycle_stage == "active")
 
 
 def _id(run: models.Run) -> str:

@@ -60,10 +60,17 @@ final class Idempotency {
             seen.addAll(ids);
             sleep(settle);
         }
-        Optional<Run> winner = oldest(runs, experimentId, key);
-        if (winner.isPresent() && !winner.get().getInfo().getRunId().equals(mine.getInfo().getRunId())) {
-            runs.delete(mine.getInfo().getRunId()); // a concurrent starter's run is older: it wins
-            return resume(runs, winner.get());
+        for (int round = 0; round < SETTLE_ROUNDS; round++) {
+            Optional<Run> winner = oldest(runs, experimentId, key);
+            if (winner.isEmpty() || winner.get().getInfo().getRunId().equals(mine.getInfo().getRunId())) {
+                break;
+            }
+            // Its starter may have stepped down since the search: only an active run wins.
+            if ("active".equals(runs.get(winner.get().getInfo().getRunId()).getInfo().getLifecycleStage())) {
+                runs.delete(mine.getInfo().getRunId()); // a concurrent starter's run is older: it wins
+                return resume(runs, winner.get());
+            }
+            sleep(settle);
         }
         return new StartedRun(mine, false, null);
     }
