@@ -268,7 +268,8 @@ run_refuses_everything <- function(logger) {
 # The cause's class and fields, with what the logger stored and which points were refused.
 logger_summary <- function(logger, cause, what) {
   shown <- vapply(utils::head(logger$refused, 5L), function(r) with(r$columns, sprintf(
-    "%s=%s (step=%.0f, timestamp=%.0f)", key, format(value), step, timestamp)), character(1))
+    "%s=%s (step=%s, timestamp=%s)", key, format(value), json_int64(step), json_int64(timestamp))),
+    character(1))
   more <- if (length(logger$refused) > 5L) sprintf(" and %d more", length(logger$refused) - 5L) else ""
   refused <- if (length(shown)) paste0("; refused: ", paste(shown, collapse = ", "), more) else ""
   error <- cause

@@ -56,7 +56,7 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
   check_int64(step, "step")
   logger <- background_logger(run_id %||% active_run_id())
   if (!is.null(logger)) {
-    logger_add(logger, key, value, timestamp, step %||% 0)
+    logger_add(logger, key, value, buffered_int64(timestamp, "timestamp"), buffered_int64(step %||% 0, "step"))
     notify_observers("log_metric", list(run_id = run_id %||% active_run_id(), key = key,
                                         value = value, timestamp = timestamp, step = step %||% 0))
     return(invisible(value))
