@@ -34,7 +34,9 @@ mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
 #' @param key Metric name.
 #' @param value A number.
 #' @param timestamp Time of the measurement (POSIXct or milliseconds); now when `NULL`.
-#' @param step Step (an integer); 0 when `NULL`.
+#' @param step Step (an integer); 0 when `NULL`. Doubles are exact only up to 2^53, so
+#'   larger steps and timestamps are refused as doubles; give them as digit strings
+#'   (`"4611686018427387904"`), sent exactly.
 #' @inheritParams mlflow_log_param
 #' @return `value`, invisibly.
 #' @examples
