@@ -59,14 +59,23 @@ public final class Validation {
     }
 
     public static void paramValue(String value) {
-        required("value", value);
-        maxLength("value", value, Limits.MAX_PARAM_VALUE_LENGTH, "MAX_PARAM_VALUE_LENGTH");
+        paramValue("value", value);
+    }
+
+    public static void paramValue(String field, String value) {
+        required(field, value);
+        maxLength(field, value, Limits.MAX_PARAM_VALUE_LENGTH, "MAX_PARAM_VALUE_LENGTH");
     }
 
     public static void runTag(String key, String value) {
-        key("key", key);
-        required("value", value);
-        maxLength("value", value, Limits.MAX_TAG_VALUE_LENGTH, "MAX_TAG_VALUE_LENGTH");
+        runTag("", key, value);
+    }
+
+    /** {@code at} prefixes the field names, e.g. {@code tags[3].} for an item of a batch. */
+    public static void runTag(String at, String key, String value) {
+        key(at + "key", key);
+        required(at + "value", value);
+        maxLength(at + "value", value, Limits.MAX_TAG_VALUE_LENGTH, "MAX_TAG_VALUE_LENGTH");
     }
 
     public static void experimentTag(String key, String value) {
