@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.mlflow.api.proto.Service.Metric;
@@ -45,6 +46,7 @@ final class BackgroundLogger implements AutoCloseable {
     private final long intervalMillis;
     private final Duration flushTimeout;
     private final int concurrency;
+    private final BooleanSupplier clientClosed;
     private final ConcurrentLinkedQueue<Metric> queue = new ConcurrentLinkedQueue<>();
     private final Object lock = new Object(); // guards the counts below; waits and wake-ups
     private final Deque<List<Metric>> parts = new ArrayDeque<>(); // taken from the queue, not yet stored
@@ -59,11 +61,13 @@ final class BackgroundLogger implements AutoCloseable {
     private boolean sending;
     private volatile boolean closed;
     private volatile boolean stopped; // close() gave up: the thread ends after its current request
-    private volatile ApiError fatal;
+    private volatile MlflowError fatal;
     private volatile MlflowError retrying;
     private long retryAt;
 
-    BackgroundLogger(Runs runs, String runId, Duration interval, Duration flushTimeout, int concurrency) {
+    BackgroundLogger(Runs runs, String runId, Duration interval, Duration flushTimeout, int concurrency,
+                     BooleanSupplier clientClosed) {
+        this.clientClosed = clientClosed;
         this.runs = runs;
         this.runId = runId;
         this.intervalMillis = Math.max(1, interval.toMillis());
@@ -75,7 +79,7 @@ final class BackgroundLogger implements AutoCloseable {
     }
 
     void add(Metric metric) {
-        ApiError stop = fatal;
+        MlflowError stop = fatal;
         if (stop != null) {
             throw summary(stop, "stopped: " + unsent() + " points not stored");
         }
@@ -121,19 +125,24 @@ final class BackgroundLogger implements AutoCloseable {
                 sendAll();
                 retrying = null;
             } catch (MlflowError e) { // transient: the points stay in parts and go again
-                retrying = e;
-                retryAt = System.currentTimeMillis() + Math.max(intervalMillis, RETRY_PAUSE_MILLIS);
-                LOG.log(Level.WARNING, "background logger: {0} points not sent yet: {1}", new Object[] {unsent(), e.getMessage()});
+                if (clientClosed.getAsBoolean()) {
+                    fatal = e; // the client was closed under the run: nothing can be sent any more
+                } else {
+                    retrying = e;
+                    retryAt = System.currentTimeMillis() + RETRY_PAUSE_MILLIS; // not the interval: flush may be waiting
+                    LOG.log(Level.WARNING, "background logger: {0} points not sent yet: {1}",
+                            new Object[] {unsent(), e.getMessage()});
+                }
             } catch (RuntimeException e) { // a defect: stop rather than loop on it
-                fatal = new ApiError("background logger failed: " + e, null, null, null, null);
+                fatal = new MlflowError("background logger failed: " + e, e);
             } finally {
                 synchronized (lock) {
                     sending = false;
                     lock.notifyAll();
                 }
             }
-            if (closed && (fatal != null || unsent() == 0)) {
-                return;
+            if (fatal != null || closed && unsent() == 0) {
+                return; // stopped for good, or closed with nothing left
             }
         }
     }
@@ -271,7 +280,7 @@ final class BackgroundLogger implements AutoCloseable {
                 }
             }
         }
-        ApiError stop = fatal;
+        MlflowError stop = fatal;
         if (stop != null) {
             throw summary(stop, "stopped: " + unsent() + " points not stored");
         }
@@ -290,7 +299,7 @@ final class BackgroundLogger implements AutoCloseable {
     }
 
     /** The cause's class, with what the logger stored and which points the server refused. */
-    private ApiError summary(ApiError cause, String what) {
+    private MlflowError summary(MlflowError cause, String what) {
         StringBuilder names = new StringBuilder();
         synchronized (lock) {
             for (int i = 0; i < Math.min(SHOWN, refused.size()); i++) {
@@ -299,9 +308,11 @@ final class BackgroundLogger implements AutoCloseable {
             if (refused.size() > SHOWN) {
                 names.append(" and ").append(refused.size() - SHOWN).append(" more");
             }
-            String detail = cause.serverMessage() == null ? cause.getMessage() : cause.serverMessage();
-            return ErrorMapper.restated(cause, "background logger for run " + runId + ": " + stored
-                    + " points stored, " + what + names + ": " + detail);
+            String detail = cause instanceof ApiError api && api.serverMessage() != null ? api.serverMessage()
+                    : cause.getMessage();
+            String message = "background logger for run " + runId + ": " + stored + " points stored, " + what + names
+                    + ": " + detail;
+            return cause instanceof ApiError api ? ErrorMapper.restated(api, message) : new MlflowError(message, cause);
         }
     }
 

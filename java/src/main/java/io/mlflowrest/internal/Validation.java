@@ -105,6 +105,29 @@ public final class Validation {
         }
     }
 
+    /**
+     * Every integer in a JSON argument fits int64, the widest integer format of the spec: a
+     * larger one (2^63+5, which the server would store as 0) is refused before sending, naming
+     * where it is ({@code metrics[1].step}). Java's own API takes {@code long}, where the bound
+     * is a type fact; JSON from elsewhere (the raw operations) is checked here.
+     */
+    public static void int64(String at, com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null) {
+            return;
+        }
+        if (node.isIntegralNumber() && !node.canConvertToLong()) {
+            throw InvalidParameterValueError.clientSide(at.isEmpty() ? "value" : at, "int64 (-2^63 .. 2^63-1)",
+                    node + " is outside int64");
+        }
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                int64(at + "[" + i + "]", node.get(i));
+            }
+        } else if (node.isObject()) {
+            node.fields().forEachRemaining(e -> int64(at.isEmpty() ? e.getKey() : at + "." + e.getKey(), e.getValue()));
+        }
+    }
+
     public static void required(String field, String value) {
         if (value == null) {
             throw InvalidParameterValueError.clientSide(field, "required", "must not be null");
