@@ -7,6 +7,7 @@ import io.mlflowrest.ClientConfig;
 import io.mlflowrest.Page;
 import io.mlflowrest.PagedIterable;
 import io.mlflowrest.SearchOptions;
+import io.mlflowrest.errors.ApiError;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.internal.BatchChunker;
 import io.mlflowrest.internal.BatchSender;
@@ -209,8 +210,14 @@ public final class Runs {
             Validation.runTag("tags[" + t.size() + "].", x.getKey(), x.getValue());
             t.add(Json.object().put("key", x.getKey()).put("value", x.getValue()));
         }
-        return new BatchSender(body -> transport.call(Routes.RUNS_LOG_BATCH, Query.of(), body), concurrency)
-                .sendAll(new BatchChunker(runId, m.iterator(), p.iterator(), t.iterator()), m.size(), p.size(), t.size());
+        BatchChunker chunks = new BatchChunker(runId, m.iterator(), p.iterator(), t.iterator());
+        return new BatchSender(body -> {
+            try {
+                transport.call(Routes.RUNS_LOG_BATCH, Query.of(), body);
+            } catch (ApiError refused) {
+                throw chunks.inCallersTerms(refused, body);
+            }
+        }, concurrency).sendAll(chunks, m.size(), p.size(), t.size());
     }
 
     /** Logs metrics at one step and the current time (a convenience over logBatch). */

@@ -82,4 +82,19 @@ class WholeBatchTest {
             assertEquals(0, stub.requests.size(), "nothing may be sent");
         }
     }
+
+    @Test
+    void aServerRefusalOfALaterRequestNamesTheCallersIndex() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        try (StubServer stub = new StubServer().otherwise(r -> seen.incrementAndGet() == 2
+                ? StubServer.Answer.json(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\","
+                        + "\"message\":\"Invalid value -1 for parameter 'metrics[3].timestamp' supplied\"}")
+                : StubServer.Answer.json(200, "{}"));
+             MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            InvalidParameterValueError e = assertThrows(InvalidParameterValueError.class,
+                    () -> client.runs().logBatch(RUN_ID, points(2500, -1), List.of(), List.of(), 1));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'metrics[1003].timestamp'"), e.getMessage());
+            assertEquals(400, e.httpStatus());
+        }
+    }
 }
