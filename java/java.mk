@@ -49,7 +49,7 @@ test-java-stores: setup-python setup-java setup-stores
 	  case $$b in s3|databricks) large=$(JAVA_LARGE_MB);; *) large=;; esac; \
 	  echo "== Java artifact stores: $$b"; \
 	  cd $(ROOT) && $(PY) -m tests.harness run --artifacts $$b -- env MLFLOWREST_ARTIFACT_SCHEME=$$scheme \
-	    $${large:+MLFLOWREST_LARGE_ARTIFACT_MB=$$large} mvn -B -q -f $(JAVA_DIR)/pom.xml surefire:test@integration \
+	    $${large:+MLFLOWREST_LARGE_ARTIFACT_MB=$$large} mvn -B -f $(JAVA_DIR)/pom.xml surefire:test@integration \
 	    -DargLine=-Xmx256m -Dtest='ArtifactStoresIntegrationTest,LargeArtifactIntegrationTest' -Dsurefire.failIfNoSpecifiedTests=false; \
 	done
 

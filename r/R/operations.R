@@ -13,6 +13,10 @@
 #' @param ... Its arguments, by their API names.
 #' @param client An `mlflow_client`; the default client when `NULL`.
 #' @return The answer's JSON as a list.
+#' @examples
+#' if (mlflowrest:::server_reachable()) {
+#'   mlflow_call_operation("searchExperiments", max_results = 5)$experiments[[1]]$name
+#' }
 #' @export
 mlflow_call_operation <- function(operation_id, ..., client = NULL) {
   op <- rules_operations[[operation_id]]

@@ -58,10 +58,7 @@ def read_uri(uri: str) -> dict[str, Any]:
     import mlflow
 
     out = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tempfile.mkdtemp())
-    files = files_of(Path(out))
-    # The downloader writes this file itself beside a model's files; the store does not hold it.
-    files.pop("registered_model_meta", None)
-    return {"files": files}
+    return {"files": files_of(Path(out))}
 
 
 def listing(run_id: str, path: str | None = None) -> dict[str, Any]:

@@ -46,7 +46,10 @@ test_that("concurrent starters with one key end with one run", {
     "writeLines(run$run_id, args[3])"
   ), script)
   outs <- file.path(dir, paste0("out-", seq_len(starters)))
-  for (out in outs) system2(file.path(R.home("bin"), "Rscript"), c(script, exp, go, out), wait = FALSE)
+  libs <- paste0("R_LIBS=", paste(normalizePath(.libPaths()), collapse = .Platform$path.sep))
+  for (out in outs) {
+    system2(file.path(R.home("bin"), "Rscript"), c(script, exp, go, out), wait = FALSE, env = libs)
+  }
   Sys.sleep(2) # the starters load the package, then all wait for the same file
   file.create(go)
   deadline <- Sys.time() + 120

@@ -165,12 +165,8 @@ execute <- function(client, op, a) {
       list(files = sha_tree(mlflow_download_artifacts(a$uri, client = client, dst_path = dst)))
     },
     fluentLogArtifacts = {
-<<<<<<< HEAD
       # The fluent API: without `client` the run becomes the active one, and the logging call
       # names no run (the driver's environment points the default client at the server).
-=======
-      # The fluent form: the run becomes the session's active run (the default client's).
->>>>>>> wave2/harness
       run <- mlflow_start_run(experiment_id = a$experiment_id)
       with(run, mlflow_log_artifact(a$local_path, artifact_path = a$artifact_path))
       list(run_id = run$run_id)

@@ -4,8 +4,9 @@ The rule is the family's (docs/design.md, "Exactly-once runs"): the key is store
 a start with a key first looks for an active run carrying it in the experiment. When none exists
 it creates one, then settles a race with concurrent starters by keeping the oldest run carrying
 the key, ordered by (start_time, run_id): a starter whose run is not the oldest deletes it and
-takes the oldest. The check runs twice, the second time after waiting twice as long as the create
-took, so a concurrent create still in flight when the first check ran is seen by the second.
+takes the oldest. It decides once the set of runs with the key has stopped growing for one
+settle interval (twice its own create's duration, bounded), so concurrent creates still in flight
+are seen first.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 IDEMPOTENCY_KEY_TAG = rules.IDEMPOTENCY_KEY_TAG  # openapi/family-rules.yaml, idempotency
 MAX_KEY_LENGTH = rules.IDEMPOTENCY_MAX_KEY_LENGTH
 _ALLOWED = re.compile(r"^[^'\"\\\x00-\x1f]+$")  # the key goes into a search filter's quotes
+_SETTLE_ROUNDS = 10
 _SETTLE_MIN, _SETTLE_MAX = rules.IDEMPOTENCY_SETTLE_MIN_MS / 1000, rules.IDEMPOTENCY_SETTLE_MAX_MS / 1000
 
 
@@ -61,26 +63,42 @@ def start_idempotent(
     began = time.monotonic()
     mine = create()
     settle = min(max(2 * (time.monotonic() - began), _SETTLE_MIN), _SETTLE_MAX)
-    for check in range(2):
-        if check:
-            sleep(settle)
+    # Decide only once no new run with the key appeared for one settle interval: creates queued
+    # behind each other on a busy server commit one by one, and a decision taken mid-queue could
+    # pick a run that a later-committed, older one outranks. Bounded: at most _SETTLE_ROUNDS waits.
+    seen: set[str] = set()
+    for _ in range(_SETTLE_ROUNDS):
+        found = _with_key(runs, experiment_id, key)
+        ids = {_id(r) for r in found}
+        if seen and ids <= seen:
+            break
+        seen |= ids
+        sleep(settle)
+    for _ in range(_SETTLE_ROUNDS):
         oldest = _oldest(runs, experiment_id, key)
-        if oldest is not None and _id(oldest) != _id(mine):
+        if oldest is None or _id(oldest) == _id(mine):
+            return StartedRun(mine, resumed=False, previous_status=None)
+        if _still_active(runs, oldest):  # its starter may have stepped down since the search
             runs.delete(run_id=_id(mine))  # a concurrent starter's run is older: it wins
             return _resume(runs, oldest)
+        sleep(settle)
     return StartedRun(mine, resumed=False, previous_status=None)
 
 
 def _oldest(runs: RunsResource, experiment_id: str, key: str) -> models.Run | None:
-    found = list(
+    found = _with_key(runs, experiment_id, key)
+    if not found:
+        return None
+    return min(found, key=lambda r: (r.info.start_time or 0, _id(r)) if r.info else (0, ""))
+
+
+def _with_key(runs: RunsResource, experiment_id: str, key: str) -> list[models.Run]:
+    return list(
         runs.search(
             experiment_ids=[experiment_id], filter=f"tags.`{IDEMPOTENCY_KEY_TAG}` = '{key}'",
             run_view_type="ACTIVE_ONLY", max_results=1000,
         )
     )  # fmt: skip
-    if not found:
-        return None
-    return min(found, key=lambda r: (r.info.start_time or 0, _id(r)) if r.info else (0, ""))
 
 
 def _resume(runs: RunsResource, run: models.Run) -> StartedRun:
@@ -89,6 +107,11 @@ def _resume(runs: RunsResource, run: models.Run) -> StartedRun:
         runs.update(run_id=_id(run), status="RUNNING")
         run = runs.get(run_id=_id(run)).run or run
     return StartedRun(run, resumed=True, previous_status=status)
+
+
+def _still_active(runs: RunsResource, run: models.Run) -> bool:
+    got = runs.get(run_id=_id(run)).run
+    return bool(got and got.info and got.info.lifecycle_stage == "active")
 
 
 def _id(run: models.Run) -> str:

@@ -58,25 +58,11 @@ public record DatabricksProfile(String host, String token, String username, Stri
 
     /** The profile's keys, or null when the file has no such section. */
     private static Map<String, String> readSection(Path file, String wanted) {
-        Map<String, String> values = null;
-        String current = null;
         try {
-            for (String raw : Files.readAllLines(file)) {
-                String line = raw.strip();
-                if (line.startsWith("[") && line.endsWith("]")) {
-                    current = line.substring(1, line.length() - 1).strip();
-                    if (wanted.equals(current) && values == null) {
-                        values = new HashMap<>();
-                    }
-                } else if (wanted.equals(current) && line.contains("=") && !line.startsWith("#") && !line.startsWith(";")) {
-                    int eq = line.indexOf('=');
-                    values.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+            return IniFile.section(file, wanted).orElse(null);
+        } catch (java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getCause().getMessage(), e);
         }
-        return values;
     }
 
     @Override

@@ -16,9 +16,9 @@ import org.mlflow.api.proto.Service.RunStatus;
  * Idempotency keys for runs, the family's rule (docs/design.md, "Exactly-once runs"): the key is
  * a run tag; a start first looks for an active run carrying it; when there is none it creates one
  * and settles a race with concurrent starters by keeping the oldest run carrying the key, by
- * (start_time, run_id). A starter whose run is not the oldest deletes it and takes the oldest. The
- * check runs twice, the second after twice the create's own duration, so a concurrent create still
- * in flight at the first check is seen by the second.
+ * (start_time, run_id). A starter whose run is not the oldest deletes it and takes the oldest. It
+ * decides once the set of runs with the key stopped growing for one settle interval (twice its own
+ * create's duration, bounded), so concurrent creates still in flight are seen first.
  */
 final class Idempotency {
     static final String TAG = Rules.IDEMPOTENCY_KEY_TAG; // openapi/family-rules.yaml, idempotency
@@ -27,6 +27,7 @@ final class Idempotency {
     private static final Pattern ALLOWED = Pattern.compile("^[^'\"\\\\\\x00-\\x1f]+$");
     private static final long SETTLE_MIN_MS = Rules.IDEMPOTENCY_SETTLE_MIN_MS;
     private static final long SETTLE_MAX_MS = Rules.IDEMPOTENCY_SETTLE_MAX_MS;
+    private static final int SETTLE_ROUNDS = 10;
 
     private Idempotency() {}
 
@@ -46,25 +47,42 @@ final class Idempotency {
         long began = System.nanoTime();
         Run mine = create.get();
         long settle = Math.min(Math.max(2 * (System.nanoTime() - began) / 1_000_000, SETTLE_MIN_MS), SETTLE_MAX_MS);
-        for (int check = 0; check < 2; check++) {
-            if (check > 0) {
-                sleep(settle);
+        // Decide once no new run with the key appeared for one settle interval: creates queued on
+        // a busy server commit one by one, and a decision taken mid-queue could pick a run that a
+        // later-committed, older one outranks. Bounded: at most SETTLE_ROUNDS waits.
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int round = 0; round < SETTLE_ROUNDS; round++) {
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            withKey(runs, experimentId, key).forEach(r -> ids.add(r.getInfo().getRunId()));
+            if (!seen.isEmpty() && seen.containsAll(ids)) {
+                break;
             }
+            seen.addAll(ids);
+            sleep(settle);
+        }
+        for (int round = 0; round < SETTLE_ROUNDS; round++) {
             Optional<Run> winner = oldest(runs, experimentId, key);
-            if (winner.isPresent() && !winner.get().getInfo().getRunId().equals(mine.getInfo().getRunId())) {
+            if (winner.isEmpty() || winner.get().getInfo().getRunId().equals(mine.getInfo().getRunId())) {
+                break;
+            }
+            // Its starter may have stepped down since the search: only an active run wins.
+            if ("active".equals(runs.get(winner.get().getInfo().getRunId()).getInfo().getLifecycleStage())) {
                 runs.delete(mine.getInfo().getRunId()); // a concurrent starter's run is older: it wins
                 return resume(runs, winner.get());
             }
+            sleep(settle);
         }
         return new StartedRun(mine, false, null);
     }
 
-    private static Optional<Run> oldest(Runs runs, String experimentId, String key) {
+    private static List<Run> withKey(Runs runs, String experimentId, String key) {
         SearchOptions options = SearchOptions.filter("tags.`" + TAG + "` = '" + key + "'")
                 .viewType("ACTIVE_ONLY").pageSize(1000);
-        List<Run> found = StreamSupport.stream(runs.search(List.of(experimentId), options).spliterator(), false)
-                .toList();
-        return found.stream().min(Comparator.<Run>comparingLong(r -> r.getInfo().getStartTime())
+        return StreamSupport.stream(runs.search(List.of(experimentId), options).spliterator(), false).toList();
+    }
+
+    private static Optional<Run> oldest(Runs runs, String experimentId, String key) {
+        return withKey(runs, experimentId, key).stream().min(Comparator.<Run>comparingLong(r -> r.getInfo().getStartTime())
                 .thenComparing(r -> r.getInfo().getRunId()));
     }
 

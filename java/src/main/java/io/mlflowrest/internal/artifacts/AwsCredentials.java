@@ -1,5 +1,7 @@
 package io.mlflowrest.internal.artifacts;
 
+import io.mlflowrest.internal.IniFile;
+
 import io.mlflowrest.errors.InvalidParameterValueError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,25 +43,7 @@ public record AwsCredentials(String accessKey, String secretKey, String sessionT
 
     /** The key = value lines of one [section] of an INI file; empty when the file or section is missing. */
     static Map<String, String> section(Path file, String wanted) {
-        Map<String, String> values = new HashMap<>();
-        if (!Files.isRegularFile(file)) {
-            return values;
-        }
-        String current = null;
-        try {
-            for (String raw : Files.readAllLines(file)) {
-                String line = raw.strip();
-                if (line.startsWith("[") && line.endsWith("]")) {
-                    current = line.substring(1, line.length() - 1).strip();
-                } else if (wanted.equals(current) && line.contains("=") && !line.startsWith("#") && !line.startsWith(";")) {
-                    int eq = line.indexOf('=');
-                    values.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        return values;
+        return IniFile.section(file, wanted).orElseGet(java.util.HashMap::new);
     }
 
     private static String firstSet(String... values) {
