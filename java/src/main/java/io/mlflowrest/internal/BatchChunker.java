@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * Splits any number of metrics, params and tags into log-batch bodies within the server's
  * limits: at most 1000 metrics, 100 params, 100 tags, 1000 entities and 1,000,000 bytes each,
- * and no param key twice in one body. Lazy, so an unbounded iterator is fine.
+ * and no param key twice in one body. Lazy over its iterators (logBatch hands it lists it has
+ * checked whole, so bad input writes nothing).
  */
 public final class BatchChunker implements Iterator<ObjectNode> {
     // Room for {"run_id":"...","metrics":[],"params":[],"tags":[]}: the family's reserve
