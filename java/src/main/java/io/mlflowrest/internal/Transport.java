@@ -72,6 +72,11 @@ public final class Transport implements Closeable {
     }
 
     /** A call of a route without path parameters; {@code body} null sends none. */
+    /** After close() nothing more can be sent: a background logger stops instead of retrying. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     public JsonNode call(Route route, Query query, JsonNode body) {
         return call(route, Map.of(), query, body, RetryGuard.NONE);
     }

@@ -59,14 +59,23 @@ public final class Validation {
     }
 
     public static void paramValue(String value) {
-        required("value", value);
-        maxLength("value", value, Limits.MAX_PARAM_VALUE_LENGTH, "MAX_PARAM_VALUE_LENGTH");
+        paramValue("value", value);
+    }
+
+    public static void paramValue(String field, String value) {
+        required(field, value);
+        maxLength(field, value, Limits.MAX_PARAM_VALUE_LENGTH, "MAX_PARAM_VALUE_LENGTH");
     }
 
     public static void runTag(String key, String value) {
-        key("key", key);
-        required("value", value);
-        maxLength("value", value, Limits.MAX_TAG_VALUE_LENGTH, "MAX_TAG_VALUE_LENGTH");
+        runTag("", key, value);
+    }
+
+    /** {@code at} prefixes the field names, e.g. {@code tags[3].} for an item of a batch. */
+    public static void runTag(String at, String key, String value) {
+        key(at + "key", key);
+        required(at + "value", value);
+        maxLength(at + "value", value, Limits.MAX_TAG_VALUE_LENGTH, "MAX_TAG_VALUE_LENGTH");
     }
 
     public static void experimentTag(String key, String value) {
@@ -93,6 +102,29 @@ public final class Validation {
         if (alias.equalsIgnoreCase("latest") || VERSION_LIKE.matcher(alias).matches()) {
             throw InvalidParameterValueError.clientSide("alias", "not 'latest' nor v<digits>",
                     "'" + alias + "' is reserved");
+        }
+    }
+
+    /**
+     * Every integer in a JSON argument fits int64, the widest integer format of the spec: a
+     * larger one (2^63+5, which the server would store as 0) is refused before sending, naming
+     * where it is ({@code metrics[1].step}). Java's own API takes {@code long}, where the bound
+     * is a type fact; JSON from elsewhere (the raw operations) is checked here.
+     */
+    public static void int64(String at, com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null) {
+            return;
+        }
+        if (node.isIntegralNumber() && !node.canConvertToLong()) {
+            throw InvalidParameterValueError.clientSide(at.isEmpty() ? "value" : at, "int64 (-2^63 .. 2^63-1)",
+                    node + " is outside int64");
+        }
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                int64(at + "[" + i + "]", node.get(i));
+            }
+        } else if (node.isObject()) {
+            node.fields().forEachRemaining(e -> int64(at.isEmpty() ? e.getKey() : at + "." + e.getKey(), e.getValue()));
         }
     }
 
