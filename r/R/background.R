@@ -2,9 +2,17 @@
 # vectors; a full buffer (the server's max metrics per log-batch) or one older than the
 # flush interval becomes a runs/log-batch request sent on curl's multi interface, and
 # every logging call pumps that pool without waiting, so a training loop never waits for
-# the server. At most two batches are in flight. A failed batch keeps its points and is
-# sent again after the retry backoff: the server stores identical points once, so a
-# resend is safe. mlflow_flush() and mlflow_end_run() wait until everything is stored.
+# the server. At most two batches are in flight.
+# Three kinds of failure, three outcomes (docs/design.md, "Background logging"), as in the
+# Python and Java loggers:
+# - transient (no answer, a retried status, an overload answer): the batch keeps its points and
+#   goes again after the backoff; the server stores identical points once, so a resend is safe;
+# - 400 INVALID_PARAMETER_VALUE about points: the batch is split in halves and resent until each
+#   refused point is alone; those are dropped and reported, every other point is stored;
+# - a final answer about the run (deleted, 404, 401, 403): the logger stops, and every later
+#   call raises that error.
+# mlflow_flush() waits at most flush_timeout and raises what was refused or stopped the logger,
+# with the count stored. Nothing is resent after a final answer, so nothing loops.
 
 max_batches_in_flight <- 2L
 
@@ -27,19 +35,14 @@ new_background_logger <- function(client, run_id, flush_interval = 1) {
   logger$sending <- list()  # batches in flight, by batch id
   logger$next_id <- 0L
   logger$peak_in_flight <- 0L
+  logger$stored <- 0          # points the server has stored
+  logger$refused <- list()    # one-point batches the server refused, with its error
+  logger$reported <- 0L       # refused points already raised by a flush
+  logger$answers <- list()    # final answers met in curl's callbacks, handled by pump()
+  logger$fatal <- NULL        # the answer that stopped the logger
   logger$pool <- curl::new_pool(total_con = max_batches_in_flight,
                                 host_con = max_batches_in_flight)
-  # A script that ends without mlflow_end_run() still sends what it logged.
-  reg.finalizer(logger, flush_at_exit, onexit = TRUE)
   logger
-}
-
-flush_at_exit <- function(logger) {
-  if (pending_points(logger) == 0L) return(invisible())
-  tryCatch(logger_flush(logger), error = function(e) {
-    message(sprintf("mlflowrest: %d metric points of run %s were not stored: %s",
-                    pending_points(logger), logger$run_id, conditionMessage(e)))
-  })
 }
 
 # The logger of a run, if it has one.
@@ -64,6 +67,7 @@ start_background_logger <- function(client, run_id, flush_interval) {
   if (is.null(.globals$loggers)) .globals$loggers <- new.env(parent = emptyenv())
   logger <- .globals$loggers[[run_id]]
   if (is.null(logger)) {
+    watch_exit()
     logger <- new_background_logger(client, run_id, flush_interval)
     assign(run_id, logger, envir = .globals$loggers)
   }
@@ -75,11 +79,13 @@ stop_background_logger <- function(run_id) {
 }
 
 pending_points <- function(logger) {
-  logger$n + sum(vapply(c(logger$queue, logger$sending), function(b) b$points, integer(1)))
+  batches <- c(logger$queue, logger$sending, lapply(logger$answers, function(a) a$batch))
+  logger$n + sum(vapply(batches, function(b) b$points, integer(1)))
 }
 
 # One point; the caller has validated key and value.
 logger_add <- function(logger, key, value, timestamp, step) {
+  if (!is.null(logger$fatal)) stop(logger_summary(logger, logger$fatal, "stopped"))
   now <- as.numeric(Sys.time())
   i <- logger$n + 1L
   # Taken out of the environment while they change: `logger$key[i] <- key` would copy the
@@ -123,18 +129,35 @@ cut_batch <- function(logger, now = as.numeric(Sys.time())) {
       body = batch_envelope(logger$run_id, part, character(), character()),
       points = length(part)))
   }
+  first <- 1L
   for (b in bodies) {
-    batch <- new.env(parent = emptyenv())
-    batch$body <- b$body
-    batch$points <- b$points
-    batch$attempts <- 0L     # consecutive failures
-    batch$not_before <- 0    # no resend before this time (backoff)
-    batch$fatal <- FALSE     # a 4xx that resending cannot fix
-    batch$error <- NULL
-    logger$queue[[length(logger$queue) + 1L]] <- batch
+    rows_b <- first:(first + b$points - 1L)
+    first <- first + b$points
+    logger$queue[[length(logger$queue) + 1L]] <- new_batch(
+      logger, metric_json[rows_b], b$body,
+      list(key = logger$key[rows_b], value = logger$value[rows_b],
+           timestamp = logger$timestamp[rows_b], step = logger$step[rows_b]))
   }
   logger$n <- 0L
   invisible()
+}
+
+# A request body and the points it holds (their JSON and their columns, to split it).
+new_batch <- function(logger, metric_json, body = NULL, columns) {
+  batch <- new.env(parent = emptyenv())
+  batch$json <- metric_json
+  batch$body <- body %||% batch_envelope(logger$run_id, metric_json, character(), character())
+  batch$columns <- columns
+  batch$points <- length(metric_json)
+  batch$attempts <- 0L     # consecutive failures
+  batch$not_before <- 0    # no resend before this time (backoff)
+  batch$error <- NULL
+  batch
+}
+
+# The batch's points in `rows` as a batch of their own.
+sub_batch <- function(logger, batch, rows) {
+  new_batch(logger, batch$json[rows], NULL, lapply(batch$columns, function(col) col[rows]))
 }
 
 # Collects finished requests (their callbacks run here) and starts queued batches, all
@@ -145,7 +168,8 @@ pump <- function(logger, now = as.numeric(Sys.time()), every = 0.001) {
     logger$pumped_at <- now
     curl::multi_run(timeout = 0, poll = TRUE, pool = logger$pool)
   }
-  while (length(logger$sending) < max_batches_in_flight && length(logger$queue) &&
+  handle_final_answers(logger)
+  while (is.null(logger$fatal) && length(logger$sending) < max_batches_in_flight && length(logger$queue) &&
          logger$queue[[1L]]$not_before <= now) {
     batch <- logger$queue[[1L]]
     logger$queue[[1L]] <- NULL
@@ -170,6 +194,7 @@ send_batch <- function(logger, batch) {
 
 batch_answered <- function(logger, id, res) {
   if (res$status_code < 300L) {
+    logger$stored <- logger$stored + logger$sending[[id]]$points
     logger$sending[[id]] <- NULL
     logger$error <- NULL
     return(invisible())
@@ -178,61 +203,135 @@ batch_answered <- function(logger, id, res) {
   error <- api_error(res$status_code, details$error_code, details$message, "POST",
                      mlflow_api_path("runs/log-batch"))
   # Retried like the request helper's: a retried status or an overload answer (family-rules.yaml).
-  retried <- is_retried_answer(res$status_code, details)
-  retry_after <- if (retried) retry_after_header(res$headers)
-  batch_failed(logger, id, error, fatal = !retried, retry_after = retry_after)
+  if (is_retried_answer(res$status_code, details)) {
+    return(batch_failed(logger, id, error, retry_after_header(res$headers)))
+  }
+  # Final: handled by pump() once curl's callbacks are done (it may make a request of its own).
+  logger$answers[[length(logger$answers) + 1L]] <- list(batch = logger$sending[[id]], error = error)
+  logger$sending[[id]] <- NULL
+  invisible()
 }
 
-# The batch goes back to the head of the queue with its points, to be sent again after
-# the backoff; a 4xx other than 408/429 waits for the next flush, which raises it.
-batch_failed <- function(logger, id, error, fatal = FALSE, retry_after = NULL) {
+# No answer, or one worth retrying: the batch goes back to the head of the queue with its
+# points, to be sent again after the backoff.
+batch_failed <- function(logger, id, error, retry_after = NULL) {
   batch <- logger$sending[[id]]
   logger$sending[[id]] <- NULL
   batch$attempts <- batch$attempts + 1L
-  batch$fatal <- fatal
   batch$error <- error
   client <- logger$client
-  batch$not_before <- if (fatal) Inf else as.numeric(Sys.time()) +
+  batch$not_before <- as.numeric(Sys.time()) +
     retry_wait(min(batch$attempts - 1L, 10L), retry_after, client$backoff_factor, client$backoff_jitter)
   logger$queue <- c(list(batch), logger$queue)
   logger$error <- error
   invisible()
 }
 
-# Sends everything buffered and waits until the server has stored it. Raises the last
-# failure when a batch cannot be stored: a 4xx other than 408/429, or more consecutive
-# failures than the client's max_retries. Unsent points stay buffered for the next call.
-logger_flush <- function(logger) {
+# A 4xx that resending cannot cure. About points (INVALID_PARAMETER_VALUE) the batch is split
+# until each refused point is alone; about the run or the caller the logger stops. A deleted
+# run also answers INVALID_PARAMETER_VALUE, for every point: one runs/get tells it apart, so
+# the batch is not split a thousand ways.
+handle_final_answers <- function(logger) {
+  while (length(logger$answers) && is.null(logger$fatal)) {
+    answer <- logger$answers[[1L]]
+    logger$answers[[1L]] <- NULL
+    batch <- answer$batch
+    error <- answer$error
+    if (!inherits(error, "mlflowrest_invalid_parameter_value") || run_refuses_everything(logger)) {
+      logger$fatal <- error
+      logger$queue <- c(list(batch), logger$queue)
+    } else if (batch$points == 1L) {
+      logger$refused[[length(logger$refused) + 1L]] <- list(columns = batch$columns, error = error)
+    } else {
+      middle <- batch$points %/% 2L
+      logger$queue <- c(list(sub_batch(logger, batch, seq_len(middle)),
+                             sub_batch(logger, batch, (middle + 1L):batch$points)), logger$queue)
+    }
+  }
+  if (!is.null(logger$fatal)) {  # unsent: kept, counted in the error
+    for (answer in logger$answers) logger$queue <- c(logger$queue, list(answer$batch))
+    logger$answers <- list()
+  }
+  invisible()
+}
+
+run_refuses_everything <- function(logger) {
+  if (isTRUE(logger$run_checked)) return(FALSE)
+  stage <- tryCatch(
+    mlflow_call(logger$client, "GET", "runs/get", query = list(run_id = logger$run_id))$run$info$lifecycle_stage,
+    mlflowrest_resource_does_not_exist = function(e) "missing",
+    mlflowrest_error = function(e) NULL)  # cannot tell: splitting still ends, a point at a time
+  logger$run_checked <- TRUE
+  !is.null(stage) && !identical(stage, "active")
+}
+
+# The cause's class and fields, with what the logger stored and which points were refused.
+logger_summary <- function(logger, cause, what) {
+  shown <- vapply(utils::head(logger$refused, 5L), function(r) with(r$columns, sprintf(
+    "%s=%s (step=%s, timestamp=%s)", key, format(value), json_int64(step), json_int64(timestamp))),
+    character(1))
+  more <- if (length(logger$refused) > 5L) sprintf(" and %d more", length(logger$refused) - 5L) else ""
+  refused <- if (length(shown)) paste0("; refused: ", paste(shown, collapse = ", "), more) else ""
+  error <- cause
+  error$message <- sprintf("background logger for run %s: %.0f points stored, %s%s: %s",
+                           logger$run_id, logger$stored, what, refused, conditionMessage(cause))
+  error$stored <- logger$stored
+  error$refused <- lapply(logger$refused, function(r) r$columns)
+  error$pending_points <- error$unsent <- pending_points(logger)
+  error
+}
+
+# Sends everything buffered and waits, at most `timeout` seconds, until the server has stored
+# or refused it. Raises the refusal or the answer that stopped the logger (with the count
+# stored), the last failure after more consecutive failures than the client's max_retries, or
+# mlflowrest_timeout saying how many points are unsent. Unsent points stay buffered.
+logger_flush <- function(logger, timeout = logger$client$flush_timeout) {
+  deadline <- as.numeric(Sys.time()) + timeout
   cut_batch(logger)
   # A flush gives every waiting batch a fresh retry budget, starting now.
   for (batch in c(logger$queue, logger$sending)) {
     batch$attempts <- 0L
     batch$not_before <- 0
-    batch$fatal <- FALSE
   }
   repeat {
     # Checked before the pump, which would send an exhausted batch again at once.
     for (batch in logger$queue) {
-      if (batch$fatal || batch$attempts > logger$client$max_retries) give_up(logger, batch)
+      if (batch$attempts > logger$client$max_retries) give_up(logger, batch)
     }
     now <- as.numeric(Sys.time())
     pump(logger, now, every = 0)
-    if (!length(logger$queue) && !length(logger$sending)) return(invisible())
+    if (!is.null(logger$fatal)) stop(logger_summary(logger, logger$fatal, "stopped"))
+    if (!length(logger$queue) && !length(logger$sending) && !length(logger$answers)) break
+    if (now >= deadline) {
+      stop(mlflowrest_condition(sprintf(
+        "background logger: %d metric points of run %s still unsent after %g s (%.0f stored)%s",
+        pending_points(logger), logger$run_id, timeout, logger$stored,
+        if (is.null(logger$error)) "" else paste0("; last error: ", conditionMessage(logger$error))),
+        c("mlflowrest_timeout", "mlflowrest_transport_error"),
+        unsent = pending_points(logger), stored = logger$stored))
+    }
     if (length(logger$sending)) {
-      curl::multi_run(timeout = 0.5, poll = TRUE, pool = logger$pool)
-    } else {
-      Sys.sleep(min(1, max(0, logger$queue[[1L]]$not_before - now)))
+      curl::multi_run(timeout = min(0.5, max(0.01, deadline - now)), poll = TRUE, pool = logger$pool)
+    } else if (length(logger$queue)) {
+      Sys.sleep(min(1, max(0, deadline - now), max(0, logger$queue[[1L]]$not_before - now)))
     }
   }
+  if (length(logger$refused) > logger$reported) {
+    first <- logger$refused[[logger$reported + 1L]]$error
+    logger$reported <- length(logger$refused)
+    stop(logger_summary(logger, first, sprintf("%d refused", length(logger$refused))))
+  }
+  invisible()
 }
 
 give_up <- function(logger, batch) {
   error <- batch$error
   error$attempts <- batch$attempts
-  error$pending_points <- pending_points(logger)
+  error$pending_points <- error$unsent <- pending_points(logger)
+  error$stored <- logger$stored
   error$message <- sprintf(
-    "%s (%d metric points of run %s not stored yet; kept for the next mlflow_flush())",
-    error$message, error$pending_points, logger$run_id)
+    "%s (%d metric points of run %s not stored yet, %.0f stored; kept for the next mlflow_flush())",
+    conditionMessage(error), error$pending_points, logger$run_id, logger$stored)
   stop(error)
 }
 
@@ -240,28 +339,43 @@ give_up <- function(logger, batch) {
 #'
 #' Runs started with `mlflow_start_run(background = TRUE)` buffer their metrics and send
 #' them in batches while the loop goes on. `mlflow_flush()` sends what is buffered and
-#' waits until the server has stored all of it. [mlflow_end_run()] flushes before ending
-#' the run, and at the end of the R session a run's unsent points are still sent; read
-#' metric history after a flush to see every point.
+#' waits, at most `timeout` seconds, until the server has stored all of it.
+#' [mlflow_end_run()] flushes before ending the run, and a run never ended is flushed and
+#' ended when the R session exits; read metric history after a flush to see every point.
+#'
+#' A point the server refuses (a negative timestamp) does not hold back the others: its
+#' batch is split and resent until the refused point is alone, every other point is stored,
+#' and the flush raises the server's error naming the refused points.
 #'
 #' @param run_id The run; all runs with a background logger when `NULL`.
-#' @return `NULL`, invisibly. When the points cannot be stored (an answer such as 400 or
-#'   404, or more failures in a row than `MLFLOW_HTTP_REQUEST_MAX_RETRIES`) it raises the
-#'   last failure as the usual `mlflowrest_error` condition, with `pending_points` set;
-#'   the points stay buffered and a later flush tries again.
+#' @param timeout The longest to wait, in seconds; `MLFLOWREST_FLUSH_TIMEOUT` (120 s)
+#'   when `NULL`.
+#' @return `NULL`, invisibly. Raises the usual `mlflowrest_error` conditions, with fields
+#'   `stored` (points stored), `refused` (the refused points) and `unsent`:
+#'   `mlflowrest_invalid_parameter_value` when the server refused points (naming them);
+#'   the server's error when it refused the run itself (deleted: the logger stops and later
+#'   logging calls raise it too); the last failure after more failures in a row than
+#'   `MLFLOW_HTTP_REQUEST_MAX_RETRIES`; `mlflowrest_timeout` after `timeout`. Unsent points
+#'   stay buffered and a later flush tries again.
 #' @examples
 #' if (mlflowrest:::server_reachable()) {
 #'   mlflow_start_run(background = TRUE)
 #'   for (step in 1:1000) mlflow_log_metric("loss", 1 / step, step = step)
-#'   mlflow_flush()
+#'   mlflow_flush(timeout = 30)
 #'   mlflow_end_run()
 #' }
 #' @export
-mlflow_flush <- function(run_id = NULL) {
+mlflow_flush <- function(run_id = NULL, timeout = NULL) {
+  if (!is.null(timeout)) check_bound("flush_timeout", check_number(timeout, "timeout"), "timeout")
   run_ids <- if (is.null(run_id)) ls(.globals$loggers %||% emptyenv()) else check_run_id(run_id)
   for (id in run_ids) {
     logger <- background_logger(id)
-    if (!is.null(logger)) logger_flush(logger)
+    if (!is.null(logger)) logger_flush(logger, timeout %||% logger$client$flush_timeout)
   }
   invisible(NULL)
+}
+
+check_number <- function(x, field) {
+  if (!is.numeric(x) || length(x) != 1L || is.na(x)) abort_invalid(sprintf("%s must be a number", field), field)
+  x
 }

@@ -38,9 +38,11 @@ batch_entities <- function(metrics = NULL, params = NULL, tags = NULL) {
     }
     timestamp <- if (is.null(metrics$timestamp)) rep(now_ms(), n) else time_to_ms(metrics$timestamp)
     step <- if (is.null(metrics$step)) rep(0, n) else metrics$step
-    if (!is.numeric(step)) abort_invalid(sprintf("step must be whole numbers, not %s", class(step)[1]), "step")
-    check_int64_values(timestamp, "timestamp")
-    check_int64_values(step, "step")
+    if (is_int64_text(step)) check_int64_text(step, "step") else {
+      if (!is.numeric(step)) abort_invalid(sprintf("step must be whole numbers, not %s", class(step)[1]), "step")
+      check_int64_values(step, "step")
+    }
+    if (!is.character(timestamp)) check_int64_values(timestamp, "timestamp")
     metric_json <- sprintf('{"key":%s,"value":%s,"timestamp":%s,"step":%s}',
                            json_quote(metrics$key), json_metric_value(metrics$value),
                            json_int64(timestamp), json_int64(step))

@@ -89,6 +89,7 @@ mlflow_client <- function(tracking_uri = NULL) {
       backoff_jitter = env_setting("backoff_jitter"),
       timeout = env_setting("timeout"),
       batch_concurrency = env_setting("batch_concurrency"),
+      flush_timeout = env_setting("flush_timeout"),
       # curl handles built from these settings, reused by mlflow_request().
       handles = new.env(parent = emptyenv()),
       # Each run's artifact root by run id: it never changes, so it is looked up once.

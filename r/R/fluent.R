@@ -10,6 +10,7 @@ active_run_id <- function() {
 }
 
 push_active_run <- function(run_id, client) {
+  watch_exit()
   .globals$active_runs <- c(active_run_stack(), list(list(run_id = run_id, client = client)))
 }
 
@@ -203,8 +204,9 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
 
 #' End a run
 #'
-#' A run with a background logger is flushed first (see [mlflow_flush()]): when its
-#' metrics cannot be stored, the error is raised and the run is not ended.
+#' A run with a background logger is flushed first (see [mlflow_flush()]), bounded by
+#' `MLFLOWREST_FLUSH_TIMEOUT`; when its metrics cannot all be stored the run is still
+#' marked `status`, then the flush's error is raised.
 #'
 #' @param status `"FINISHED"`, `"FAILED"` or `"KILLED"`.
 #' @param end_time End time (POSIXct or milliseconds); now when `NULL`.
@@ -224,13 +226,19 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   if (is.null(run_id)) return(invisible(NULL))
   check_run_id(run_id)
   client <- resolve_client(client)
-  mlflow_flush(run_id)
+  # The run is marked even when the flush fails (points refused, the server gone); its error
+  # is raised after that, as in the Python and Java SDKs.
+  flushed <- tryCatch({ mlflow_flush(run_id); NULL }, mlflowrest_error = function(e) e)
   if (!(status == "FINISHED" && run_id %in% .globals$finished_runs)) {
-    mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time, "end_time") %||% now_ms(),
-                      client = client)
+    # The flush's error wins over a run that cannot be marked (deleted mid-training).
+    tryCatch(
+      mlflow_update_run(run_id, status = status, end_time = time_to_ms(end_time, "end_time") %||% now_ms(),
+                        client = client),
+      mlflowrest_error = function(e) if (is.null(flushed)) stop(e))
   }
   stop_background_logger(run_id)
   pop_active_run(run_id)
+  if (!is.null(flushed)) stop(flushed)
   invisible(mlflow_get_run(run_id, client = client))
 }
 

@@ -34,7 +34,9 @@ mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
 #' @param key Metric name.
 #' @param value A number.
 #' @param timestamp Time of the measurement (POSIXct or milliseconds); now when `NULL`.
-#' @param step Step (an integer); 0 when `NULL`.
+#' @param step Step (an integer); 0 when `NULL`. Doubles are exact only up to 2^53, so
+#'   larger steps and timestamps are refused as doubles; give them as digit strings
+#'   (`"4611686018427387904"`), sent exactly.
 #' @inheritParams mlflow_log_param
 #' @return `value`, invisibly.
 #' @examples
@@ -56,7 +58,7 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
   check_int64(step, "step")
   logger <- background_logger(run_id %||% active_run_id())
   if (!is.null(logger)) {
-    logger_add(logger, key, value, timestamp, step %||% 0)
+    logger_add(logger, key, value, buffered_int64(timestamp, "timestamp"), buffered_int64(step %||% 0, "step"))
     notify_observers("log_metric", list(run_id = run_id %||% active_run_id(), key = key,
                                         value = value, timestamp = timestamp, step = step %||% 0))
     return(invisible(value))

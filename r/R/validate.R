@@ -105,17 +105,21 @@ check_alias <- function(alias) {
 
 # Steps and timestamps: one whole number, or NULL for the default.
 check_int64 <- function(x, field) {
+  if (is_int64_text(x) && length(x) == 1L) return(check_int64_text(x, field))
   if (!is.null(x) && (!is.numeric(x) || length(x) != 1L || !is.finite(x))) {
     abort_invalid(sprintf("%s must be a single whole number", field), field)
   }
   check_int64_values(x, field)
 }
 
-# int64 fields (the spec's `format: int64`) held in R's doubles: whole numbers, and no
-# larger in magnitude than 2^53, beyond which a double no longer holds every whole number
-# (2^53 + 1 would be sent as 2^53). That is inside int64's +/-(2^63 - 1), so nothing
-# out of int64's range reaches the server either. Vectorised for log-batch.
+# int64 fields (the spec's `format: int64`) held in R's doubles. Out of int64's range (the
+# double 2^63 is already beyond 2^63 - 1; 2^63 + 5 written in R *is* 2^63) the server would
+# store something else: refused with the range as limit, as in Python and Java. Within it but
+# beyond +/-2^53 a double no longer holds every whole number (2^53 + 1 would be sent as 2^53):
+# refused with that precision limit (give such values as digit strings, sent exactly).
+# Vectorised for log-batch.
 max_exact_int64 <- 2^53
+int64_range_limit <- "ge=-9223372036854775808, le=9223372036854775807"
 
 check_int64_values <- function(x, field) {
   if (is.null(x) || length(x) == 0L) return(invisible(x))
@@ -126,11 +130,45 @@ check_int64_values <- function(x, field) {
     if (!is.finite(x[i]) || x[i] != trunc(x[i])) {
       abort_invalid(sprintf("%s must be a whole number (int64), got %s", what, format(x[i])), field)
     }
+    if (x[i] >= 2^63 || x[i] < -2^63) {
+      abort_invalid(sprintf("%s %s is outside int64", what, format(x[i], digits = 22)), field, int64_range_limit)
+    }
     abort_invalid(sprintf(paste("%s is %s: int64 values in R are doubles, exact only up to",
                                 "+/-2^53 (9007199254740992), so larger ones are refused"),
                           what, format(x[i], digits = 22)), field, "2^53")
   }
   invisible(x)
+}
+
+# Whole numbers written as text: how an int64 beyond 2^53 reaches the server exactly (a JSON
+# reader keeps such numbers as strings too). Sent verbatim; outside int64, refused with the
+# range as limit. Other text is left to the numeric checks, which refuse it.
+is_int64_text <- function(x) is.character(x) && length(x) > 0L && all(grepl("^-?[0-9]+$", x))
+
+check_int64_text <- function(x, field) {
+  digits <- sub("^-?0*", "", x)
+  bound <- ifelse(startsWith(x, "-"), "9223372036854775808", "9223372036854775807")
+  # Compared as digit strings of equal length: as doubles, 2^63 - 1 would equal 2^63.
+  outside <- nchar(digits) > 19L | (nchar(digits) == 19L & digits > bound)
+  if (any(outside)) {
+    i <- which(outside)[1]
+    what <- if (length(x) > 1L) sprintf("%s at row %d", field, i) else field
+    abort_invalid(sprintf("%s %s is outside int64", what, x[i]), field, int64_range_limit)
+  }
+  invisible(x)
+}
+
+# The background logger buffers steps and timestamps in doubles: a digit string is taken
+# there only while a double holds it exactly.
+buffered_int64 <- function(x, field) {
+  if (!is.character(x)) return(x)
+  number <- as.numeric(x)
+  check_int64_values(number, field)
+  if (json_int64(number) != json_int64(x)) {
+    abort_invalid(sprintf("%s is %s: the background logger holds it as a double, exact only up to +/-2^53",
+                          field, x), field, "2^53")
+  }
+  number
 }
 
 check_max_results <- function(max_results, limit_name) {

@@ -44,7 +44,10 @@ json_metric_value <- function(value) {
   out
 }
 
-json_int64 <- function(x) sprintf("%.0f", as.numeric(x))
+# Digit strings (int64 beyond a double's 2^53) go out as written, leading zeros dropped.
+json_int64 <- function(x) {
+  if (is.character(x)) sub("^(-?)0+([0-9])", "\\1\\2", x) else sprintf("%.0f", as.numeric(x))
+}
 
 # Metric values read back from the server: numbers, or the strings above.
 parse_metric_value <- function(value) {
@@ -67,6 +70,7 @@ ms_to_time <- function(ms) {
 time_to_ms <- function(x, field = "timestamp") {
   if (is.null(x)) return(NULL)
   if (inherits(x, "POSIXt")) return(floor(as.numeric(x) * 1000))
+  if (is_int64_text(x)) return(check_int64_text(x, field))
   if (!is.numeric(x)) {
     abort_invalid(sprintf("%s must be a POSIXct time or milliseconds since the epoch (a number), not %s",
                           field, class(x)[1]), field)

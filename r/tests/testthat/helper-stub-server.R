@@ -111,6 +111,12 @@ stub_app <- function() {
         "(sqlalchemy.exc.TimeoutError) QueuePool limit of size 5 overflow 10 reached,",
         "connection timed out, timeout 30.00")), auto_unbox = TRUE))
     }
+    # refuse-*: a batch holding a negative timestamp is refused whole, as MLflow does.
+    refused <- startsWith(run_id, "refuse-") && grepl('"timestamp":-', body, fixed = TRUE)
+    if (refused || startsWith(run_id, "deleted-")) {
+      return(res$set_status(400L)$send_json(list(error_code = "INVALID_PARAMETER_VALUE", message = if (refused)
+        "Metric timestamp must be non-negative" else "The run must be in the 'active' state"), auto_unbox = TRUE))
+    }
     if (startsWith(run_id, "down-") || (startsWith(run_id, "flaky-") && n <= 2)) {
       return(res$set_status(503L)$send_json(
         list(error_code = "TEMPORARILY_UNAVAILABLE", message = "try later"), auto_unbox = TRUE))
@@ -174,7 +180,8 @@ stub_app <- function() {
     log_request(req, paste("runs/get", req$query$run_id))
     res$send_json(list(run = list(
       info = list(run_id = req$query$run_id, run_uuid = req$query$run_id, experiment_id = "0",
-                  status = "RUNNING", artifact_uri = "mlflow-artifacts:/0/r1/artifacts"),
+                  status = "RUNNING", artifact_uri = "mlflow-artifacts:/0/r1/artifacts",
+                  lifecycle_stage = if (startsWith(req$query$run_id, "deleted-")) "deleted" else "active"),
       data = structure(list(), names = character()))), auto_unbox = TRUE)
   })
   app$get("/api/2.0/mlflow-artifacts/artifacts", function(req, res) {

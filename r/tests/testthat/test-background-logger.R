@@ -100,9 +100,64 @@ test_that("flush raises the typed error when the server stays down, keeping the 
   expect_equal(err$pending_points, 10L)
   expect_match(conditionMessage(err), "10 metric points of run down-1 not stored")
   expect_equal(pending_points(logger), 10L)
-  # Ending the run flushes first: the error comes out and the run is not ended.
+  # Ending the run flushes first: the run is still marked, then the flush's error comes out.
   expect_error(mlflow_end_run(run_id = "down-1", client = client), class = "mlflowrest_server_error")
-  expect_false(is.null(background_logger("down-1")))
+  expect_null(background_logger("down-1"))
+})
+
+test_that("a refused point is isolated: every other point stored, the flush names it", {
+  web <- stub_server()
+  client <- test_client(web$url())
+  logger <- local_logger(client, "refuse-1")
+  for (i in 0:2499) {
+    mlflow_log_metric("loss", i, timestamp = if (i == 1234) -1 else 1000 + i, step = i,
+                      run_id = "refuse-1", client = client)
+  }
+  err <- expect_error(mlflow_flush("refuse-1", timeout = 60), class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$http_status, 400L)
+  expect_equal(err$stored, 2499)
+  expect_equal(err$refused[[1]]$step, 1234)
+  expect_match(conditionMessage(err), "2499 points stored, 1 refused; refused: loss=1234 (step=1234, timestamp=-1)",
+               fixed = TRUE)
+  expect_equal(sort(stored_points(client, "refuse-1")$step), setdiff(0:2499, 1234))
+  # Halving isolates it in about 2 * log2(1000) requests, not one per point.
+  expect_lt(mlflow_request(client, "GET", "/hits/batch-refuse-1")$hits, 40)
+  # Reported once: the next flush has nothing left to say.
+  expect_null(mlflow_flush("refuse-1"))
+})
+
+test_that("a deleted run stops the logger: flush and later logging calls raise, nothing loops", {
+  web <- stub_server()
+  client <- test_client(web$url())
+  logger <- local_logger(client, "deleted-1")
+  # One full batch, which goes out as the 1000th point is logged.
+  for (i in 1:1000) mlflow_log_metric("m", i, step = i, run_id = "deleted-1", client = client)
+  err <- expect_error(mlflow_flush("deleted-1"), class = "mlflowrest_invalid_parameter_value")
+  expect_match(conditionMessage(err), "0 points stored, stopped")
+  expect_equal(err$unsent, 1000L)
+  hits <- mlflow_request(client, "GET", "/hits/batch-deleted-1")$hits
+  expect_equal(hits, 1)  # one refusal, then a runs/get: never split
+  expect_error(mlflow_log_metric("m", 1, run_id = "deleted-1", client = client),
+               class = "mlflowrest_invalid_parameter_value")
+  expect_error(mlflow_flush("deleted-1"), class = "mlflowrest_invalid_parameter_value")
+  expect_equal(mlflow_request(client, "GET", "/hits/batch-deleted-1")$hits, hits)
+})
+
+test_that("flush waits at most its timeout, then says how many points are unsent", {
+  web <- stub_server()
+  client <- test_client(web$url(), MLFLOW_HTTP_REQUEST_MAX_RETRIES = "1000",
+                        MLFLOWREST_FLUSH_TIMEOUT = "0.5")
+  expect_equal(client$flush_timeout, 0.5)
+  logger <- local_logger(client, "down-2")
+  for (i in 1:10) mlflow_log_metric("m", i, step = i, run_id = "down-2", client = client)
+  err <- expect_error(mlflow_flush("down-2"), class = "mlflowrest_timeout")
+  expect_s3_class(err, "mlflowrest_error")
+  expect_equal(err$unsent, 10L)
+  expect_match(conditionMessage(err), "10 metric points of run down-2 still unsent after 0.5 s")
+  err <- expect_error(mlflow_flush("down-2", timeout = 0.2), class = "mlflowrest_timeout")
+  expect_match(conditionMessage(err), "after 0.2 s")
+  expect_error(mlflow_flush("down-2", timeout = -1), class = "mlflowrest_invalid_parameter_value")
+  expect_equal(pending_points(logger), 10L)
 })
 
 test_that("flush raises a transport error when nothing listens", {

@@ -41,9 +41,34 @@ test_that("int64 steps and timestamps: whole, and within the 2^53 R's doubles ho
   expect_equal(err$field, "step")
   expect_equal(err$limit, "2^53")
   expect_match(conditionMessage(err), "2^53", fixed = TRUE)
+  # 2^63 + 5 is the double 2^63, already outside int64: the range is the limit, as in Python/Java.
   err <- expect_error(mlflow_log_metric("m", 1, timestamp = 2^63 + 5, run_id = "r1", client = client),
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "timestamp")
+  expect_equal(err$limit, "ge=-9223372036854775808, le=9223372036854775807")
+  expect_match(conditionMessage(err), "outside int64")
+  err <- expect_error(mlflow_log_metric("m", 1, step = -2^63 - 4096, run_id = "r1", client = client),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_match(conditionMessage(err), "outside int64")
+  # Beyond 2^53, digit strings carry int64 exactly (how a JSON reader keeps them too); outside
+  # int64 they are refused, compared as digits, not rounded.
+  expect_match(batch_entities(data.frame(key = c("a", "b"), value = 1, step = c("007", "9007199254740993")))$json[2],
+               '"step":9007199254740993', fixed = TRUE)
+  err <- expect_error(mlflow_log_metric("m", 1, timestamp = "-9223372036854775809", run_id = "r1", client = client),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$limit, "ge=-9223372036854775808, le=9223372036854775807")
+  err <- expect_error(batch_entities(data.frame(key = c("a", "b"), value = 1, step = c("0", "9223372036854775808"))),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$limit, "ge=-9223372036854775808, le=9223372036854775807")
+  expect_match(conditionMessage(err), "row 2")
+  expect_equal(mlflowrest:::buffered_int64("9007199254740992", "step"), 2^53)
+  err <- expect_error(mlflowrest:::buffered_int64("9007199254740993", "step"),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$limit, "2^53")
+  # -2^63 itself is int64's minimum, but beyond what a double holds exactly.
+  err <- expect_error(mlflow_log_metric("m", 1, step = -2^63, run_id = "r1", client = client),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$limit, "2^53")
   err <- expect_error(mlflow_log_metric("m", 1, step = 1.5, run_id = "r1", client = client),
                       class = "mlflowrest_invalid_parameter_value")
   expect_match(conditionMessage(err), "whole number")
@@ -51,6 +76,9 @@ test_that("int64 steps and timestamps: whole, and within the 2^53 R's doubles ho
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "step")
   expect_match(conditionMessage(err), "row 2")
+  err <- expect_error(batch_entities(data.frame(key = c("a", "b"), value = 1, step = c(0, 2^63 + 5))),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$limit, "ge=-9223372036854775808, le=9223372036854775807")
   # The largest exact value still goes out unchanged.
   expect_match(batch_entities(data.frame(key = "a", value = 1, step = 2^53))$json,
                '"step":9007199254740992', fixed = TRUE)

@@ -176,3 +176,33 @@ test_that("a background run stores every one of 10,000 steps by the end of the r
   expect_true(is.nan(mlflow_get_metric_history("acc", run_id = run$run_id)$value))
   expect_equal(mlflow_get_run(run$run_id)$status, "FINISHED")
 })
+
+test_that("runs a script never ended are ended at exit: FINISHED, or FAILED on an error or Ctrl-C", {
+  client <- live_client()
+  exp_id <- mlflow_create_experiment(unique_name("exit"), client = client)
+  ending <- c(finish = "", raise = "stop('diverged')",
+              interrupt = "tools::pskill(Sys.getpid(), tools::SIGINT); Sys.sleep(30)",
+              term = "tools::pskill(Sys.getpid(), tools::SIGTERM); Sys.sleep(30)")
+  # SIGTERM ends R without exit code (r/README.md): the run stays RUNNING.
+  want <- c(finish = "FINISHED", raise = "FAILED", interrupt = "FAILED", term = "RUNNING")
+  for (mode in names(ending)) {
+    script <- withr::local_tempfile(fileext = ".R")
+    writeLines(c(
+      "library(mlflowrest)",
+      sprintf("run <- mlflow_start_run(experiment_id = '%s', background = TRUE)", exp_id),
+      "cat(run$run_id, '\\n', sep = '', file = Sys.getenv('RUN_ID_FILE'))",
+      "for (step in 0:1499) mlflow_log_metric('loss', step, step = step)",
+      ending[[mode]]), script)
+    id_file <- withr::local_tempfile()
+    status <- system2(file.path(R.home("bin"), "Rscript"), c("--vanilla", shQuote(script)),
+                      env = c(paste0("R_LIBS=", paste(.libPaths(), collapse = .Platform$path.sep)),
+                              paste0("RUN_ID_FILE=", id_file)),
+                      stdout = FALSE, stderr = FALSE, timeout = 120)
+    expect_equal(status != 0L, mode != "finish", info = mode)
+    run_id <- readLines(id_file)
+    expect_equal(mlflow_get_run(run_id, client = client)$status, want[[mode]], info = mode)
+    if (mode != "term") {
+      expect_equal(nrow(mlflow_get_metric_history("loss", run_id = run_id, client = client)), 1500, info = mode)
+    }
+  }
+})

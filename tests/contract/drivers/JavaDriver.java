@@ -164,7 +164,8 @@ public class JavaDriver {
                 .put("client_cert_path", c.clientCertPath() == null ? null : c.clientCertPath().toString())
                 .put("max_retries", c.maxRetries()).put("backoff_factor", c.backoffFactorSeconds())
                 .put("backoff_jitter", c.backoffJitterSeconds()).put("timeout", c.timeout().toNanos() / 1e9)
-                .put("batch_concurrency", c.batchConcurrency());
+                .put("batch_concurrency", c.batchConcurrency())
+                .put("flush_timeout", c.flushTimeout().toMillis() / 1000.0);
         return o;
     }
 
@@ -306,16 +307,14 @@ public class JavaDriver {
                 // A new run whose metrics go through the background logger, ended (and flushed) by close().
                 String key = s(a, "key");
                 int count = a.get("count").asInt(), pause = a.path("pause_ms").asInt(0);
-                if (a.has("refuse_step")) {
-                    // A point the server refuses needs a timestamp, which ActiveRun.logMetric does not take.
-                    throw new UnsupportedOperationException("ActiveRun.logMetric takes no timestamp");
-                }
+                long refuse = a.has("refuse_step") ? int64(a, "refuse_step", -1) : -1;
                 String runId;
                 try (ActiveRun run = c.startRun(RunOptions.inExperiment(s(a, "experiment_id"))
                         .logInBackground(java.time.Duration.ofMillis(200)))) {
                     runId = run.getId();
                     for (int step = 0; step < count; step++) {
-                        run.logMetric(key, step, step);
+                        // The server refuses a negative timestamp: that one point, not its batch.
+                        run.logMetric(key, step, step == refuse ? -1 : System.currentTimeMillis(), step);
                         if (pause > 0) Thread.sleep(pause);
                     }
                 }

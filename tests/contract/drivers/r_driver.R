@@ -19,6 +19,12 @@ from_json_value <- function(v) {
   if (is.character(v)) switch(v, "NaN" = NaN, "Infinity" = Inf, "-Infinity" = -Inf, v) else as.numeric(v)
 }
 
+# int64 values beyond 2^53 arrive as strings (bigint_as_char), which the SDK refuses as it is
+# given them: turned into doubles here they would be rounded before the SDK could see them.
+int64_column <- function(values) {
+  if (any(vapply(values, is.character, TRUE))) vapply(values, as.character, "") else vapply(values, as.numeric, 0)
+}
+
 kv <- function(df) {
   if (is.null(df) || nrow(df) == 0) return(list())
   lapply(seq_len(nrow(df)), function(i) list(key = df$key[[i]], value = df$value[[i]]))
@@ -112,7 +118,7 @@ execute <- function(client, op, a) {
       m <- a$metrics %||% list()
       metrics <- if (length(m)) data.frame(
         key = vapply(m, function(x) x$key, ""), value = vapply(m, function(x) from_json_value(x$value), 0),
-        timestamp = vapply(m, function(x) as.numeric(x$timestamp), 0), step = vapply(m, function(x) as.numeric(x$step %||% 0), 0),
+        timestamp = int64_column(lapply(m, function(x) x$timestamp)), step = int64_column(lapply(m, function(x) x$step %||% 0)),
         stringsAsFactors = FALSE)
       to_df <- function(items) if (length(items)) data.frame(key = vapply(items, function(x) x$key, ""),
                                                              value = vapply(items, function(x) x$value, ""),
@@ -218,7 +224,7 @@ main <- function() {
   input <- file("stdin", "r")
   client <- NULL
   while (length(line <- readLines(input, n = 1, encoding = "UTF-8")) > 0) {
-    request <- jsonlite::fromJSON(line, simplifyVector = FALSE)
+    request <- jsonlite::fromJSON(line, simplifyVector = FALSE, bigint_as_char = TRUE)
     answer <- tryCatch({
       if (request$op == "effectiveConfig") {
         list(ok = TRUE, result = effective_config(request$args$env))

@@ -4,6 +4,7 @@ import io.mlflowrest.internal.Validation;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Runs;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.mlflow.api.proto.Service.Metric;
@@ -36,6 +37,9 @@ public final class ActiveRun implements AutoCloseable {
         this.artifacts = artifacts;
         this.owned = owned;
         this.background = background;
+        if (owned && background != null) {
+            ExitHook.register(this); // never closed: flushed and ended at JVM exit
+        }
     }
 
     /** {@return the run's id} */
@@ -92,12 +96,23 @@ public final class ActiveRun implements AutoCloseable {
      * @param step the step it belongs to (its timestamp is now, in milliseconds)
      */
     public void logMetric(String key, double value, long step) {
-        long now = System.currentTimeMillis();
+        logMetric(key, value, System.currentTimeMillis(), step);
+    }
+
+    /**
+     * A point with its own timestamp (milliseconds since the epoch), as Runs.logMetric takes it.
+     *
+     * @param key the metric's name, at most 250 characters
+     * @param value its value
+     * @param timestamp milliseconds since the epoch
+     * @param step the step it belongs to
+     */
+    public void logMetric(String key, double value, long timestamp, long step) {
         if (background != null) {
             Validation.key("key", key);
-            background.add(Metric.newBuilder().setKey(key).setValue(value).setTimestamp(now).setStep(step).build());
+            background.add(Metric.newBuilder().setKey(key).setValue(value).setTimestamp(timestamp).setStep(step).build());
         } else {
-            runs.logMetric(getId(), key, value, now, step);
+            runs.logMetric(getId(), key, value, timestamp, step);
         }
     }
 
@@ -203,10 +218,30 @@ public final class ActiveRun implements AutoCloseable {
         return alreadyFinished;
     }
 
-    /** Sends what the background logger holds. */
+    /**
+     * Waits until the background logger has stored or refused every point queued, at most the
+     * client's flushTimeout (MLFLOWREST_FLUSH_TIMEOUT, 120 s). Throws RequestTimeoutError saying
+     * how many points are unsent, the server's typed error naming the points it refused (and how
+     * many were stored), or the error that stopped the logger (the run deleted, 401, 403, 404).
+     */
     public void flush() {
         if (background != null) {
             background.flush();
+        }
+    }
+
+    /**
+     * As {@link #flush()}, waiting at most {@code timeout}.
+     *
+     * @param timeout more than zero
+     * @throws io.mlflowrest.errors.InvalidParameterValueError when the timeout is null, zero or negative
+     */
+    public void flush(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw io.mlflowrest.errors.InvalidParameterValueError.clientSide("timeout", "> 0", "got " + timeout);
+        }
+        if (background != null) {
+            background.flush(timeout);
         }
     }
 
@@ -219,6 +254,7 @@ public final class ActiveRun implements AutoCloseable {
         flush();
         runs.setTerminated(getId(), status);
         ended = true;
+        ExitHook.unregister(this);
     }
 
     /**
@@ -236,18 +272,51 @@ public final class ActiveRun implements AutoCloseable {
         }
         runs.setTerminated(getId(), RunStatus.FAILED);
         ended = true;
+        ExitHook.unregister(this);
     }
 
+    /**
+     * Flushes the background logger (bounded by the flush timeout) and ends the run FINISHED
+     * unless it was already ended. The run is ended even when the flush throws (points refused,
+     * the logger stopped, the timeout passed); that error is thrown after.
+     */
     @Override
     public void close() {
-        if (background != null) {
-            background.close();
-        }
-        if (owned && !ended) {
-            if (!alreadyFinished) { // keep the first attempt's end time
-                runs.setTerminated(getId(), RunStatus.FINISHED);
+        end(RunStatus.FINISHED);
+    }
+
+    /** The exit hook's end: FAILED when the program died of an uncaught exception. */
+    synchronized void endAtExit(boolean uncaught) {
+        end(uncaught ? RunStatus.FAILED : RunStatus.FINISHED);
+    }
+
+    private synchronized void end(RunStatus status) {
+        RuntimeException failure = null;
+        try {
+            if (background != null) {
+                background.close();
             }
-            ended = true;
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        try {
+            if (owned && !ended) {
+                if (!alreadyFinished) { // keep the first attempt's end time
+                    runs.setTerminated(getId(), status);
+                }
+                ended = true;
+            }
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        } finally {
+            ExitHook.unregister(this);
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }

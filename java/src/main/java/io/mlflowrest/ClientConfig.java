@@ -25,6 +25,8 @@ public final class ClientConfig implements java.io.Serializable {
      * single-worker server is neither helped nor hurt.
      */
     public static final int DEFAULT_BATCH_CONCURRENCY = Rules.DEFAULT_BATCH_CONCURRENCY;
+    /** The background logger's flush and end-of-run wait (family-rules.yaml, flush_timeout). */
+    public static final Duration DEFAULT_FLUSH_TIMEOUT = seconds(defaultOf("flush_timeout"));
 
     private final URI trackingUri;
     private final String username;
@@ -38,6 +40,7 @@ public final class ClientConfig implements java.io.Serializable {
     private final double backoffJitterSeconds;
     private final Duration timeout;
     private final int batchConcurrency;
+    private final Duration flushTimeout;
 
     private ClientConfig(Builder b) {
         this.trackingUri = b.trackingUri;
@@ -52,6 +55,7 @@ public final class ClientConfig implements java.io.Serializable {
         this.backoffJitterSeconds = b.backoffJitterSeconds;
         this.timeout = b.timeout;
         this.batchConcurrency = b.batchConcurrency;
+        this.flushTimeout = b.flushTimeout;
     }
 
     /** {@return an empty builder: only the tracking URI is required} */
@@ -126,6 +130,13 @@ public final class ClientConfig implements java.io.Serializable {
         if (env.containsKey("MLFLOWREST_BATCH_CONCURRENCY")) {
             b.batchConcurrency(integer(env, "MLFLOWREST_BATCH_CONCURRENCY"));
         }
+        if (env.containsKey("MLFLOWREST_FLUSH_TIMEOUT")) {
+            double seconds = number(env, "MLFLOWREST_FLUSH_TIMEOUT");
+            if (seconds * 1000 >= Long.MAX_VALUE) {
+                throw invalid("MLFLOWREST_FLUSH_TIMEOUT", "at most " + Long.MAX_VALUE / 1000 + " seconds", "got " + env.get("MLFLOWREST_FLUSH_TIMEOUT"));
+            }
+            b.flushTimeout(seconds(seconds));
+        }
         return b.build();
     }
 
@@ -192,6 +203,7 @@ public final class ClientConfig implements java.io.Serializable {
         b.backoffJitterSeconds = backoffJitterSeconds;
         b.timeout = timeout;
         b.batchConcurrency = batchConcurrency;
+        b.flushTimeout = flushTimeout;
         return b;
     }
 
@@ -257,12 +269,35 @@ public final class ClientConfig implements java.io.Serializable {
         return batchConcurrency;
     }
 
+    /**
+     * How long the background logger's flush and end-of-run wait before giving up (RequestTimeoutError).
+     *
+     * @return the wait
+     */
+    public Duration flushTimeout() {
+        return flushTimeout;
+    }
+
+    private static double defaultOf(String name) {
+        for (Rules.Variable v : Rules.CONFIG_VARIABLES) {
+            if (v.name().equals(name)) {
+                return Double.parseDouble(v.defaultValue());
+            }
+        }
+        throw new IllegalStateException("family-rules.yaml has no config variable " + name);
+    }
+
+    private static Duration seconds(double seconds) {
+        return Duration.ofMillis((long) (seconds * 1000));
+    }
+
     @Override
     public String toString() {
         String auth = username != null ? "basic " + username + ":***" : token != null ? "bearer token ***" : "none";
         return "ClientConfig{trackingUri=" + trackingUri + ", auth=" + auth + ", insecureTls=" + insecureTls
                 + ", maxRetries=" + maxRetries + ", backoffFactor=" + backoffFactorSeconds + "s, backoffJitter="
-                + backoffJitterSeconds + "s, timeout=" + timeout + ", batchConcurrency=" + batchConcurrency + "}";
+                + backoffJitterSeconds + "s, timeout=" + timeout + ", batchConcurrency=" + batchConcurrency
+                + ", flushTimeout=" + flushTimeout + "}";
     }
 
     /**
@@ -279,19 +314,22 @@ public final class ClientConfig implements java.io.Serializable {
 
     private record Serialized(String trackingUri, String username, String password, String token,
             boolean insecureTls, String serverCertPath, String clientCertPath, int maxRetries,
-            double backoffFactorSeconds, double backoffJitterSeconds, long timeoutMillis, int batchConcurrency)
+            double backoffFactorSeconds, double backoffJitterSeconds, long timeoutMillis, int batchConcurrency,
+            long flushTimeoutMillis)
             implements java.io.Serializable {
         Serialized(ClientConfig c) {
             this(c.trackingUri.toString(), c.username, c.password, c.token, c.insecureTls,
                     c.serverCertPath == null ? null : c.serverCertPath.toString(),
                     c.clientCertPath == null ? null : c.clientCertPath.toString(), c.maxRetries,
-                    c.backoffFactorSeconds, c.backoffJitterSeconds, c.timeout.toMillis(), c.batchConcurrency);
+                    c.backoffFactorSeconds, c.backoffJitterSeconds, c.timeout.toMillis(), c.batchConcurrency,
+                    c.flushTimeout.toMillis());
         }
 
         private Object readResolve() {
             Builder b = builder().trackingUri(trackingUri).insecureTls(insecureTls).maxRetries(maxRetries)
                     .backoffFactorSeconds(backoffFactorSeconds).backoffJitterSeconds(backoffJitterSeconds)
-                    .timeout(Duration.ofMillis(timeoutMillis)).batchConcurrency(batchConcurrency);
+                    .timeout(Duration.ofMillis(timeoutMillis)).batchConcurrency(batchConcurrency)
+                    .flushTimeout(Duration.ofMillis(flushTimeoutMillis));
             if (username != null) {
                 b.basicAuth(username, password);
             }
@@ -330,6 +368,7 @@ public final class ClientConfig implements java.io.Serializable {
         private double backoffJitterSeconds = Rules.DEFAULT_BACKOFF_JITTER_SECONDS;
         private Duration timeout = Duration.ofMillis((long) (Rules.DEFAULT_TIMEOUT_SECONDS * 1000));
         private int batchConcurrency = DEFAULT_BATCH_CONCURRENCY;
+        private Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
 
         private Builder() {}
 
@@ -479,6 +518,17 @@ public final class ClientConfig implements java.io.Serializable {
         }
 
         /**
+         * How long flush() and end-of-run wait for the background logger. Env: MLFLOWREST_FLUSH_TIMEOUT.
+         *
+         * @param timeout more than zero
+         * @return this builder
+         */
+        public Builder flushTimeout(Duration timeout) {
+            this.flushTimeout = timeout;
+            return this;
+        }
+
+        /**
          * @return the immutable configuration
          * @throws io.mlflowrest.errors.InvalidParameterValueError naming the setting and its limit when one
          *     is missing or out of bounds
@@ -500,6 +550,7 @@ public final class ClientConfig implements java.io.Serializable {
             bound("backoff_jitter", backoffJitterSeconds);
             bound("timeout", timeout == null ? 0 : timeout.toNanos() / 1e9);
             bound("batch_concurrency", batchConcurrency);
+            bound("flush_timeout", flushTimeout == null ? 0 : flushTimeout.toNanos() / 1e9);
             return new ClientConfig(this);
         }
     }

@@ -178,7 +178,8 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
 
     private ActiveRun open(RunInfo info, boolean owned, Duration backgroundFlush) {
         BackgroundLogger background = backgroundFlush == null ? null
-                : new BackgroundLogger(runs, info.getRunId(), backgroundFlush);
+                : new BackgroundLogger(runs, info.getRunId(), backgroundFlush, config.flushTimeout(),
+                        config.batchConcurrency(), transport::isClosed);
         return new ActiveRun(info, runs, artifacts, owned, background);
     }
 

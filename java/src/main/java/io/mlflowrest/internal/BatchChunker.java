@@ -4,17 +4,24 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlflowrest.generated.Limits;
 import java.nio.charset.StandardCharsets;
+import io.mlflowrest.errors.ApiError;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Splits any number of metrics, params and tags into log-batch bodies within the server's
  * limits: at most 1000 metrics, 100 params, 100 tags, 1000 entities and 1,000,000 bytes each,
- * and no param key twice in one body. Lazy, so an unbounded iterator is fine.
+ * and no param key twice in one body. Lazy over its iterators (logBatch hands it lists it has
+ * checked whole, so bad input writes nothing).
  */
 public final class BatchChunker implements Iterator<ObjectNode> {
     // Room for {"run_id":"...","metrics":[],"params":[],"tags":[]}: the family's reserve
@@ -26,6 +33,10 @@ public final class BatchChunker implements Iterator<ObjectNode> {
     private final Iterator<ObjectNode> params;
     private final Iterator<ObjectNode> tags;
     private final Deque<ObjectNode> deferredParams = new ArrayDeque<>();
+    // Per body sent, how many metrics, params and tags earlier bodies carried (read by sending threads).
+    private final Map<ObjectNode, int[]> offsets = Collections.synchronizedMap(new IdentityHashMap<>());
+    private final int[] emitted = new int[3];
+    private static final Pattern INDEX = Pattern.compile("\\b(metrics|params|tags)\\[(\\d+)\\]");
 
     /**
      * @param runId the run the bodies are for
@@ -71,7 +82,35 @@ public final class BatchChunker implements Iterator<ObjectNode> {
         while (metrics.hasNext() && metricArray.size() < Limits.MAX_METRICS_PER_BATCH && budget.fits(ENTRY_MAX)) {
             budget.take(metricArray.add(metrics.next()));
         }
+        offsets.put(body, emitted.clone());
+        emitted[0] += metricArray.size();
+        emitted[1] += paramArray.size();
+        emitted[2] += tagArray.size();
         return body;
+    }
+
+    /**
+     * The server counts items within one request ({@code metrics[3].timestamp}); the caller
+     * counts within the whole call: the same error, its indexes shifted to the caller's.
+     *
+     * @param error the server's error for one request
+     * @param body the request's body
+     * @return the same error, indexes counted within the whole call
+     */
+    public ApiError inCallersTerms(ApiError error, ObjectNode body) {
+        int[] start = offsets.get(body);
+        String message = error.serverMessage();
+        if (start == null || message == null) {
+            return error;
+        }
+        Matcher m = INDEX.matcher(message);
+        StringBuilder shifted = new StringBuilder();
+        while (m.find()) {
+            int kind = m.group(1).equals("metrics") ? 0 : m.group(1).equals("params") ? 1 : 2;
+            m.appendReplacement(shifted, m.group(1) + "[" + (Integer.parseInt(m.group(2)) + start[kind]) + "]");
+        }
+        m.appendTail(shifted);
+        return shifted.toString().equals(message) ? error : ErrorMapper.restated(error, shifted.toString());
     }
 
     // The largest entry: a 250-character key and an 8000-character value, escaped at worst.

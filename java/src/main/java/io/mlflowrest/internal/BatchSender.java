@@ -63,7 +63,7 @@ public final class BatchSender {
         boolean more = false;
         try {
             while (first == null && bodies.hasNext()) {
-                ObjectNode body = bodies.next(); // may throw: the input is checked lazily
+                ObjectNode body = bodies.next(); // may throw when a caller hands in a lazy iterator
                 if (hasParamsOrTags(body) || inFlight == 1) {
                     awaitAll(); // nothing runs then, as the chunker puts params and tags first
                     if (first == null) {

@@ -85,6 +85,24 @@ public final class ErrorMapper {
     }
 
     /**
+     * The same error with a new message (the server's part of it): the background logger says
+     * what it stored and refused without changing the class a caller catches.
+     *
+     * @param cause the error
+     * @param message the new message
+     * @return an error of the same class
+     */
+    public static ApiError restated(ApiError cause, String message) {
+        if (cause.httpStatus() == null) {
+            return cause instanceof InvalidParameterValueError bad
+                    ? InvalidParameterValueError.clientSide(bad.field(), bad.limit(), message)
+                    : new ApiError(message, null, cause.errorCode(), cause.method(), cause.path());
+        }
+        Maker maker = CLASSES.getOrDefault(cause.getClass().getSimpleName(), ApiError::new);
+        return maker.make(message, cause.httpStatus(), cause.errorCode(), cause.method(), cause.path());
+    }
+
+    /**
      * The class name for an answer: by error_code, then by the actual status.
      *
      * @param code the body's error_code, or null

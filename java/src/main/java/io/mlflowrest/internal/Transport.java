@@ -83,6 +83,15 @@ public final class Transport implements Closeable {
     }
 
     /**
+     * After close() nothing more can be sent: a background logger stops instead of retrying.
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
      * A call of a route without path parameters; {@code body} null sends none.
      *
      * @param route the operation

@@ -89,8 +89,19 @@ public final class Validation {
      * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
      */
     public static void paramValue(String value) {
-        required("value", value);
-        maxLength("value", value, Limits.MAX_PARAM_VALUE_LENGTH, "MAX_PARAM_VALUE_LENGTH");
+        paramValue("value", value);
+    }
+
+    /**
+     * A param value within the server's length limit, named {@code field} in the error.
+     *
+     * @param field the argument's name for the error, e.g. {@code params[3].value}
+     * @param value the value
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
+    public static void paramValue(String field, String value) {
+        required(field, value);
+        maxLength(field, value, Limits.MAX_PARAM_VALUE_LENGTH, "MAX_PARAM_VALUE_LENGTH");
     }
 
     /**
@@ -101,9 +112,21 @@ public final class Validation {
      * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
      */
     public static void runTag(String key, String value) {
-        key("key", key);
-        required("value", value);
-        maxLength("value", value, Limits.MAX_TAG_VALUE_LENGTH, "MAX_TAG_VALUE_LENGTH");
+        runTag("", key, value);
+    }
+
+    /**
+     * {@code at} prefixes the field names, e.g. {@code tags[3].} for an item of a batch.
+     *
+     * @param at the prefix, or ""
+     * @param key the key
+     * @param value the value
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming the field and the limit it breaks
+     */
+    public static void runTag(String at, String key, String value) {
+        key(at + "key", key);
+        required(at + "value", value);
+        maxLength(at + "value", value, Limits.MAX_TAG_VALUE_LENGTH, "MAX_TAG_VALUE_LENGTH");
     }
 
     /**
@@ -154,7 +177,34 @@ public final class Validation {
     }
 
     /**
-     * A required string argument: not null or blank.
+     * Every integer in a JSON argument fits int64, the widest integer format of the spec: a
+     * larger one (2^63+5, which the server would store as 0) is refused before sending, naming
+     * where it is ({@code metrics[1].step}). Java's own API takes {@code long}, where the bound
+     * is a type fact; JSON from elsewhere (the raw operations) is checked here.
+     *
+     * @param at where the node is, e.g. {@code metrics[1]}; "" at the top
+     * @param node the JSON, or null
+     * @throws io.mlflowrest.errors.InvalidParameterValueError naming where the out-of-range integer is
+     */
+    public static void int64(String at, com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null) {
+            return;
+        }
+        if (node.isIntegralNumber() && !node.canConvertToLong()) {
+            throw InvalidParameterValueError.clientSide(at.isEmpty() ? "value" : at, "int64 (-2^63 .. 2^63-1)",
+                    node + " is outside int64");
+        }
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                int64(at + "[" + i + "]", node.get(i));
+            }
+        } else if (node.isObject()) {
+            node.fields().forEachRemaining(e -> int64(at.isEmpty() ? e.getKey() : at + "." + e.getKey(), e.getValue()));
+        }
+    }
+
+    /**
+     * A required argument: not null.
      *
      * @param field the argument's name for the error
      * @param value the value

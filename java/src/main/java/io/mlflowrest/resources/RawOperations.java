@@ -9,6 +9,7 @@ import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.RetryGuard;
 import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.Validation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
@@ -70,6 +71,7 @@ public final class RawOperations {
                     operationId + " streams bytes: use client.artifacts()");
         }
         ObjectNode rest = args == null || args.isNull() ? Json.object() : ((ObjectNode) args).deepCopy();
+        Validation.int64("", rest);
         Map<String, String> path = new LinkedHashMap<>();
         for (String name : op.pathParams()) {
             JsonNode value = rest.remove(name);

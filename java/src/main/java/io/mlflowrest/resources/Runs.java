@@ -7,6 +7,7 @@ import io.mlflowrest.ClientConfig;
 import io.mlflowrest.Page;
 import io.mlflowrest.PagedIterable;
 import io.mlflowrest.SearchOptions;
+import io.mlflowrest.errors.ApiError;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.internal.BatchChunker;
 import io.mlflowrest.internal.BatchSender;
@@ -16,13 +17,10 @@ import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.Validation;
 import io.mlflowrest.generated.Routes;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 import org.mlflow.api.proto.Service.DatasetInput;
 import org.mlflow.api.proto.Service.Metric;
 import org.mlflow.api.proto.Service.Param;
@@ -273,8 +271,11 @@ public final class Runs {
      * many log-batch requests as the server's limits need. Returns the number of requests sent.
      * Params and tags go first, one request after another (a later tag overwrites an earlier
      * one); then up to the client's batchConcurrency metric-only requests are in flight at once.
-     * If a request fails, the others in flight finish, no new one starts, and the first failure
-     * is thrown with a note of how many points were stored and how many were not.
+     * The whole call is checked before the first request (keys, values, a param given twice
+     * with two values), so bad input writes nothing; errors name the item by its index in the
+     * caller's list ({@code metrics[1500].key}). If a request fails, the others in flight
+     * finish, no new one starts, and the first failure is thrown with a note of how many points
+     * were stored and how many were not.
      *
      * @param runId the run's id
      * @param metrics metric points; null or empty for none
@@ -304,21 +305,38 @@ public final class Runs {
         if (concurrency < 1) {
             throw InvalidParameterValueError.clientSide("concurrency", ">= 1", "must be at least 1, got " + concurrency);
         }
-        Iterator<ObjectNode> m = stream(metrics).map(x -> {
-            Validation.key("metrics.key", x.getKey());
-            return metricJson(x.getKey(), x.getValue(), x.getTimestamp(), x.getStep());
-        }).iterator();
-        Iterator<ObjectNode> p = stream(params).map(x -> {
-            Validation.key("params.key", x.getKey());
-            Validation.paramValue(x.getValue());
-            return Json.object().put("key", x.getKey()).put("value", x.getValue());
-        }).iterator();
-        Iterator<ObjectNode> t = stream(tags).map(x -> {
-            Validation.runTag(x.getKey(), x.getValue());
-            return Json.object().put("key", x.getKey()).put("value", x.getValue());
-        }).iterator();
-        return new BatchSender(body -> transport.call(Routes.RUNS_LOG_BATCH, Query.of(), body), concurrency)
-                .sendAll(new BatchChunker(runId, m, p, t), size(metrics), size(params), size(tags));
+        // Checked whole before sending: one bad item past the first request must write nothing.
+        List<ObjectNode> m = new ArrayList<>();
+        for (Metric x : items(metrics)) {
+            Validation.key("metrics[" + m.size() + "].key", x.getKey());
+            m.add(metricJson(x.getKey(), x.getValue(), x.getTimestamp(), x.getStep()));
+        }
+        List<ObjectNode> p = new ArrayList<>();
+        Map<String, String> seen = new HashMap<>();
+        for (Param x : items(params)) {
+            String at = "params[" + p.size() + "].";
+            Validation.key(at + "key", x.getKey());
+            Validation.paramValue(at + "value", x.getValue());
+            String before = seen.putIfAbsent(x.getKey(), x.getValue());
+            if (before != null && !before.equals(x.getValue())) {
+                throw InvalidParameterValueError.clientSide(at + "value", "one value per param key",
+                        "param '" + x.getKey() + "' is given twice with different values");
+            }
+            p.add(Json.object().put("key", x.getKey()).put("value", x.getValue()));
+        }
+        List<ObjectNode> t = new ArrayList<>();
+        for (RunTag x : items(tags)) {
+            Validation.runTag("tags[" + t.size() + "].", x.getKey(), x.getValue());
+            t.add(Json.object().put("key", x.getKey()).put("value", x.getValue()));
+        }
+        BatchChunker chunks = new BatchChunker(runId, m.iterator(), p.iterator(), t.iterator());
+        return new BatchSender(body -> {
+            try {
+                transport.call(Routes.RUNS_LOG_BATCH, Query.of(), body);
+            } catch (ApiError refused) {
+                throw chunks.inCallersTerms(refused, body);
+            }
+        }, concurrency).sendAll(chunks, m.size(), p.size(), t.size());
     }
 
     /**
@@ -356,12 +374,7 @@ public final class Runs {
         return Json.object().put("key", key).put("value", value).put("timestamp", timestamp).put("step", step);
     }
 
-    /** The number of items when known without iterating, else -1. */
-    private static long size(Iterable<?> items) {
-        return items == null ? 0 : items instanceof Collection<?> c ? c.size() : -1;
-    }
-
-    private static <T> Stream<T> stream(Iterable<T> items) {
-        return items == null ? Stream.empty() : StreamSupport.stream(items.spliterator(), false);
+    private static <T> Iterable<T> items(Iterable<T> items) {
+        return items == null ? List.of() : items;
     }
 }

@@ -48,8 +48,11 @@ class BackgroundLoggerTest {
     void pointsOfAFailedSendAreSentAgainNotDropped() throws Exception {
         try (StubServer stub = new StubServer(); MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
             stub.then(Answer.json(200, RUN))
-                    .then(Answer.json(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"not now\"}"))
                     .otherwise(r -> Answer.json(200, "{}"));
+            // A server gone for a while: every retry of the first send fails, the points wait.
+            for (int i = 0; i < 4; i++) {
+                stub.then(Answer.json(503, "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"not now\"}"));
+            }
             try (ActiveRun run = client.startRun(RunOptions.inExperiment("1").logInBackground(Duration.ofMillis(20)))) {
                 run.logMetric("loss", 1, 1);
                 Thread.sleep(300); // the background send fails
@@ -62,5 +65,108 @@ class BackgroundLoggerTest {
             assertTrue(stored.matches("(?s).*\"step\":\"?1\"?[,}].*"), stored);
             assertTrue(stored.matches("(?s).*\"step\":\"?2\"?[,}].*"), stored);
         }
+    }
+
+    private static final String REFUSED =
+            "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"Invalid timestamp -1\"}";
+
+    private static java.util.List<StubServer.Request> batches(StubServer stub) {
+        return stub.requests.stream().filter(r -> r.uri().endsWith("log-batch")).toList();
+    }
+
+    @Test
+    void aRefusedPointIsIsolatedAndEveryOtherPointStored() throws Exception {
+        try (StubServer stub = new StubServer(); MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            stub.then(Answer.json(200, RUN)).otherwise(r -> r.uri().endsWith("log-batch") && r.body().contains("\"timestamp\":-1")
+                    ? Answer.json(400, REFUSED)
+                    : r.uri().contains("runs/get") ? Answer.json(200, RUN) : Answer.json(200, "{}"));
+            ActiveRun run = client.startRun(RunOptions.inExperiment("1").logInBackground(Duration.ofHours(1)));
+            for (int step = 0; step < 100; step++) {
+                run.logMetric("loss", step, step == 37 ? -1 : 1000 + step, step);
+            }
+            InvalidParameterValueError e = assertThrows(InvalidParameterValueError.class, run::close);
+            assertTrue(e.getMessage().contains("99 points stored"), e.getMessage());
+            assertTrue(e.getMessage().contains("loss=37.0 (step=37, timestamp=-1)"), e.getMessage());
+            assertEquals(400, e.httpStatus());
+            java.util.Set<Integer> stored = new java.util.TreeSet<>();
+            java.util.regex.Pattern step = java.util.regex.Pattern.compile("\"step\":\"?(\\d+)");
+            for (StubServer.Request r : batches(stub)) {
+                if (!r.body().contains("\"timestamp\":-1")) {
+                    step.matcher(r.body()).results().forEach(m -> stored.add(Integer.parseInt(m.group(1))));
+                }
+            }
+            assertEquals(99, stored.size());
+            assertTrue(!stored.contains(37));
+            // Halving 100 points down to the refused one: 1 + 2 * ceil(log2 100) requests at most, no loop.
+            assertTrue(batches(stub).size() <= 15, "requests: " + batches(stub).size());
+            assertTrue(stub.requests.get(stub.requests.size() - 1).body().contains("FINISHED"), "the run is still ended");
+        }
+    }
+
+    @Test
+    void aDeletedRunStopsTheLoggerAndLaterCallsThrow() throws Exception {
+        String deleted = "{\"run\":{\"info\":{\"run_id\":\"r1\",\"experiment_id\":\"1\",\"lifecycle_stage\":\"deleted\"}}}";
+        try (StubServer stub = new StubServer(); MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            stub.then(Answer.json(200, RUN)).otherwise(r -> r.uri().endsWith("log-batch")
+                    ? Answer.json(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"The run r1 must be in the 'active' state.\"}")
+                    : Answer.json(200, deleted));
+            ActiveRun run = client.startRun(RunOptions.inExperiment("1").logInBackground(Duration.ofHours(1)));
+            for (int step = 0; step < 50; step++) {
+                run.logMetric("loss", step, step);
+            }
+            InvalidParameterValueError e = assertThrows(InvalidParameterValueError.class, run::flush);
+            assertTrue(e.getMessage().contains("0 points stored, stopped: 50 points not stored"), e.getMessage());
+            assertEquals(1, batches(stub).size(), "one refusal and one runs/get, not 50 single-point sends");
+            assertThrows(InvalidParameterValueError.class, () -> run.logMetric("loss", 1, 51));
+            assertThrows(InvalidParameterValueError.class, run::close);
+            assertEquals(1, batches(stub).size(), "nothing resent");
+        }
+    }
+
+    @Test
+    void aMissingRunStopsTheLoggerWithItsOwnError() throws Exception {
+        String missing = "{\"error_code\":\"RESOURCE_DOES_NOT_EXIST\",\"message\":\"Run 'r1' not found\"}";
+        try (StubServer stub = new StubServer(); MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
+            stub.then(Answer.json(200, RUN)).otherwise(r -> r.uri().endsWith("runs/update") ? Answer.json(200, "{}")
+                    : Answer.json(404, missing));
+            ActiveRun run = client.startRun(RunOptions.inExperiment("1").logInBackground(Duration.ofHours(1)));
+            run.logMetric("loss", 1, 1);
+            var e = assertThrows(io.mlflowrest.errors.ResourceDoesNotExistError.class, run::close);
+            assertTrue(e.getMessage().contains("1 points not stored"), e.getMessage());
+            assertEquals(1, batches(stub).size());
+        }
+    }
+
+    @Test
+    void flushGivesUpAfterItsTimeoutSayingWhatIsUnsent() throws Exception {
+        try (StubServer stub = new StubServer();
+             MlflowRestClient client = MlflowRestClient.create(stub.config().maxRetries(0)
+                     .flushTimeout(Duration.ofMillis(300)).build())) {
+            stub.then(Answer.json(200, RUN)).otherwise(r -> r.uri().endsWith("log-batch")
+                    ? Answer.json(503, "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"down\"}")
+                    : Answer.json(200, "{}"));
+            ActiveRun run = client.startRun(RunOptions.inExperiment("1").logInBackground(Duration.ofMillis(20)));
+            for (int step = 0; step < 7; step++) {
+                run.logMetric("loss", step, step);
+            }
+            var e = assertThrows(io.mlflowrest.errors.RequestTimeoutError.class, () -> run.flush(Duration.ofMillis(400)));
+            assertTrue(e.getMessage().contains("7 metric points of run r1 still unsent"), e.getMessage());
+            assertThrows(io.mlflowrest.errors.RequestTimeoutError.class, run::flush, "the configured flushTimeout");
+            assertThrows(io.mlflowrest.errors.RequestTimeoutError.class, run::close);
+            assertTrue(stub.requests.get(stub.requests.size() - 1).uri().endsWith("runs/update"), "the run is still ended");
+        }
+    }
+
+    @Test
+    void flushTimeoutComesFromTheEnvironment() {
+        var config = io.mlflowrest.ClientConfig.fromEnvironment(
+                java.util.Map.of("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000", "MLFLOWREST_FLUSH_TIMEOUT", "2.5"),
+                java.nio.file.Path.of("/nonexistent"));
+        assertEquals(Duration.ofMillis(2500), config.flushTimeout());
+        assertEquals(Duration.ofSeconds(120), io.mlflowrest.ClientConfig.builder().trackingUri("http://127.0.0.1:5000")
+                .build().flushTimeout());
+        var bad = assertThrows(InvalidParameterValueError.class, () -> io.mlflowrest.ClientConfig.builder()
+                .trackingUri("http://127.0.0.1:5000").flushTimeout(Duration.ZERO).build());
+        assertEquals("flush_timeout", bad.field());
     }
 }
