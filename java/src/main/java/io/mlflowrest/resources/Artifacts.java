@@ -137,7 +137,7 @@ public final class Artifacts {
      *
      * @param runId the run's id
      * @param artifactPath a folder below the artifact root, e.g. {@code plots}; null for the root
-     * @return files and folders with their sizes in bytes; empty when there is nothing there
+     * @return files (with their sizes in bytes) and folders; empty when there is nothing there
      */
     public List<FileInfo> list(String runId, String artifactPath) {
         return listUri(runArtifactUri(runId), artifactPath);
@@ -147,7 +147,7 @@ public final class Artifacts {
      * The entries at the root of the run's artifacts.
      *
      * @param runId the run's id
-     * @return files and folders with their sizes in bytes
+     * @return files (with their sizes in bytes) and folders
      */
     public List<FileInfo> list(String runId) {
         return list(runId, null);
@@ -158,7 +158,7 @@ public final class Artifacts {
      *
      * @param artifactUri the root to list under
      * @param artifactPath a folder below that root; null for the root
-     * @return files and folders with their sizes in bytes
+     * @return files (with their sizes in bytes) and folders
      */
     public List<FileInfo> listUri(String artifactUri, String artifactPath) {
         return repositories.forUri(locations.resolve(artifactUri)).list(RepoPaths.trim(artifactPath == null ? "" : artifactPath));
