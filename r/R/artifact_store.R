@@ -28,7 +28,12 @@ artifact_store <- function(uri, client) {
     stop(mlflowrest_condition(
       sprintf("artifact location '%s' uses scheme '%s:', which mlflowrest cannot reach; supported: %s, and plain paths",
               uri, scheme, paste0(artifact_store_schemes, ":", collapse = ", ")),
-      "mlflowrest_unsupported_scheme", scheme = scheme, supported = artifact_store_schemes))
+      # The family's class for it (Python's and Java's InvalidParameterValueError, field
+      # artifact_uri), with a narrower class first for callers that want just this case.
+      c("mlflowrest_unsupported_scheme", "mlflowrest_invalid_parameter_value", "mlflowrest_api_error"),
+      http_status = NULL, error_code = "INVALID_PARAMETER_VALUE", field = "artifact_uri",
+      limit = paste0(artifact_store_schemes, ":", collapse = ", "),
+      scheme = scheme, supported = artifact_store_schemes))
   )
 }
 

@@ -59,6 +59,9 @@ test_that("an unknown scheme is a classed error naming it and the supported ones
   expect_true(all(c("s3", "wasbs", "dbfs", "file", "mlflow-artifacts") %in% err$supported))
   expect_match(conditionMessage(err), "'hdfs:'.*supported: mlflow-artifacts:, s3:")
   expect_s3_class(err, "mlflowrest_error")
+  # the same family class as Python's and Java's InvalidParameterValueError(field = artifact_uri)
+  expect_s3_class(err, "mlflowrest_invalid_parameter_value")
+  expect_equal(err$field, "artifact_uri")
   expect_equal(store_requests(web)$path, "/api/2.0/mlflow/runs/get")
 })
 
