@@ -187,7 +187,11 @@ def test_provider_reads_the_sdk_configuration(monkeypatch: pytest.MonkeyPatch) -
     assert not provider.in_context()  # a local store gets no HTTP headers
     assert provider.request_headers() == {}
 
-    # a databricks login mlflowrest cannot read (no profile, no DATABRICKS_HOST): stay out of the way
+    # a databricks login mlflowrest cannot read (no profile, no DATABRICKS_HOST): stay out of the way.
+    # (MLFLOW_TRACKING_USERNAME/PASSWORD would win over DATABRICKS_TOKEN here: the family's
+    # "basic wins" rule, openapi/family-rules.yaml; a Databricks login has none of them.)
+    monkeypatch.delenv("MLFLOW_TRACKING_USERNAME")
+    monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD")
     monkeypatch.setattr(request_headers, "_tracking_uri", lambda: "databricks")
     monkeypatch.setenv("DATABRICKS_CONFIG_FILE", "/nonexistent/databrickscfg")
     monkeypatch.delenv("DATABRICKS_HOST", raising=False)
