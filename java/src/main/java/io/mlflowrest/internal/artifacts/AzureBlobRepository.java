@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -96,12 +95,7 @@ public final class AzureBlobRepository implements ArtifactRepository {
     @Override
     public void upload(Path file, String path) {
         String blob = RepoPaths.join(prefix, path);
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        long size = RepoPaths.size(file);
         if (!parts.multipart(size)) {
             try {
                 RequestBody body = RequestBody.file(file);

@@ -14,7 +14,6 @@ import io.mlflowrest.internal.http.RawResponse;
 import io.mlflowrest.internal.http.RequestBody;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,12 +67,7 @@ public final class DatabricksRepository implements ArtifactRepository {
     @Override
     public void upload(Path file, String path) {
         String rel = RepoPaths.join(sub, path);
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        long size = RepoPaths.size(file);
         JsonNode credential = credential(true, rel);
         try {
             if (credential.path("type").asText().equals("AWS_PRESIGNED_URL") && parts.multipart(size)) {

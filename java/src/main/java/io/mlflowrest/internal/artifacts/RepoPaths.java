@@ -16,6 +16,21 @@ public final class RepoPaths {
     private RepoPaths() {}
 
     /**
+     * The size of a file about to be uploaded, read once to choose one PUT or a multipart upload.
+     *
+     * @param file the local file
+     * @return its size in bytes
+     * @throws UncheckedIOException when it cannot be read
+     */
+    public static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /**
      * Two '/'-separated paths joined, slashes at their ends trimmed.
      *
      * @param base the first part, or null

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -100,12 +99,7 @@ public final class S3Repository implements ArtifactRepository {
     @Override
     public void upload(Path file, String path) {
         String key = RepoPaths.join(prefix, path);
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        long size = RepoPaths.size(file);
         if (!parts.multipart(size)) {
             try {
                 http.discard("PUT", url(key, Map.of()), signer("PUT", key, Map.of(), uploadHeaders), RequestBody.file(file));
