@@ -1,10 +1,11 @@
 """make bench (many writers): N writer processes x M points each, in 500-point log_batch requests,
 against a 4-worker server on PostgreSQL and a --workers 1 server on SQLite, in one run.
 
-Each writer (bench/writer.py) imports its client, then all start at once; the figures are the
-aggregate points/s over the window from the first start to the last end, the client CPU per
-point, the points the server stored against those sent, and the errors each client surfaced.
-The floor is raw `requests` without retries; mlflowrest and the official client run beside it.
+Each writer process (bench/writer.py for Python, bench/java/Writer.java, bench/r/writer.R) builds
+its client, then all start at once; the figures are the aggregate points/s over the window from
+the first start to the last end, the client CPU per point, the points the server stored against
+those sent, and the errors each client surfaced. Each language's floor is its plain HTTP client
+without retries (requests, java.net.http, curl); mlflowrest and the official clients run beside it.
 
     python bench/many_writers.py [--quick] [--out DIR]
         --quick: 8 writers x 1000 points on the --workers 1 SQLite server only (make test's smoke check)
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,24 +31,62 @@ from mlflowrest import MlflowClient  # noqa: E402
 from tests.harness import MlflowServer  # noqa: E402
 from tests.harness.postgres import PostgresServer  # noqa: E402
 
-CLIENTS = ["raw", "sdk", "official"]
+# (language, client) pairs, each language's raw floor first.
+CLIENTS = [("python", "raw"), ("python", "sdk"), ("python", "official"),
+           ("java", "raw"), ("java", "sdk"), ("java", "official"), ("r", "raw"), ("r", "sdk")]  # fmt: skip
 LABEL = {
-    "raw": "raw requests (floor)",
-    "sdk": "mlflowrest",
-    "official": "official MlflowClient",
+    ("python", "raw"): "Python raw requests (floor)",
+    ("python", "sdk"): "Python mlflowrest",
+    ("python", "official"): "Python official MlflowClient",
+    ("java", "raw"): "Java raw java.net.http (floor)",
+    ("java", "sdk"): "Java mlflowrest",
+    ("java", "official"): "Java official mlflow-client",
+    ("r", "raw"): "R raw curl (floor)",
+    ("r", "sdk"): "R mlflowrest",
 }
+JAR = ROOT / "java" / "target" / "mlflowrest.jar"
+JAVA_CLASSES = ROOT / ".work" / "bench-java-writer"
+RLIB = ROOT / ".work" / "rlib"
 
 
-def cell(server: MlflowServer, client: str, writers: int, points: int) -> dict[str, Any]:
+def writer_command(lang: str, client: str) -> list[str] | None:
+    """The writer's command line before its run id, points and start file; None when the SDK is not built."""
+    if lang == "python":
+        return [sys.executable, str(ROOT / "bench" / "writer.py"), client]
+    if lang == "java" and _java_writer():
+        # A small heap and the serial collector: 64 JVMs share 2 cores and the machine's memory.
+        return ["java", "-Xmx256m", "-XX:+UseSerialGC", "-cp", f"{JAR}:{JAVA_CLASSES}", "Writer", client]
+    if lang == "r" and (RLIB / "mlflowrest").is_dir() and shutil.which("Rscript"):
+        return ["Rscript", "--vanilla", str(ROOT / "bench" / "r" / "writer.R"), client]
+    return None
+
+
+def _java_writer() -> bool:
+    """Compile bench/java/Writer.java once, so no writer's start is charged with compiling it."""
+    if not JAR.is_file() or not shutil.which("javac"):
+        return False
+    source = ROOT / "bench" / "java" / "Writer.java"
+    target = JAVA_CLASSES / "Writer.class"
+    if not target.is_file() or target.stat().st_mtime < max(source.stat().st_mtime, JAR.stat().st_mtime):
+        JAVA_CLASSES.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["javac", "-cp", str(JAR), "-d", str(JAVA_CLASSES), str(source)], check=True)
+    return True
+
+
+def cell(server: MlflowServer, lang: str, client: str, writers: int, points: int) -> dict[str, Any]:
+    head = writer_command(lang, client)
+    if head is None:
+        return {"lang": lang, "client": client, "writers": writers, "error": f"{lang} SDK not built"}
     sdk = MlflowClient(server.url)
-    exp = sdk.experiments.get_or_create(f"writers-{client}-{writers}-{time.time_ns()}")
+    exp = sdk.experiments.get_or_create(f"writers-{lang}-{client}-{writers}-{time.time_ns()}")
     run_ids = [sdk.runs.create(experiment_id=exp).run.info.run_id for _ in range(writers)]
     work = Path(tempfile.mkdtemp(prefix="writers-"))
     go = work / "go"
-    writer = [sys.executable, str(ROOT / "bench" / "writer.py"), client, server.url]
+    env = {**os.environ, "R_LIBS": str(RLIB)}
     procs = [
         subprocess.Popen(
-            [*writer, rid, str(points), str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            [*head, server.url, rid, str(points), str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=env,
         )
         for rid in run_ids
     ]
@@ -58,13 +99,15 @@ def cell(server: MlflowServer, client: str, writers: int, points: int) -> dict[s
         out, err = p.communicate(timeout=900)
         line = out.strip().splitlines()[-1] if out.strip() else "{}"
         rows.append(json.loads(line))
-        if rows[-1].get("errors") and err.strip():
-            print(f"{client}: {err.strip().splitlines()[-1][:300]}", file=sys.stderr)
+        if (rows[-1].get("errors") or "sent" not in rows[-1]) and err.strip():
+            print(f"{lang} {client}: {err.strip().splitlines()[-1][:300]}", file=sys.stderr)
+    if any("start" not in r for r in rows):
+        return {"lang": lang, "client": client, "writers": writers, "error": "a writer gave no result"}
     sent = sum(r.get("sent", 0) for r in rows)
     window = max(r["end"] for r in rows) - min(r["start"] for r in rows)
     stored = sum(_stored(sdk, rid) for rid in run_ids)
     return {
-        "client": client, "writers": writers, "points": writers * points, "sent": sent, "stored": stored,
+        "lang": lang, "client": client, "writers": writers, "points": writers * points, "sent": sent, "stored": stored,
         "errors": sum(r.get("errors", 0) for r in rows), "seconds": round(window, 2),
         "points_per_s": round(sent / window) if window > 0 else 0,
         "cpu_us_per_point": round(1e6 * sum(r.get("cpu", 0.0) for r in rows) / max(sent, 1), 1),
@@ -78,22 +121,26 @@ def _stored(sdk: MlflowClient, run_id: str) -> int:
 def run_config(name: str, server: MlflowServer, writer_counts: list[int], points: int) -> list[dict[str, Any]]:
     out = []
     for writers in writer_counts:
-        for client in CLIENTS:
-            row = {"config": name, **cell(server, client, writers, points)}
+        for lang, client in CLIENTS:
+            row = {"config": name, **cell(server, lang, client, writers, points)}
             print(json.dumps(row), flush=True)
             out.append(row)
     return out
 
 
 def table(rows: list[dict[str, Any]]) -> str:
+    """One line per cell; x raw is to the same language's floor on the same server and writer count."""
     lines = ["| server | writers | client | points/s | x raw | stored / sent | errors | client CPU µs/point |",
              "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
-        raw = next(
-            x for x in rows if x["config"] == r["config"] and x["writers"] == r["writers"] and x["client"] == "raw"
-        )
-        ratio = r["points_per_s"] / raw["points_per_s"] if raw["points_per_s"] else float("nan")
-        lines.append(f"| {r['config']} | {r['writers']} | {LABEL[r['client']]} | {r['points_per_s']:,} | {ratio:.2f} | "
+        label = LABEL[(r["lang"], r["client"])]
+        if "error" in r:
+            lines.append(f"| {r['config']} | {r['writers']} | {label} | not measured: {r['error']} | | | | |")
+            continue
+        raw = next((x for x in rows if (x["config"], x["writers"], x["lang"], x["client"]) ==
+                    (r["config"], r["writers"], r["lang"], "raw") and x.get("points_per_s")), None)  # fmt: skip
+        ratio = f"{r['points_per_s'] / raw['points_per_s']:.2f}" if raw else "-"
+        lines.append(f"| {r['config']} | {r['writers']} | {label} | {r['points_per_s']:,} | {ratio} | "
                      f"{r['stored']:,} / {r['points']:,} | {r['errors']} | {r['cpu_us_per_point']} |")  # fmt: skip
     return "\n".join(lines)
 
@@ -122,11 +169,14 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "results_writers.json").write_text(json.dumps(rows, indent=1) + "\n")
     md = ("# Many writers\n\nN writer processes x M points each, 500-point log_batch requests, all started at "
-          "once (`python bench/many_writers.py`). Ratios are to raw `requests` on the same server and writer "
-          f"count, measured in one run on {time.strftime('%Y-%m-%d')}.\n\n{table(rows)}\n")  # fmt: skip
+          "once (`python bench/many_writers.py`). Ratios are to the same language's raw floor on the same server "
+          f"and writer count, measured in one run on {time.strftime('%Y-%m-%d')}.\n\n{table(rows)}\n")  # fmt: skip
     (out / "results_writers.md").write_text(md)
     print(table(rows))
-    return 0
+    failed = [r for r in rows if "error" in r]
+    for r in failed:
+        print(f"could not measure: {r['config']} {r['writers']} {r['lang']} {r['client']}: {r['error']}")
+    return 1 if args.quick and failed else 0  # the smoke check: every writer must still run
 
 
 if __name__ == "__main__":

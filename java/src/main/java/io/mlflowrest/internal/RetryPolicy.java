@@ -33,9 +33,17 @@ public record RetryPolicy(int maxRetries, double backoffFactorSeconds, double ba
      */
     public static boolean isRetried(ApiError error) {
         int status = error.httpStatus() == null ? 0 : error.httpStatus();
-        if (isRetriedStatus(status)) {
-            return true;
-        }
+        return isRetriedStatus(status) || isOverload(error);
+    }
+
+    /**
+     * The server (or a proxy before it) refused for load (family-rules.yaml, retry.overload).
+     *
+     * @param error the answer's typed error
+     * @return true when the answer matches an overload signature
+     */
+    public static boolean isOverload(ApiError error) {
+        int status = error.httpStatus() == null ? 0 : error.httpStatus();
         String text = error.serverMessage() == null ? "" : error.serverMessage();
         for (Rules.Overload o : Rules.OVERLOAD) {
             if ((o.status() == null || o.status() == status)

@@ -21,6 +21,7 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,6 +34,8 @@ import java.util.Optional;
 public final class Transport implements Closeable {
     private static final System.Logger LOG = System.getLogger("io.mlflowrest");
     private static final String USER_AGENT = Version.USER_AGENT;
+    /** How many logBatch calls' worth of requests one client keeps in flight, as Python's transport. */
+    public static final int WRITE_LIMIT_PER_CALL = 4;
 
     private final Http11Client http;
     // named in transport errors: "no answer" alone does not say which server is down
@@ -42,6 +45,10 @@ public final class Transport implements Closeable {
     private final Map<String, String> headers;
     private final RetryPolicy retry;
     private final Sleeper sleeper;
+    // Writes in flight across the client's threads: batchConcurrency per logBatch call,
+    // WRITE_LIMIT_PER_CALL calls' worth for the client, halved on overload (WriteLimit).
+    private final WriteLimit writeLimit;
+    private final Duration timeout;
 
     /**
      * The client's one request helper.
@@ -69,6 +76,8 @@ public final class Transport implements Closeable {
         this.basePath = uri.getRawPath() == null ? "" : uri.getRawPath();
         this.retry = new RetryPolicy(config.maxRetries(), config.backoffFactorSeconds(), config.backoffJitterSeconds());
         this.sleeper = sleeper;
+        this.timeout = config.timeout();
+        this.writeLimit = new WriteLimit(config.batchConcurrency() * WRITE_LIMIT_PER_CALL);
         Map<String, String> h = new LinkedHashMap<>();
         h.put("User-Agent", USER_AGENT);
         h.put("Accept", "application/json");
@@ -80,6 +89,22 @@ public final class Transport implements Closeable {
             h.put("Authorization", "Bearer " + config.token());
         }
         this.headers = Map.copyOf(h);
+    }
+
+    /**
+     * The client-wide limit on log-batch requests in flight, adapted to overload answers.
+     *
+     * @return the client's one write limit
+     */
+    public WriteLimit writeLimit() {
+        return writeLimit;
+    }
+
+    /**
+     * {@return the client's request timeout, also the longest wait for a write slot}
+     */
+    public Duration timeout() {
+        return timeout;
     }
 
     /**
@@ -256,6 +281,9 @@ public final class Transport implements Closeable {
             ApiError error = ErrorMapper.map(status, text, response.header("location"), method, path);
             if (!RetryPolicy.isRetried(error)) {
                 throw error;
+            }
+            if (RetryPolicy.isOverload(error)) {
+                writeLimit.overloaded();
             }
             ambiguous |= !Rules.UNAMBIGUOUS_STATUSES.contains(status);
             if (attempt >= retry.maxRetries() || !mayResend(ambiguous, safety, guard)) {

@@ -15,7 +15,9 @@ import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.Validation;
+import io.mlflowrest.internal.WriteLimit;
 import io.mlflowrest.generated.Routes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -330,12 +332,15 @@ public final class Runs {
             t.add(Json.object().put("key", x.getKey()).put("value", x.getValue()));
         }
         BatchChunker chunks = new BatchChunker(runId, m.iterator(), p.iterator(), t.iterator());
+        WriteLimit limit = transport.writeLimit();
+        Duration wait = transport.timeout();
         return new BatchSender(body -> {
-            try {
+            try (WriteLimit.Slot slot = limit.acquire(wait)) { // shared by every thread logging through this client
                 transport.call(Routes.RUNS_LOG_BATCH, Query.of(), body);
             } catch (ApiError refused) {
                 throw chunks.inCallersTerms(refused, body);
             }
+            limit.stored();
         }, concurrency).sendAll(chunks, m.size(), p.size(), t.size());
     }
 
