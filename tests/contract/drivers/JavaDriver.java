@@ -239,14 +239,14 @@ public class JavaDriver {
             case "createModelVersion":
                 return wrap("model_version", proto(c.modelVersions().create(s(a, "name"), s(a, "source"), s(a, "run_id"))));
             case "createLoggedModel":
-                return wrap("model", io.mlflowrest.internal.Json.MAPPER.valueToTree(c.loggedModels().create(s(a, "experiment_id"), s(a, "name"),
+                return wrap("model", io.mlflowrest.internal.Json.mapper().valueToTree(c.loggedModels().create(s(a, "experiment_id"), s(a, "name"),
                         s(a, "source_run_id"), s(a, "model_type"), Map.of(), Map.of())));
             case "createWebhook": {
                 List<io.mlflowrest.generated.model.WebhookEvent> events = new ArrayList<>();
                 for (JsonNode e : a.path("events")) {
-                    events.add(io.mlflowrest.internal.Json.MAPPER.treeToValue(e, io.mlflowrest.generated.model.WebhookEvent.class));
+                    events.add(io.mlflowrest.internal.Json.mapper().treeToValue(e, io.mlflowrest.generated.model.WebhookEvent.class));
                 }
-                return wrap("webhook", io.mlflowrest.internal.Json.MAPPER.valueToTree(c.webhooks().create(s(a, "name"), s(a, "url"), events,
+                return wrap("webhook", io.mlflowrest.internal.Json.mapper().valueToTree(c.webhooks().create(s(a, "name"), s(a, "url"), events,
                         s(a, "description"), s(a, "secret"))));
             }
             case "getModelVersion": return wrap("model_version", proto(c.modelVersions().get(s(a, "name"), s(a, "version"))));

@@ -1,37 +1,82 @@
 package io.mlflowrest.internal;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.databind.node.ValueNode;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.Map;
 import org.mlflow_project.google.protobuf.InvalidProtocolBufferException;
 import org.mlflow_project.google.protobuf.Message;
 import org.mlflow_project.google.protobuf.util.JsonFormat;
 
 /**
- * JSON in one place. Requests are written with Jackson, which sends int64 as JSON numbers and
- * NaN/Infinity as the strings MLflow expects; answers become the official client's protobuf
- * classes (through its shaded JsonFormat) or the generated records.
+ * JSON in one place. Requests are written and answers read with jackson-core's streaming API
+ * into databind's tree nodes: an ObjectMapper costs ~330 classes and a fifth of a second at JVM
+ * start, so it is built only for what needs it (records, {@link #tree}). int64 goes as JSON
+ * numbers and NaN/Infinity as the strings MLflow expects; answers become the official client's
+ * protobuf classes (through {@link RunJson}, else its shaded JsonFormat) or the generated records.
  */
 public final class Json {
-    /** The one mapper: unknown fields and enum values ignored, null fields left out of what it writes. */
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
-            .build();
-    private static final JsonFormat.Parser PROTO = JsonFormat.parser().ignoringUnknownFields();
-    private static final JsonFormat.Printer PROTO_PRINTER = JsonFormat.printer().preservingProtoFieldNames()
-            .omittingInsignificantWhitespace();
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private Json() {}
 
+    /** Built on first use: unknown fields and enum values ignored, null fields left out of what it writes. */
+    private static final class Mapper {
+        static final ObjectMapper MAPPER = JsonMapper.builder()
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
+                .serializationInclusion(JsonInclude.Include.NON_NULL)
+                .build();
+    }
+
+    /** Protobuf JSON, built on first use: it builds service.proto's descriptors (~440 classes). */
+    private static final class Proto {
+        static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
+        static final JsonFormat.Printer PRINTER = JsonFormat.printer().preservingProtoFieldNames()
+                .omittingInsignificantWhitespace();
+    }
+
+    /** {@return the one ObjectMapper, for records and values that are not trees} */
+    public static ObjectMapper mapper() {
+        return Mapper.MAPPER;
+    }
+
     /** {@return an empty JSON object to build a request body in} */
     public static ObjectNode object() {
-        return MAPPER.createObjectNode();
+        return NODES.objectNode();
+    }
+
+    /** {@return an empty JSON array} */
+    public static ArrayNode array() {
+        return NODES.arrayNode();
+    }
+
+    /**
+     * A value (map, list, record, string, number) as a JSON tree.
+     *
+     * @param value the value
+     * @return its tree
+     */
+    public static JsonNode tree(Object value) {
+        return mapper().valueToTree(value);
     }
 
     /**
@@ -41,29 +86,46 @@ public final class Json {
      * @return its JSON text
      */
     public static String write(JsonNode node) {
-        return withoutNulls(node).toString();
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            writeWithoutNulls(g, node);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write JSON", e); // a StringWriter does not fail
+        }
+        return out.toString();
     }
 
-    private static JsonNode withoutNulls(JsonNode node) {
+    private static void writeWithoutNulls(JsonGenerator g, JsonNode node) throws IOException {
         if (node.isObject()) {
-            ObjectNode copy = MAPPER.createObjectNode();
-            node.fields().forEachRemaining(e -> {
+            g.writeStartObject();
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getValue().isNull()) {
-                    copy.set(e.getKey(), withoutNulls(e.getValue()));
+                    g.writeFieldName(e.getKey());
+                    writeWithoutNulls(g, e.getValue());
                 }
-            });
-            return copy;
+            }
+            g.writeEndObject();
+        } else if (node.isArray()) {
+            g.writeStartArray();
+            for (JsonNode item : node) {
+                writeWithoutNulls(g, item);
+            }
+            g.writeEndArray();
+        } else if (node.isNull() || node.isMissingNode()) {
+            g.writeNull();
+        } else if (node.isBinary()) {
+            g.writeBinary(node.binaryValue());
+        } else if (node.isPojo()) {
+            g.writeRawValue(mapper().writeValueAsString(((POJONode) node).getPojo()));
+        } else {
+            ((ValueNode) node).serialize(g, null); // text, numbers, booleans write themselves without a provider
         }
-        if (node.isArray()) {
-            var copy = MAPPER.createArrayNode();
-            node.forEach(item -> copy.add(withoutNulls(item)));
-            return copy;
-        }
-        return node;
     }
 
     /**
-     * The node, or null when the text is not JSON (HTML error pages, plain text).
+     * The node, or null when the text is not JSON (HTML error pages, plain text). Content after
+     * the first value is ignored, as ObjectMapper.readTree does.
      *
      * @param text an answer's body
      * @return the parsed JSON, or null
@@ -72,10 +134,52 @@ public final class Json {
         if (text == null || text.isBlank()) {
             return null;
         }
-        try {
-            return MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
+        try (JsonParser p = FACTORY.createParser(text)) {
+            JsonToken first = p.nextToken();
+            return first == null ? null : read(p, first);
+        } catch (IOException e) {
             return null;
+        }
+    }
+
+    private static JsonNode read(JsonParser p, JsonToken token) throws IOException {
+        switch (token) {
+            case START_OBJECT: {
+                ObjectNode o = NODES.objectNode();
+                for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+                    String name = p.currentName();
+                    o.set(name, read(p, p.nextToken()));
+                }
+                return o;
+            }
+            case START_ARRAY: {
+                ArrayNode a = NODES.arrayNode();
+                for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                    a.add(read(p, t));
+                }
+                return a;
+            }
+            case VALUE_STRING:
+                return NODES.textNode(p.getText());
+            case VALUE_NUMBER_INT:
+                switch (p.getNumberType()) {
+                    case INT:
+                        return NODES.numberNode(p.getIntValue());
+                    case LONG:
+                        return NODES.numberNode(p.getLongValue());
+                    default:
+                        return NODES.numberNode(p.getBigIntegerValue());
+                }
+            case VALUE_NUMBER_FLOAT:
+                return NODES.numberNode(p.getDoubleValue());
+            case VALUE_TRUE:
+                return NODES.booleanNode(true);
+            case VALUE_FALSE:
+                return NODES.booleanNode(false);
+            case VALUE_NULL:
+                return NODES.nullNode();
+            default:
+                throw new JsonParseException(p, "unexpected " + token);
         }
     }
 
@@ -91,7 +195,11 @@ public final class Json {
     @SuppressWarnings("unchecked")
     public static <M extends Message> M proto(JsonNode json, Message.Builder builder) {
         try {
-            PROTO.merge(json.isMissingNode() || json.isNull() ? "{}" : json.toString(), builder);
+            Message direct = RunJson.read(json, builder);
+            if (direct != null) {
+                return (M) direct;
+            }
+            Proto.PARSER.merge(json.isMissingNode() || json.isNull() ? "{}" : write(json), builder);
             return (M) builder.build();
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("answer does not fit " + builder.getDescriptorForType().getName(), e);
@@ -106,8 +214,8 @@ public final class Json {
      */
     public static JsonNode fromProto(Message message) {
         try {
-            return MAPPER.readTree(PROTO_PRINTER.print(message));
-        } catch (InvalidProtocolBufferException | JsonProcessingException e) {
+            return tryParse(Proto.PRINTER.print(message));
+        } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("cannot write " + message.getDescriptorForType().getName(), e);
         }
     }
@@ -122,7 +230,7 @@ public final class Json {
      */
     public static <T> T record(JsonNode json, Class<T> type) {
         try {
-            return MAPPER.treeToValue(json, type);
+            return mapper().treeToValue(json, type);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("answer does not fit " + type.getSimpleName(), e);
         }

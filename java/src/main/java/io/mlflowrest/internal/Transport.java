@@ -162,7 +162,7 @@ public final class Transport implements Closeable {
         if (body instanceof ObjectNode object) {
             Rules.REQUEST_DEFAULTS.getOrDefault(route.operationId(), Map.of()).forEach((field, value) -> {
                 if (object.path(field).isMissingNode() || object.path(field).isNull()) {
-                    object.set(field, Json.MAPPER.valueToTree(value));
+                    object.set(field, Json.tree(value));
                 }
             });
         }

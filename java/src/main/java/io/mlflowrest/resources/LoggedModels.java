@@ -174,7 +174,7 @@ public final class LoggedModels {
     }
 
     private static ArrayNode pairs(Map<String, String> map) {
-        ArrayNode array = Json.MAPPER.createArrayNode();
+        ArrayNode array = Json.array();
         if (map != null) {
             map.forEach((k, v) -> array.addObject().put("key", k).put("value", v));
         }

@@ -47,7 +47,7 @@ public final class RawOperations {
      *     or gets a parameter it does not have
      */
     public JsonNode call(String operationId, Map<String, ?> args) {
-        JsonNode tree = Json.MAPPER.valueToTree(args == null ? Map.of() : args);
+        JsonNode tree = Json.tree(args == null ? Map.of() : args);
         return call(operationId, tree);
     }
 

@@ -56,7 +56,7 @@ public final class Webhooks {
         Validation.required("url", url);
         ObjectNode body = Json.object().put("name", name).put("url", url).put("description", description)
                 .put("secret", secret);
-        body.set("events", Json.MAPPER.valueToTree(events));
+        body.set("events", Json.tree(events));
         // Webhooks carry no tags: the hooks of this name are noted first, and after a lost answer
         // a new one with this name and url is the one this call made (family-rules.yaml).
         Set<String> before = new HashSet<>();
@@ -68,7 +68,7 @@ public final class Webhooks {
         JsonNode json = transport.call(Routes.WEBHOOKS_CREATE, Map.of(), Query.of(), body, () -> {
             for (Webhook h : list()) {
                 if (name.equals(h.name()) && url.equals(h.url()) && !before.contains(h.webhookId())) {
-                    return Optional.of(Json.object().set("webhook", Json.MAPPER.valueToTree(h)));
+                    return Optional.of(Json.object().set("webhook", Json.tree(h)));
                 }
             }
             return Optional.empty();
@@ -111,7 +111,7 @@ public final class Webhooks {
         ObjectNode body = Json.object().put("name", name).put("url", url).put("description", description)
                 .put("status", status == null ? null : status.name());
         if (events != null) {
-            body.set("events", Json.MAPPER.valueToTree(events));
+            body.set("events", Json.tree(events));
         }
         return Json.record(transport.call(Routes.WEBHOOKS_UPDATE, id(webhookId), Query.of(), body),
                 UpdateWebhookResponse.class).webhook();
@@ -137,7 +137,7 @@ public final class Webhooks {
     public WebhookTestResult test(String webhookId, WebhookEvent event) {
         ObjectNode body = Json.object();
         if (event != null) {
-            body.set("event", Json.MAPPER.valueToTree(event));
+            body.set("event", Json.tree(event));
         }
         JsonNode json = transport.call(Routes.WEBHOOKS_TEST, id(webhookId), Query.of(), body);
         return Json.record(json, TestWebhookResponse.class).result();

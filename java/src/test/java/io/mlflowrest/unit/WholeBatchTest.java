@@ -70,12 +70,12 @@ class WholeBatchTest {
     @Test
     void rawOperationsRefuseIntegersOutsideInt64NamingWhere() throws Exception {
         try (StubServer stub = new StubServer(); MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
-            JsonNode args = Json.MAPPER.readTree("{\"run_id\":\"" + RUN_ID + "\",\"metrics\":[{\"key\":\"a\",\"value\":1,"
+            JsonNode args = Json.mapper().readTree("{\"run_id\":\"" + RUN_ID + "\",\"metrics\":[{\"key\":\"a\",\"value\":1,"
                     + "\"timestamp\":1,\"step\":0},{\"key\":\"a\",\"value\":1,\"timestamp\":1,\"step\":9223372036854775813}]}");
             InvalidParameterValueError e = assertThrows(InvalidParameterValueError.class,
                     () -> client.operations().call("logBatch", args));
             assertEquals("metrics[1].step", e.field());
-            JsonNode under = Json.MAPPER.readTree("{\"run_id\":\"" + RUN_ID + "\",\"key\":\"a\",\"value\":1,"
+            JsonNode under = Json.mapper().readTree("{\"run_id\":\"" + RUN_ID + "\",\"key\":\"a\",\"value\":1,"
                     + "\"timestamp\":-9223372036854775809,\"step\":0}");
             e = assertThrows(InvalidParameterValueError.class, () -> client.operations().call("logMetric", under));
             assertEquals("timestamp", e.field());
