@@ -8,7 +8,7 @@ those sent, and the errors each client surfaced. Each language's floor is its pl
 without retries (requests, java.net.http, curl); mlflowrest and the official clients run beside it.
 
     python bench/many_writers.py [--quick] [--out DIR]
-        --quick: 8 writers x 1000 points on the --workers 1 SQLite server only (make test's smoke check)
+        --quick: 4 writers x 1000 points per client on the --workers 1 SQLite server only (make test's smoke check)
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def main() -> int:
     if args.quick:
         with MlflowServer(workers=1) as server:
             server.wait_quiet()
-            rows += run_config("sqlite, --workers 1", server, [8], 1000)
+            rows += run_config("sqlite, --workers 1", server, [4], 1000)
     else:
         with (
             PostgresServer() as pg,

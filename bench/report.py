@@ -132,7 +132,9 @@ def markdown(doc: dict[str, Any]) -> str:
         v = s.get(f"first_metric_{key}_s")
         return "n/a" if v is None else str(v) if isinstance(v, dict) else f"{v:.3f}"
 
-    lines.append(f"| Java: JVM start to first logged metric (s) | {first('java_sdk')}; with the AppCDS archive "
+    before = f" (the build before the first-call JSON change: {first('java_sdk-before')})" \
+        if s.get("first_metric_java_sdk-before_s") is not None else ""
+    lines.append(f"| Java: JVM start to first logged metric (s) | {first('java_sdk')}{before}; with the AppCDS archive "
                  f"{first('java_sdk-cds')}; the drop-in (io.mlflowrest.compat) {first('java_dropin')} | "
                  f"mlflow-client 2.17.2: {first('java_official')} |")  # fmt: skip
     lines.append(f"| R: process start and library load to first logged metric (s) | {first('r_sdk')} | "

@@ -37,6 +37,8 @@ COMPAT_CLASSES = ROOT / "java" / "compat" / "target" / "classes"  # the drop-in 
 JAVA_CDS = ROOT / ".work" / "bench-java-cds" / "mlflowrest.jsa"
 JAVA_CDS_JAR = JAVA_CDS.parent / "bench.jar"
 RLIB = ROOT / ".work" / "rlib"
+# An earlier build of the library, to measure a start-up change side by side (`--java-startup` only).
+JAVA_BEFORE_JAR = os.environ.get("BENCH_JAVA_BEFORE_JAR")
 
 # Sizes: three per workload to show how cost grows; --quick takes the first only.
 # Chosen so `make bench` fits in 20 minutes on 2 cores. The server stores ~6-11k metric points a
@@ -86,6 +88,9 @@ def command(lang: str, workload: str, client: str, size: int, uri: str) -> list[
     if lang == "python":
         return [PY, str(ROOT / "bench" / "pyworkloads.py"), workload, client, str(size), uri]
     if lang == "java" and _java_classes():
+        if client == "sdk-before" and JAVA_BEFORE_JAR:
+            return ["java", "-Xmx512m", "-cp", f"{JAVA_BEFORE_JAR}:{JAVA_CLASSES}", "Bench", workload, "sdk",
+                    str(size), uri]  # fmt: skip
         if client == "sdk-cds":  # the archive only matches the class path it was made with
             return ["java", "-Xmx512m", f"-XX:SharedArchiveFile={JAVA_CDS}", "-Xshare:on", "-cp",
                     f"{JAR}:{JAVA_CDS_JAR}", "Bench", workload, "sdk", str(size), uri]  # fmt: skip
@@ -185,9 +190,11 @@ def main() -> None:
         path = Path(args.out) / "results.json"
         doc = json.loads(path.read_text())
         with server(1) as (s, _):
-            doc["startup"].update(_jvm_and_r_startup(s.url, quick=False, langs=("java",), rounds=5))
+            rounds = int(os.environ.get("BENCH_STARTUP_ROUNDS", "5"))
+            doc["startup"].update(_jvm_and_r_startup(s.url, quick=False, langs=("java",), rounds=rounds))
         doc["startup"]["java_measured"] = (f"measured again on {time.strftime('%Y-%m-%d %H:%M')} UTC by "
-                                           f"`bench/run.py --java-startup`, 5 interleaved rounds, load average "
+                                           f"`bench/run.py --java-startup`, {rounds} interleaved rounds (median), "
+                                           f"load average "
                                            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
         path.write_text(json.dumps(doc, indent=1))
         (Path(args.out) / "results.md").write_text(report.markdown(doc))
@@ -275,10 +282,11 @@ def _jvm_and_r_startup(uri: str, quick: bool, langs: tuple[str, ...] = ("java", 
     """JVM start to first logged metric, and R library load to first logged metric.
 
     Java: mlflowrest, mlflowrest with the AppCDS archive when `make bench-java-cds` built it, the
-    drop-in (io.mlflowrest.compat) and the official client, interleaved so load hits all alike."""
+    drop-in (io.mlflowrest.compat) and the official client, interleaved so load hits all alike;
+    with `--java-startup` and BENCH_JAVA_BEFORE_JAR, an earlier build of the library beside them."""
     out: dict[str, Any] = {}
-    java = [("java", "sdk"), *([("java", "sdk-cds")] if JAVA_CDS.is_file() else []), ("java", "dropin"),
-            ("java", "official")]  # fmt: skip
+    java = [*([("java", "sdk-before")] if JAVA_BEFORE_JAR and langs == ("java",) else []), ("java", "sdk"),
+            *([("java", "sdk-cds")] if JAVA_CDS.is_file() else []), ("java", "dropin"), ("java", "official")]  # fmt: skip
     clients = [c for c in (*java, ("r", "sdk"), ("r", "floor")) if c[0] in langs]
     runs: dict[tuple[str, str], list[float]] = {c: [] for c in clients}
     failed: dict[tuple[str, str], dict[str, Any]] = {}
