@@ -460,6 +460,17 @@ public final class Rules {{
     public static final List<DatabricksVariable> DATABRICKS_VARIABLES = List.of(
 {db_vars});
 
+    /** Write window (AIMD): the window a client starts with, per unit of batch concurrency. */
+    public static final int CONGESTION_INITIAL_WINDOW_PER_BATCH_CONCURRENCY = {int(rules["congestion"]["initial_window_per_batch_concurrency"])};
+    /** Write window (AIMD): the largest window, per unit of batch concurrency. */
+    public static final int CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY = {int(rules["congestion"]["max_window_per_batch_concurrency"])};
+    /** Write window (AIMD): the smallest window; overload answers never shrink it below this. */
+    public static final double CONGESTION_MIN_WINDOW = {float(rules["congestion"]["min_window"])};
+    /** Write window (AIMD): added per window's worth of stored writes (each adds increase / window). */
+    public static final double CONGESTION_INCREASE = {float(rules["congestion"]["increase"])};
+    /** Write window (AIMD): the window is multiplied by this on every overload answer. */
+    public static final double CONGESTION_DECREASE_FACTOR = {float(rules["congestion"]["decrease_factor"])};
+
     /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = {rules["batch"]["envelope_reserve_bytes"]};
 

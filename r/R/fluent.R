@@ -159,14 +159,14 @@ create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
     tags = tags_body(all_tags)
   )
   find_first_try <- function() {
-    found <- mlflow_call(client, "POST", "runs/search", body = list(
+    found <- api_runs_search(client,
       experiment_ids = list(experiment_id),
       filter = sprintf("tags.`%s` = '%s'", rules_request_id_tag, request_id),
       run_view_type = "ALL", max_results = 1
-    ))$runs
+    )$runs
     if (length(found)) list(run = found[[1]]) else NULL
   }
-  mlflow_call(client, "POST", "runs/create", body = body, before_retry = find_first_try)$run
+  api_runs_create(client, .body = body, .before_retry = find_first_try)$run
 }
 
 #' Update a run's status, end time or name
@@ -192,9 +192,9 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
   if (is.null(run_id)) abort_usage("no run_id given and no active run")
   check_run_id(run_id)
   client <- resolve_client(client)
-  info <- mlflow_call(client, "POST", "runs/update", body = compact(list(
+  info <- api_runs_update(client,
     run_id = run_id, status = status, end_time = time_to_ms(end_time, "end_time"), run_name = run_name
-  )))$run_info
+  )$run_info
   if (!is.null(status)) {
     notify_observers("set_terminated", list(run_id = run_id, status = status,
                                             end_time = time_to_ms(end_time, "end_time")))

@@ -19,29 +19,39 @@
 #' }
 #' @export
 mlflow_call_operation <- function(operation_id, ..., client = NULL) {
-  op <- rules_operations[[operation_id]]
-  if (is.null(op)) {
-    abort_invalid(sprintf("no operation '%s' in the spec", operation_id), "operation_id",
-                  "an operationId of openapi/mlflow.yaml")
+  fn <- if (is.character(operation_id) && length(operation_id) == 1L) api_operation_functions[operation_id]
+  if (is.null(fn) || is.na(fn)) {
+    abort_invalid(sprintf("no operation '%s' in the spec", paste(operation_id, collapse = ", ")),
+                  "operation_id", "an operationId of openapi/mlflow.yaml")
   }
+  op <- rules_operations[[operation_id]]
   if (op$body == "binary" || op$answer == "binary") {
     abort_invalid(sprintf("%s streams bytes: use the artifact functions", operation_id), "operation_id",
                   "a JSON operation")
   }
   args <- list(...)
-  path <- op$path
-  for (name in op$path_params) {
-    value <- args[[name]]
-    if (is.null(value) || !nzchar(value)) abort_invalid(sprintf("%s is required", name), name)
-    path <- sub(paste0("{", name, "}"), curl::curl_escape(as.character(value)), path, fixed = TRUE)
-    args[[name]] <- NULL
-  }
-  query <- args[intersect(names(args), op$query_params)]
-  args <- args[setdiff(names(args), op$query_params)]
-  if (op$body == "none" && length(args)) {
-    abort_invalid(sprintf("%s has no parameter '%s'", operation_id, names(args)[1]), names(args)[1],
+  accepted <- setdiff(names(formals(fn)), c("client", ".body", ".before_retry"))
+  unknown <- setdiff(names(args) %||% rep("", length(args)), accepted)
+  if (length(unknown)) {
+    abort_invalid(sprintf("%s has no parameter '%s'", operation_id, unknown[1]), unknown[1],
                   paste("a parameter of", operation_id))
   }
-  body <- if (op$body == "json") structure(args, names = names(args) %||% character())
-  mlflow_request(resolve_client(client), op$method, path, query = if (length(query)) query, body = body)
+  do.call(fn, c(list(resolve_client(client)), args))
+}
+
+# Sends the spec operation `operation_id` (generated_operations.R calls this): the path
+# parameters put into its route, empty query parameters and body fields left out.
+send_operation <- function(client, operation_id, path = NULL, query = NULL, body = NULL, ...) {
+  op <- rules_operations[[operation_id]]
+  route <- op$path
+  for (name in names(path)) {
+    value <- path[[name]]
+    if (is.null(value) || length(value) != 1L || is.na(value) || !nzchar(value)) {
+      abort_invalid(sprintf("%s is required", name), name)
+    }
+    # Artifact paths keep their slashes: the route's parameter is a path.
+    route <- sub(paste0("{", name, "}"), encode_path(as.character(value)), route, fixed = TRUE)
+  }
+  if (is.list(body)) body <- structure(compact(body), names = names(compact(body)) %||% character())
+  mlflow_request(client, op$method, route, query = if (length(compact(query))) compact(query), body = body, ...)
 }
