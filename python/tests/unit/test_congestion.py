@@ -51,9 +51,8 @@ def test_threads_never_exceed_the_limit_and_a_full_limit_does_not_hang() -> None
     for t in threads:
         t.join(timeout=10)
     assert max(seen) <= 4 and limit.peak == 4 and limit.in_flight == 0
-    with limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(timeout=5):
-        with limit.slot(timeout=0.05):
-            assert limit.in_flight == 5  # waited its bound, then went: a limit never becomes a hang
+    with limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(0.05):
+        assert limit.in_flight == 5  # waited its bound, then went: a limit never becomes a hang
 
 
 @responses.activate
