@@ -339,7 +339,7 @@ def rules_java(spec: dict) -> str:
 
     rules = family_rules.load(spec)
     errors, retry, config = rules["errors"], rules["retry"], rules["config"]
-    congestion = {k: int(v) if k.endswith("_per_batch_concurrency") else v for k, v in rules["congestion"].items()}
+    congestion = {k.removesuffix("_per_batch_concurrency"): v for k, v in rules["congestion"].items()}
 
     def entries(pairs, key=java_value, value=java_value) -> str:
         return ",\n".join(f"            Map.entry({key(k)}, {value(v)})" for k, v in pairs)
@@ -462,9 +462,9 @@ public final class Rules {{
 {db_vars});
 
     /** Write window (AIMD): the window a client starts with, per unit of batch concurrency. */
-    public static final int CONGESTION_INITIAL_WINDOW_PER_BATCH_CONCURRENCY = {congestion["initial_window_per_batch_concurrency"]};
+    public static final int CONGESTION_INITIAL_WINDOW_PER_BATCH_CONCURRENCY = {int(congestion["initial_window"])};
     /** Write window (AIMD): the largest window, per unit of batch concurrency. */
-    public static final int CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY = {congestion["max_window_per_batch_concurrency"]};
+    public static final int CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY = {int(congestion["max_window"])};
     /** Write window (AIMD): the smallest window; overload answers never shrink it below this. */
     public static final double CONGESTION_MIN_WINDOW = {float(congestion["min_window"])};
     /** Write window (AIMD): added per window's worth of stored writes (each adds increase / window). */
