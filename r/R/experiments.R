@@ -21,29 +21,10 @@
 mlflow_create_experiment <- function(name, artifact_location = NULL, client = NULL, tags = NULL) {
   check_experiment_name(name)
   client <- resolve_client(client)
-  request_id <- random_hex()
-  tags <- c(tags_body(tags), list(request_id_tag(request_id)))
-  body <- compact(list(name = name, artifact_location = artifact_location, tags = tags))
-  find_first_try <- function() {
-    existing <- tryCatch(
-      api_experiments_get_by_name(client, experiment_name = name)$experiment,
-      mlflowrest_resource_does_not_exist = function(e) NULL
-    )
-    if (carries_request_id(existing$tags, request_id)) list(experiment_id = existing$experiment_id)
-  }
-  id <- api_experiments_create(client, .body = body,
-                    .before_retry = find_first_try)$experiment_id
+  id <- api_experiments_create(client, name = name, artifact_location = artifact_location,
+                               tags = tags_body(tags))$experiment_id
   notify_observers("create_experiment", list(experiment_id = id, name = name))
   id
-}
-
-# The request-id tag of family-rules.yaml (written under the new key, read under all).
-request_id_tag <- function(request_id) list(key = rules_request_id_tag, value = request_id)
-
-carries_request_id <- function(tags, request_id) {
-  any(vapply(tags %||% list(), function(t) {
-    isTRUE(t$key %in% c(rules_request_id_tag, rules_legacy_request_id_tags)) && identical(t$value, request_id)
-  }, logical(1)))
 }
 
 #' Get an experiment by id or by name

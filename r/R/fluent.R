@@ -149,24 +149,12 @@ create_run <- function(client, experiment_id, start_time, tags, parent, idempote
 }
 
 create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
-  request_id <- random_hex()
   all_tags <- utils::modifyList(default_run_tags(parent), as.list(tags %||% list()))
-  all_tags[[rules_request_id_tag]] <- request_id
-  body <- list(
-    experiment_id = experiment_id,
-    user_id = all_tags[["mlflow.user"]] %||% run_user(),
-    start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
-    tags = tags_body(all_tags)
-  )
-  find_first_try <- function() {
-    found <- api_runs_search(client,
-      experiment_ids = list(experiment_id),
-      filter = sprintf("tags.`%s` = '%s'", rules_request_id_tag, request_id),
-      run_view_type = "ALL", max_results = 1
-    )$runs
-    if (length(found)) list(run = found[[1]]) else NULL
-  }
-  api_runs_create(client, .body = body, .before_retry = find_first_try)$run
+  # The request id that makes a retried create safe is added by send_operation() (request_ids.R).
+  api_runs_create(client, experiment_id = experiment_id,
+                  user_id = all_tags[["mlflow.user"]] %||% run_user(),
+                  start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
+                  tags = tags_body(all_tags))$run
 }
 
 #' Update a run's status, end time or name

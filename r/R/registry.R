@@ -26,18 +26,8 @@ registry_tags_body <- function(tags) {
 mlflow_create_registered_model <- function(name, tags = NULL, description = NULL, client = NULL) {
   check_string(name, "name")
   client <- resolve_client(client)
-  request_id <- random_hex()
-  body <- compact(list(
-    name = name, description = description,
-    tags = c(registry_tags_body(tags), list(request_id_tag(request_id)))
-  ))
-  find_first_try <- function() {
-    existing <- tryCatch(mlflow_get_registered_model(name, client = client),
-                         mlflowrest_resource_does_not_exist = function(e) NULL)
-    if (carries_request_id(existing$tags, request_id)) list(registered_model = existing)
-  }
-  api_registered_models_create(client, .body = body,
-              .before_retry = find_first_try)$registered_model
+  api_registered_models_create(client, name = name, description = description,
+                               tags = registry_tags_body(tags))$registered_model
 }
 
 #' Get, rename, update or delete a registered model
@@ -165,18 +155,11 @@ mlflow_get_latest_versions <- function(name, stages = list(), client = NULL) {
 mlflow_create_model_version <- function(name, source, run_id = NULL, tags = NULL, run_link = NULL,
                                         description = NULL, client = NULL) {
   client <- resolve_client(client)
-  # Each create makes the next version: a retry first looks for the version this call made.
-  request_id <- random_hex()
-  find_first_try <- function() {
-    filter <- sprintf("name = '%s' and tags.`%s` = '%s'", gsub("'", "\\\\'", name), rules_request_id_tag, request_id)
-    found <- api_model_versions_search(client, filter = filter, max_results = 1)$model_versions
-    if (length(found)) list(model_version = found[[1]])
-  }
-  api_model_versions_create(client,
-    name = name, source = source, run_id = run_id,
-    tags = c(registry_tags_body(tags), list(request_id_tag(request_id))),
-    run_link = run_link, description = description, .before_retry = find_first_try
-  )$model_version
+  # Each create makes the next version: a retry first looks for the version this call made
+  # (request_ids.R).
+  api_model_versions_create(client, name = name, source = source, run_id = run_id,
+                            tags = registry_tags_body(tags), run_link = run_link,
+                            description = description)$model_version
 }
 
 #' Get, update or delete a model version

@@ -119,6 +119,52 @@ def function_source(op: dict[str, Any], method: str, path: str, schemas: dict[st
     return f"{head}\n{signature}\n{body}\n}}\n"
 
 
+# Schema keywords checked before sending (JSON-Schema name -> the R check's name).
+CHECKED = {"maxLength": "max_length", "minLength": "min_length", "pattern": "pattern", "minimum": "minimum",
+           "maximum": "maximum", "maxItems": "max_items", "enum": "enum"}  # fmt: skip
+
+
+def r_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return f"{value}L" if abs(value) < 2**31 else repr(float(value))
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        return "c(" + ", ".join(r_value(v) for v in value) + ")"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def checks(op: dict[str, Any], schemas: dict[str, Any]) -> str | None:
+    """The spec's constraints on an operation's query parameters and top-level body fields."""
+    required: list[str] = []
+    fields: dict[str, dict[str, Any]] = {}
+    for p in op.get("parameters", []):
+        if p["in"] != "query":
+            continue
+        if p.get("required"):
+            required.append(p["name"])
+        fields[p["name"]] = p.get("schema", {})
+    schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        body = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        required += body.get("required", [])
+        fields.update(body.get("properties", {}))
+    rows = []
+    for name, prop in fields.items():
+        found = {CHECKED[k]: v for k, v in prop.items() if k in CHECKED}
+        if found:
+            rows.append(f"{name} = list(" + ", ".join(f"{k} = {r_value(v)}" for k, v in found.items()) + ")")
+    if not rows and not required:
+        return None
+    parts = []
+    if required:
+        parts.append(f"required = {r_value(required)}")
+    parts.append("fields = list(" + ", ".join(rows) + ")")
+    return f"  {op['operationId']} = list(" + ", ".join(parts) + ")"
+
+
 def render() -> str:
     sys.path.insert(0, str(ROOT / "openapi" / "tools"))
     import family_rules
@@ -126,12 +172,15 @@ def render() -> str:
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     safety = {k: v["safety"] for k, v in family_rules.load(spec)["retry"]["operations"].items()}
     schemas = spec["components"]["schemas"]
-    functions, table = [], []
+    functions, table, constraints = [], [], []
     for path, item in sorted(spec["paths"].items()):
         for method, op in sorted(item.items()):
             op = {**op, "x-r-safety": safety[op["operationId"]]}
             functions.append(function_source(op, method, path, schemas))
             table.append(f'  {op["operationId"]} = "{function_name(op)}"')
+            found = checks(op, schemas)
+            if found:
+                constraints.append(found)
     if len({t.split(" = ")[1] for t in table}) != len(table):
         raise SystemExit("two operations would get one R function name")
     return "\n".join(
@@ -147,6 +196,12 @@ def render() -> str:
             "# operationId -> its function, for mlflow_call_operation().",
             "api_operation_functions <- c(",
             ",\n".join(table),
+            ")",
+            "",
+            "# The spec's constraints checked before sending (validate.R): required names, and per query",
+            "# parameter or top-level body field its maxLength, pattern, minimum, maxItems or enum.",
+            "api_operation_checks <- list(",
+            ",\n".join(constraints),
             ")",
             "",
         ]
