@@ -11,8 +11,9 @@ user_agent <- function() {
 json_body <- function(body) {
   # "json" is JSON text already encoded; "verbatim" is any other text body (S3's and Azure's XML).
   if (inherits(body, c("json", "verbatim"))) return(enc2utf8(unclass(body)))
+  # json_verbatim: an int64 digit string (validate.R) goes out as the exact JSON number.
   as.character(jsonlite::toJSON(body, auto_unbox = TRUE, null = "null", na = "null",
-                                digits = NA))
+                                digits = NA, json_verbatim = TRUE))
 }
 
 query_string <- function(query) {

@@ -154,6 +154,8 @@ def checks(op: dict[str, Any], schemas: dict[str, Any]) -> str | None:
     rows = []
     for name, prop in fields.items():
         found = {CHECKED[k]: v for k, v in prop.items() if k in CHECKED}
+        if prop.get("type") == "integer" and prop.get("format") == "int64":
+            found["int64"] = True
         if found:
             rows.append(f"{name} = list(" + ", ".join(f"{k} = {r_value(v)}" for k, v in found.items()) + ")")
     if not rows and not required:
@@ -199,7 +201,8 @@ def render() -> str:
             ")",
             "",
             "# The spec's constraints checked before sending (validate.R): required names, and per query",
-            "# parameter or top-level body field its maxLength, pattern, minimum, maxItems or enum.",
+            "# parameter or top-level body field its maxLength, pattern, minimum, maxItems or enum, and",
+            "# whether it is an int64 (a digit string then goes out exactly, as a JSON number).",
             "api_operation_checks <- list(",
             ",\n".join(constraints),
             ")",

@@ -135,3 +135,15 @@ test_that("the spec's constraints are checked before sending, naming the field a
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "max_results")
 })
+
+test_that("an int64 beyond a double's precision, given as digits, goes out as that exact number", {
+  web <- webfakes::local_app_process(echo_app())
+  client <- test_client(web$url())
+  answer <- mlflow_call_operation("logMetric", run_id = "r", key = "k", value = 1, timestamp = 1700000000000,
+                                  step = "4611686018427387905", client = client)
+  expect_match(answer$body, '"step":4611686018427387905[,}]')
+  err <- expect_error(mlflow_call_operation("logMetric", run_id = "r", key = "k", value = 1, timestamp = 1,
+                                            step = "9223372036854775808", client = client),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$field, "step")
+})
