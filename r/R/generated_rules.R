@@ -237,6 +237,9 @@ rules_databricks_variables <- list(
 
 rules_batch_envelope_reserve_bytes <- 4096L
 
+# The write window's AIMD rule (congestion.R); windows scale with batch_concurrency.
+rules_congestion <- list(initial_window_per_batch_concurrency = 4.0, max_window_per_batch_concurrency = 4.0, min_window = 1.0, increase = 1.0, decrease_factor = 0.5)
+
 # From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().
 rules_operations <- list(
   listProxiedArtifacts = list(method = "GET", path = "/api/2.0/mlflow-artifacts/artifacts", body = "none", answer = "json", path_params = character(), query_params = c("path")),
