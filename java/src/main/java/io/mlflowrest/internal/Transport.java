@@ -34,8 +34,6 @@ import java.util.Optional;
 public final class Transport implements Closeable {
     private static final System.Logger LOG = System.getLogger("io.mlflowrest");
     private static final String USER_AGENT = Version.USER_AGENT;
-    /** How many logBatch calls' worth of requests one client keeps in flight, as Python's transport. */
-    public static final int WRITE_LIMIT_PER_CALL = 4;
 
     private final Http11Client http;
     // named in transport errors: "no answer" alone does not say which server is down
@@ -45,8 +43,7 @@ public final class Transport implements Closeable {
     private final Map<String, String> headers;
     private final RetryPolicy retry;
     private final Sleeper sleeper;
-    // Writes in flight across the client's threads: batchConcurrency per logBatch call,
-    // WRITE_LIMIT_PER_CALL calls' worth for the client, halved on overload (WriteLimit).
+    // Writes in flight across the client's threads, adapted to overload answers (WriteLimit).
     private final WriteLimit writeLimit;
     private final Duration timeout;
 
@@ -77,7 +74,7 @@ public final class Transport implements Closeable {
         this.retry = new RetryPolicy(config.maxRetries(), config.backoffFactorSeconds(), config.backoffJitterSeconds());
         this.sleeper = sleeper;
         this.timeout = config.timeout();
-        this.writeLimit = new WriteLimit(config.batchConcurrency() * WRITE_LIMIT_PER_CALL);
+        this.writeLimit = new WriteLimit(config.batchConcurrency());
         Map<String, String> h = new LinkedHashMap<>();
         h.put("User-Agent", USER_AGENT);
         h.put("Accept", "application/json");

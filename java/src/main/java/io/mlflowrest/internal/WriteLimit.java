@@ -1,30 +1,34 @@
 package io.mlflowrest.internal;
 
+import io.mlflowrest.generated.Rules;
 import java.time.Duration;
 
 /**
  * How many log-batch requests one client keeps in flight, shared by every thread logging
  * through it (logBatch and the background logger alike). Additive increase, multiplicative
- * decrease (docs/design.md, "Overload"): every overload answer the transport sees
- * (family-rules.yaml, retry.overload) halves the limit, not below one; every stored batch adds
- * 1/limit, so the limit climbs back by one per limit's worth of successes, up to its ceiling.
- * Clients do not share it, nor do processes: each backs off on the answers it gets, as in Python.
+ * decrease (docs/design.md, "Overload"; the numbers are family-rules.yaml {@code congestion},
+ * shared with Python and R): every overload answer the transport sees (retry.overload) shrinks
+ * the limit, every stored batch grows it back, by one per limit's worth of successes. Clients
+ * do not share it, nor do processes: each backs off on the answers it gets, as in Python.
  */
 public final class WriteLimit {
     private final int ceiling;
+    private final double floor;
     private double limit;
     private int inFlight;
     private int peak;
     private int decreases;
 
     /**
-     * A limit starting at its ceiling.
+     * The window of a client with this batchConcurrency, starting where the rule says.
      *
-     * @param ceiling the most requests in flight, also the starting limit (below 1 counts as 1)
+     * @param batchConcurrency the client's requests in flight per logBatch call (below 1 counts as 1)
      */
-    public WriteLimit(int ceiling) {
-        this.ceiling = Math.max(1, ceiling);
-        this.limit = this.ceiling;
+    public WriteLimit(int batchConcurrency) {
+        int per = Math.max(1, batchConcurrency);
+        this.ceiling = per * Rules.CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY;
+        this.floor = Rules.CONGESTION_MIN_WINDOW;
+        this.limit = per * Rules.CONGESTION_INITIAL_WINDOW_PER_BATCH_CONCURRENCY;
     }
 
     /**
@@ -62,19 +66,19 @@ public final class WriteLimit {
         notifyAll();
     }
 
-    /** The server answered "overloaded": halve the limit, not below one. */
+    /** The server answered "overloaded": shrink the limit by the rule's factor, not below its floor. */
     public synchronized void overloaded() {
-        limit = Math.max(1.0, limit / 2);
+        limit = Math.max(floor, limit * Rules.CONGESTION_DECREASE_FACTOR);
         decreases++;
     }
 
-    /** A batch was stored: add 1/limit, up to the ceiling. */
+    /** A batch was stored: add increase/limit, up to the ceiling. */
     public synchronized void stored() {
-        limit = Math.min(ceiling, limit + 1 / limit);
+        limit = Math.min(ceiling, limit + Rules.CONGESTION_INCREASE / limit);
         notifyAll();
     }
 
-    /** {@return requests allowed in flight now (the whole part of the limit, at least 1)} */
+    /** {@return requests allowed in flight now (the whole part of the limit)} */
     public synchronized int limit() {
         return (int) limit;
     }

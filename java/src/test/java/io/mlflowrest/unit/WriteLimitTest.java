@@ -74,7 +74,7 @@ class WriteLimitTest {
 
     @Test
     void overloadHalvesTheLimitNotBelowOneAndStoredBatchesClimbBackByOnePerLimitsWorth() {
-        WriteLimit limit = new WriteLimit(8);
+        WriteLimit limit = new WriteLimit(2); // family-rules.yaml congestion: 4 per unit of batchConcurrency
         assertEquals(8, limit.limit());
         limit.overloaded();
         assertEquals(4, limit.limit());
@@ -94,12 +94,15 @@ class WriteLimitTest {
             limit.stored();
         }
         assertEquals(8, limit.limit(), "up to the ceiling, never past it");
-        assertEquals(1, new WriteLimit(0).ceiling(), "a ceiling below one counts as one");
+        assertEquals(4, new WriteLimit(0).ceiling(), "a batchConcurrency below one counts as one");
     }
 
     @Test
     void aFullLimitWaitsForAFreedSlotAndAtMostTheTimeout() throws Exception {
         WriteLimit limit = new WriteLimit(1);
+        for (int i = 0; i < 3; i++) {
+            limit.overloaded(); // 4 -> 1: one request at a time
+        }
         WriteLimit.Slot held = limit.acquire(Duration.ofSeconds(1));
         CountDownLatch second = new CountDownLatch(1);
         Thread waiter = new Thread(() -> {
