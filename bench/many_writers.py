@@ -145,26 +145,39 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _into_results_md(path: Path, md: str, began: float) -> None:
+    """The table as a section of bench/results.md (which bench/run.py rewrites; make bench runs this after it)."""
+    start, end = "<!-- many-writers -->", "<!-- /many-writers -->"
+    text = path.read_text() if path.is_file() else ""
+    if start in text:
+        text = text[: text.index(start)] + text[text.index(end) + len(end) :].lstrip("\n")
+    section = md.replace("# Many writers", "## Many writers", 1).rstrip("\n")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    path.write_text(f"{text.rstrip()}\n\n{start}\n{section}\n\nThe run took {time.monotonic() - began:.0f} s; "
+                    f"load average at its end {load} on {os.cpu_count()} cores.\n{end}\n")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "bench"))
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
+    began = time.monotonic()
     if args.quick:
         with MlflowServer(workers=1) as server:
             server.wait_quiet()
             rows += run_config("sqlite, --workers 1", server, [4], 1000)
     else:
+        with MlflowServer(workers=1) as server:
+            server.wait_quiet()
+            rows += run_config("sqlite, --workers 1", server, [16, 64], 2000)
         with (
             PostgresServer() as pg,
             MlflowServer(workers=4, backend_store_uri=pg.uri) as server,
         ):
             server.wait_quiet()
             rows += run_config("postgres, 4 workers", server, [16, 64], 2000)
-        with MlflowServer(workers=1) as server:
-            server.wait_quiet()
-            rows += run_config("sqlite, --workers 1", server, [16, 64], 2000)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results_writers.json").write_text(json.dumps(rows, indent=1) + "\n")
@@ -172,6 +185,8 @@ def main() -> int:
           "once (`python bench/many_writers.py`). Ratios are to the same language's raw floor on the same server "
           f"and writer count, measured in one run on {time.strftime('%Y-%m-%d')}.\n\n{table(rows)}\n")  # fmt: skip
     (out / "results_writers.md").write_text(md)
+    if not args.quick:
+        _into_results_md(out / "results.md", md, began)
     print(table(rows))
     failed = [r for r in rows if "error" in r]
     for r in failed:
