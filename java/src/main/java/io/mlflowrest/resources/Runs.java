@@ -335,10 +335,13 @@ public final class Runs {
         WriteLimit limit = transport.writeLimit();
         Duration wait = transport.timeout();
         return new BatchSender(body -> {
-            try (WriteLimit.Slot slot = limit.acquire(wait)) { // shared by every thread logging through this client
+            WriteLimit.Slot slot = limit.acquire(wait); // shared by every thread logging through this client
+            try {
                 transport.call(Routes.RUNS_LOG_BATCH, Query.of(), body);
             } catch (ApiError refused) {
                 throw chunks.inCallersTerms(refused, body);
+            } finally {
+                slot.close();
             }
             limit.stored();
         }, concurrency).sendAll(chunks, m.size(), p.size(), t.size());

@@ -106,9 +106,9 @@ class WriteLimitTest {
         WriteLimit.Slot held = limit.acquire(Duration.ofSeconds(1));
         CountDownLatch second = new CountDownLatch(1);
         Thread waiter = new Thread(() -> {
-            try (WriteLimit.Slot s = limit.acquire(Duration.ofSeconds(30))) {
-                second.countDown();
-            }
+            WriteLimit.Slot slot = limit.acquire(Duration.ofSeconds(30));
+            second.countDown();
+            slot.close();
         });
         waiter.start();
         assertTrue(!second.await(200, TimeUnit.MILLISECONDS), "the second request waited while the first was in flight");
