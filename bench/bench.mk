@@ -9,8 +9,9 @@ bench: $(addprefix setup-,$(LANGS)) setup-stores $(if $(filter java,$(LANGS)),be
 	cd $(ROOT) && $(PY) bench/run.py $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-writers
 
-# Many writer processes on one server (bench/many_writers.py): bench/results_writers.md.
-bench-writers: setup-python setup-postgres
+# Many writer processes on one server (bench/many_writers.py), Python, Java and R writers in one
+# run: bench/results_writers.md, and its section of bench/results.md.
+bench-writers: $(addprefix setup-,$(LANGS)) setup-postgres
 	cd $(ROOT) && $(PY) bench/many_writers.py
 
 bench-quick: $(addprefix setup-,$(LANGS)) setup-stores
