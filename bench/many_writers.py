@@ -85,8 +85,11 @@ def cell(server: MlflowServer, lang: str, client: str, writers: int, points: int
     env = {**os.environ, "R_LIBS": str(RLIB)}
     procs = [
         subprocess.Popen(
-            [*head, server.url, rid, str(points), str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=env,
+            [*head, server.url, rid, str(points), str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         for rid in run_ids
     ]
