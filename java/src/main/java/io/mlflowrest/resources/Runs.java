@@ -272,7 +272,8 @@ public final class Runs {
      * Logs any number of metrics, params and tags (the official client's types), split into as
      * many log-batch requests as the server's limits need. Returns the number of requests sent.
      * Params and tags go first, one request after another (a later tag overwrites an earlier
-     * one); then up to the client's batchConcurrency metric-only requests are in flight at once.
+     * one); then up to the client's batchConcurrency metric-only requests are in flight at once,
+     * within the client-wide write limit that overload answers lower (docs/design.md, "Overload").
      * The whole call is checked before the first request (keys, values, a param given twice
      * with two values), so bad input writes nothing; errors name the item by its index in the
      * caller's list ({@code metrics[1500].key}). If a request fails, the others in flight
