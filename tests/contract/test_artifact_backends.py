@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.contract.runner.engine import (
     HERE,
@@ -33,6 +32,7 @@ from tests.contract.runner.engine import (
     driver_command,
     generate,
     languages,
+    load_cross,
     load_scenarios,
     make_fixtures,
     run_scenario,
@@ -45,8 +45,8 @@ LANGS = languages()
 AXIS = [x for x in os.environ.get("CONTRACT_ARTIFACT_BACKENDS", ",".join(BACKENDS)).split(",") if x]
 AXIS_SCENARIOS = ("artifacts", "registry", "nested-artifacts", "artifact-uris")
 SCENARIOS = [s for s in load_scenarios() if s["id"] in AXIS_SCENARIOS]
-CROSS_WRITE = yaml.safe_load((HERE / "cross" / "write.yaml").read_text())
-CROSS_READ = yaml.safe_load((HERE / "cross" / "read.yaml").read_text())
+CROSS_WRITE = load_cross("write")
+CROSS_READ = load_cross("read")
 OFFICIAL_TIMEOUT = 600  # one official-client command; logging a model imports most of mlflow
 
 RESULTS: dict[tuple[str, str, str], list[StepOutcome]] = {}  # (backend, scenario, lang)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tests.contract.runner import scenario_file
 
 HERE = Path(__file__).resolve().parents[1]
 ROOT = HERE.parents[1]
@@ -88,7 +88,13 @@ class Driver:
 
 # ---- scenarios --------------------------------------------------------------------------------
 def load_scenarios() -> list[dict[str, Any]]:
-    return [yaml.safe_load(p.read_text()) for p in sorted(SCENARIOS.glob("*.yaml"))]
+    """Every scenario, checked against the schema, limits resolved (runner/scenario_file.py)."""
+    return scenario_file.load_all(sorted(SCENARIOS.glob("*.yaml")))
+
+
+def load_cross(name: str) -> dict[str, Any]:
+    """cross/<name>.yaml: the writer's or the readers' scenario of the cross-language pairs."""
+    return scenario_file.load(HERE / "cross" / f"{name}.yaml")
 
 
 def substitute(value: Any, env: Mapping[str, Any]) -> Any:

@@ -1,0 +1,186 @@
+"""Reading scenario files: checked against scenario.schema.json (completed from the spec), ids
+unique, and `{$limit: <expression>}` resolved to the number, so every driver receives plain values.
+
+A typo'd key must fail loudly: otherwise a step silently loses its expectation."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import json
+import operator
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator, ValidationError
+
+CONTRACT = Path(__file__).resolve().parents[1]
+ROOT = CONTRACT.parents[1]
+SCHEMA_FILE = CONTRACT / "scenario.schema.json"
+
+
+class ScenarioFileError(ValueError):
+    """A scenario file the runner refuses; the message names the file, the scenario, the step and the key."""
+
+
+@functools.cache
+def spec() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "mlflow.yaml").read_text())
+    return loaded
+
+
+def limits() -> dict[str, int]:
+    return {k: v for k, v in spec()["x-mlflow-limits"].items() if isinstance(v, int)}
+
+
+def _operation_args(op: dict[str, Any]) -> dict[str, Any]:
+    """An operation's arguments: its parameters and its JSON request body's fields, nothing else."""
+    names = [p["name"] for p in op.get("parameters", [])]
+    body = op.get("requestBody", {}).get("content", {})
+    if body and "application/json" not in body:
+        return {"type": "object"}  # a binary upload: the SDK's own arguments, not the spec's
+    schema = body.get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    names += list(schema.get("properties", {}))
+    return {"type": "object", "additionalProperties": False,
+            "properties": {n: {"$ref": "#/$defs/argument"} for n in names}}  # fmt: skip
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The committed schema plus what the spec and family-rules.yaml say: operations, their arguments,
+    error codes and error classes."""
+    full: dict[str, Any] = json.loads(SCHEMA_FILE.read_text())
+    defs = full["$defs"]
+    sdk = {k: v for k, v in defs["sdk_operations"].items() if k != "description"}
+    ops = {op["operationId"]: _operation_args(op) for item in spec()["paths"].values()
+           for op in item.values() if isinstance(op, dict) and "operationId" in op}  # fmt: skip
+    defs["args"] = {**ops, **{k: {**v, "properties": {n: {"$ref": "#/$defs/argument", **s}
+                                                      for n, s in v["properties"].items()}}
+                              for k, v in sdk.items()}}  # fmt: skip
+    step = defs["step"]
+    step["properties"]["op"]["enum"] = sorted(defs["args"])
+    step["allOf"] = [{"if": {"required": ["op"], "properties": {"op": {"const": op}}},
+                      "then": {"properties": {"args": {"$ref": f"#/$defs/args/{op}"}}}}
+                     for op in sorted(defs["args"])]  # fmt: skip
+    error = step["properties"]["expect_error"]["properties"]
+    error["error_code"]["enum"] = sorted(spec()["x-mlflow-error-codes"])
+    rules = yaml.safe_load((ROOT / "openapi" / "family-rules.yaml").read_text())
+    error["class"]["enum"] = [c["name"] for c in rules["errors"]["classes"]]
+    return full
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def _describe(doc: Any, error: ValidationError) -> str:
+    """`scenario 'x', step 'y' (steps[3].args): unknown key 'z'`: what a reader fixing the file needs."""
+    path = list(error.absolute_path)
+    where = [f"scenario {doc.get('id')!r}" if isinstance(doc, dict) else "the file"]
+    if len(path) >= 2 and path[0] == "steps" and isinstance(doc, dict):
+        step = doc["steps"][path[1]]
+        where.append(f"step {step.get('id')!r}" if isinstance(step, dict) else f"step {path[1]}")
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        unknown = sorted(set(error.instance) - set(allowed))
+        what = f"unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(sorted(allowed))})"
+    elif error.validator == "enum" and path and path[-1] == "op":
+        what = f"unknown op {error.instance!r}: neither a spec operationId nor an SDK operation"
+    else:
+        what = error.message[:300]
+    return f"{', '.join(where)}{f' ({dotted})' if dotted else ''}: {what}"
+
+
+def check(doc: Any, name: str) -> None:
+    """Refuses a scenario that does not follow the schema or repeats a step id."""
+    problems = [_describe(doc, e) for e in sorted(_validator().iter_errors(doc), key=lambda e: list(e.path))]
+    if not problems:
+        seen: set[str] = set()
+        for step in doc["steps"]:
+            if step["id"] in seen:
+                problems.append(f"scenario {doc['id']!r}: step id {step['id']!r} repeated")
+            seen.add(step["id"])
+    if problems:
+        raise ScenarioFileError(f"{name}: " + f"\n{name}: ".join(problems))
+
+
+# ---- $limit expressions -------------------------------------------------------------------------
+_OPERATORS: dict[type, Callable[[int, int], int]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv}
+
+
+def evaluate(expression: str) -> int:
+    """`max_param_value_length + 1` -> 6001: integers, limit names, + - * // and parentheses only."""
+    known = limits()
+
+    def value(node: ast.expr) -> int:
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id not in known:
+                raise ValueError(f"{node.id!r} is not one of the spec's x-mlflow-limits ({', '.join(sorted(known))})")
+            return known[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            return _OPERATORS[type(node.op)](value(node.left), value(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -value(node.operand)
+        raise ValueError(f"{ast.unparse(node)!r} is not allowed (integers, limit names, + - * // and parentheses)")
+
+    try:
+        return value(ast.parse(expression, mode="eval").body)
+    except SyntaxError as exc:
+        raise ValueError(f"cannot parse {expression!r}: {exc.msg}") from None
+
+
+def resolve_limits(value: Any, where: str = "") -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$limit"}:
+            try:
+                return evaluate(value["$limit"])
+            except ValueError as exc:
+                raise ValueError(f"{where}: $limit {exc}") from None
+        return {k: resolve_limits(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_limits(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+# ---- files ------------------------------------------------------------------------------------------
+def _name(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """One scenario file, checked and with its limits resolved."""
+    name = _name(path)
+    doc = yaml.safe_load(path.read_text())
+    check(doc, name)
+    resolved: dict[str, Any] = copy.deepcopy(doc)
+    for step in resolved["steps"]:
+        try:
+            for key in ("args", "expect"):
+                if key in step:
+                    step[key] = resolve_limits(step[key], key)
+        except ValueError as exc:
+            raise ScenarioFileError(f"{name}: scenario {doc['id']!r}, step {step['id']!r}, {exc}") from None
+    return resolved
+
+
+def load_all(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """Every file, each checked, and no scenario id used twice (known failures name them)."""
+    loaded: list[dict[str, Any]] = []
+    owner: dict[str, str] = {}
+    for path in paths:
+        doc = load(path)
+        if doc["id"] in owner:
+            raise ScenarioFileError(f"{_name(path)}: scenario id {doc['id']!r} is already used by {owner[doc['id']]}")
+        owner[doc["id"]] = _name(path)
+        loaded.append(doc)
+    return loaded
