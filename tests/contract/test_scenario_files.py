@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.contract.runner import scenario_file
+from tests.contract.runner import scenario_file, scenario_reference
 from tests.contract.runner.engine import HERE, load_cross, load_scenarios
 from tests.contract.runner.scenario_file import ScenarioFileError, evaluate
 
@@ -102,3 +102,26 @@ def test_no_committed_scenario_writes_a_server_limit_as_a_literal() -> None:
         found += [f"{path.name}: {m}" for m in re.findall(r"(?<![\w.$])\d{3,}(?![\w.])", path.read_text())
                   if int(m) in suspicious]  # fmt: skip
     assert not found, found
+
+
+def test_the_readme_reference_is_the_schema() -> None:
+    readme = scenario_reference.README.read_text(encoding="utf-8")
+    assert scenario_reference.splice(readme) == readme, "run `make generate` (tests/contract/README.md is stale)"
+
+
+def test_known_failures_name_existing_steps() -> None:
+    """A listed case whose scenario or step was renamed never runs, so it could never be reported stale."""
+    steps = {f"{s['id']}/{st['id']}" for s in load_scenarios() for st in s["steps"]}
+    scenarios = {s["id"] for s in load_scenarios()}
+    unknown = []
+    for path in sorted((HERE / "known_failures").glob("*.txt")):
+        for line in path.read_text().splitlines():
+            case = line.split("#")[0].strip()
+            if not case or case.split("/")[0] in ("faults", "bad_input"):
+                continue
+            name = case.split(":", 1)[-1]  # <backend>:<scenario>[/<step>] on the artifact axis
+            if name.split("/")[0] in ("cross", "interop"):
+                continue
+            if name not in steps and name not in scenarios:
+                unknown.append(f"{path.name}: {case}")
+    assert not unknown, f"known failures naming no scenario or step: {unknown}"
