@@ -161,7 +161,8 @@ def typical_run(client: str, size: int, uri: str) -> dict[str, Any]:
             r = send("POST", "/api/2.0/mlflow/runs/create", json={"experiment_id": "0", "start_time": _now_ms()})
             rid = r.json()["run"]["info"]["run_id"]
             for i in range(10):
-                send("POST", "/api/2.0/mlflow/runs/log-parameter", json={"run_id": rid, "key": f"p{i}", "value": str(i)})
+                send("POST", "/api/2.0/mlflow/runs/log-parameter",
+                     json={"run_id": rid, "key": f"p{i}", "value": str(i)})
             for i in range(10):
                 send("POST", "/api/2.0/mlflow/runs/log-metric",
                      json={"run_id": rid, "key": f"m{i}", "value": float(i), "timestamp": _now_ms(), "step": 0})
@@ -284,7 +285,8 @@ def artifacts(client: str, size: int, uri: str) -> dict[str, Any]:
     tmp.rmdir()
     assert same, "downloaded size differs"
     return {"seconds": t2 - t0, "upload_s": t1 - t0, "download_s": t2 - t1,
-            "mb_per_s": 2 * size / (t2 - t0) / 1e6, "peak_rss_mb": peak / 1024, "rss_growth_mb": (peak - base_rss) / 1024}  # fmt: skip
+            "mb_per_s": 2 * size / (t2 - t0) / 1e6, "peak_rss_mb": peak / 1024,
+            "rss_growth_mb": (peak - base_rss) / 1024}  # fmt: skip
 
 
 def _artifact_uri(uri: str, run_id: str) -> str:

@@ -206,8 +206,9 @@ def main() -> int:
         "PYSPARK_PYTHON", sys.executable
     )  # executors import the same packages
 
-    from mlflowrest import MlflowClient
     from pyspark.sql import SparkSession
+
+    from mlflowrest import MlflowClient
 
     client = MlflowClient(uri)  # built on the driver, pickled into every task
     job = f"many-models-{uuid.uuid4().hex[:8]}"

@@ -366,7 +366,7 @@ def build() -> dict[str, Any]:
         "x-mlflow-limits": limits,
         "x-mlflow-error-codes": dict(sorted(ERROR_CODE_TO_HTTP_STATUS.items())),
         "tags": [{"name": n, "description": f["description"]}
-                 for n, f in (families["include"] | families["databricks"]).items()],  # fmt: skip
+                 for n, f in (families["include"] | families["databricks"]).items()],
         "paths": {},
         "components": {
             "schemas": {

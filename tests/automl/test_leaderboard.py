@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from mlflowrest import MlflowClient
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -63,7 +63,8 @@ def known(backend: str, lang: str) -> set[str]:
 def official(env: dict[str, str], *args: str) -> dict[str, Any]:
     """The official client in its own process (tests/harness/official_client.py)."""
     proc = subprocess.run([sys.executable, "-m", "tests.harness.official_client", *args], cwd=ROOT,
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=OFFICIAL_TIMEOUT)  # fmt: skip
+                          env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=OFFICIAL_TIMEOUT)  # fmt: skip
     if proc.returncode != 0:
         raise RuntimeError(f"official client {args[0]} failed:\n{proc.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -99,7 +100,8 @@ def verdict(backend: str, lang: str, case: str, failed: bool) -> list[str]:
     if failed and not listed:
         return [f"[{backend}/{lang}] {case} failed"]
     if listed and not failed:
-        return [f"[{backend}/{lang}] {case}: listed as {backend}:{case} in known_failures/{lang}.txt but passes - remove it"]
+        return [f"[{backend}/{lang}] {case}: listed as {backend}:{case} in known_failures/{lang}.txt "
+                "but passes - remove it"]  # fmt: skip
     return []
 
 

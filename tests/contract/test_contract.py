@@ -19,11 +19,10 @@ import pytest
 
 from tests.contract.runner.engine import (
     HERE,
-    ROOT,
     Driver,
-    driver_command,
     StepOutcome,
     canonical,
+    driver_command,
     languages,
     load_cross,
     load_scenarios,

@@ -29,7 +29,7 @@ BY_ID = {case["id"]: case for case in ERRORS}
 class _Stub(BaseHTTPRequestHandler):
     """Answers GET .../runs/get?run_id=<case id> with that case's status and body."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         run_id = parse_qs(urlparse(self.path).query).get("run_id", [""])[0]
         case = BY_ID.get(run_id, {"status": 500, "text": f"no case {run_id}"})
         if "json" in case:

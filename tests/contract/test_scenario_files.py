@@ -15,7 +15,8 @@ from tests.contract.runner.engine import HERE, load_cross, load_scenarios
 from tests.contract.runner.scenario_file import ScenarioFileError, evaluate
 
 GOOD = {"id": "tiny", "description": "a valid scenario to break",
-        "steps": [{"id": "run", "op": "createRun", "args": {"experiment_id": "0"}, "save": {"run_id": "run.info.run_id"}},
+        "steps": [{"id": "run", "op": "createRun", "args": {"experiment_id": "0"},
+                   "save": {"run_id": "run.info.run_id"}},
                   {"id": "get", "op": "getRun", "args": {"run_id": "${run_id}"},
                    "expect": {"run": {"data": {"params": {"$len": 0}}}}}]}  # fmt: skip
 

@@ -31,7 +31,8 @@ def server() -> Iterator[MlflowServer]:
 
 def run(cmd: list[str], uri: str, **env: str) -> str:
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "MLFLOW_TRACKING_URI": uri, "R_LIBS": str(ROOT / ".work" / "rlib"), **env})  # fmt: skip
+                          env={**os.environ, "MLFLOW_TRACKING_URI": uri, "R_LIBS": str(ROOT / ".work" / "rlib"),
+                               **env})  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return proc.stdout
 
@@ -96,7 +97,8 @@ def test_java_example_on_object_stores_is_read_back(kind: str, monkeypatch: pyte
     with ArtifactBackend(kind) as backend:
         for key, value in backend.env.items():
             monkeypatch.setenv(key, value)
-        out = run(["java", "-jar", str(ROOT / "java" / "target" / "mlflowrest.jar")], backend.env["MLFLOW_TRACKING_URI"],
+        jar = str(ROOT / "java" / "target" / "mlflowrest.jar")
+        out = run(["java", "-jar", jar], backend.env["MLFLOW_TRACKING_URI"],
                   MLFLOW_PYTHON_EXECUTABLE="/bin/false")  # fmt: skip
         client = MlflowClient()
         run_id = only_run(client, "chapter-example")

@@ -216,7 +216,8 @@ def test_zz_report() -> None:
     """The figures, per language (runs last in this module)."""
     print("\nfault injection (10% of requests, seed 7) and a 10 s server outage:")
     for lang, s in SUMMARY.items():
-        print(f"  {lang:7} requests {s.get('requests')}, faulted requests survived {s.get('faulted')} {s.get('kinds')}, "
+        print(f"  {lang:7} requests {s.get('requests')}, "
+              f"faulted requests survived {s.get('faulted')} {s.get('kinds')}, "
               f"metrics lost {s.get('lost')}, duplicated {s.get('duplicated')}; outage {s.get('outage_s')} s: "
               f"lost {s.get('outage_lost')}, duplicated {s.get('outage_duplicated')}")  # fmt: skip
         for op, (n, made, errors) in (s.get("creates") or {}).items():

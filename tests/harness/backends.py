@@ -3,17 +3,25 @@
     with ArtifactBackend("s3") as backend:
         subprocess.run(cmd, env={**os.environ, **backend.env})
 
-| backend      | the server                                   | what a client gets in `env` |
-|--------------|----------------------------------------------|-----------------------------|
-| `proxied`    | `--serve-artifacts` (mlflow-artifacts:/)     | MLFLOW_TRACKING_URI |
-| `s3`         | `--no-serve-artifacts --default-artifact-root s3://mlflow/artifacts`, s3proxy behind | + MLFLOW_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, AWS_REQUEST_CHECKSUM_CALCULATION, AWS_RESPONSE_CHECKSUM_VALIDATION |
-| `azure`      | `--no-serve-artifacts --default-artifact-root wasbs://mlflow@mlflowrest.blob.core.windows.net/artifacts`, Azurite behind | + AZURE_STORAGE_CONNECTION_STRING (with BlobEndpoint), AZURE_STORAGE_ACCESS_KEY |
-| `path`       | `--no-serve-artifacts --default-artifact-root <a plain folder>` | MLFLOW_TRACKING_URI (the folder is on this machine) |
-| `databricks` | the Databricks stand-in (tests/harness/databricks.py) in front of a server whose roots are `dbfs:/databricks/mlflow-tracking/...`, bytes in s3proxy (or Azurite with `databricks_store="azure"`) | MLFLOW_TRACKING_URI=databricks, DATABRICKS_HOST, DATABRICKS_TOKEN, MLFLOW_REGISTRY_URI=databricks; no store credentials (clients must use the signed URLs) |
+Each backend: the server, then what a client gets in `env`.
+
+- `proxied`: `--serve-artifacts` (mlflow-artifacts:/); MLFLOW_TRACKING_URI.
+- `s3`: `--no-serve-artifacts --default-artifact-root s3://mlflow/artifacts`, s3proxy behind;
+  + MLFLOW_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION,
+  AWS_REQUEST_CHECKSUM_CALCULATION, AWS_RESPONSE_CHECKSUM_VALIDATION.
+- `azure`: `--no-serve-artifacts --default-artifact-root wasbs://mlflow@mlflowrest.blob.core.windows.net/artifacts`,
+  Azurite behind; + AZURE_STORAGE_CONNECTION_STRING (with BlobEndpoint), AZURE_STORAGE_ACCESS_KEY.
+- `path`: `--no-serve-artifacts --default-artifact-root <a plain folder>`; MLFLOW_TRACKING_URI (the folder
+  is on this machine).
+- `databricks`: the Databricks stand-in (tests/harness/databricks.py) in front of a server whose roots are
+  `dbfs:/databricks/mlflow-tracking/...`, bytes in s3proxy (or Azurite with `databricks_store="azure"`);
+  MLFLOW_TRACKING_URI=databricks, DATABRICKS_HOST, DATABRICKS_TOKEN, MLFLOW_REGISTRY_URI=databricks; no store
+  credentials (clients must use the signed URLs).
 
 `url` is the HTTP address an SDK talks to (the stand-in's for `databricks`), `server` the MLflow
-server behind it; `backend_fixture(...)` makes a pytest fixture of it. The server's own process gets the store's variables too: it checks and lists
-roots, and the official client inside it resolves `models:/` sources.
+server behind it; `backend_fixture(...)` makes a pytest fixture of it. The server's own process gets
+the store's variables too: it checks and lists roots, and the official client inside it resolves
+`models:/` sources.
 """
 
 from __future__ import annotations

@@ -97,7 +97,8 @@ def model() -> dict[str, Any]:
 
 def roundtrip(folder: str) -> dict[str, Any]:
     wrote = write(folder)
-    return {**wrote, "listed": listing(wrote["run_id"], "files")["files"], "read": read(wrote["run_id"], "files")["files"]}
+    return {**wrote, "listed": listing(wrote["run_id"], "files")["files"],
+            "read": read(wrote["run_id"], "files")["files"]}  # fmt: skip
 
 
 def big(size: int) -> dict[str, Any]:
@@ -118,7 +119,8 @@ def big(size: int) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> None:
-    commands = {"roundtrip": roundtrip, "write": write, "read": read, "read-uri": read_uri, "list": listing, "model": model,
+    commands = {"roundtrip": roundtrip, "write": write, "read": read, "read-uri": read_uri, "list": listing,
+                "model": model,
                 "big": lambda size: big(int(size))}  # fmt: skip
     result = commands[argv[0]](*argv[1:])
     print(json.dumps(result), flush=True)

@@ -9,6 +9,7 @@ Installed by `make setup-stores` (s3proxy's jar with Maven into ~/.m2, Azurite w
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import shutil
@@ -64,7 +65,7 @@ class _StoreProcess:
 
     def start(self) -> _StoreProcess:
         self.prepare()
-        log = open(self.dir / "store.log", "ab")
+        log = open(self.dir / "store.log", "ab")  # noqa: SIM115 (the store's stdout for its whole life)
         self.proc = subprocess.Popen(
             self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
             env={**os.environ, **self.process_env()}, start_new_session=True,
@@ -102,10 +103,8 @@ class _StoreProcess:
             self._watchdog.wait()
             self._watchdog = None
         if self.proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.proc.wait(timeout=10)
             self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)

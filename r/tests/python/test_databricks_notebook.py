@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from tests.contract.runner.engine import ROOT, Driver, driver_command
 
 pytestmark = pytest.mark.skipif(

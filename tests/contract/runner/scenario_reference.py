@@ -34,7 +34,8 @@ def render() -> str:
              "`expect` and `expect_error` exclude each other, as do `expect_error` and `save`. "
              "`expect_error` holds `error_code` (the spec's `x-mlflow-error-codes`) and/or `class` "
              "(`openapi/family-rules.yaml`'s classes).", "",
-             "Operators, each alone in its object (`?`: optional):", "", "| operator | where | value |", "|---|---|---|"]  # fmt: skip
+             "Operators, each alone in its object (`?`: optional):", "",
+             "| operator | where | value |", "|---|---|---|"]  # fmt: skip
     matchers = defs["expected"]["then"]["then"]["properties"]
     for name, node in defs["generators"].items():
         value = _keys(node) if "properties" in node else "a fixture path"
