@@ -59,8 +59,8 @@ def ratios(doc: dict[str, Any]) -> list[dict[str, Any]]:
         mine = _metric(workload, r)
         # The best floor of the language: its raw client on a kept-alive connection, or (Python)
         # on a fresh connection per call, whichever was faster in this run.
-        floors = [index.get((config, workload, size, lang, c)) for c in ("floor", "fresh")]
-        floors = [f for f in floors if f and _metric(workload, f)]
+        floors = [f for c in ("floor", "fresh")
+                  if (f := index.get((config, workload, size, lang, c))) and _metric(workload, f)]  # fmt: skip
         floor = min(floors, key=lambda f: _metric(workload, f) or 0.0) if floors else None
         official = index.get((config, workload, size, lang, OFFICIAL.get(lang, "")))
         row = {"config": config, "workload": workload, "size": size, "lang": lang, "sdk": mine,

@@ -104,7 +104,7 @@ def footprint_mb(name: str) -> tuple[float, int]:
     for d in dists:
         for f in metadata.distribution(d).files or []:
             with contextlib.suppress(OSError):
-                total += f.locate().stat().st_size
+                total += Path(f.locate()).stat().st_size
     return total / 1e6, len(dists)
 
 

@@ -144,7 +144,7 @@ def test_cross_language_on_backend(world: dict[str, Any], writer: str) -> None:
             problems += [f"{o.step}: {'; '.join(o.problems)}" for o in outcomes if o.problems]
             seen[reader] = [canonical(o.answer.get("result")) for o in outcomes if o.answer]
         CASES[(backend, reader, f"cross/{writer}->{reader}")] = problems
-    first = next(iter(seen), None)
+    first = next(iter(seen), "")
     for reader, got in seen.items():
         case = (backend, reader, f"cross/{writer}->{reader}")
         if got != seen[first] and not CASES[case]:

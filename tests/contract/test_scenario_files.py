@@ -14,7 +14,7 @@ from tests.contract.runner import scenario_file, scenario_reference
 from tests.contract.runner.engine import HERE, load_cross, load_scenarios
 from tests.contract.runner.scenario_file import ScenarioFileError, evaluate
 
-GOOD = {"id": "tiny", "description": "a valid scenario to break",
+GOOD: dict[str, Any] = {"id": "tiny", "description": "a valid scenario to break",
         "steps": [{"id": "run", "op": "createRun", "args": {"experiment_id": "0"},
                    "save": {"run_id": "run.info.run_id"}},
                   {"id": "get", "op": "getRun", "args": {"run_id": "${run_id}"},

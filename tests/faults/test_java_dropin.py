@@ -35,6 +35,7 @@ def test_dropin_300_log_metric_through_faults() -> None:
     with MlflowServer() as server:
         direct = MlflowClient(server.url)
         run_id = direct.runs.create(experiment_id="0").run.info.run_id  # type: ignore[union-attr]
+        assert run_id is not None
         schedule = FaultSchedule(seed=11, rate=0.10, delay_seconds=CLIENT_TIMEOUT + 1.0)
         with Proxy(server.url, faults=schedule) as proxy:
             env = {**os.environ, "MLFLOW_TRACKING_URI": proxy.url, "MLFLOW_PYTHON_EXECUTABLE": "/bin/false",

@@ -28,11 +28,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
 
 from tests.harness.server import MlflowServer
 from tests.harness.stores import BUCKET, Azurite, S3Proxy
+
+if TYPE_CHECKING:
+    from tests.harness.databricks import DatabricksStandIn
 
 BACKENDS = ("proxied", "s3", "azure", "path", "databricks")
 DBFS_ROOT = "dbfs:/databricks/mlflow-tracking"
@@ -53,7 +58,7 @@ class ArtifactBackend:
         self.quiet = quiet
         self.s3: S3Proxy | None = None
         self.azure: Azurite | None = None
-        self.standin = None  # a DatabricksStandIn for `databricks`
+        self.standin: DatabricksStandIn | None = None  # for `databricks`
         self.server: MlflowServer | None = None
         self.shared_dir: Path | None = None
 
@@ -141,7 +146,7 @@ class ArtifactBackend:
         self.stop()
 
 
-def backend_fixture(*kinds: str, scope: str = "module"):  # type: ignore[no-untyped-def]
+def backend_fixture(*kinds: str, scope: Literal["session", "package", "module"] = "module") -> Any:
     """A pytest fixture yielding a started ArtifactBackend per kind (all five by default):
 
         artifact_backend = backend_fixture("s3", "databricks")
@@ -151,7 +156,7 @@ def backend_fixture(*kinds: str, scope: str = "module"):  # type: ignore[no-unty
     import pytest
 
     @pytest.fixture(scope=scope, params=list(kinds or BACKENDS))
-    def fixture(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    def fixture(request: pytest.FixtureRequest) -> Iterator[ArtifactBackend]:
         with ArtifactBackend(request.param) as backend:
             yield backend
 

@@ -116,7 +116,7 @@ class DatabricksStandIn:
     # ---- talking to the real server ----------------------------------------------------------
     def forward(self, method: str, target: str, headers: dict[str, str],
                 body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:  # fmt: skip
-        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=120)
+        conn = http.client.HTTPConnection(str(self.upstream.hostname), self.upstream.port, timeout=120)
         try:
             conn.request(method, target, body=body or None, headers=headers)
             resp = conn.getresponse()
@@ -149,6 +149,7 @@ class DatabricksStandIn:
         if method == "put_object":
             params["Metadata"] = {REQUIRED_PUT_HEADER[0].removeprefix("x-amz-meta-"): REQUIRED_PUT_HEADER[1]}
             headers = [{"name": REQUIRED_PUT_HEADER[0], "value": REQUIRED_PUT_HEADER[1]}]
+        assert self._s3_client is not None, "signing needs the S3 store"
         url = self._s3_client.generate_presigned_url(method, Params=params, ExpiresIn=SIGNED_URL_SECONDS)
         info: dict[str, Any] = {"run_id": resource_id, "path": path, "signed_uri": url, "type": "AWS_PRESIGNED_URL"}
         if headers:

@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from tests.harness.server import HOST, ROOT, free_port
 
@@ -163,7 +164,7 @@ class S3Proxy(_StoreProcess):
             "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
         }
 
-    def boto3_client(self):  # type: ignore[no-untyped-def]
+    def boto3_client(self) -> Any:
         import boto3
         from botocore.config import Config
 
@@ -220,7 +221,7 @@ class Azurite(_StoreProcess):
     def client_env(self) -> dict[str, str]:
         return {"AZURE_STORAGE_CONNECTION_STRING": self.connection_string, "AZURE_STORAGE_ACCESS_KEY": self.key}
 
-    def blob_service(self):  # type: ignore[no-untyped-def]
+    def blob_service(self) -> Any:
         from azure.storage.blob import BlobServiceClient
 
         return BlobServiceClient.from_connection_string(self.connection_string)

@@ -112,7 +112,7 @@ def substitute(value: Any, env: Mapping[str, Any]) -> Any:
     return value
 
 
-def lookup(env: Mapping[str, Any], dotted: str) -> Any:
+def lookup(env: Any, dotted: str) -> Any:
     node: Any = env
     for part in dotted.split("."):
         node = node[int(part)] if isinstance(node, list) else node[part]
@@ -210,8 +210,8 @@ def match(expected: Any, actual: Any, where: str = "result") -> list[str]:
             got = sorted(actual or [])
             return [] if got == sorted(expected["$sorted"]) else [f"{where}: {got} != {sorted(expected['$sorted'])}"]
         if "$ge" in expected:
-            n = _number(actual)
-            return [] if n is not None and n >= float(expected["$ge"]) else [f"{where}: {actual!r} < {expected['$ge']}"]
+            x = _number(actual)
+            return [] if x is not None and x >= float(expected["$ge"]) else [f"{where}: {actual!r} < {expected['$ge']}"]
         if not isinstance(actual, dict):
             return [f"{where}: expected an object, got {actual!r}"[:300]]
         out = []
