@@ -68,8 +68,15 @@ test-spec: setup-python
 # fragment adds its own (python/python.mk lint-python; java/java.mk, r/r.mk `lint: lint-<lang>`).
 lint: lint-python
 
-test: lint check-generated test-spec $(addprefix test-,$(LANGS)) $(SUITES)
+# make test first records the checkout's state and last fails if any suite rewrote a tracked file
+# or left output that .gitignore does not cover (tests/git_clean.py).
+test: test-snapshot lint check-generated test-spec $(addprefix test-,$(LANGS)) $(SUITES)
+	cd $(ROOT) && python3 tests/git_clean.py check
 	@echo "make test: all suites passed"
+
+.PHONY: test-snapshot
+test-snapshot:
+	@cd $(ROOT) && python3 tests/git_clean.py snapshot
 
 # Every language's example, then the AutoML runs, against one embedded server (SQLite store).
 DEMOS := $(LANGS) $(if $(wildcard $(ROOT)/examples/automl/automl.mk),automl)
