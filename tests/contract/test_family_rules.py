@@ -16,13 +16,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import yaml
 
-from tests.contract.runner.engine import HERE, Driver, driver_command, family_class, languages
+from tests.contract.runner.engine import Driver, driver_command, family_class, languages
+from tests.contract.runner.scenario_file import load_family
 
 LANGS = languages()
-CONFIG = yaml.safe_load((HERE / "family" / "config.yaml").read_text())["cases"]
-ERRORS = yaml.safe_load((HERE / "family" / "errors.yaml").read_text())["cases"]
+CONFIG = load_family("config")  # checked against family.schema.json
+ERRORS = load_family("errors")
 BY_ID = {case["id"]: case for case in ERRORS}
 
 

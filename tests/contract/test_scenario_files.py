@@ -126,3 +126,25 @@ def test_known_failures_name_existing_steps() -> None:
             if name not in steps and name not in scenarios:
                 unknown.append(f"{path.name}: {case}")
     assert not unknown, f"known failures naming no scenario or step: {unknown}"
+
+
+@pytest.mark.parametrize(("kind", "edit", "names"), [
+    ("config", lambda c: c.update(expcet=c.pop("expect")), ["case 'defaults'", "'expcet'"]),
+    ("config", lambda c: c["env"].update(MLFLOW_TRACKING_URL="x"), ["case 'defaults'", "MLFLOW_TRACKING_URL"]),
+    ("config", lambda c: c["expect"].update(max_retry=7), ["case 'defaults'", "max_retry"]),
+    ("errors", lambda c: c["expect"].update(klass="ApiError"), ["case 'json-404'", "unknown key 'klass'"]),
+    ("errors", lambda c: c.update(html="<p>both</p>"), ["case 'json-404'"]),
+])  # fmt: skip
+def test_a_broken_family_case_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str,
+                                         edit: Any, names: list[str]) -> None:  # fmt: skip
+    """family/config.yaml and errors.yaml follow family.schema.json: variables, fields and classes
+    come from openapi/family-rules.yaml, so a typo'd one fails instead of testing nothing."""
+    doc = yaml.safe_load((HERE / "family" / f"{kind}.yaml").read_text())
+    edit(doc["cases"][0])
+    (tmp_path / "family").mkdir()
+    (tmp_path / "family" / f"{kind}.yaml").write_text(yaml.safe_dump(doc))
+    monkeypatch.setattr(scenario_file, "CONTRACT", tmp_path)
+    with pytest.raises(ScenarioFileError) as refused:
+        scenario_file.load_family(kind)
+    for part in [f"{kind}.yaml", *names]:
+        assert part in str(refused.value), str(refused.value)

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator, ValidationError
 CONTRACT = Path(__file__).resolve().parents[1]
 ROOT = CONTRACT.parents[1]
 SCHEMA_FILE = CONTRACT / "scenario.schema.json"
+FAMILY_SCHEMA_FILE = CONTRACT / "family.schema.json"
 
 
 class ScenarioFileError(ValueError):
@@ -69,8 +70,31 @@ def schema() -> dict[str, Any]:
                      for op in sorted(defs["args"])]  # fmt: skip
     error = step["properties"]["expect_error"]["properties"]
     error["error_code"]["enum"] = sorted(spec()["x-mlflow-error-codes"])
-    rules = yaml.safe_load((ROOT / "openapi" / "family-rules.yaml").read_text())
-    error["class"]["enum"] = [c["name"] for c in rules["errors"]["classes"]]
+    error["class"]["enum"] = error_classes()
+    return full
+
+
+@functools.cache
+def family_rules() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "family-rules.yaml").read_text())
+    return loaded
+
+
+def error_classes() -> list[str]:
+    return [c["name"] for c in family_rules()["errors"]["classes"]]
+
+
+@functools.cache
+def family_schema(kind: str) -> dict[str, Any]:
+    """family.schema.json for config.yaml or errors.yaml, with family-rules.yaml's variables and classes."""
+    full: dict[str, Any] = json.loads(FAMILY_SCHEMA_FILE.read_text())
+    defs, config = full["$defs"], family_rules()["config"]
+    envs = [v["env"] for v in config["variables"] + config["databricks"]["variables"]]
+    defs["config"]["properties"]["env"]["propertyNames"] = {"enum": [*envs, config["databricks"]["config_file_env"]]}
+    defs["config"]["properties"]["expect"]["propertyNames"] = {"enum": [v["name"] for v in config["variables"]]}
+    defs["config"]["properties"]["expect_error"]["properties"]["class"]["enum"] = error_classes()
+    defs["errors"]["properties"]["expect"]["properties"]["class"]["enum"] = error_classes()
+    full["properties"]["cases"]["items"] = {"$ref": f"#/$defs/{kind}"}
     return full
 
 
@@ -82,7 +106,10 @@ def _validator() -> Draft202012Validator:
 def _describe(doc: Any, error: ValidationError) -> str:
     """`scenario 'x', step 'y' (steps[3].args): unknown key 'z'`: what a reader fixing the file needs."""
     path = list(error.absolute_path)
-    where = [f"scenario {doc.get('id')!r}" if isinstance(doc, dict) else "the file"]
+    where = [f"scenario {doc.get('id')!r}" if isinstance(doc, dict) and "cases" not in doc else "the file"]
+    if len(path) >= 2 and path[0] == "cases" and isinstance(doc, dict):
+        case = doc["cases"][path[1]]
+        where = [f"case {case.get('id')!r}" if isinstance(case, dict) else f"case {path[1]}"]
     if len(path) >= 2 and path[0] == "steps" and isinstance(doc, dict):
         step = doc["steps"][path[1]]
         where.append(f"step {step.get('id')!r}" if isinstance(step, dict) else f"step {path[1]}")
@@ -171,6 +198,20 @@ def load(path: Path) -> dict[str, Any]:
         except ValueError as exc:
             raise ScenarioFileError(f"{name}: scenario {doc['id']!r}, step {step['id']!r}, {exc}") from None
     return resolved
+
+
+def load_family(kind: str) -> list[dict[str, Any]]:
+    """family/<kind>.yaml's cases (config or errors), checked against family.schema.json, ids unique."""
+    path = CONTRACT / "family" / f"{kind}.yaml"
+    doc = yaml.safe_load(path.read_text())
+    validator = Draft202012Validator(family_schema(kind))
+    problems = [_describe(doc, e) for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.path))]
+    ids = [c.get("id") for c in doc.get("cases", []) if isinstance(c, dict)] if isinstance(doc, dict) else []
+    problems += [f"case id {i!r} repeated" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    if problems:
+        raise ScenarioFileError(f"{_name(path)}: " + f"\n{_name(path)}: ".join(problems))
+    cases: list[dict[str, Any]] = doc["cases"]
+    return cases
 
 
 def load_all(paths: Iterable[Path]) -> list[dict[str, Any]]:
