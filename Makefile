@@ -23,7 +23,7 @@ help:
 	@echo "make server           serve a fresh MLflow server in the foreground (Ctrl-C stops it)"
 	@echo "make generate         regenerate the spec and every SDK's generated code"
 	@echo "make check-generated  fail if generated code differs from what the generators write"
-	@echo "make lint             ruff and mypy over every Python file, and each SDK's own linters"
+	@echo "make lint             ruff and mypy over every Python file, the contract files' schemas, each SDK's linters"
 	@echo "make bench            run the benchmarks, writing bench/results.md"
 	@echo "make clean            remove build output, stamps and the demo store"
 	@echo "suites: test-python test-java test-r test-contract test-reliability test-automl; setup-* and demo-*"

@@ -225,3 +225,11 @@ def load_all(paths: Iterable[Path]) -> list[dict[str, Any]]:
         owner[doc["id"]] = _name(path)
         loaded.append(doc)
     return loaded
+
+
+if __name__ == "__main__":  # make lint-contract: every file of the suite against its schema, in a second
+    scenarios = load_all(sorted((CONTRACT / "scenarios").glob("*.yaml")) + sorted((CONTRACT / "cross").glob("*.yaml")))
+    cases = load_family("config") + load_family("errors")
+    steps = sum(len(s["steps"]) for s in scenarios)
+    print(f"contract files: {len(scenarios)} scenarios ({steps} steps) and {len(cases)} family cases "
+          "follow their schemas")
