@@ -48,11 +48,10 @@ generate: setup-python generate-spec $(addprefix generate-,$(LANGS))
 generate-spec: setup-python
 	cd $(ROOT) && $(PY) openapi/tools/build_spec.py
 	cd $(ROOT) && $(PY) openapi/tools/family_rules.py
-	cd $(ROOT) && $(PY) -m tests.contract.runner.scenario_reference
 
 # Regenerate everything, then any difference from the committed files is a failure.
 GENERATED := openapi/mlflow.yaml python/src/mlflowrest/_generated java/src/generated r/R/generated_limits.R \
-  r/R/generated_rules.R README.md tests/contract/README.md $(if $(wildcard $(ROOT)/r/r.mk),r/man r/NAMESPACE)
+  r/R/generated_rules.R README.md $(if $(wildcard $(ROOT)/r/r.mk),r/man r/NAMESPACE)
 check-generated: generate
 	@cd $(ROOT) && if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 	  git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \

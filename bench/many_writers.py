@@ -39,7 +39,7 @@ LABEL = {
 def cell(server: MlflowServer, client: str, writers: int, points: int) -> dict[str, Any]:
     sdk = MlflowClient(server.url)
     exp = sdk.experiments.get_or_create(f"writers-{client}-{writers}-{time.time_ns()}")
-    run_ids = [_new_run(sdk, exp) for _ in range(writers)]
+    run_ids = [sdk.runs.create(experiment_id=exp).run.info.run_id for _ in range(writers)]
     work = Path(tempfile.mkdtemp(prefix="writers-"))
     go = work / "go"
     writer = [sys.executable, str(ROOT / "bench" / "writer.py"), client, server.url]
@@ -73,12 +73,6 @@ def cell(server: MlflowServer, client: str, writers: int, points: int) -> dict[s
 
 def _stored(sdk: MlflowClient, run_id: str) -> int:
     return sum(len(list(sdk.metrics.get_history(run_id=run_id, metric_key=f"m{k}"))) for k in range(10))
-
-
-def _new_run(sdk: MlflowClient, experiment_id: str) -> str:
-    run = sdk.runs.create(experiment_id=experiment_id).run
-    assert run is not None and run.info is not None and run.info.run_id, "runs/create answered no run"
-    return run.info.run_id
 
 
 def run_config(name: str, server: MlflowServer, writer_counts: list[int], points: int) -> list[dict[str, Any]]:

@@ -181,8 +181,6 @@ def typical_run(client: str, size: int, uri: str) -> dict[str, Any]:
 
 def training_loop(client: str, size: int, uri: str) -> dict[str, Any]:
     """One metric per step through a background logger: time inside the loop, then until durable."""
-    log: Callable[..., Any]
-    finish: Callable[[], Any]
     if client == "sdk":
         from mlflowrest import MlflowClient, start_run
 
@@ -199,14 +197,13 @@ def training_loop(client: str, size: int, uri: str) -> dict[str, Any]:
         active = mlflow.start_run()
         rid = active.info.run_id
 
-        def log_async(key: str, value: float, step: int) -> None:
+        # type: ignore below: the SDK branch binds these names to its run's methods
+        def log(key: str, value: float, step: int) -> None:  # type: ignore[misc]
             mlflow.log_metric(key, value, step=step, synchronous=False)
 
-        def end() -> None:
+        def finish() -> None:  # type: ignore[misc]
             mlflow.flush_async_logging()
             mlflow.end_run()
-
-        log, finish = log_async, end
 
     start = time.perf_counter()
     cpu = time.process_time()

@@ -21,9 +21,7 @@ import html
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -69,8 +67,7 @@ def limit_doc(key: str) -> str:
     if key.startswith("max_") and key.endswith("_length"):
         return f"The server's limit on {words[4:-7]} length, in characters."
     if key.startswith("max_") and key.endswith("_per_batch"):
-        what = words[4:-10].replace("params tags", "params and tags")
-        return f"The most {what} the server accepts in one log-batch request."
+        return f"The most {words[4:-10].replace('params tags', 'params and tags')} the server accepts in one log-batch request."
     if key.startswith("max_"):
         return f"The most {words[4:]} the server accepts in one request."
     if key.endswith("_pattern"):
@@ -80,7 +77,7 @@ def limit_doc(key: str) -> str:
     return f"The server's {words}."
 
 
-def limits(spec: dict[str, Any]) -> str:
+def limits(spec: dict) -> str:
     lines = []
     for key, value in spec["x-mlflow-limits"].items():
         lines.append(f"    /** {limit_doc(key)} */")
@@ -100,10 +97,9 @@ public final class Limits {{
 """
 
 
-def error_codes(spec: dict[str, Any]) -> str:
+def error_codes(spec: dict) -> str:
     entries = ",\n".join(
-        f"        Map.entry({java_string(code)}, {status})"
-        for code, status in sorted(spec["x-mlflow-error-codes"].items())
+        f"        Map.entry({java_string(code)}, {status})" for code, status in sorted(spec["x-mlflow-error-codes"].items())
     )
     return f"""package {PACKAGE};
 
@@ -120,7 +116,7 @@ public final class ErrorCodes {{
 """
 
 
-def routes(spec: dict[str, Any]) -> tuple[str, str]:
+def routes(spec: dict) -> tuple[str, str]:
     lines = []
     for path, ops in sorted(spec["paths"].items()):
         for method, op in sorted(ops.items()):
@@ -173,11 +169,7 @@ public record Route(String operationId, String method, String template) {{
     return routes_java, route_java
 
 
-def java_list(xs: Iterable[str]) -> str:
-    return "List.of(" + ", ".join(java_string(x) for x in xs) + ")"
-
-
-def operations_java(spec: dict[str, Any]) -> str:
+def operations_java(spec: dict) -> str:
     rows = []
     for path, item in sorted(spec["paths"].items()):
         for method, op in sorted(item.items()):
@@ -188,7 +180,7 @@ def operations_java(spec: dict[str, Any]) -> str:
             body = "json" if "application/json" in content else "binary" if content else "none"
             ok = op["responses"]["200"].get("content", {})
             answer = "json" if "application/json" in ok else "binary" if ok else "empty"
-            strings = java_list
+            strings = lambda xs: "List.of(" + ", ".join(java_string(x) for x in xs) + ")"  # noqa: E731
             rows.append(
                 f"            Map.entry({java_string(op['operationId'])}, new Operation("
                 f"new Route({java_string(op['operationId'])}, {java_string(method.upper())}, {java_string(path)}), "
@@ -215,7 +207,7 @@ public final class Operations {{
 """
 
 
-def refs(node: Any, found: set[str]) -> None:
+def refs(node, found: set[str]) -> None:
     if isinstance(node, dict):
         if "$ref" in node:
             found.add(node["$ref"].rsplit("/", 1)[-1])
@@ -226,7 +218,7 @@ def refs(node: Any, found: set[str]) -> None:
             refs(value, found)
 
 
-def model_closure(spec: dict[str, Any]) -> list[str]:
+def model_closure(spec: dict) -> list[str]:
     schemas = spec["components"]["schemas"]
     todo: set[str] = set()
     for ops in spec["paths"].values():
@@ -242,17 +234,17 @@ def model_closure(spec: dict[str, Any]) -> list[str]:
     return sorted(seen)
 
 
-def is_record(schema: dict[str, Any]) -> bool:
+def is_record(schema: dict) -> bool:
     return schema.get("type") == "object" and bool(schema.get("properties"))
 
 
-def is_enum(schema: dict[str, Any]) -> bool:
+def is_enum(schema: dict) -> bool:
     return schema.get("type") == "string" and "enum" in schema
 
 
-def java_type(prop: dict[str, Any], schemas: dict[str, Any]) -> str:
+def java_type(prop: dict, schemas: dict) -> str:
     if "$ref" in prop:
-        name: str = prop["$ref"].rsplit("/", 1)[-1]
+        name = prop["$ref"].rsplit("/", 1)[-1]
         target = schemas[name]
         if name == "Double":
             return "Double"
@@ -274,7 +266,7 @@ def java_type(prop: dict[str, Any], schemas: dict[str, Any]) -> str:
     return "String"
 
 
-def record(name: str, schema: dict[str, Any], schemas: dict[str, Any]) -> str:
+def record(name: str, schema: dict, schemas: dict) -> str:
     fields = []
     for prop_name, prop in schema["properties"].items():
         fields.append(f"        @JsonProperty({java_string(prop_name)}) {java_type(prop, schemas)} {camel(prop_name)}")
@@ -298,7 +290,7 @@ public record {name}(
 """
 
 
-def enum(name: str, schema: dict[str, Any]) -> str:
+def enum(name: str, schema: dict) -> str:
     values = ",\n".join(f"    /** Sent and read as {java_string(v)}. */\n    {v}" for v in schema["enum"])
     return f"""package {PACKAGE}.model;
 
@@ -319,7 +311,7 @@ def java_value(value: object) -> str:
     return java_string(str(value))
 
 
-def body_defaults(spec: dict[str, Any]) -> dict[str, dict[str, object]]:
+def body_defaults(spec: dict) -> dict[str, dict[str, object]]:
     """operationId -> {field: default} of its JSON body's schema (e.g. searchExperiments max_results)."""
     schemas = spec["components"]["schemas"]
     found: dict[str, dict[str, object]] = {}
@@ -333,7 +325,7 @@ def body_defaults(spec: dict[str, Any]) -> dict[str, dict[str, object]]:
     return dict(sorted(found.items()))
 
 
-def request_defaults(spec: dict[str, Any]) -> str:
+def request_defaults(spec: dict) -> str:
     rows = []
     for op_id, defaults in body_defaults(spec).items():
         inner = ", ".join(f"{java_string(k)}, {java_value(v)}" for k, v in sorted(defaults.items()))
@@ -341,44 +333,37 @@ def request_defaults(spec: dict[str, Any]) -> str:
     return ",\n".join(rows)
 
 
-def rules_java(spec: dict[str, Any]) -> str:
+def rules_java(spec: dict) -> str:
     sys.path.insert(0, str(JAVA.parent / "openapi" / "tools"))
     import family_rules
 
     rules = family_rules.load(spec)
     errors, retry, config = rules["errors"], rules["retry"], rules["config"]
 
-    def entries(pairs: Iterable[tuple[Any, Any]], key: Callable[[Any], str] = java_value,
-                value: Callable[[Any], str] = java_value) -> str:
+    def entries(pairs, key=java_value, value=java_value) -> str:
         return ",\n".join(f"            Map.entry({key(k)}, {value(v)})" for k, v in pairs)
 
-    def ints(values: Iterable[int]) -> str:
+    def ints(values) -> str:
         return ", ".join(str(v) for v in sorted(values))
 
-    def strings(values: Iterable[str]) -> str:
+    def strings(values) -> str:
         return ", ".join(java_string(v) for v in sorted(values))
 
     overload = ",\n".join(
-        f"            new Overload({java_value(o['status'])}, {java_value(o['error_code'])}, "
-        f"{java_value(o['contains'])})"
+        f"            new Overload({java_value(o['status'])}, {java_value(o['error_code'])}, {java_value(o['contains'])})"
         for o in retry["overload"]
     )
-
-    def bound(v: dict[str, Any]) -> float | None:
-        return float(v["min"]) if "min" in v else float(v["min_exclusive"]) if "min_exclusive" in v else None
-
     variables = ",\n".join(
         f"            new Variable({java_string(v['name'])}, {java_string(v['env'])}, {java_string(v['type'])}, "
         f"{java_string(str(v['default']).lower()) if v.get('default') is not None else 'null'}, "
-        f"{java_value(bound(v))}, "
+        f"{java_value(float(v['min']) if 'min' in v else float(v['min_exclusive']) if 'min_exclusive' in v else None)}, "
         f"{java_value('min_exclusive' in v)}, {java_value(bool(v.get('secret')))})"
         for v in config["variables"]
     )
     defaults = {v["name"]: v["default"] for v in config["variables"]}
     db = config["databricks"]
     db_vars = ",\n".join(
-        f"            new DatabricksVariable({java_string(d['env'])}, {java_string(d['profile_key'])}, "
-        f"{java_string(d['field'])})"
+        f"            new DatabricksVariable({java_string(d['env'])}, {java_string(d['profile_key'])}, {java_string(d['field'])})"
         for d in db["variables"]
     )
     return f"""package {PACKAGE};
@@ -482,7 +467,7 @@ public final class Rules {{
     public static final Map<String, Map<String, Object>> REQUEST_DEFAULTS = Map.ofEntries(
 {request_defaults(spec)});
 }}
-"""  # noqa: E501 (Java source: its lines are as long as the Javadoc and records need)
+"""
 
 
 def main() -> int:

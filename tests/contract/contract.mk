@@ -12,3 +12,10 @@ test-contract: $(addprefix setup-,$(LANGS)) setup-postgres $(if $(filter java,$(
 lint: lint-contract
 lint-contract: setup-python
 	cd $(ROOT) && $(PY) -m tests.contract.runner.scenario_file
+
+# The step-format reference in tests/contract/README.md, written from scenario.schema.json.
+.PHONY: generate-contract
+generate: generate-contract
+generate-contract: setup-python
+	cd $(ROOT) && $(PY) -m tests.contract.runner.scenario_reference
+GENERATED += tests/contract/README.md

@@ -76,7 +76,7 @@ def test_r_example_is_read_back_by_python(server: MlflowServer) -> None:
     assert got is not None and got.info is not None and got.data is not None
     assert got.info.status == "FINISHED"
     assert set({p.key for p in got.data.params or []}) >= {"ntree", "mtry"}
-    metrics = {m.key: m.value for m in got.data.metrics or [] if m.value is not None}
+    metrics = {m.key: m.value for m in got.data.metrics or []}
     assert 0 < metrics["sensitivity"] <= 1 and 0 < metrics["specificity"] <= 1
     assert f"sensitivity {metrics['sensitivity']:.4f}" in out
     with tempfile.TemporaryDirectory() as tmp:
