@@ -197,7 +197,7 @@ def training_loop(client: str, size: int, uri: str) -> dict[str, Any]:
         active = mlflow.start_run()
         rid = active.info.run_id
 
-        # type: ignore below: the SDK branch binds these names to its run's methods
+        # mypy is told to ignore both: the SDK branch binds these names to its run's methods
         def log(key: str, value: float, step: int) -> None:  # type: ignore[misc]
             mlflow.log_metric(key, value, step=step, synchronous=False)
 

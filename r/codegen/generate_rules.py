@@ -140,8 +140,7 @@ def render() -> str:
         "",
         f"rules_idempotency_key_tag <- {lit(rules['idempotency']['tag'])}",
         f"rules_idempotency_max_key_length <- {int(rules['idempotency']['max_key_length'])}L",
-        f"rules_idempotency_settle_ms <- c(min = {int(rules['idempotency']['settle_min_ms'])}, "
-        f"max = {int(rules['idempotency']['settle_max_ms'])})",
+        f"rules_idempotency_settle_ms <- c(min = {int(rules['idempotency']['settle_min_ms'])}, max = {int(rules['idempotency']['settle_max_ms'])})",
         "",
         f"rules_truthy <- c({', '.join(lit(t) for t in config['truthy'])})",
         f"rules_falsy <- c({', '.join(lit(t) for t in config['falsy'])})",
