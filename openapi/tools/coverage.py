@@ -27,7 +27,7 @@ def server_routes() -> set[tuple[str, str]]:
     from mlflow.server.handlers import get_endpoints
 
     routes: set[tuple[str, str]] = set()
-    for path, _handler, methods in get_endpoints():  # type: ignore[no-untyped-call]
+    for path, _handler, methods in get_endpoints():
         if path.startswith("/api/"):
             routes.update((m.upper(), canonical(path)) for m in methods)
     # server-info is registered on the app itself, beside the RPC routes.
