@@ -93,8 +93,13 @@ def load_scenarios() -> list[dict[str, Any]]:
 
 
 def load_cross(name: str) -> dict[str, Any]:
-    """cross/<name>.yaml: the writer's or the readers' scenario of the cross-language pairs."""
-    return scenario_file.load(HERE / "cross" / f"{name}.yaml")
+    """cross/<name>.yaml: the writer's or the readers' scenario of the cross-language pairs; the
+    readers start with what the writer saved."""
+    write = scenario_file.load(HERE / "cross" / "write.yaml")
+    if name == "write":
+        return write
+    given = scenario_file.RUNNER_VARIABLES | scenario_file.saved(write)
+    return scenario_file.load(HERE / "cross" / f"{name}.yaml", given)
 
 
 def substitute(value: Any, env: Mapping[str, Any]) -> Any:

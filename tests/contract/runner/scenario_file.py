@@ -10,6 +10,7 @@ import copy
 import functools
 import json
 import operator
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,11 @@ CONTRACT = Path(__file__).resolve().parents[1]
 ROOT = CONTRACT.parents[1]
 SCHEMA_FILE = CONTRACT / "scenario.schema.json"
 FAMILY_SCHEMA_FILE = CONTRACT / "family.schema.json"
+
+
+# What the runner gives every scenario (test_contract.py, test_artifact_backends.py); `writer` for cross/.
+RUNNER_VARIABLES = frozenset({"lang", "fixtures", "writer"})
+_USE = re.compile(r"\$\{(\w+)[\w.]*\}")
 
 
 class ScenarioFileError(ValueError):
@@ -125,15 +131,21 @@ def _describe(doc: Any, error: ValidationError) -> str:
     return f"{', '.join(where)}{f' ({dotted})' if dotted else ''}: {what}"
 
 
-def check(doc: Any, name: str) -> None:
-    """Refuses a scenario that does not follow the schema or repeats a step id."""
+def check(doc: Any, name: str, given: Iterable[str] = RUNNER_VARIABLES) -> None:
+    """Refuses a scenario that does not follow the schema, repeats a step id or uses a variable
+    (`${name}`) that neither the runner (`given`) nor an earlier step's `save` provides."""
     problems = [_describe(doc, e) for e in sorted(_validator().iter_errors(doc), key=lambda e: list(e.path))]
     if not problems:
         seen: set[str] = set()
+        known = set(given)
         for step in doc["steps"]:
             if step["id"] in seen:
                 problems.append(f"scenario {doc['id']!r}: step id {step['id']!r} repeated")
             seen.add(step["id"])
+            used = set(_USE.findall(json.dumps([step.get("args"), step.get("expect")])))
+            problems += [f"scenario {doc['id']!r}, step {step['id']!r}: ${{{v}}} is used before any step saves it"
+                         for v in sorted(used - known)]  # fmt: skip
+            known |= set(step.get("save") or {})
     if problems:
         raise ScenarioFileError(f"{name}: " + f"\n{name}: ".join(problems))
 
@@ -184,11 +196,11 @@ def _name(path: Path) -> str:
     return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
 
 
-def load(path: Path) -> dict[str, Any]:
-    """One scenario file, checked and with its limits resolved."""
+def load(path: Path, given: Iterable[str] = RUNNER_VARIABLES) -> dict[str, Any]:
+    """One scenario file, checked and with its limits resolved; `given`: the variables it starts with."""
     name = _name(path)
     doc = yaml.safe_load(path.read_text())
-    check(doc, name)
+    check(doc, name, given)
     resolved: dict[str, Any] = copy.deepcopy(doc)
     for step in resolved["steps"]:
         try:
@@ -214,6 +226,11 @@ def load_family(kind: str) -> list[dict[str, Any]]:
     return cases
 
 
+def saved(scenario: dict[str, Any]) -> set[str]:
+    """The variables a scenario's steps save (cross/read.yaml starts with cross/write.yaml's)."""
+    return {name for step in scenario["steps"] for name in step.get("save") or {}}
+
+
 def load_all(paths: Iterable[Path]) -> list[dict[str, Any]]:
     """Every file, each checked, and no scenario id used twice (known failures name them)."""
     loaded: list[dict[str, Any]] = []
@@ -228,7 +245,9 @@ def load_all(paths: Iterable[Path]) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":  # make lint-contract: every file of the suite against its schema, in a second
-    scenarios = load_all(sorted((CONTRACT / "scenarios").glob("*.yaml")) + sorted((CONTRACT / "cross").glob("*.yaml")))
+    scenarios = load_all(sorted((CONTRACT / "scenarios").glob("*.yaml")))
+    write = load(CONTRACT / "cross" / "write.yaml")
+    scenarios += [write, load(CONTRACT / "cross" / "read.yaml", RUNNER_VARIABLES | saved(write))]
     cases = load_family("config") + load_family("errors")
     steps = sum(len(s["steps"]) for s in scenarios)
     print(f"contract files: {len(scenarios)} scenarios ({steps} steps) and {len(cases)} family cases "
