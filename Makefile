@@ -68,14 +68,14 @@ test-spec: setup-python
 lint: lint-python
 
 # make test first records the checkout's state and last fails if any suite rewrote a tracked file
-# or left output that .gitignore does not cover (tests/git_clean.py).
+# or left output that .gitignore does not cover (tests/harness/git_clean.py).
 test: test-snapshot lint check-generated test-spec $(addprefix test-,$(LANGS)) $(SUITES)
-	cd $(ROOT) && python3 tests/git_clean.py check
+	cd $(ROOT) && python3 tests/harness/git_clean.py check
 	@echo "make test: all suites passed"
 
 .PHONY: test-snapshot
 test-snapshot:
-	@cd $(ROOT) && python3 tests/git_clean.py snapshot
+	@cd $(ROOT) && python3 tests/harness/git_clean.py snapshot
 
 # Every language's example, then the AutoML runs, against one embedded server (SQLite store).
 DEMOS := $(LANGS) $(if $(wildcard $(ROOT)/examples/automl/automl.mk),automl)
