@@ -63,6 +63,8 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     ("steps.0.args.tags", {"$tags": {"count": 3, "cnt": 1}}, ["unknown key 'cnt'"]),  # a generator's fields
     ("steps.1.id", "run", ["step id 'run' repeated"]),
     ("steps.1.args.run_id", "${run_idd}", ["step 'get'", "${run_idd} is used before any step saves it"]),
+    ("steps.1.expect.run", {"dataa": {}}, ["step 'get'", "expect.run: 'dataa' is not a field of the answer"]),
+    ("steps.0.save.run_id", "run.infoo.run_id", ["step 'run'", "save.run_id.run: 'infoo' is not a field"]),
     ("steps.0.args.run_name", {"$string": {"length": {"$limit": "max_param_value_lenght + 1"}}},
      ["step 'run'", "args.run_name.$string.length", "'max_param_value_lenght' is not one of the spec's"]),
     ("steps.0.args.run_name", {"$string": {"length": {"$limit": "__import__('os')"}}}, ["step 'run'"]),

@@ -131,6 +131,52 @@ def _describe(doc: Any, error: ValidationError) -> str:
     return f"{', '.join(where)}{f' ({dotted})' if dotted else ''}: {what}"
 
 
+def _schema_of(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = spec()["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _response_schema(op_id: str) -> dict[str, Any] | None:
+    for item in spec()["paths"].values():
+        for op in item.values():
+            if isinstance(op, dict) and op.get("operationId") == op_id:
+                content = op.get("responses", {}).get("200", {}).get("content", {})
+                schema = content.get("application/json", {}).get("schema")
+                return _schema_of(schema) if schema else None
+    return None  # an SDK operation: its result is the driver's, described in the README
+
+
+def _unknown_fields(expected: Any, schema: dict[str, Any], where: str) -> list[str]:
+    """Keys of an expectation (or a save path) that the operation's answer cannot have."""
+    schema = _schema_of(schema)
+    if isinstance(expected, list):
+        items = schema.get("items")
+        return [p for i, e in enumerate(expected) for p in _unknown_fields(e, items, f"{where}[{i}]")] if items else []
+    if not isinstance(expected, dict):
+        return []
+    if "$contains" in expected and "items" in schema:
+        return _unknown_fields(expected["$contains"], schema["items"], f"{where}.$contains")
+    properties = schema.get("properties")
+    if any(k.startswith("$") for k in expected) or not properties:
+        return []  # a matcher, or a free-form object
+    out = []
+    for key, value in expected.items():
+        if key not in properties:
+            out.append(f"{where}: {key!r} is not a field of the answer (fields: {', '.join(sorted(properties))})")
+        else:
+            out += _unknown_fields(value, properties[key], f"{where}.{key}")
+    return out
+
+
+def _save_path(path: str) -> dict[str, Any]:
+    """`run.info.run_id` as the expectation {run: {info: {run_id: ...}}}, numbers as list positions."""
+    node: Any = None
+    for part in reversed(path.split(".")):
+        node = [node] if part.isdigit() else {part: node}
+    return node if isinstance(node, dict) else {}
+
+
 def check(doc: Any, name: str, given: Iterable[str] = RUNNER_VARIABLES) -> None:
     """Refuses a scenario that does not follow the schema, repeats a step id or uses a variable
     (`${name}`) that neither the runner (`given`) nor an earlier step's `save` provides."""
@@ -146,6 +192,12 @@ def check(doc: Any, name: str, given: Iterable[str] = RUNNER_VARIABLES) -> None:
             problems += [f"scenario {doc['id']!r}, step {step['id']!r}: ${{{v}}} is used before any step saves it"
                          for v in sorted(used - known)]  # fmt: skip
             known |= set(step.get("save") or {})
+            answer = _response_schema(step["op"])
+            if answer is not None:
+                wants = [("expect", step.get("expect"))] + [(f"save.{k}", _save_path(v))
+                                                            for k, v in (step.get("save") or {}).items()]  # fmt: skip
+                problems += [f"scenario {doc['id']!r}, step {step['id']!r} ({p})"
+                             for where, want in wants for p in _unknown_fields(want, answer, where)]  # fmt: skip
     if problems:
         raise ScenarioFileError(f"{name}: " + f"\n{name}: ".join(problems))
 
