@@ -12,7 +12,8 @@ import yaml
 
 from tests.contract.runner import scenario_file, scenario_reference
 from tests.contract.runner.engine import HERE, load_cross, load_scenarios
-from tests.contract.runner.scenario_file import ScenarioFileError, evaluate
+from tests.contract.runner.limits import evaluate, limits
+from tests.contract.runner.scenario_file import ScenarioFileError
 
 GOOD: dict[str, Any] = {"id": "tiny", "description": "a valid scenario to break",
         "steps": [{"id": "run", "op": "createRun", "args": {"experiment_id": "0"},
@@ -88,19 +89,19 @@ def test_scenario_ids_are_unique_across_files(tmp_path: Path) -> None:
 
 
 def test_limits_resolve_from_the_spec_before_any_driver_sees_them(tmp_path: Path) -> None:
-    limits = yaml.safe_load((HERE.parents[1] / "openapi" / "mlflow.yaml").read_text())["x-mlflow-limits"]
-    assert evaluate("max_param_value_length + 1") == limits["max_param_value_length"] + 1
-    assert evaluate("(max_metrics_per_batch * 2 + 600) // 4") == (limits["max_metrics_per_batch"] * 2 + 600) // 4
+    spec_limits = yaml.safe_load((HERE.parents[1] / "openapi" / "mlflow.yaml").read_text())["x-mlflow-limits"]
+    assert evaluate("max_param_value_length + 1") == spec_limits["max_param_value_length"] + 1
+    assert evaluate("(max_metrics_per_batch * 2 + 600) // 4") == (spec_limits["max_metrics_per_batch"] * 2 + 600) // 4
     doc: Any = yaml.safe_load(yaml.safe_dump(GOOD))
     doc["steps"][0]["args"]["run_name"] = {"$string": {"length": {"$limit": "max_param_value_length + 1"}}}
     loaded = scenario_file.load(write(tmp_path, doc))
-    assert loaded["steps"][0]["args"]["run_name"] == {"$string": {"length": limits["max_param_value_length"] + 1}}
+    assert loaded["steps"][0]["args"]["run_name"] == {"$string": {"length": spec_limits["max_param_value_length"] + 1}}
 
 
 def test_no_committed_scenario_writes_a_server_limit_as_a_literal() -> None:
     """A number equal to a limit or one past it, typed as a literal, should be a `$limit` instead."""
-    limits = {v for v in scenario_file.limits().values() if v >= 100}
-    suspicious = limits | {v + 1 for v in limits} | {v - 1 for v in limits}
+    known = {v for v in limits().values() if v >= 100}
+    suspicious = known | {v + 1 for v in known} | {v - 1 for v in known}
     found = []
     for path in sorted((HERE / "scenarios").glob("*.yaml")) + sorted((HERE / "cross").glob("*.yaml")):
         found += [f"{path.name}: {m}" for m in re.findall(r"(?<![\w.$])\d{3,}(?![\w.])", path.read_text())

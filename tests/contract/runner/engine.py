@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.contract.runner import scenario_file
+from tests.contract.runner import limits, scenario_file
 
 HERE = Path(__file__).resolve().parents[1]
 ROOT = HERE.parents[1]
@@ -112,7 +112,7 @@ def substitute(value: Any, env: Mapping[str, Any]) -> Any:
         return [substitute(v, env) for v in value]
     if isinstance(value, dict):
         if set(value) == {"$limit"}:  # scenario files arrive resolved; other case files (bad_input) here
-            return scenario_file.evaluate(value["$limit"])
+            return limits.evaluate(value["$limit"])
         if len(value) == 1 and next(iter(value)) in GENERATORS:
             return generate(next(iter(value)), substitute(next(iter(value.values())), env), env)
         return {k: substitute(v, env) for k, v in value.items()}

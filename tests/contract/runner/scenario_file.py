@@ -5,18 +5,18 @@ A typo'd key must fail loudly: otherwise a step silently loses its expectation."
 
 from __future__ import annotations
 
-import ast
 import copy
 import functools
 import json
-import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
+
+from tests.contract.runner.limits import resolve_limits
 
 CONTRACT = Path(__file__).resolve().parents[1]
 ROOT = CONTRACT.parents[1]
@@ -37,10 +37,6 @@ class ScenarioFileError(ValueError):
 def spec() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((ROOT / "openapi" / "mlflow.yaml").read_text())
     return loaded
-
-
-def limits() -> dict[str, int]:
-    return {k: v for k, v in spec()["x-mlflow-limits"].items() if isinstance(v, int)}
 
 
 def _operation_args(op: dict[str, Any]) -> dict[str, Any]:
@@ -200,47 +196,6 @@ def check(doc: Any, name: str, given: Iterable[str] = RUNNER_VARIABLES) -> None:
                              for where, want in wants for p in _unknown_fields(want, answer, where)]  # fmt: skip
     if problems:
         raise ScenarioFileError(f"{name}: " + f"\n{name}: ".join(problems))
-
-
-# ---- $limit expressions -------------------------------------------------------------------------
-_OPERATORS: dict[type, Callable[[int, int], int]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv}
-
-
-def evaluate(expression: str) -> int:
-    """`max_param_value_length + 1` -> 6001: integers, limit names, + - * // and parentheses only."""
-    known = limits()
-
-    def value(node: ast.expr) -> int:
-        if isinstance(node, ast.Constant) and type(node.value) is int:
-            return node.value
-        if isinstance(node, ast.Name):
-            if node.id not in known:
-                raise ValueError(f"{node.id!r} is not one of the spec's x-mlflow-limits ({', '.join(sorted(known))})")
-            return known[node.id]
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-            return _OPERATORS[type(node.op)](value(node.left), value(node.right))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -value(node.operand)
-        raise ValueError(f"{ast.unparse(node)!r} is not allowed (integers, limit names, + - * // and parentheses)")
-
-    try:
-        return value(ast.parse(expression, mode="eval").body)
-    except SyntaxError as exc:
-        raise ValueError(f"cannot parse {expression!r}: {exc.msg}") from None
-
-
-def resolve_limits(value: Any, where: str = "") -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"$limit"}:
-            try:
-                return evaluate(value["$limit"])
-            except ValueError as exc:
-                raise ValueError(f"{where}: $limit {exc}") from None
-        return {k: resolve_limits(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, list):
-        return [resolve_limits(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    return value
 
 
 # ---- files ------------------------------------------------------------------------------------------
