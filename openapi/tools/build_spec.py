@@ -77,7 +77,8 @@ def schema_name(full_name: str) -> str:
     parts = full_name.split(".")
     if parts[0] == "mlflow":
         parts = parts[1:]
-    return "".join(p[:1].upper() + p[1:] for p in parts)
+    # Package names are snake_case (mlflow.label_schemas): their words are capitalised too.
+    return "".join(w[:1].upper() + w[1:] for p in parts for w in p.split("_"))
 
 
 def lower_camel(name: str) -> str:
