@@ -387,6 +387,13 @@ def build() -> dict[str, Any]:
                     "description": "A double; NaN and infinities travel as the strings protobuf's JSON uses.",
                     "anyOf": [{"type": "number"}, {"type": "string", "enum": ["NaN", "Infinity", "-Infinity"]}],
                 },
+                # The server's outer ASGI layer (FastAPI) answers a path no route matches, e.g. a path
+                # parameter holding a newline, with its own JSON: 404 {"detail": "Not Found"}.
+                "RoutingError": {
+                    "type": "object",
+                    "required": ["detail"],
+                    "properties": {"detail": {}},
+                },
                 "ErrorResponse": {
                     "type": "object",
                     "required": ["error_code"],
@@ -399,11 +406,14 @@ def build() -> dict[str, Any]:
             "responses": {
                 "Error": {
                     "description": (
-                        "An MLflow error; the HTTP status follows x-mlflow-error-codes. Routing errors,"
-                        " crashes and auth or proxy layers answer with HTML or plain text instead."
+                        "An MLflow error; the HTTP status follows x-mlflow-error-codes. Routing errors answer"
+                        " {detail}; crashes and auth or proxy layers answer with HTML or plain text."
                     ),
                     "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}},
+                        "application/json": {"schema": {"anyOf": [
+                            {"$ref": "#/components/schemas/ErrorResponse"},
+                            {"$ref": "#/components/schemas/RoutingError"},
+                        ]}},  # fmt: skip
                         "text/html": {"schema": {"type": "string"}},
                         "text/plain": {"schema": {"type": "string"}},
                     },

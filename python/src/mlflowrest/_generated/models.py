@@ -8,6 +8,10 @@ from mlflowrest._types import Double, Model
 from pydantic import AwareDatetime, BaseModel, Field
 
 
+class RoutingError(Model):
+    detail: Any
+
+
 class ErrorResponse(Model):
     error_code: Literal[
         "ABORTED",
