@@ -410,10 +410,14 @@ def build() -> dict[str, Any]:
                         " {detail}; crashes and auth or proxy layers answer with HTML or plain text."
                     ),
                     "content": {
-                        "application/json": {"schema": {"anyOf": [
-                            {"$ref": "#/components/schemas/ErrorResponse"},
-                            {"$ref": "#/components/schemas/RoutingError"},
-                        ]}},  # fmt: skip
+                        "application/json": {
+                            "schema": {
+                                "anyOf": [
+                                    {"$ref": "#/components/schemas/ErrorResponse"},
+                                    {"$ref": "#/components/schemas/RoutingError"},
+                                ]
+                            }
+                        },
                         "text/html": {"schema": {"type": "string"}},
                         "text/plain": {"schema": {"type": "string"}},
                     },
@@ -427,7 +431,9 @@ def build() -> dict[str, Any]:
     return spec
 
 
-def handler_routes(paths: dict[str, Any], section: dict[str, Any], schemas: dict[str, Any], seen: dict[str, str]) -> None:
+def handler_routes(
+    paths: dict[str, Any], section: dict[str, Any], schemas: dict[str, Any], seen: dict[str, str]
+) -> None:
     """Routes the server registers outside the protos whose handler validates a `schema=`
     (the online-scoring configs): the request from that schema, the answer from the overlay."""
     from mlflow.server.handlers import HANDLERS, get_endpoints

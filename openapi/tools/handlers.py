@@ -38,7 +38,7 @@ def handler_schema(handler: Any) -> dict[str, list[str]] | None:
         for kw in node.keywords:
             if kw.arg == "schema" and isinstance(kw.value, ast.Dict):
                 out: dict[str, list[str]] = {}
-                for key, value in zip(kw.value.keys, kw.value.values):
+                for key, value in zip(kw.value.keys, kw.value.values, strict=True):
                     if isinstance(key, ast.Constant) and isinstance(value, ast.List):
                         out[str(key.value)] = [v.id for v in value.elts if isinstance(v, ast.Name)]
                 return out

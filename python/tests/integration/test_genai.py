@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from mlflowrest import MlflowClient, ResourceDoesNotExistError
+from mlflowrest import MlflowClient, ResourceDoesNotExistError, models
 
 
 def unique(prefix: str) -> str:
@@ -30,6 +30,18 @@ def test_gateway_secret_value_goes_in_and_only_masked_values_come_back(live: Mlf
         name=unique("gpt"), secret_id=secret.secret_id, provider="openai", model_name="gpt-4o-mini"
     ).model_definition
     assert model is not None and model.model_definition_id and model.secret_id == secret.secret_id
+    endpoint = live.gateway_endpoints.create(
+        name=unique("chat"),
+        model_configs=[models.GatewayEndpointModelConfig(model_definition_id=model.model_definition_id,
+                                                         linkage_type="PRIMARY", weight=1.0)],
+    ).endpoint  # fmt: skip
+    assert endpoint is not None and endpoint.endpoint_id
+    live.gateway_endpoints.set_tag(endpoint_id=endpoint.endpoint_id, key="team", value="search")
+    got_endpoint = live.gateway_endpoints.get(endpoint_id=endpoint.endpoint_id).endpoint
+    assert got_endpoint is not None and [(t.key, t.value) for t in got_endpoint.tags or []] == [("team", "search")]
+    mapped = [m.model_definition_id for m in got_endpoint.model_mappings or []]
+    assert mapped == [model.model_definition_id]
+    live.gateway_endpoints.delete(endpoint_id=endpoint.endpoint_id)
     live.gateway_model_definitions.delete(model_definition_id=model.model_definition_id)
     live.gateway_secrets.delete(secret_id=secret.secret_id)
     with pytest.raises(ResourceDoesNotExistError):
