@@ -210,6 +210,10 @@ class Builder:
         for p in path_params:
             params.append({"name": p, "in": "path", "required": True, "schema": {"type": "string"}})
         skip = frozenset(path_params)
+        if method != "GET":
+            # A handler that asserts a path parameter reads it from the body (updateIssue): it
+            # travels in both.
+            skip -= frozenset(also_required)
         if method == "GET":
             for f in req.fields:
                 if f.name in skip:

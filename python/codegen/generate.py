@@ -180,6 +180,9 @@ def method_source(op: dict[str, Any], spec: dict[str, Any], models: Any) -> str:
     if op["body_kind"] == "json":
         model = getattr(models, op["body_model"])
         for name, info in model.model_fields.items():
+            if name in op["path_params"]:
+                fields.append((name, name))  # the server reads it from the body too: the path's value
+                continue
             annotation = render(info.annotation)
             (required if info.is_required() else optional).append(
                 f"{name}: {annotation}" if info.is_required() else f"{name}: {annotation} = None"

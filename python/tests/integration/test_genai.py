@@ -53,22 +53,41 @@ def test_issue_lifecycle(live: MlflowClient) -> None:
     issue = live.issues.create(experiment_id=exp_id, name="hallucination", description="cites a missing page").issue
     assert issue is not None and issue.issue_id and issue.experiment_id == exp_id
     assert live.issues.get(issue.issue_id).issue == issue
-    found = live.issues.search(experiment_id=exp_id).issues or []
+    found = live.issues.search(experiment_id=exp_id).to_list()
     assert [i.issue_id for i in found] == [issue.issue_id]
     updated = live.issues.update(issue.issue_id, description="cites page 3, which does not exist").issue
     assert updated is not None and updated.description == "cites page 3, which does not exist"
 
 
-def test_scorer_and_its_online_config_outside_the_protos(live: MlflowClient) -> None:
+def test_scorer_on_a_gateway_endpoint_and_its_online_config_outside_the_protos(live: MlflowClient) -> None:
+    # A judge names its model by gateway endpoint; the endpoint's provider is never called here.
+    secret = live.gateway_secrets.create(secret_name=unique("key"), secret_value={"api_key": "sk-unused"}).secret
+    assert secret is not None and secret.secret_id
+    model = live.gateway_model_definitions.create(
+        name=unique("gpt"), secret_id=secret.secret_id, provider="openai", model_name="gpt-4o-mini"
+    ).model_definition
+    assert model is not None
+    judge = unique("judge")
+    live.gateway_endpoints.create(
+        name=judge,
+        model_configs=[
+            models.GatewayEndpointModelConfig(model_definition_id=model.model_definition_id, linkage_type="PRIMARY")
+        ],
+    )
     exp_id = live.experiments.get_or_create(unique("genai"))
-    serialized = json.dumps({"name": "is_polite", "builtin_scorer_class": None, "call_source": "return True"})
-    first = live.scorers.register(experiment_id=exp_id, name="is_polite", serialized_scorer=serialized)
-    second = live.scorers.register(experiment_id=exp_id, name="is_polite", serialized_scorer=serialized)
+    # A built-in judge as mlflow.genai serialises it (custom code scorers are refused by default).
+    serialized = json.dumps({
+        "name": "relevance_to_query", "builtin_scorer_class": "RelevanceToQuery", "serialization_version": 1,
+        "mlflow_version": "3.17.2", "builtin_scorer_pydantic_data": {"name": "relevance_to_query",
+                                                                      "model": f"gateway:/{judge}"},
+    })  # fmt: skip
+    first = live.scorers.register(experiment_id=exp_id, name="relevance_to_query", serialized_scorer=serialized)
+    second = live.scorers.register(experiment_id=exp_id, name="relevance_to_query", serialized_scorer=serialized)
     assert (first.version, second.version) == (1, 2)  # each call registers the next version
-    versions = live.scorers.list_versions(experiment_id=exp_id, name="is_polite").scorers or []
+    versions = live.scorers.list_versions(experiment_id=exp_id, name="relevance_to_query").scorers or []
     assert sorted(v.scorer_version for v in versions) == [1, 2]
     config = live.scorers.upsert_online_scoring_config(
-        experiment_id=exp_id, name="is_polite", sample_rate=0.25, filter_string="trace.status = 'OK'"
+        experiment_id=exp_id, name="relevance_to_query", sample_rate=0.25, filter_string="trace.status = 'OK'"
     ).config
     assert config.sample_rate == 0.25 and config.experiment_id == exp_id
     configs = live.scorers.get_online_scoring_configs(scorer_ids=[config.scorer_id]).configs

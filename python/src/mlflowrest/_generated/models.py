@@ -684,7 +684,8 @@ class IssuesSearchIssuesResponse(Model):
     next_page_token: str | None = None
 
 
-class IssuesUpdateIssueBody(Model):
+class IssuesUpdateIssue(Model):
+    issue_id: str
     name: str | None = None
     description: str | None = None
     status: str | None = None

@@ -1190,7 +1190,7 @@ class IssuesResource(Resource):
             _models.IssuesUpdateIssueResponse,
             OPERATIONS["updateIssue"],
             {"issue_id": issue_id},
-            {"name": name, "description": description, "status": status, "severity": severity},
+            {"issue_id": issue_id, "name": name, "description": description, "status": status, "severity": severity},
             timeout=timeout,
         )
 
