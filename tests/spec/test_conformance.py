@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 from tests.harness import MlflowServer
@@ -56,7 +57,9 @@ def test_no_server_errors_outside_known_server_bugs(server: MlflowServer) -> Non
     assert rc == 0, out[-6000:]
 
 
-def test_workspaces_routes_on_a_server_with_workspaces_enabled() -> None:
+def test_workspaces_routes_on_a_server_with_workspaces_enabled(server: MlflowServer) -> None:
+    off = requests.get(f"{server.url}/api/3.0/mlflow/workspaces", timeout=30)
+    assert off.status_code == 503 and "--enable-workspaces" in off.text, off.text
     with MlflowServer(extra_args=["--enable-workspaces"]) as workspaces_server:
         print(f"\nharness server with --enable-workspaces started in {workspaces_server.start_seconds:.1f} s")
         checks = "status_code_conformance,content_type_conformance,response_schema_conformance,not_a_server_error"
