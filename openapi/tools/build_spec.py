@@ -14,7 +14,7 @@ import importlib
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
@@ -317,7 +317,8 @@ def build() -> dict[str, Any]:
     b = Builder(limits)
     from mlflow.server.handlers import HANDLERS
 
-    handlers = {cls.DESCRIPTOR.full_name: h for cls, h in HANDLERS.items()}
+    # The server's handler of each request message, by the message's full name.
+    handlers = {cast(Any, cls).DESCRIPTOR.full_name: h for cls, h in HANDLERS.items()}
     paths: dict[str, dict[str, Any]] = {}
     seen_ids: dict[str, str] = {}
     seen_names: dict[tuple[str, str], str] = {}
@@ -440,10 +441,10 @@ def handler_routes(
 ) -> None:
     """Routes the server registers outside the protos whose handler validates a `schema=`
     (the online-scoring configs): the request from that schema, the answer from the overlay."""
-    from mlflow.server.handlers import HANDLERS, get_endpoints
+    from mlflow.server import handlers as server
 
-    proto_handlers = set(HANDLERS.values())
-    for path, handler, methods in get_endpoints():
+    proto_handlers = set(server.HANDLERS.values())
+    for path, handler, methods in cast(Any, server).get_endpoints():
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
         fam = family_of(path, section) if path.startswith("/api/") and handler not in proto_handlers else None
         schema = handler_schema(handler) if fam else None
