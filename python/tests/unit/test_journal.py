@@ -304,3 +304,15 @@ def test_the_sync_command_exits_1_when_a_call_waits(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert out.returncode == 1, out.stderr
     assert "waiting 1" in out.stdout and "waits for local-bbbb" in out.stdout
+
+
+def test_the_settings_come_from_the_family_rules(tmp_path: Path) -> None:
+    from mlflowrest import Config, InvalidParameterValueError
+
+    env = {"MLFLOW_TRACKING_URI": "offline:///data/runs", "MLFLOWREST_JOURNAL_FSYNC": "Never"}
+    cfg = Config.from_env(env=env)
+    assert (cfg.offline, cfg.journal_dir, cfg.journal_fsync, cfg.journal_on_unreachable) == (
+        True, "/data/runs", "never", "keep")  # fmt: skip
+    with pytest.raises(InvalidParameterValueError, match="keep/raise") as caught:
+        Config.from_env(env={"MLFLOW_TRACKING_URI": BASE, "MLFLOWREST_JOURNAL_ON_UNREACHABLE": "ignore"})
+    assert caught.value.field == "MLFLOWREST_JOURNAL_ON_UNREACHABLE"

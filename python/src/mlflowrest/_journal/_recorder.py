@@ -228,6 +228,8 @@ class Journal:
                 if outcome.kind == "waiting":
                     self.left_for_sync += 1  # its create is in another file: sync binds it
                 else:
+                    if outcome.kind == "failed":
+                        log.warning("mlflowrest: the server refused journaled call %d: %s", seq, outcome.error)
                     try:
                         self._settle(seq, outcome, record.get("binds"))
                     except JournalError as exc:
