@@ -316,3 +316,17 @@ def test_the_settings_come_from_the_family_rules(tmp_path: Path) -> None:
     with pytest.raises(InvalidParameterValueError, match="keep/raise") as caught:
         Config.from_env(env={"MLFLOW_TRACKING_URI": BASE, "MLFLOWREST_JOURNAL_ON_UNREACHABLE": "ignore"})
     assert caught.value.field == "MLFLOWREST_JOURNAL_ON_UNREACHABLE"
+
+
+def test_an_artifact_logged_while_the_server_is_away_is_copied_into_the_journal(tmp_path: Path, server: Server) -> None:
+    c = client(tmp_path / "j", flush_timeout=0.5)
+    with start_run(client=c, experiment_id="0") as run:
+        server.up = False
+        (tmp_path / "model.txt").write_text("weights")
+        assert run.log_artifact(tmp_path / "model.txt", "models") == ["models/model.txt"]
+        journal = c._transport.journal
+        assert journal is not None
+        journal._stop.set()  # keep the drainer from sending it: this test reads what was recorded
+    artifact = next(r for r in records(tmp_path / "j") if r["type"] == "artifact")
+    assert (artifact["run_id"], artifact["artifact_path"], artifact["kind"]) == (run.run_id, "models", "file")
+    assert (tmp_path / "j" / artifact["file"]).read_text() == "weights"
