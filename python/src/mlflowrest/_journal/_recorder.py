@@ -58,6 +58,7 @@ class Journal:
         self._drainer: threading.Thread | None = None
         self._stop = threading.Event()
         self.left_for_sync = 0  # calls this process gave up on (raise mode, unbound ids)
+        self._pid = os.getpid()  # a forked child gets a journal of its own and leaves this one alone
         _OPEN.add(self)
 
     # ---- the file -----------------------------------------------------------------------------
@@ -89,6 +90,8 @@ class Journal:
 
     def close(self) -> None:
         """Write the `close` record; what is still queued stays recorded for sync."""
+        if os.getpid() != self._pid:
+            return
         self._stop.set()
         with self._cond:
             writer, self._writer = self._writer, None
