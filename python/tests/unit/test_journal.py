@@ -285,6 +285,8 @@ def test_sync_skips_a_live_file_and_a_live_lock_but_takes_over_a_dead_one(tmp_pa
     path.write_text("\n".join([json.dumps(head), CALL]) + "\n")
     report = sync(str(tmp_path), MlflowClient(BASE, max_retries=0))
     assert report.files[0].skipped and "live process" in report.text()
+    forced = sync(str(tmp_path), MlflowClient(BASE, max_retries=0), include_live=True)
+    assert not forced.files[0].skipped and forced.files[0].failed == {"RESOURCE_DOES_NOT_EXIST": 1}
     (tmp_path / "sync.lock").mkdir()
     (tmp_path / "sync.lock" / "owner.json").write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname()}))
     with pytest.raises(JournalError, match="another sync"):
