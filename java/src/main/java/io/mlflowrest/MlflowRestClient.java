@@ -14,6 +14,7 @@ import io.mlflowrest.resources.ModelVersions;
 import io.mlflowrest.resources.RegisteredModels;
 import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.StartedRun;
+import io.mlflowrest.generated.api.Api;
 import io.mlflowrest.resources.RawOperations;
 import io.mlflowrest.resources.Webhooks;
 import java.nio.file.Path;
@@ -41,6 +42,7 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
     private final Artifacts artifacts;
     private final Webhooks webhooks;
     private final RawOperations operations;
+    private volatile Api api;
     private final ArtifactRepositories repositories;
 
     private MlflowRestClient(ClientConfig config) {
@@ -133,6 +135,26 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
      */
     public RawOperations operations() {
         return operations;
+    }
+
+    /**
+     * Every operation of the spec as a typed method, generated from it: records in and out
+     * ({@code io.mlflowrest.generated.model}), through the same transport as the resources.
+     *
+     * @return the generated operation layer, by resource
+     */
+    public Api api() {
+        Api made = api;
+        if (made == null) {
+            synchronized (this) {
+                made = api;
+                if (made == null) {
+                    // made on first use: a client that never calls it loads none of its classes
+                    api = made = new Api(operations);
+                }
+            }
+        }
+        return made;
     }
 
     /**
