@@ -34,6 +34,12 @@ def doc_text(text: str) -> str:
     return html.escape(text.strip(), quote=False).replace("*/", "*&#47;").replace("@", "{@literal @}")
 
 
+def method_name(op: dict, http_method: str) -> str:
+    """x-mlflowrest-method in camel case; an alias (another route of the same call) adds Via<HTTP method>."""
+    name = lower_camel(op["x-mlflowrest-method"])
+    return name + "Via" + http_method.capitalize() if op.get("x-mlflowrest-alias-of") else name
+
+
 def operations(spec: dict, is_model: Callable[[str], bool]) -> list[dict]:
     """The spec's operations with the Java names and types of their method."""
     ops = []
@@ -47,9 +53,7 @@ def operations(spec: dict, is_model: Callable[[str], bool]) -> list[dict]:
             answer = "json" if "application/json" in ok else "binary" if ok else "empty"
             body_model = ref(content["application/json"]["schema"]) if body == "json" else None
             answer_model = ref(ok["application/json"]["schema"]) if answer == "json" else None
-            name = lower_camel(op["x-mlflowrest-method"])
-            if op.get("x-mlflowrest-alias-of"):
-                name += "Via" + method.capitalize()
+            name = method_name(op, method)
             request = None
             if body_model and is_model(body_model):
                 request = body_model

@@ -182,10 +182,12 @@ def operations_java(spec: dict) -> str:
             ok = op["responses"]["200"].get("content", {})
             answer = "json" if "application/json" in ok else "binary" if ok else "empty"
             strings = lambda xs: "List.of(" + ", ".join(java_string(x) for x in xs) + ")"  # noqa: E731
+            name = api.method_name(op, method)
             rows.append(
                 f"            Map.entry({java_string(op['operationId'])}, new Operation("
                 f"new Route({java_string(op['operationId'])}, {java_string(method.upper())}, {java_string(path)}), "
-                f"{strings(path_params)}, {strings(query)}, {java_string(body)}, {java_string(answer)}))"
+                f"{strings(path_params)}, {strings(query)}, {java_string(body)}, {java_string(answer)}, "
+                f"{java_string(api.lower_camel(op['x-mlflowrest-resource']))}, {java_string(name)}))"
             )
     body = ",\n".join(rows)
     return f"""package {PACKAGE};
@@ -197,9 +199,12 @@ import java.util.Map;
 public final class Operations {{
     private Operations() {{}}
 
-    /** body and answer: "json", "binary", or "none" / "empty". */
+    /**
+     * body and answer: "json", "binary", or "none" / "empty"; resource and method: where the operation
+     * layer has it, {{@code client.api().<resource>().<method>(...)}}.
+     */
     public record Operation(Route route, List<String> pathParams, List<String> queryParams, String body,
-            String answer) {{}}
+            String answer, String resource, String method) {{}}
 
     /** Keyed by operationId; immutable. */
     public static final Map<String, Operation> BY_ID = Map.ofEntries(
