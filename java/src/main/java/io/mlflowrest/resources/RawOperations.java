@@ -75,6 +75,7 @@ public final class RawOperations implements OperationCaller {
         }
         ObjectNode rest = args == null || args.isNull() ? Json.object() : ((ObjectNode) args).deepCopy();
         Validation.int64("", rest);
+        OperationChecks.check(operationId, rest);
         Prepared sent = prepare(operationId, op, rest);
         return transport.call(op.route(), sent.path(), sent.query(), op.body().equals("json") ? rest : null,
                 RetryGuard.NONE);
