@@ -46,7 +46,7 @@ def only_run(client: MlflowClient, experiment: str) -> str:
 
 @pytest.mark.skipif("java" not in LANGS, reason="the Java SDK is not part of this run")
 def test_java_example_is_read_back_by_python(server: MlflowServer) -> None:
-    out = run(["java", "-jar", str(ROOT / "java" / "target" / "mlflowrest.jar")], server.url,
+    out = run(["java", "-jar", str(ROOT / "java" / "example" / "target" / "mlflowrest-example.jar")], server.url,
               MLFLOW_PYTHON_EXECUTABLE="/bin/false")  # fmt: skip
     client = MlflowClient(server.url)
     run_id = only_run(client, "chapter-example")
@@ -96,7 +96,7 @@ def test_java_example_on_object_stores_is_read_back(kind: str, monkeypatch: pyte
     with ArtifactBackend(kind) as backend:
         for key, value in backend.env.items():
             monkeypatch.setenv(key, value)
-        out = run(["java", "-jar", str(ROOT / "java" / "target" / "mlflowrest.jar")], backend.env["MLFLOW_TRACKING_URI"],
+        out = run(["java", "-jar", str(ROOT / "java" / "example" / "target" / "mlflowrest-example.jar")], backend.env["MLFLOW_TRACKING_URI"],
                   MLFLOW_PYTHON_EXECUTABLE="/bin/false")  # fmt: skip
         client = MlflowClient()
         run_id = only_run(client, "chapter-example")

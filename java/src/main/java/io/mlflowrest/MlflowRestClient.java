@@ -1,11 +1,5 @@
 package io.mlflowrest;
 
-import io.mlflowrest.internal.Json;
-import io.mlflowrest.internal.Query;
-import io.mlflowrest.internal.RetryGuard;
-import io.mlflowrest.internal.Transport;
-import io.mlflowrest.internal.artifacts.ArtifactRepositories;
-import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Experiments;
 import io.mlflowrest.resources.LoggedModels;
@@ -17,7 +11,6 @@ import io.mlflowrest.resources.StartedRun;
 import io.mlflowrest.generated.api.Api;
 import io.mlflowrest.resources.RawOperations;
 import io.mlflowrest.resources.Webhooks;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.mlflow.api.proto.Service.RunInfo;
 
@@ -32,7 +25,6 @@ import org.mlflow.api.proto.Service.RunInfo;
 public final class MlflowRestClient implements AutoCloseable, java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final ClientConfig config;
-    private final Transport transport;
     private final Experiments experiments;
     private final Runs runs;
     private final Metrics metrics;
@@ -43,21 +35,18 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
     private final Webhooks webhooks;
     private final RawOperations operations;
     private volatile Api api;
-    private final ArtifactRepositories repositories;
 
     private MlflowRestClient(ClientConfig config) {
         this.config = config;
-        this.transport = new Transport(config);
-        this.experiments = new Experiments(transport);
-        this.runs = new Runs(transport, config.batchConcurrency());
-        this.metrics = new Metrics(transport);
-        this.registeredModels = new RegisteredModels(transport);
-        this.modelVersions = new ModelVersions(transport);
-        this.loggedModels = new LoggedModels(transport);
-        this.repositories = new ArtifactRepositories(transport, config, System.getenv(), Path.of(System.getProperty("user.home")));
-        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories);
-        this.webhooks = new Webhooks(transport);
-        this.operations = new RawOperations(transport);
+        this.operations = new RawOperations(config);
+        this.experiments = new Experiments(operations);
+        this.runs = new Runs(operations);
+        this.metrics = new Metrics(operations);
+        this.registeredModels = new RegisteredModels(operations);
+        this.modelVersions = new ModelVersions(operations);
+        this.loggedModels = new LoggedModels(operations);
+        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, operations);
+        this.webhooks = new Webhooks(operations);
     }
 
     /**
@@ -201,7 +190,7 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
     private ActiveRun open(RunInfo info, boolean owned, Duration backgroundFlush) {
         BackgroundLogger background = backgroundFlush == null ? null
                 : new BackgroundLogger(runs, info.getRunId(), backgroundFlush, config.flushTimeout(),
-                        config.batchConcurrency(), transport::isClosed);
+                        config.batchConcurrency(), operations::isClosed);
         return new ActiveRun(info, runs, artifacts, owned, background);
     }
 
@@ -266,8 +255,7 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
      * @return the answer's JSON text
      */
     public String rawJson(String method, String pathAndQuery, String jsonBody) {
-        return Json.write(transport.json(method, pathAndQuery, Query.of(),
-                jsonBody == null ? null : RequestBody.json(jsonBody), RetryGuard.NONE));
+        return operations.rawJson(method, pathAndQuery, jsonBody);
     }
 
     /**
@@ -283,8 +271,7 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
 
     @Override
     public void close() {
-        transport.close();
-        repositories.close();
+        operations.close();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.mlflowrest.resources;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlflowrest.ClientConfig;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.generated.Operations;
 import io.mlflowrest.generated.Operations.Operation;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * {@code client.operations()}: every operation of the spec by its operationId, JSON in and out,
@@ -27,16 +29,65 @@ import java.util.TreeSet;
  * them). Sent through the one transport: the same retries, family rules and typed errors. It is
  * also what the generated, typed operation layer ({@code client.api()}) sends through.
  */
-public final class RawOperations implements OperationCaller {
+public final class RawOperations implements OperationCaller, AutoCloseable {
+    private final ClientConfig config;
     private final Transport transport;
+    private final List<AutoCloseable> owned = new CopyOnWriteArrayList<>();
 
     /**
-     * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.operations()}.
+     * Opens the client's one transport (no connection until the first call); the resources send
+     * through it. Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.operations()}.
      *
-     * @param transport the client's one request helper
+     * @param config the client's configuration
      */
-    public RawOperations(Transport transport) {
-        this.transport = transport;
+    public RawOperations(ClientConfig config) {
+        this.config = config;
+        this.transport = new Transport(config);
+    }
+
+    /** The transport, for the resources of this package; never part of the public API. */
+    Transport transport() {
+        return transport;
+    }
+
+    ClientConfig config() {
+        return config;
+    }
+
+    /** Closed with the transport: what a resource opened beside it (artifact stores' connections). */
+    void own(AutoCloseable resource) {
+        owned.add(resource);
+    }
+
+    /** {@return whether {@link #close()} ran: calls then fail at once} */
+    public boolean isClosed() {
+        return transport.isClosed();
+    }
+
+    /**
+     * A JSON call of a path outside the spec's table (a route MLflow removed, reached by the drop-in).
+     *
+     * @param method the HTTP method
+     * @param pathAndQuery the path below the tracking URI, with its query string
+     * @param jsonBody the body, or null for none
+     * @return the answer's JSON text
+     */
+    public String rawJson(String method, String pathAndQuery, String jsonBody) {
+        return Json.write(transport.json(method, pathAndQuery, Query.of(),
+                jsonBody == null ? null : RequestBody.json(jsonBody), RetryGuard.NONE));
+    }
+
+    /** Closes the transport and what the resources opened beside it; the client's close() calls this. */
+    @Override
+    public void close() {
+        transport.close();
+        for (AutoCloseable resource : owned) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                // closing is best effort: a connection that fails to close is gone either way
+            }
+        }
     }
 
     /** {@return the operationIds of the spec (aliases too), sorted} */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlflowrest.MlflowRestClient;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import java.nio.file.Files;
@@ -31,6 +32,21 @@ class EveryOperationReachableTest {
     private static final Pattern METHOD = Pattern.compile("^    (get|post|put|patch|delete):\\s*$");
     private static final Pattern ID = Pattern.compile("^      operationId: (\\S+)\\s*$");
     private static final Pattern EXT = Pattern.compile("^      x-mlflowrest-(resource|method|alias-of): (\\S+)\\s*$");
+
+    private static final String RUN = "0123456789abcdef0123456789abcdef";
+    /** Arguments that pass the checks made before sending (OperationChecks); other operations get none. */
+    static final Map<String, Map<String, Object>> VALID = Map.ofEntries(
+            Map.entry("createExperiment", Map.of("name", "e")),
+            Map.entry("setExperimentTag", Map.of("experiment_id", "1", "key", "k", "value", "v")),
+            Map.entry("updateExperiment", Map.of("experiment_id", "1", "new_name", "n")),
+            Map.entry("setModelVersionTag", Map.of("name", "m", "version", "1", "key", "k", "value", "v")),
+            Map.entry("setRegisteredModelAlias", Map.of("name", "m", "alias", "champion", "version", "1")),
+            Map.entry("setRegisteredModelTag", Map.of("name", "m", "key", "k", "value", "v")),
+            Map.entry("createRun", Map.of("experiment_id", "1")),
+            Map.entry("logBatch", Map.of("run_id", RUN)),
+            Map.entry("logMetric", Map.of("run_id", RUN, "key", "k", "value", 1.0, "timestamp", 1, "step", 0)),
+            Map.entry("logParam", Map.of("run_id", RUN, "key", "k", "value", "v")),
+            Map.entry("setTag", Map.of("run_id", RUN, "key", "k", "value", "v")));
 
     record SpecOp(String id, String method, String path, Map<String, String> ext) {
         /** The generated method's name: x-mlflowrest-method in camel case, an alias's with Via + its HTTP method. */
@@ -88,7 +104,7 @@ class EveryOperationReachableTest {
         try (StubServer stub = new StubServer(); MlflowRestClient client = MlflowRestClient.create(stub.config().build())) {
             assertEquals(ops.size(), client.operations().ids().size());
             for (SpecOp op : ops) {
-                Map<String, Object> args = new HashMap<>();
+                Map<String, Object> args = new HashMap<>(VALID.getOrDefault(op.id(), Map.of()));
                 Matcher params = Pattern.compile("\\{(\\w+)\\}").matcher(op.path());
                 while (params.find()) {
                     args.put(params.group(1), "p1");
@@ -136,7 +152,8 @@ class EveryOperationReachableTest {
                 Object[] args = new Object[method.getParameterCount()];
                 for (int i = 0; i < args.length; i++) {
                     Class<?> type = method.getParameterTypes()[i];
-                    args[i] = type == String.class ? "p1" : type == Path.class ? file : null;
+                    args[i] = type == String.class ? "p1" : type == Path.class ? file
+                            : VALID.containsKey(op.id()) ? new ObjectMapper().convertValue(VALID.get(op.id()), type) : null;
                 }
                 int before = stub.requests.size();
                 Object answer = method.invoke(resource, args);
