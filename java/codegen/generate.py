@@ -345,6 +345,9 @@ def rules_java(spec: dict) -> str:
     def strings(values) -> str:
         return ", ".join(java_string(v) for v in sorted(values))
 
+    def strings_in_order(values) -> str:
+        return ", ".join(java_string(v) for v in values)
+
     overload = ",\n".join(
         f"            new Overload({java_value(o['status'])}, {java_value(o['error_code'])}, {java_value(o['contains'])})"
         for o in retry["overload"]
@@ -445,6 +448,11 @@ public final class Rules {{
     public static final double DEFAULT_TIMEOUT_SECONDS = {float(defaults["timeout"])};
     /** Metric-only log-batch requests in flight at once, unless configured. */
     public static final int DEFAULT_BATCH_CONCURRENCY = {int(defaults["batch_concurrency"])};
+
+    /** Proxy environment variables by the tracking URI's scheme ("http", "https"), the first set wins. */
+    public static final Map<String, List<String>> PROXY_ENV = Map.of({", ".join(f"{java_string(k)}, List.of({strings_in_order(v)})" for k, v in sorted(config["proxy"]["env"].items()))});
+    /** The variables listing hosts reached without a proxy, the first set wins. */
+    public static final List<String> NO_PROXY_ENV = List.of({strings_in_order(config["proxy"]["no_proxy_env"])});
 
     /** The variable naming the Databricks profile file. */
     public static final String DATABRICKS_CONFIG_FILE_ENV = {java_string(db["config_file_env"])};
