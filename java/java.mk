@@ -8,7 +8,7 @@ MVN_ALL := mvn -B -q -f $(JAVA_DIR)/all.xml
 JAVA_JAR := $(JAVA_DIR)/example/target/mlflowrest-example.jar
 COMPAT_CP := $(JAVA_DIR)/compat/target/classpath.txt
 
-.PHONY: setup-java generate-java test-java demo-java bench-java compat-table
+.PHONY: setup-java generate-java test-java demo-java bench-java compat-table lint-java
 
 # Maven dependencies and plugins into ~/.m2 (the only thing to install); re-run when the pom changes.
 $(STAMP)/java: $(JAVA_DIR)/pom.xml $(JAVA_DIR)/compat/pom.xml $(JAVA_DIR)/example/pom.xml $(JAVA_DIR)/all.xml
@@ -26,6 +26,15 @@ setup-java: $(JAVA_JAR) $(COMPAT_CP)
 # The spec's types, limits, error codes and routes as Java, into java/src/generated/java.
 generate-java: setup-python
 	cd $(ROOT) && $(PY) java/codegen/generate.py
+
+# javac -Xlint:all -Werror over the main and test sources of the library, the example and the drop-in
+# (generated code too). The poms carry the flags, so every build is linted; this target recompiles
+# everything from scratch into target/lint, so no class compiled before a change hides a warning.
+lint: lint-java
+lint-java: $(STAMP)/java
+	rm -rf $(JAVA_DIR)/target/lint $(JAVA_DIR)/compat/target/lint $(JAVA_DIR)/example/target/lint
+	$(MVN_ALL) -Dbuild.dir=target/lint test-compile
+	rm -rf $(JAVA_DIR)/target/lint $(JAVA_DIR)/compat/target/lint $(JAVA_DIR)/example/target/lint
 
 # Unit tests (local stub servers) and integration tests against one fresh harness server, for the
 # library and the drop-in; fails (without rewriting it) when java/COMPATIBILITY.md is stale. Then

@@ -225,6 +225,7 @@ public final class Http11Client implements Closeable {
 
     /** The request failed before any byte of an answer arrived. */
     private static final class NoAnswerException extends IOException {
+        private static final long serialVersionUID = 1L;
         final IOException cause;
 
         NoAnswerException(IOException cause) {
