@@ -269,6 +269,31 @@ CONFIG_VARIABLES: Final[tuple[dict[str, Any], ...]] = (
         "min_exclusive": 0,
         "secret": False,
     },
+    {"name": "journal_dir", "env": "MLFLOWREST_JOURNAL_DIR", "type": "path", "default": None, "secret": False},
+    {
+        "name": "journal_fsync",
+        "env": "MLFLOWREST_JOURNAL_FSYNC",
+        "type": "enum",
+        "values": ["always", "interval", "never"],
+        "default": "interval",
+        "secret": False,
+    },
+    {
+        "name": "journal_fsync_interval",
+        "env": "MLFLOWREST_JOURNAL_FSYNC_INTERVAL",
+        "type": "float",
+        "default": 1.0,
+        "min_exclusive": 0,
+        "secret": False,
+    },
+    {
+        "name": "journal_on_unreachable",
+        "env": "MLFLOWREST_JOURNAL_ON_UNREACHABLE",
+        "type": "enum",
+        "values": ["keep", "raise"],
+        "default": "keep",
+        "secret": False,
+    },
 )
 DATABRICKS: Final[dict[str, Any]] = {
     "config_file_env": "DATABRICKS_CONFIG_FILE",
