@@ -10,8 +10,9 @@ one transport, so the layer carries no HTTP of its own.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 PACKAGE = "io.mlflowrest.generated.api"
 MODEL = "io.mlflowrest.generated.model"
@@ -26,7 +27,7 @@ def lower_camel(name: str) -> str:
     return p[:1].lower() + p[1:]
 
 
-def ref(schema: dict | None) -> str | None:
+def ref(schema: dict[str, Any] | None) -> str | None:
     return schema["$ref"].rsplit("/", 1)[-1] if schema and "$ref" in schema else None
 
 
@@ -34,13 +35,13 @@ def doc_text(text: str) -> str:
     return html.escape(text.strip(), quote=False).replace("*/", "*&#47;").replace("@", "{@literal @}")
 
 
-def method_name(op: dict, http_method: str) -> str:
+def method_name(op: dict[str, Any], http_method: str) -> str:
     """x-mlflowrest-method in camel case; an alias (another route of the same call) adds Via<HTTP method>."""
     name = lower_camel(op["x-mlflowrest-method"])
     return name + "Via" + http_method.capitalize() if op.get("x-mlflowrest-alias-of") else name
 
 
-def operations(spec: dict, is_model: Callable[[str], bool]) -> list[dict]:
+def operations(spec: dict[str, Any], is_model: Callable[[str], bool]) -> list[dict[str, Any]]:
     """The spec's operations with the Java names and types of their method."""
     ops = []
     for path, item in sorted(spec["paths"].items()):
@@ -59,26 +60,38 @@ def operations(spec: dict, is_model: Callable[[str], bool]) -> list[dict]:
                 request = body_model
             elif body == "none" and query:
                 request = op["operationId"][:1].upper() + op["operationId"][1:] + "Params"
-            ops.append({
-                "id": op["operationId"], "method": method.upper(), "path": path, "name": name,
-                "resource": op["x-mlflowrest-resource"], "summary": op.get("summary") or "",
-                "path_params": [p["name"] for p in params if p["in"] == "path"], "query": query,
-                "body": body, "answer": answer, "request": request,
-                "returns": answer_model if answer_model and is_model(answer_model) else None,
-            })
+            ops.append(
+                {
+                    "id": op["operationId"],
+                    "method": method.upper(),
+                    "path": path,
+                    "name": name,
+                    "resource": op["x-mlflowrest-resource"],
+                    "summary": op.get("summary") or "",
+                    "path_params": [p["name"] for p in params if p["in"] == "path"],
+                    "query": query,
+                    "body": body,
+                    "answer": answer,
+                    "request": request,
+                    "returns": answer_model if answer_model and is_model(answer_model) else None,
+                }
+            )
     return ops
 
 
-def params_schema(op: dict) -> dict:
+def params_schema(op: dict[str, Any]) -> dict[str, Any]:
     """The query parameters of an operation as an object schema, for its Params record."""
     props = {}
     for p in op["query"]:
         props[p["name"]] = p.get("schema") or p["content"]["application/json"]["schema"]
-    return {"type": "object", "properties": props,
-            "description": f"The query parameters of {op['id']} ({op['method']} {{@code {op['path']}}})."}
+    return {
+        "type": "object",
+        "properties": props,
+        "description": f"The query parameters of {op['id']} ({op['method']} {{@code {op['path']}}}).",
+    }
 
 
-def method_source(op: dict) -> str:
+def method_source(op: dict[str, Any]) -> str:
     args = [f"String {lower_camel(p)}" for p in op["path_params"]]
     path_map = "Map.of(" + ", ".join(f'"{p}", {lower_camel(p)}' for p in op["path_params"]) + ")"
     docs = [f"@param {lower_camel(p)} the {p} path parameter" for p in op["path_params"]]
@@ -105,8 +118,16 @@ def method_source(op: dict) -> str:
         docs.append("@return the answer's JSON")
     summary = f" {doc_text(op['summary'])}" if op["summary"] else ""
     head = f"{op['id']}: {op['method']} {{@code {op['path']}}}.{summary}"
-    doc = "\n".join(["    /**", f"     * {head}", "     *", *(f"     * {d}" for d in docs),
-                     "     * @throws io.mlflowrest.errors.MlflowError the family's typed error", "     */"])
+    doc = "\n".join(
+        [
+            "    /**",
+            f"     * {head}",
+            "     *",
+            *(f"     * {d}" for d in docs),
+            "     * @throws io.mlflowrest.errors.MlflowError the family's typed error",
+            "     */",
+        ]
+    )
     return f"{doc}\n    public {returns} {op['name']}({', '.join(args)}) {{\n        {call}\n    }}\n"
 
 
@@ -114,13 +135,16 @@ def q(text: str) -> str:
     return '"' + text + '"'
 
 
-def resource_source(resource: str, ops: list[dict]) -> str:
+def resource_source(resource: str, ops: list[dict[str, Any]]) -> str:
     cls = pascal(resource) + "Api"
     body = "\n".join(method_source(op) for op in sorted(ops, key=lambda o: o["name"]))
-    text = "\n".join(m for m in (body,))
+    text = body
     imports = ["java.util.Map"]
-    for needed, imp in (("JsonNode", "com.fasterxml.jackson.databind.JsonNode"), ("InputStream", "java.io.InputStream"),
-                        ("Path file", "java.nio.file.Path")):
+    for needed, imp in (
+        ("JsonNode", "com.fasterxml.jackson.databind.JsonNode"),
+        ("InputStream", "java.io.InputStream"),
+        ("Path file", "java.nio.file.Path"),
+    ):
         if needed in text:
             imports.append(imp)
     models = sorted({t for op in ops for t in (op["request"], op["returns"]) if t})
@@ -219,7 +243,12 @@ public final class Api {{
 """
 
 
-def write_all(spec: dict, out: Path, write: Callable[..., None], record: Callable[[str, dict, dict], str]) -> None:
+def write_all(
+    spec: dict[str, Any],
+    out: Path,
+    write: Callable[..., None],
+    record: Callable[[str, dict[str, Any], dict[str, Any]], str],
+) -> None:
     schemas = spec["components"]["schemas"]
 
     def is_model(name: str) -> bool:

@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import api  # noqa: E402  (the operation layer's writer, beside this file)
+import api  # the operation layer's writer, beside this file
 
 JAVA = Path(__file__).resolve().parents[1]
 SPEC = JAVA.parent / "openapi" / "mlflow.yaml"

@@ -46,7 +46,8 @@ public record Proxy(String host, int port, String authorization, String source) 
             String port = text(properties.get(prefix + "proxyPort"));
             String user = text(properties.get(prefix + "proxyUser"));
             String password = text(properties.get(prefix + "proxyPassword"));
-            return new Proxy(propertyHost, port == null ? 80 : number(port, prefix + "proxyPort"),
+            int fallback = scheme.equals("https") ? 443 : 80; // the JDK's defaults for these properties
+            return new Proxy(propertyHost, port == null ? fallback : number(port, prefix + "proxyPort"),
                     user == null ? null : basic(user, password == null ? "" : password), prefix + "proxyHost");
         }
         for (String name : Rules.PROXY_ENV.getOrDefault(scheme, java.util.List.of())) {
