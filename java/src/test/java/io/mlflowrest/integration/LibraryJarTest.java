@@ -1,7 +1,6 @@
 package io.mlflowrest.integration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,22 +13,29 @@ import org.junit.jupiter.api.Test;
 
 /** Runs with the integration tests, after {@code mvn package} made the jar (no server needed). */
 class LibraryJarTest {
-    /** The library's jar is a library: no Main-Class, nothing of another project's inside. */
+    /**
+     * Every jar the library's build writes (target/*.jar but its sources and javadoc) is a library
+     * jar: no Main-Class, nothing of another project's inside; the example has its own module.
+     */
     @Test
     void theLibraryJarCarriesNoMainClassAndNoShadedCopies() throws Exception {
-        Path jar;
-        try (Stream<Path> jars = Files.list(Path.of("target"))) {
-            jar = jars.filter(p -> p.getFileName().toString().matches("mlflowrest-[0-9.]+(-SNAPSHOT)?\\.jar"))
-                    .findFirst().orElse(null);
+        List<Path> jars;
+        try (Stream<Path> files = Files.list(Path.of("target"))) {
+            jars = files.filter(p -> p.toString().endsWith(".jar") && !p.toString().endsWith("-sources.jar")
+                    && !p.toString().endsWith("-javadoc.jar")).toList();
         }
-        assertNotNull(jar, "no target/mlflowrest-<version>.jar: this test runs after mvn package");
-        try (JarFile file = new JarFile(jar.toFile())) {
-            assertNull(file.getManifest().getMainAttributes().getValue("Main-Class"), jar + " names a Main-Class");
-            List<String> foreign = file.stream().map(e -> e.getName())
-                    .filter(n -> n.endsWith(".class") && !n.startsWith("io/mlflowrest/")).toList();
-            assertEquals(List.of(), foreign, jar + " carries classes of other projects");
-            assertTrue(file.stream().noneMatch(e -> e.getName().startsWith("io/mlflowrest/example/")),
-                    jar + " carries the example");
+        assertTrue(jars.stream().anyMatch(p -> p.getFileName().toString().matches("mlflowrest-[0-9.]+\\.jar")),
+                "no target/mlflowrest-<version>.jar among " + jars + ": this test runs after mvn package");
+        for (Path jar : jars) {
+            try (JarFile file = new JarFile(jar.toFile())) {
+                assertNull(file.getManifest().getMainAttributes().getValue("Main-Class"), jar + " names a Main-Class");
+                assertEquals("io.mlflowrest", file.getManifest().getMainAttributes().getValue("Automatic-Module-Name"));
+                List<String> foreign = file.stream().map(e -> e.getName())
+                        .filter(n -> n.endsWith(".class") && !n.startsWith("io/mlflowrest/")).toList();
+                assertEquals(List.of(), foreign, jar + " carries classes of other projects");
+                assertTrue(file.stream().noneMatch(e -> e.getName().startsWith("io/mlflowrest/example/")),
+                        jar + " carries the example");
+            }
         }
     }
 }
