@@ -1,6 +1,6 @@
 """The Java and R examples run against one server; the Python SDK reads back what they logged.
 
-- Java (`java -jar java/target/mlflowrest.jar`, with Python ruled out): param alpha, metric rmse,
+- Java (`java -jar java/example/target/mlflowrest-example.jar`, with Python ruled out): param alpha, metric rmse,
   tag origin, the artifact's bytes, the registered model version, status FINISHED.
 - R (`r/examples/pima_random_forest.R`): ntree and mtry, sensitivity and specificity, the PNG plot,
   and a model folder with an MLmodel file.
