@@ -7,15 +7,26 @@ public final class Api {
     private final DatabricksArtifactsApi databricksArtifacts;
     private final DatasetsApi datasets;
     private final ExperimentsApi experiments;
+    private final GatewayBudgetsApi gatewayBudgets;
+    private final GatewayEndpointsApi gatewayEndpoints;
+    private final GatewayGuardrailsApi gatewayGuardrails;
+    private final GatewayModelDefinitionsApi gatewayModelDefinitions;
+    private final GatewaySecretsApi gatewaySecrets;
+    private final IssuesApi issues;
+    private final LabelSchemasApi labelSchemas;
     private final LoggedModelsApi loggedModels;
     private final MetricsApi metrics;
     private final MlflowArtifactsApi mlflowArtifacts;
     private final ModelVersionsApi modelVersions;
+    private final PromptOptimizationJobsApi promptOptimizationJobs;
     private final RegisteredModelsApi registeredModels;
+    private final ReviewQueuesApi reviewQueues;
     private final RunsApi runs;
+    private final ScorersApi scorers;
     private final ServerApi server;
     private final TracesApi traces;
     private final WebhooksApi webhooks;
+    private final WorkspacesApi workspaces;
 
     /**
      * Made by the client; reach it through {@code client.api()}.
@@ -27,15 +38,26 @@ public final class Api {
         this.databricksArtifacts = new DatabricksArtifactsApi(caller);
         this.datasets = new DatasetsApi(caller);
         this.experiments = new ExperimentsApi(caller);
+        this.gatewayBudgets = new GatewayBudgetsApi(caller);
+        this.gatewayEndpoints = new GatewayEndpointsApi(caller);
+        this.gatewayGuardrails = new GatewayGuardrailsApi(caller);
+        this.gatewayModelDefinitions = new GatewayModelDefinitionsApi(caller);
+        this.gatewaySecrets = new GatewaySecretsApi(caller);
+        this.issues = new IssuesApi(caller);
+        this.labelSchemas = new LabelSchemasApi(caller);
         this.loggedModels = new LoggedModelsApi(caller);
         this.metrics = new MetricsApi(caller);
         this.mlflowArtifacts = new MlflowArtifactsApi(caller);
         this.modelVersions = new ModelVersionsApi(caller);
+        this.promptOptimizationJobs = new PromptOptimizationJobsApi(caller);
         this.registeredModels = new RegisteredModelsApi(caller);
+        this.reviewQueues = new ReviewQueuesApi(caller);
         this.runs = new RunsApi(caller);
+        this.scorers = new ScorersApi(caller);
         this.server = new ServerApi(caller);
         this.traces = new TracesApi(caller);
         this.webhooks = new WebhooksApi(caller);
+        this.workspaces = new WorkspacesApi(caller);
     }
 
     /** {@return the artifacts operations} */
@@ -58,6 +80,41 @@ public final class Api {
         return experiments;
     }
 
+    /** {@return the gateway budgets operations} */
+    public GatewayBudgetsApi gatewayBudgets() {
+        return gatewayBudgets;
+    }
+
+    /** {@return the gateway endpoints operations} */
+    public GatewayEndpointsApi gatewayEndpoints() {
+        return gatewayEndpoints;
+    }
+
+    /** {@return the gateway guardrails operations} */
+    public GatewayGuardrailsApi gatewayGuardrails() {
+        return gatewayGuardrails;
+    }
+
+    /** {@return the gateway model definitions operations} */
+    public GatewayModelDefinitionsApi gatewayModelDefinitions() {
+        return gatewayModelDefinitions;
+    }
+
+    /** {@return the gateway secrets operations} */
+    public GatewaySecretsApi gatewaySecrets() {
+        return gatewaySecrets;
+    }
+
+    /** {@return the issues operations} */
+    public IssuesApi issues() {
+        return issues;
+    }
+
+    /** {@return the label schemas operations} */
+    public LabelSchemasApi labelSchemas() {
+        return labelSchemas;
+    }
+
     /** {@return the logged models operations} */
     public LoggedModelsApi loggedModels() {
         return loggedModels;
@@ -78,14 +135,29 @@ public final class Api {
         return modelVersions;
     }
 
+    /** {@return the prompt optimization jobs operations} */
+    public PromptOptimizationJobsApi promptOptimizationJobs() {
+        return promptOptimizationJobs;
+    }
+
     /** {@return the registered models operations} */
     public RegisteredModelsApi registeredModels() {
         return registeredModels;
     }
 
+    /** {@return the review queues operations} */
+    public ReviewQueuesApi reviewQueues() {
+        return reviewQueues;
+    }
+
     /** {@return the runs operations} */
     public RunsApi runs() {
         return runs;
+    }
+
+    /** {@return the scorers operations} */
+    public ScorersApi scorers() {
+        return scorers;
     }
 
     /** {@return the server operations} */
@@ -101,5 +173,10 @@ public final class Api {
     /** {@return the webhooks operations} */
     public WebhooksApi webhooks() {
         return webhooks;
+    }
+
+    /** {@return the workspaces operations} */
+    public WorkspacesApi workspaces() {
+        return workspaces;
     }
 }
