@@ -85,7 +85,7 @@ demo: $(addprefix setup-,$(DEMOS))
 	  $(MAKE) --no-print-directory -f $(ROOT)/Makefile $(addprefix demo-,$(DEMOS))
 
 clean:
-	rm -rf $(ROOT)/.work $(ROOT)/java/target $(ROOT)/java/compat/target
+	rm -rf $(ROOT)/.work $(ROOT)/java/target $(ROOT)/java/compat/target $(ROOT)/java/example/target
 
 include $(ROOT)/python/python.mk
 -include $(ROOT)/java/java.mk

@@ -31,7 +31,7 @@ from bench import report  # noqa: E402
 from tests.harness import MlflowServer  # noqa: E402
 
 PY = sys.executable
-JAR = ROOT / "java" / "target" / "mlflowrest.jar"
+JAR = ROOT / "java" / "example" / "target" / "mlflowrest-example.jar"
 COMPAT_CLASSES = ROOT / "java" / "compat" / "target" / "classes"  # the drop-in (make setup-java)
 # An AppCDS archive of the classes the SDK's first metric loads, and the jar it was made with (make bench-java-cds).
 JAVA_CDS = ROOT / ".work" / "bench-java-cds" / "mlflowrest.jsa"

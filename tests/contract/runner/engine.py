@@ -40,7 +40,7 @@ def driver_command(lang: str) -> list[str]:
     if lang == "python":
         return [sys.executable, "-m", "tests.contract.drivers.python_driver"]
     if lang == "java":
-        jar = ROOT / "java" / "target" / "mlflowrest.jar"
+        jar = ROOT / "java" / "example" / "target" / "mlflowrest-example.jar"
         if not jar.is_file():
             raise FileNotFoundError(f"{jar} missing: run `make setup-java`")
         return ["java", "-cp", str(jar), str(HERE / "drivers" / "JavaDriver.java")]

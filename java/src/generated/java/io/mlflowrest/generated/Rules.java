@@ -328,6 +328,11 @@ public final class Rules {
     /** Metric-only log-batch requests in flight at once, unless configured. */
     public static final int DEFAULT_BATCH_CONCURRENCY = 2;
 
+    /** Proxy environment variables by the tracking URI's scheme ("http", "https"), the first set wins. */
+    public static final Map<String, List<String>> PROXY_ENV = Map.of("http", List.of("http_proxy", "HTTP_PROXY"), "https", List.of("https_proxy", "HTTPS_PROXY"));
+    /** The variables listing hosts reached without a proxy, the first set wins. */
+    public static final List<String> NO_PROXY_ENV = List.of("no_proxy", "NO_PROXY");
+
     /** The variable naming the Databricks profile file. */
     public static final String DATABRICKS_CONFIG_FILE_ENV = "DATABRICKS_CONFIG_FILE";
     /** The Databricks profile file when that variable is unset. */
