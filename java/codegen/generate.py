@@ -170,8 +170,17 @@ public record Route(String operationId, String method, String template) {{
     return routes_java, route_java
 
 
+def body_properties(spec: dict, op: dict) -> set[str]:
+    schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return set(schema.get("properties", {}))
+
+
 def operations_java(spec: dict) -> str:
     rows = []
+    # A path parameter the server also reads from the body (the spec lists it in both places).
+    kept: list[str] = []
     for path, item in sorted(spec["paths"].items()):
         for method, op in sorted(item.items()):
             params = op.get("parameters", [])
@@ -183,6 +192,9 @@ def operations_java(spec: dict) -> str:
             answer = "json" if "application/json" in ok else "binary" if ok else "empty"
             strings = lambda xs: "List.of(" + ", ".join(java_string(x) for x in xs) + ")"  # noqa: E731
             name = api.method_name(op, method)
+            in_body = [p for p in path_params if p in body_properties(spec, op)]
+            if in_body:
+                kept.append(f"            Map.entry({java_string(op['operationId'])}, {strings(in_body)})")
             rows.append(
                 f"            Map.entry({java_string(op['operationId'])}, new Operation("
                 f"new Route({java_string(op['operationId'])}, {java_string(method.upper())}, {java_string(path)}), "
@@ -190,6 +202,7 @@ def operations_java(spec: dict) -> str:
                 f"{java_string(api.lower_camel(op['x-mlflowrest-resource']))}, {java_string(name)}))"
             )
     body = ",\n".join(rows)
+    in_body_rows = ",\n".join(kept)
     return f"""package {PACKAGE};
 
 import java.util.List;
@@ -209,6 +222,10 @@ public final class Operations {{
     /** Keyed by operationId; immutable. */
     public static final Map<String, Operation> BY_ID = Map.ofEntries(
 {body});
+
+    /** Path parameters sent in the body too, by operationId (the server reads them from both). */
+    public static final Map<String, List<String>> PATH_PARAMS_IN_BODY = Map.ofEntries(
+{in_body_rows});
 }}
 """
 

@@ -214,4 +214,8 @@ public final class Operations {
             Map.entry("deleteWorkspace", new Operation(new Route("deleteWorkspace", "DELETE", "/api/3.0/mlflow/workspaces/{workspace_name}"), List.of("workspace_name"), List.of(), "json", "json", "workspaces", "delete")),
             Map.entry("getWorkspace", new Operation(new Route("getWorkspace", "GET", "/api/3.0/mlflow/workspaces/{workspace_name}"), List.of("workspace_name"), List.of(), "none", "json", "workspaces", "get")),
             Map.entry("updateWorkspace", new Operation(new Route("updateWorkspace", "PATCH", "/api/3.0/mlflow/workspaces/{workspace_name}"), List.of("workspace_name"), List.of(), "json", "json", "workspaces", "update")));
+
+    /** Path parameters sent in the body too, by operationId (the server reads them from both). */
+    public static final Map<String, List<String>> PATH_PARAMS_IN_BODY = Map.ofEntries(
+            Map.entry("updateIssue", List.of("issue_id")));
 }

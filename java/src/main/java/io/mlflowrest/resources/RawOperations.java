@@ -178,8 +178,9 @@ public final class RawOperations implements OperationCaller, AutoCloseable {
     /** Takes the path and query parameters out of {@code rest}, which keeps the body's fields. */
     private static Prepared prepare(String operationId, Operation op, ObjectNode rest) {
         Map<String, String> path = new LinkedHashMap<>();
+        List<String> inBody = Operations.PATH_PARAMS_IN_BODY.getOrDefault(operationId, List.of());
         for (String name : op.pathParams()) {
-            JsonNode value = rest.remove(name);
+            JsonNode value = inBody.contains(name) ? rest.get(name) : rest.remove(name);
             String text = value == null || value.isNull() ? null : value.asText();
             if (text == null || text.isBlank()) {
                 throw InvalidParameterValueError.clientSide(name, "a non-blank path parameter",

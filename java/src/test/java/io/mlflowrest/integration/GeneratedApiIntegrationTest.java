@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.mlflowrest.MlflowRestClient;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.generated.api.Api;
@@ -18,6 +19,7 @@ import io.mlflowrest.generated.model.MetricWithRunId;
 import io.mlflowrest.generated.model.RunStatus;
 import io.mlflowrest.generated.model.SearchRuns;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The generated operation layer against the live server: records in and out, typed errors. */
@@ -51,6 +53,22 @@ class GeneratedApiIntegrationTest {
                     () -> api.runs().logParam(new LogParam(run, null, "bad key!", "1")));
             assertEquals("key", bad.field());
             assertNull(bad.httpStatus());
+        }
+    }
+
+    @Test
+    void aPathParameterTheServerAlsoReadsFromTheBodyTravelsInBoth() {
+        // updateIssue: the server answers 400 "Missing value for required parameter 'issue_id'"
+        // unless the id is in the body as well as in the path.
+        try (MlflowRestClient client = LiveServer.client()) {
+            String exp = client.api().experiments().create(new CreateExperiment(LiveServer.unique("issues"), null, null))
+                    .experimentId();
+            String issue = client.operations().call("createIssue", Map.of("experiment_id", exp, "name", "hallucination",
+                    "description", "cites a missing page")).path("issue").path("issue_id").asText();
+            JsonNode updated = client.operations().call("updateIssue", Map.of("issue_id", issue,
+                    "description", "cites page 3"));
+            assertEquals("cites page 3", updated.path("issue").path("description").asText());
+            assertEquals(issue, updated.path("issue").path("issue_id").asText());
         }
     }
 }
