@@ -1,6 +1,7 @@
 package io.mlflowrest;
 
 import io.mlflowrest.internal.Validation;
+import io.mlflowrest.internal.journal.Journal;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Runs;
 import java.nio.file.Path;
@@ -27,11 +28,20 @@ public final class ActiveRun implements AutoCloseable {
     private final Artifacts artifacts;
     private final boolean owned;
     private final BackgroundLogger background;
+    private final Journal journal;
+    private final Duration flushTimeout;
     private boolean ended;
     private boolean resumed;
     private boolean alreadyFinished;
 
     ActiveRun(RunInfo info, Runs runs, Artifacts artifacts, boolean owned, BackgroundLogger background) {
+        this(info, runs, artifacts, owned, background, null, null);
+    }
+
+    ActiveRun(RunInfo info, Runs runs, Artifacts artifacts, boolean owned, BackgroundLogger background,
+              Journal journal, Duration flushTimeout) {
+        this.journal = journal;
+        this.flushTimeout = flushTimeout;
         this.info = info;
         this.runs = runs;
         this.artifacts = artifacts;
@@ -285,6 +295,23 @@ public final class ActiveRun implements AutoCloseable {
         end(RunStatus.FINISHED);
     }
 
+    /**
+     * With a journal, the run ends locally whatever the server's state: what it has not answered
+     * within the flush timeout is left for sync, and said so (never a secret: paths and counts only).
+     */
+    private void reportLeftForSync() {
+        if (journal == null) {
+            return;
+        }
+        long left = journal.offline() ? journal.leftForSync() : journal.drainFor(flushTimeout);
+        if (left > 0) {
+            System.getLogger("io.mlflowrest").log(System.Logger.Level.WARNING,
+                    "run {0} ended locally; {1} calls left in the journal {2}: send them with"
+                            + " `java -jar mlflowrest.jar sync {3}`",
+                    getId(), left, journal.file(), journal.file().getParent());
+        }
+    }
+
     /** The exit hook's end: FAILED when the program died of an uncaught exception. */
     synchronized void endAtExit(boolean uncaught) {
         end(uncaught ? RunStatus.FAILED : RunStatus.FINISHED);
@@ -306,6 +333,7 @@ public final class ActiveRun implements AutoCloseable {
                 }
                 ended = true;
             }
+            reportLeftForSync();
         } catch (RuntimeException e) {
             if (failure == null) {
                 failure = e;

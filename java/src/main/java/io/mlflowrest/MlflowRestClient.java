@@ -5,6 +5,7 @@ import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.RetryGuard;
 import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.artifacts.ArtifactRepositories;
+import io.mlflowrest.internal.journal.Journal;
 import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Experiments;
@@ -42,10 +43,15 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
     private final Webhooks webhooks;
     private final RawOperations operations;
     private final ArtifactRepositories repositories;
+    private final Journal journal;
 
     private MlflowRestClient(ClientConfig config) {
         this.config = config;
         this.transport = new Transport(config);
+        this.journal = config.journalDir() == null ? null : Journal.open(config, transport::resend);
+        if (journal != null) {
+            transport.useJournal(journal);
+        }
         this.experiments = new Experiments(transport);
         this.runs = new Runs(transport, config.batchConcurrency());
         this.metrics = new Metrics(transport);
@@ -53,7 +59,7 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
         this.modelVersions = new ModelVersions(transport);
         this.loggedModels = new LoggedModels(transport);
         this.repositories = new ArtifactRepositories(transport, config, System.getenv(), Path.of(System.getProperty("user.home")));
-        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories);
+        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories, journal);
         this.webhooks = new Webhooks(transport);
         this.operations = new RawOperations(transport);
     }
@@ -180,7 +186,7 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
         BackgroundLogger background = backgroundFlush == null ? null
                 : new BackgroundLogger(runs, info.getRunId(), backgroundFlush, config.flushTimeout(),
                         config.batchConcurrency(), transport::isClosed);
-        return new ActiveRun(info, runs, artifacts, owned, background);
+        return new ActiveRun(info, runs, artifacts, owned, background, journal, config.flushTimeout());
     }
 
     /**
@@ -259,10 +265,31 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
         return config.trackingUri() + "/#/experiments/" + experimentId + "/runs/" + runId;
     }
 
+    /**
+     * The writes this client recorded in its journal that the server has not answered yet: what
+     * {@code sync} will send (every write, offline). 0 without a journal.
+     *
+     * @return the number of calls left for sync
+     */
+    public long leftForSync() {
+        return journal == null ? 0 : journal.leftForSync();
+    }
+
+    /** {@return this client's journal file (docs/journal.md), or null without a journal} */
+    public Path journalFile() {
+        return journal == null ? null : journal.file();
+    }
+
     @Override
     public void close() {
-        transport.close();
-        repositories.close();
+        try {
+            if (journal != null) {
+                journal.close();
+            }
+        } finally {
+            transport.close();
+            repositories.close();
+        }
     }
 
     @Override

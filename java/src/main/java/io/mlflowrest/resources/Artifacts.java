@@ -8,6 +8,7 @@ import io.mlflowrest.internal.artifacts.ArtifactNames;
 import io.mlflowrest.internal.artifacts.ArtifactRepositories;
 import io.mlflowrest.internal.artifacts.ArtifactRepository;
 import io.mlflowrest.internal.artifacts.RepoPaths;
+import io.mlflowrest.internal.journal.Journal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -28,6 +29,7 @@ import org.mlflow.api.proto.Service.FileInfo;
 public final class Artifacts {
     private final ArtifactLocations locations;
     private final ArtifactRepositories repositories;
+    private final Journal journal;
 
     /**
      * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.artifacts()}.
@@ -40,8 +42,24 @@ public final class Artifacts {
      */
     public Artifacts(Runs runs, RegisteredModels registeredModels, ModelVersions modelVersions, LoggedModels loggedModels,
                      ArtifactRepositories repositories) {
+        this(runs, registeredModels, modelVersions, loggedModels, repositories, null);
+    }
+
+    /**
+     * As above, with the client's journal: offline, run uploads are copied into it for sync.
+     *
+     * @param runs the runs resource, for run artifact roots
+     * @param registeredModels the registered models resource
+     * @param modelVersions the model versions resource
+     * @param loggedModels the logged models resource
+     * @param repositories the client's artifact repositories
+     * @param journal the client's journal, or null
+     */
+    public Artifacts(Runs runs, RegisteredModels registeredModels, ModelVersions modelVersions, LoggedModels loggedModels,
+                     ArtifactRepositories repositories, Journal journal) {
         this.locations = new ArtifactLocations(runs, registeredModels, modelVersions, loggedModels);
         this.repositories = repositories;
+        this.journal = journal;
     }
 
     /**
@@ -63,6 +81,11 @@ public final class Artifacts {
      * @param artifactPath a folder below the artifact root, e.g. {@code plots}; null for the root
      */
     public void upload(String runId, Path local, String artifactPath) {
+        if (journal != null && journal.offline()) {
+            ArtifactNames.check("artifact_path", artifactPath);
+            journal.artifact(runId, local, artifactPath);
+            return;
+        }
         uploadToUri(runArtifactUri(runId), local, artifactPath);
     }
 
@@ -76,6 +99,11 @@ public final class Artifacts {
     public void uploadContents(String runId, Path localDir, String artifactPath) {
         if (!Files.isDirectory(localDir)) {
             throw InvalidParameterValueError.clientSide("local_dir", "an existing folder", localDir + " is not a directory");
+        }
+        if (journal != null && journal.offline()) {
+            ArtifactNames.check("artifact_path", artifactPath);
+            journal.artifact(runId, localDir, artifactPath);
+            return;
         }
         uploadTree(repositories.forUri(runArtifactUri(runId)), localDir, artifactPath);
     }
