@@ -487,6 +487,8 @@ public final class Rules {{
     public static final String JOURNAL_LOCAL_ID_PREFIX = {java_string(journal["local_id_prefix"])};
     /** Body fields whose string values are local ids replaced at sync, at any depth. */
     public static final Set<String> JOURNAL_ID_FIELDS = Set.of({strings(journal["id_fields"])});
+    /** Operations whose id starts so are reads even when they POST (searchRuns): never journaled. */
+    public static final List<String> JOURNAL_READ_PREFIXES = List.of({", ".join(java_string(x) for x in journal["read_prefixes"])});
 
     /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */
     public static final Map<String, Map<String, Object>> REQUEST_DEFAULTS = Map.ofEntries(

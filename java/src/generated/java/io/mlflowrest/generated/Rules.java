@@ -292,6 +292,8 @@ public final class Rules {
     public static final String JOURNAL_LOCAL_ID_PREFIX = "local-";
     /** Body fields whose string values are local ids replaced at sync, at any depth. */
     public static final Set<String> JOURNAL_ID_FIELDS = Set.of("experiment_id", "experiment_ids", "run_id", "run_uuid");
+    /** Operations whose id starts so are reads even when they POST (searchRuns): never journaled. */
+    public static final List<String> JOURNAL_READ_PREFIXES = List.of("get", "search", "list", "batchGet", "calculate", "query");
 
     /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */
     public static final Map<String, Map<String, Object>> REQUEST_DEFAULTS = Map.ofEntries(

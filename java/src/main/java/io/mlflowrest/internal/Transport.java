@@ -170,7 +170,7 @@ public final class Transport implements Closeable {
         }
         String safety = Rules.OPERATION_SAFETY.getOrDefault(route.operationId(), "safe");
         Journal j = journal;
-        if (j != null && !"GET".equals(route.method())) {
+        if (j != null && Journal.records(route)) {
             String filled = route.path(encoded);
             return j.write(route, filled, body, () -> json(route.method(), filled, query,
                     body == null ? null : RequestBody.json(Json.write(body)), guard, safety));

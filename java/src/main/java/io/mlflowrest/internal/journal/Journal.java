@@ -89,6 +89,24 @@ public final class Journal implements AutoCloseable {
         return new Journal(config, sender);
     }
 
+    /**
+     * Only writes are journaled: not GET, and not the reads that POST a query (family-rules.yaml, read_prefixes).
+     *
+     * @param route an operation
+     * @return true when calls of it are recorded
+     */
+    public static boolean records(Route route) {
+        if ("GET".equals(route.method())) {
+            return false;
+        }
+        for (String prefix : Rules.JOURNAL_READ_PREFIXES) {
+            if (route.operationId().startsWith(prefix)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@return the journal file} */
     public Path file() {
         return writer.file();
