@@ -44,7 +44,7 @@ public final class Records {
             JsonNode body) {
         ObjectNode r = Json.object().put("type", "call").put("seq", seq).put("request_id", requestId)
                 .put("operation", operation).put("method", method).put("path", path);
-        r.set("body", body == null ? Json.object() : body);
+        r.set("body", body == null ? Json.object() : Json.withoutNulls(body));
         return r.put("time_ms", System.currentTimeMillis());
     }
 
