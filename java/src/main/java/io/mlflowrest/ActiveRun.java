@@ -296,6 +296,20 @@ public final class ActiveRun implements AutoCloseable {
     }
 
     /**
+     * Journal mode, keep: after the flush timeout what is still queued is recorded in the journal
+     * without being sent (a request in flight may still take its retries), so ending never throws
+     * for an absent server and nothing queued is lost.
+     */
+    private void closeIntoJournal() {
+        try {
+            background.flush(flushTimeout);
+        } catch (io.mlflowrest.errors.RequestTimeoutError slow) {
+            journal.holdAll();
+        }
+        background.close(journal.requestBound().plus(flushTimeout));
+    }
+
+    /**
      * With a journal, the run ends locally whatever the server's state: what it has not answered
      * within the flush timeout is left for sync, and said so (never a secret: paths and counts only).
      */
@@ -320,7 +334,9 @@ public final class ActiveRun implements AutoCloseable {
     private synchronized void end(RunStatus status) {
         RuntimeException failure = null;
         try {
-            if (background != null) {
+            if (background != null && journal != null && journal.keeps()) {
+                closeIntoJournal();
+            } else if (background != null) {
                 background.close();
             }
         } catch (RuntimeException e) {

@@ -52,6 +52,7 @@ public final class Journal implements AutoCloseable {
     private final boolean offline;
     private final boolean keep;
     private final Sender sender;
+    private final java.time.Duration requestBound;
     private final Object lock = new Object();
     private final Deque<Pending> backlog = new ArrayDeque<>();
     private long seq;
@@ -66,6 +67,11 @@ public final class Journal implements AutoCloseable {
         this.offline = config.offline();
         this.keep = "keep".equals(config.journalOnUnreachable());
         this.sender = sender;
+        // the longest one request can take with its retries (backoff factor and jitter at their 60 s cap at most)
+        long tries = config.maxRetries() + 1L;
+        this.requestBound = config.timeout().multipliedBy(tries).plusMillis(
+                (long) (Math.min(60, config.backoffFactorSeconds() * Math.pow(2, config.maxRetries()))
+                        + config.backoffJitterSeconds()) * 1000 * config.maxRetries());
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -117,6 +123,26 @@ public final class Journal implements AutoCloseable {
         return offline;
     }
 
+    /** {@return true when logging goes on into the journal while the server is away (journal_on_unreachable keep)} */
+    public boolean keeps() {
+        return keep && !offline;
+    }
+
+    /** {@return the longest one request can take with its retries: what a request in flight may still need} */
+    public java.time.Duration requestBound() {
+        return requestBound;
+    }
+
+    /**
+     * From now on writes are recorded and kept without being sent, until {@link #drainFor} tries the server
+     * again: the end of a run that has waited its flush timeout records the rest for sync at once.
+     */
+    public void holdAll() {
+        synchronized (lock) {
+            awayUntil = Long.MAX_VALUE;
+        }
+    }
+
     /** {@return calls recorded and not yet answered by the server: what sync still has to send} */
     public long leftForSync() {
         synchronized (lock) {
@@ -165,7 +191,7 @@ public final class Journal implements AutoCloseable {
         if (!create) {
             drain();
             synchronized (lock) {
-                if (!backlog.isEmpty()) { // the server is still away: this call waits behind the others, in order
+                if (!backlog.isEmpty() || System.currentTimeMillis() < awayUntil) { // away: wait behind the others, in order
                     backlog.add(new Pending(n, route, path, body));
                     return Answers.made(op, body, null);
                 }
@@ -265,7 +291,7 @@ public final class Journal implements AutoCloseable {
 
     private void refused(long n, MlflowError e) {
         ApiError api = e instanceof ApiError a ? a : null;
-        int status = api != null && api.httpStatus() != null ? api.httpStatus() : 400;
+        int status = api != null && api.httpStatus() != null ? api.httpStatus() : api == null ? 503 : 400;
         synchronized (lock) {
             writer.append(Records.failed(n, status, api == null ? "UNREACHABLE" : api.errorCode(),
                     api != null && api.serverMessage() != null ? api.serverMessage() : e.getMessage()));
