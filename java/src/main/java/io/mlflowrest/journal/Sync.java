@@ -80,8 +80,11 @@ public final class Sync {
         if (!Files.isDirectory(dir)) {
             throw new JournalError("no journal directory " + dir, dir, 0, null);
         }
-        try (SyncLock lock = SyncLock.take(dir)) {
+        SyncLock lock = SyncLock.take(dir);
+        try {
             return new Sync(client, dir).run(includeLive);
+        } finally {
+            lock.close();
         }
     }
 
