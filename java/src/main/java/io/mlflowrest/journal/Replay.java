@@ -27,15 +27,19 @@ final class Replay {
         String path = record.path("path").asText();
         JsonNode bindsTo = record.path("binds");
         String local = bindsTo.path("local").asText(null);
-        if (op.equals("createRun") && local != null) {
-            String found = runCarrying(client, body.path("experiment_id").asText(), local);
+        if (op.equals("createRun")) {
+            // a bound create carries its local id as idempotency key; any other, its request id (recover-by-request-id)
+            String found = local != null
+                    ? runCarrying(client, body.path("experiment_id").asText(), Rules.IDEMPOTENCY_KEY_TAG, local)
+                    : runCarrying(client, body.path("experiment_id").asText(), Rules.REQUEST_ID_TAG,
+                            record.path("request_id").asText());
             if (found != null) {
                 return new Outcome(found, true);
             }
             JsonNode answer = send(client, method, path, body);
             return new Outcome(answer.path("run").path("info").path("run_id").asText(), false);
         }
-        if (op.equals("createExperiment") && local != null) {
+        if (op.equals("createExperiment")) {
             try {
                 return new Outcome(send(client, method, path, body).path("experiment_id").asText(), false);
             } catch (ResourceAlreadyExistsError exists) {
@@ -57,10 +61,13 @@ final class Replay {
         return Json.tryParse(client.rawJson(method, path, Json.write(body)));
     }
 
-    /** The run of the experiment whose idempotency tag holds the local id: a create an earlier sync made. */
-    private static String runCarrying(MlflowRestClient client, String experimentId, String local) {
+    /** The run of the experiment whose tag holds the value: what an earlier try of this create made. */
+    private static String runCarrying(MlflowRestClient client, String experimentId, String tag, String value) {
+        if (!value.matches("[A-Za-z0-9_-]+")) {
+            return null; // not an id this SDK family writes: nothing to look for
+        }
         ObjectNode search = Json.object().put("max_results", 1).put("run_view_type", "ALL")
-                .put("filter", "tags.`" + Rules.IDEMPOTENCY_KEY_TAG + "` = '" + local + "'");
+                .put("filter", "tags.`" + tag + "` = '" + value + "'");
         search.putArray("experiment_ids").add(experimentId);
         JsonNode runs = send(client, Routes.RUNS_SEARCH.method(), Routes.RUNS_SEARCH.template(), search).path("runs");
         return runs.size() == 0 ? null : runs.get(0).path("info").path("run_id").asText();

@@ -156,7 +156,7 @@ public final class Sync {
                 try {
                     Replay.Outcome outcome = r.path("type").asText().equals("artifact")
                             ? Replay.artifact(client, dir, r, binds) : Replay.call(client, r, binds);
-                    if (outcome.remote() != null) {
+                    if (outcome.remote() != null && r.path("binds").hasNonNull("local")) {
                         String local = r.path("binds").path("local").asText();
                         binds.put(local, outcome.remote());
                         writer.append(Records.bind(seq, local, outcome.remote()));

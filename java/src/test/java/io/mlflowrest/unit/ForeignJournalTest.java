@@ -97,4 +97,23 @@ class ForeignJournalTest {
             assertEquals(4, included.sent(), included.toString());
         }
     }
+
+    @Test
+    void aJournalModeCreateWhoseAnswerWasLostIsFoundByItsRequestId(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("journal-" + SESSION + ".jsonl"), String.join("\n",
+                "{\"type\":\"open\",\"format\":\"mlflowrest-journal\",\"version\":1,\"session\":\"" + SESSION + "\","
+                        + "\"sdk\":\"python\",\"sdk_version\":\"0.1.0\",\"pid\":999999999,\"host\":\"" + host() + "\","
+                        + "\"created_ms\":1,\"mode\":\"journal\",\"tracking_uri\":\"http://127.0.0.1:1\"}",
+                "{\"type\":\"call\",\"seq\":1,\"request_id\":\"req1\",\"operation\":\"createRun\",\"method\":\"POST\","
+                        + "\"path\":\"/api/2.0/mlflow/runs/create\",\"body\":{\"experiment_id\":\"3\",\"tags\":"
+                        + "[{\"key\":\"mlflow.mlflowrest.requestId\",\"value\":\"req1\"}]},\"time_ms\":1}", ""));
+        try (StubServer stub = new StubServer()) {
+            stub.otherwise(r -> r.uri().endsWith("/runs/search") ? Answer.json(200, "{\"runs\":[{\"info\":{\"run_id\":\"made\"}}]}")
+                    : Answer.json(500, "{}"));
+            SyncReport report = Sync.sync(dir, stub.config().build(), false);
+            assertEquals(1, report.alreadyPresent(), report.toString());
+            assertTrue(stub.requests.get(0).body().contains("mlflow.mlflowrest.requestId` = 'req1'"), stub.requests.get(0).body());
+            assertTrue(stub.requests.stream().noneMatch(r -> r.uri().endsWith("/runs/create")), "no second run");
+        }
+    }
 }
