@@ -321,7 +321,7 @@ public final class ActiveRun implements AutoCloseable {
         if (left > 0) {
             System.getLogger("io.mlflowrest").log(System.Logger.Level.WARNING,
                     "run {0} ended locally; {1} calls left in the journal {2}: send them with"
-                            + " `java -jar mlflowrest.jar sync {3}`",
+                            + " `java -jar mlflowrest-cli.jar sync {3}`",
                     getId(), left, journal.file(), journal.file().getParent());
         }
     }

@@ -9,34 +9,20 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The mlflowrest command, the jar's entry point: {@code java -jar mlflowrest.jar sync DIR
- * [--tracking-uri URI] [--include-live]} replays a journal or offline directory into the server
+ * The mlflowrest command, the entry point of the mlflowrest-cli jar (java/cli):
+ * {@code java -jar mlflowrest-cli.jar sync DIR [--tracking-uri URI] [--include-live]} replays a journal or offline directory into the server
  * (MLFLOW_TRACKING_URI unless given) and prints the report; exit status 0 when nothing failed or
  * waits, 1 otherwise, 2 for a usage error.
  */
 public final class Main {
-    private static final String USAGE = "usage: java -jar mlflowrest.jar sync DIR [--tracking-uri URI] [--include-live]";
-    // Until the example leaves the library jar, no arguments still run it (make demo-java, tests/examples).
-    private static final String EXAMPLE = "io.mlflowrest.example.ChapterExample";
+    private static final String USAGE = "usage: java -jar mlflowrest-cli.jar sync DIR [--tracking-uri URI] [--include-live]";
 
     private Main() {}
 
     /**
      * @param args {@code sync DIR [--tracking-uri URI] [--include-live]}
-     * @throws Exception only from the example, when run without arguments
      */
-    public static void main(String[] args) throws Exception {
-        if (args.length == 0) {
-            try {
-                Class.forName(EXAMPLE).getMethod("main", String[].class).invoke(null, (Object) args);
-                return;
-            } catch (ClassNotFoundException absent) {
-                System.err.println(USAGE);
-                System.exit(2);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                throw e.getCause() instanceof Exception ex ? ex : e;
-            }
-        }
+    public static void main(String[] args) {
         System.exit(run(args, System.getenv()));
     }
 
