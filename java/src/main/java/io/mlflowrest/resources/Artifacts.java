@@ -38,28 +38,16 @@ public final class Artifacts {
      * @param registeredModels resolves {@code models:/<name>@<alias>}
      * @param modelVersions resolves {@code models:/<name>/<version>}
      * @param loggedModels resolves {@code models:/m-<id>}
-     * @param repositories the artifact stores, by URI scheme
+     * @param operations the client's operation layer: the artifact stores send through its transport and
+     *     close with it; their credentials come from its configuration and the environment
      */
     public Artifacts(Runs runs, RegisteredModels registeredModels, ModelVersions modelVersions, LoggedModels loggedModels,
-                     ArtifactRepositories repositories) {
-        this(runs, registeredModels, modelVersions, loggedModels, repositories, null);
-    }
-
-    /**
-     * As above, with the client's journal: offline, run uploads are copied into it for sync.
-     *
-     * @param runs the runs resource, for run artifact roots
-     * @param registeredModels the registered models resource
-     * @param modelVersions the model versions resource
-     * @param loggedModels the logged models resource
-     * @param repositories the client's artifact repositories
-     * @param journal the client's journal, or null
-     */
-    public Artifacts(Runs runs, RegisteredModels registeredModels, ModelVersions modelVersions, LoggedModels loggedModels,
-                     ArtifactRepositories repositories, Journal journal) {
+                     RawOperations operations) {
         this.locations = new ArtifactLocations(runs, registeredModels, modelVersions, loggedModels);
-        this.repositories = repositories;
-        this.journal = journal;
+        this.repositories = new ArtifactRepositories(operations.transport(), operations.config(), System.getenv(),
+                java.nio.file.Path.of(System.getProperty("user.home")));
+        operations.own(repositories);
+        this.journal = operations.journal();
     }
 
     /**

@@ -113,6 +113,28 @@ public final class Journal implements AutoCloseable {
         return true;
     }
 
+    // owner (a client's operation layer, compared by identity) -> its journal, for the fluent layer
+    private static final java.util.Map<Object, Journal> OWNERS = java.util.Collections.synchronizedMap(
+            new java.util.WeakHashMap<>());
+
+    /**
+     * Records that {@code owner} (a client's operation layer) writes through this journal.
+     *
+     * @param owner the owner
+     * @param journal its journal
+     */
+    public static void register(Object owner, Journal journal) {
+        OWNERS.put(owner, journal);
+    }
+
+    /**
+     * @param owner a client's operation layer
+     * @return its journal, or null without one
+     */
+    public static Journal of(Object owner) {
+        return OWNERS.get(owner);
+    }
+
     /** {@return the journal file} */
     public Path file() {
         return writer.file();
