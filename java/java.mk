@@ -7,11 +7,13 @@ MVN_ALL := mvn -B -q -f $(JAVA_DIR)/all.xml
 # (target/mlflowrest-<version>.jar) has no Main-Class and no dependencies inside.
 JAVA_JAR := $(JAVA_DIR)/example/target/mlflowrest-example.jar
 COMPAT_CP := $(JAVA_DIR)/compat/target/classpath.txt
+# The mlflowrest command (`sync`) as a runnable jar: io.mlflowrest:mlflowrest-cli (java/cli).
+JAVA_CLI_JAR := $(JAVA_DIR)/cli/target/mlflowrest-cli.jar
 
 .PHONY: setup-java generate-java test-java demo-java bench-java compat-table lint-java
 
 # Maven dependencies and plugins into ~/.m2 (the only thing to install); re-run when the pom changes.
-$(STAMP)/java: $(JAVA_DIR)/pom.xml $(JAVA_DIR)/compat/pom.xml $(JAVA_DIR)/example/pom.xml $(JAVA_DIR)/all.xml
+$(STAMP)/java: $(JAVA_DIR)/pom.xml $(JAVA_DIR)/compat/pom.xml $(JAVA_DIR)/example/pom.xml $(JAVA_DIR)/cli/pom.xml $(JAVA_DIR)/all.xml
 	@mkdir -p $(STAMP)
 	$(MVN_ALL) org.apache.maven.plugins:maven-dependency-plugin:3.6.1:go-offline  # 3.x leaves reactor modules out
 	@touch $@
@@ -21,7 +23,9 @@ $(JAVA_JAR): $(STAMP)/java $(shell find $(JAVA_DIR)/src/main $(JAVA_DIR)/src/gen
 # The drop-in's classes and classpath, for the fault suite's existing-code run (tests/faults).
 $(COMPAT_CP): $(JAVA_JAR) $(shell find $(JAVA_DIR)/compat/src -name '*.java' 2>/dev/null)
 	$(MVN_ALL) test-compile -pl compat -am org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath -Dmdep.outputFile=$(COMPAT_CP)
-setup-java: $(JAVA_JAR) $(COMPAT_CP)
+$(JAVA_CLI_JAR): $(JAVA_JAR) $(JAVA_DIR)/cli/pom.xml
+	$(MVN_ALL) package -DskipTests -pl cli -am
+setup-java: $(JAVA_JAR) $(COMPAT_CP) $(JAVA_CLI_JAR)
 
 # The spec's types, limits, error codes and routes as Java, into java/src/generated/java.
 generate-java: setup-python

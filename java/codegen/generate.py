@@ -373,9 +373,11 @@ def rules_java(spec: dict) -> str:
         f"            new Variable({java_string(v['name'])}, {java_string(v['env'])}, {java_string(v['type'])}, "
         f"{java_string(str(v['default']).lower()) if v.get('default') is not None else 'null'}, "
         f"{java_value(float(v['min']) if 'min' in v else float(v['min_exclusive']) if 'min_exclusive' in v else None)}, "
-        f"{java_value('min_exclusive' in v)}, {java_value(bool(v.get('secret')))})"
+        f"{java_value('min_exclusive' in v)}, {java_value(bool(v.get('secret')))}, "
+        f"List.of({', '.join(java_string(x) for x in v.get('values', []))}))"
         for v in config["variables"]
     )
+    journal = rules["journal"]
     defaults = {v["name"]: v["default"] for v in config["variables"]}
     db = config["databricks"]
     db_vars = ",\n".join(
@@ -395,8 +397,12 @@ public final class Rules {{
     /** An overload answer: retried with backoff whatever its status. Null fields match anything. */
     public record Overload(Integer status, String errorCode, String contains) {{}}
 
-    /** A configuration setting: its environment variable, type ("uri", "string", "bool", "path", "int", "float"), default and bound. */
-    public record Variable(String name, String env, String type, String defaultValue, Double min, boolean minExclusive, boolean secret) {{}}
+    /**
+     * A configuration setting: its environment variable, type ("uri", "string", "bool", "path", "int", "float",
+     * "enum"), default, bound and (enums) the values it takes, matched case-insensitively.
+     */
+    public record Variable(String name, String env, String type, String defaultValue, Double min, boolean minExclusive,
+            boolean secret, List<String> values) {{}}
 
     /** A Databricks variable, the profile key it may come from instead, and the setting it fills. */
     public record DatabricksVariable(String env, String profileKey, String field) {{}}
@@ -483,6 +489,27 @@ public final class Rules {{
 
     /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = {rules["batch"]["envelope_reserve_bytes"]};
+
+    /** The journal's format name, written in every file's open record (docs/journal.md). */
+    public static final String JOURNAL_FORMAT = {java_string(journal["format"])};
+    /** The journal format's version. */
+    public static final int JOURNAL_VERSION = {int(journal["version"])};
+    /** The tracking URI scheme that records offline into a journal: offline:DIR. */
+    public static final String JOURNAL_OFFLINE_SCHEME = {java_string(journal["offline_scheme"])};
+    /** A journal file's name is this, a 32-hex session id, then the suffix. */
+    public static final String JOURNAL_FILE_PREFIX = {java_string(journal["file_prefix"])};
+    /** The suffix of a journal file's name. */
+    public static final String JOURNAL_FILE_SUFFIX = {java_string(journal["file_suffix"])};
+    /** The folder of a journal directory holding copies of artifacts logged while the server was away. */
+    public static final String JOURNAL_ARTIFACTS_DIR = {java_string(journal["artifacts_dir"])};
+    /** The folder that exists while a sync runs on a journal directory. */
+    public static final String JOURNAL_LOCK_DIR = {java_string(journal["lock_dir"])};
+    /** A client-made id is this prefix and 32 hex digits. */
+    public static final String JOURNAL_LOCAL_ID_PREFIX = {java_string(journal["local_id_prefix"])};
+    /** Body fields whose string values are local ids replaced at sync, at any depth. */
+    public static final Set<String> JOURNAL_ID_FIELDS = Set.of({strings(journal["id_fields"])});
+    /** Operations whose id starts so are reads even when they POST (searchRuns): never journaled. */
+    public static final List<String> JOURNAL_READ_PREFIXES = List.of({", ".join(java_string(x) for x in journal["read_prefixes"])});
 
     /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */
     public static final Map<String, Map<String, Object>> REQUEST_DEFAULTS = Map.ofEntries(

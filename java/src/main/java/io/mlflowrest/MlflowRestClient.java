@@ -1,5 +1,6 @@
 package io.mlflowrest;
 
+import io.mlflowrest.internal.journal.Journal;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Experiments;
 import io.mlflowrest.resources.LoggedModels;
@@ -191,7 +192,8 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
         BackgroundLogger background = backgroundFlush == null ? null
                 : new BackgroundLogger(runs, info.getRunId(), backgroundFlush, config.flushTimeout(),
                         config.batchConcurrency(), operations::isClosed);
-        return new ActiveRun(info, runs, artifacts, owned, background);
+        return new ActiveRun(info, runs, artifacts, owned, background, Journal.of(operations),
+                config.flushTimeout());
     }
 
     /**
@@ -267,6 +269,23 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
      */
     public String runUrl(String experimentId, String runId) {
         return config.trackingUri() + "/#/experiments/" + experimentId + "/runs/" + runId;
+    }
+
+    /**
+     * The writes this client recorded in its journal that the server has not answered yet: what
+     * {@code sync} will send (every write, offline). 0 without a journal.
+     *
+     * @return the number of calls left for sync
+     */
+    public long leftForSync() {
+        Journal journal = Journal.of(operations);
+        return journal == null ? 0 : journal.leftForSync();
+    }
+
+    /** {@return this client's journal file (docs/journal.md), or null without a journal} */
+    public java.nio.file.Path journalFile() {
+        Journal journal = Journal.of(operations);
+        return journal == null ? null : journal.file();
     }
 
     @Override

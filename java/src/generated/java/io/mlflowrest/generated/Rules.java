@@ -12,8 +12,12 @@ public final class Rules {
     /** An overload answer: retried with backoff whatever its status. Null fields match anything. */
     public record Overload(Integer status, String errorCode, String contains) {}
 
-    /** A configuration setting: its environment variable, type ("uri", "string", "bool", "path", "int", "float"), default and bound. */
-    public record Variable(String name, String env, String type, String defaultValue, Double min, boolean minExclusive, boolean secret) {}
+    /**
+     * A configuration setting: its environment variable, type ("uri", "string", "bool", "path", "int", "float",
+     * "enum"), default, bound and (enums) the values it takes, matched case-insensitively.
+     */
+    public record Variable(String name, String env, String type, String defaultValue, Double min, boolean minExclusive,
+            boolean secret, List<String> values) {}
 
     /** A Databricks variable, the profile key it may come from instead, and the setting it fills. */
     public record DatabricksVariable(String env, String profileKey, String field) {}
@@ -300,23 +304,23 @@ public final class Rules {
     public static final Set<String> FALSY = Set.of("", "0", "false");
     /** Every setting ClientConfig reads, with its environment variable. */
     public static final List<Variable> CONFIG_VARIABLES = List.of(
-            new Variable("tracking_uri", "MLFLOW_TRACKING_URI", "uri", null, null, false, false),
-            new Variable("username", "MLFLOW_TRACKING_USERNAME", "string", null, null, false, false),
-            new Variable("password", "MLFLOW_TRACKING_PASSWORD", "string", null, null, false, true),
-            new Variable("token", "MLFLOW_TRACKING_TOKEN", "string", null, null, false, true),
-            new Variable("insecure_tls", "MLFLOW_TRACKING_INSECURE_TLS", "bool", "false", null, false, false),
-            new Variable("server_cert_path", "MLFLOW_TRACKING_SERVER_CERT_PATH", "path", null, null, false, false),
-            new Variable("client_cert_path", "MLFLOW_TRACKING_CLIENT_CERT_PATH", "path", null, null, false, false),
-            new Variable("max_retries", "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "int", "7", 0.0, false, false),
-            new Variable("backoff_factor", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "float", "0.5", 0.0, false, false),
-            new Variable("backoff_jitter", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "float", "1.0", 0.0, false, false),
-            new Variable("timeout", "MLFLOW_HTTP_REQUEST_TIMEOUT", "float", "120.0", 0.0, true, false),
-            new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false),
-            new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false),
-            new Variable("journal_dir", "MLFLOWREST_JOURNAL_DIR", "path", null, null, false, false),
-            new Variable("journal_fsync", "MLFLOWREST_JOURNAL_FSYNC", "enum", "interval", null, false, false),
-            new Variable("journal_fsync_interval", "MLFLOWREST_JOURNAL_FSYNC_INTERVAL", "float", "1.0", 0.0, true, false),
-            new Variable("journal_on_unreachable", "MLFLOWREST_JOURNAL_ON_UNREACHABLE", "enum", "keep", null, false, false));
+            new Variable("tracking_uri", "MLFLOW_TRACKING_URI", "uri", null, null, false, false, List.of()),
+            new Variable("username", "MLFLOW_TRACKING_USERNAME", "string", null, null, false, false, List.of()),
+            new Variable("password", "MLFLOW_TRACKING_PASSWORD", "string", null, null, false, true, List.of()),
+            new Variable("token", "MLFLOW_TRACKING_TOKEN", "string", null, null, false, true, List.of()),
+            new Variable("insecure_tls", "MLFLOW_TRACKING_INSECURE_TLS", "bool", "false", null, false, false, List.of()),
+            new Variable("server_cert_path", "MLFLOW_TRACKING_SERVER_CERT_PATH", "path", null, null, false, false, List.of()),
+            new Variable("client_cert_path", "MLFLOW_TRACKING_CLIENT_CERT_PATH", "path", null, null, false, false, List.of()),
+            new Variable("max_retries", "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "int", "7", 0.0, false, false, List.of()),
+            new Variable("backoff_factor", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "float", "0.5", 0.0, false, false, List.of()),
+            new Variable("backoff_jitter", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "float", "1.0", 0.0, false, false, List.of()),
+            new Variable("timeout", "MLFLOW_HTTP_REQUEST_TIMEOUT", "float", "120.0", 0.0, true, false, List.of()),
+            new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false, List.of()),
+            new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false, List.of()),
+            new Variable("journal_dir", "MLFLOWREST_JOURNAL_DIR", "path", null, null, false, false, List.of()),
+            new Variable("journal_fsync", "MLFLOWREST_JOURNAL_FSYNC", "enum", "interval", null, false, false, List.of("always", "interval", "never")),
+            new Variable("journal_fsync_interval", "MLFLOWREST_JOURNAL_FSYNC_INTERVAL", "float", "1.0", 0.0, true, false, List.of()),
+            new Variable("journal_on_unreachable", "MLFLOWREST_JOURNAL_ON_UNREACHABLE", "enum", "keep", null, false, false, List.of("keep", "raise")));
     /** Tries after the first, unless configured. */
     public static final int DEFAULT_MAX_RETRIES = 7;
     /** The first backoff sleep, in seconds, doubled per retry up to MAX_BACKOFF_SECONDS. */
@@ -349,6 +353,27 @@ public final class Rules {
 
     /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = 4096;
+
+    /** The journal's format name, written in every file's open record (docs/journal.md). */
+    public static final String JOURNAL_FORMAT = "mlflowrest-journal";
+    /** The journal format's version. */
+    public static final int JOURNAL_VERSION = 1;
+    /** The tracking URI scheme that records offline into a journal: offline:DIR. */
+    public static final String JOURNAL_OFFLINE_SCHEME = "offline";
+    /** A journal file's name is this, a 32-hex session id, then the suffix. */
+    public static final String JOURNAL_FILE_PREFIX = "journal-";
+    /** The suffix of a journal file's name. */
+    public static final String JOURNAL_FILE_SUFFIX = ".jsonl";
+    /** The folder of a journal directory holding copies of artifacts logged while the server was away. */
+    public static final String JOURNAL_ARTIFACTS_DIR = "artifacts";
+    /** The folder that exists while a sync runs on a journal directory. */
+    public static final String JOURNAL_LOCK_DIR = "sync.lock";
+    /** A client-made id is this prefix and 32 hex digits. */
+    public static final String JOURNAL_LOCAL_ID_PREFIX = "local-";
+    /** Body fields whose string values are local ids replaced at sync, at any depth. */
+    public static final Set<String> JOURNAL_ID_FIELDS = Set.of("experiment_id", "experiment_ids", "run_id", "run_uuid");
+    /** Operations whose id starts so are reads even when they POST (searchRuns): never journaled. */
+    public static final List<String> JOURNAL_READ_PREFIXES = List.of("get", "search", "list", "batchGet", "calculate", "query");
 
     /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */
     public static final Map<String, Map<String, Object>> REQUEST_DEFAULTS = Map.ofEntries(

@@ -44,7 +44,13 @@ public final class Json {
         return withoutNulls(node).toString();
     }
 
-    private static JsonNode withoutNulls(JsonNode node) {
+    /**
+     * A copy without the fields set to null, at any depth: the body as the spec describes it.
+     *
+     * @param node a JSON tree
+     * @return the copy (the node itself when it is neither object nor array)
+     */
+    public static JsonNode withoutNulls(JsonNode node) {
         if (node.isObject()) {
             ObjectNode copy = MAPPER.createObjectNode();
             node.fields().forEachRemaining(e -> {

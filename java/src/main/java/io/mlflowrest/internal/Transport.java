@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlflowrest.ClientConfig;
 import io.mlflowrest.errors.ApiError;
+import io.mlflowrest.errors.JournalError;
 import io.mlflowrest.errors.MlflowError;
 import io.mlflowrest.errors.RequestTimeoutError;
 import io.mlflowrest.errors.TransportError;
@@ -16,6 +17,7 @@ import io.mlflowrest.internal.http.Proxy;
 import io.mlflowrest.internal.http.RawResponse;
 import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.internal.http.StaleConnectionException;
+import io.mlflowrest.internal.journal.Journal;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -43,6 +45,7 @@ public final class Transport implements Closeable {
     private final Map<String, String> headers;
     private final RetryPolicy retry;
     private final Sleeper sleeper;
+    private volatile Journal journal;
 
     /**
      * The client's one request helper.
@@ -60,7 +63,8 @@ public final class Transport implements Closeable {
      * @param sleeper sleeps between tries
      */
     public Transport(ClientConfig config, Sleeper sleeper) {
-        URI uri = config.trackingUri();
+        // offline: nothing is ever sent (send() refuses), so the origin is a placeholder
+        URI uri = config.offline() ? URI.create("http://offline.invalid:1") : config.trackingUri();
         boolean https = uri.getScheme().equals("https");
         int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
         Origin origin = new Origin(uri.getHost(), port, https ? TlsFactory.create(config) : null, !config.insecureTls());
@@ -82,6 +86,29 @@ public final class Transport implements Closeable {
             h.put("Authorization", "Bearer " + config.token());
         }
         this.headers = Map.copyOf(h);
+    }
+
+    /**
+     * Records every write of the spec in this journal before sending it (docs/journal.md); offline, answers
+     * them from it and refuses every read.
+     *
+     * @param journal the client's journal
+     */
+    public void useJournal(Journal journal) {
+        this.journal = journal;
+    }
+
+    /**
+     * Sends a call the journal kept while the server was away, with the operation's retries.
+     *
+     * @param route the operation
+     * @param path the path to send to
+     * @param body the JSON body
+     * @return the answer's JSON
+     */
+    public JsonNode resend(Route route, String path, JsonNode body) {
+        String safety = Rules.OPERATION_SAFETY.getOrDefault(route.operationId(), "safe");
+        return json(route.method(), path, Query.of(), RequestBody.json(Json.write(body)), RetryGuard.NONE, safety);
     }
 
     /**
@@ -144,6 +171,12 @@ public final class Transport implements Closeable {
             });
         }
         String safety = Rules.OPERATION_SAFETY.getOrDefault(route.operationId(), "safe");
+        Journal j = journal;
+        if (j != null && Journal.records(route)) {
+            String filled = route.path(encoded);
+            return j.write(route, filled, body, () -> json(route.method(), filled, query,
+                    body == null ? null : RequestBody.json(Json.write(body)), guard, safety));
+        }
         return json(route.method(), route.path(encoded), query, body == null ? null : RequestBody.json(Json.write(body)),
                 guard, safety);
     }
@@ -219,6 +252,11 @@ public final class Transport implements Closeable {
             String safety) {
         if (closed) {
             throw new MlflowError("this MlflowRestClient is closed (" + method + " " + path + "); create a new client");
+        }
+        Journal j = journal;
+        if (j != null && j.offline()) {
+            throw new JournalError("offline (" + j.file().getParent() + "): " + method + " " + path
+                    + " needs a server; offline runs are read after `sync`", j.file(), 0, null);
         }
         String target = basePath + path + query.suffix();
         boolean resentOnStale = false;

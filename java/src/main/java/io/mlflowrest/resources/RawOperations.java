@@ -10,6 +10,7 @@ import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.internal.RetryGuard;
 import io.mlflowrest.internal.Transport;
+import io.mlflowrest.internal.journal.Journal;
 import io.mlflowrest.internal.Validation;
 import io.mlflowrest.generated.api.OperationCaller;
 import io.mlflowrest.internal.http.RequestBody;
@@ -32,6 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class RawOperations implements OperationCaller, AutoCloseable {
     private final ClientConfig config;
     private final Transport transport;
+    private final Journal journal;
     private final List<AutoCloseable> owned = new CopyOnWriteArrayList<>();
 
     /**
@@ -43,6 +45,16 @@ public final class RawOperations implements OperationCaller, AutoCloseable {
     public RawOperations(ClientConfig config) {
         this.config = config;
         this.transport = new Transport(config);
+        this.journal = config.journalDir() == null ? null : Journal.open(config, transport::resend);
+        if (journal != null) {
+            transport.useJournal(journal);
+            Journal.register(this, journal);
+        }
+    }
+
+    /** The client's journal (docs/journal.md), or null; never part of the public API. */
+    Journal journal() {
+        return journal;
     }
 
     /** The transport, for the resources of this package; never part of the public API. */
@@ -80,7 +92,13 @@ public final class RawOperations implements OperationCaller, AutoCloseable {
     /** Closes the transport and what the resources opened beside it; the client's close() calls this. */
     @Override
     public void close() {
-        transport.close();
+        try {
+            if (journal != null) {
+                journal.close();
+            }
+        } finally {
+            transport.close();
+        }
         for (AutoCloseable resource : owned) {
             try {
                 resource.close();
