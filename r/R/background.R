@@ -42,6 +42,11 @@ new_background_logger <- function(client, run_id, flush_interval = 1) {
   logger$fatal <- NULL        # the answer that stopped the logger
   logger$pool <- curl::new_pool(total_con = max_batches_in_flight,
                                 host_con = max_batches_in_flight)
+  # With a journal each batch is a call record before it is sent (journal_mode.R); a run with a
+  # local id (offline, or created while the server was away) is only recorded, for sync.
+  logger$journal <- client$journal
+  logger$local <- isTRUE(client$offline) || is_local_id(run_id)
+  logger$keep <- !is.null(client$journal) && identical(client$journal_on_unreachable, "keep")
   logger
 }
 
@@ -133,10 +138,11 @@ cut_batch <- function(logger, now = as.numeric(Sys.time())) {
   for (b in bodies) {
     rows_b <- first:(first + b$points - 1L)
     first <- first + b$points
-    logger$queue[[length(logger$queue) + 1L]] <- new_batch(
+    batch <- new_batch(
       logger, metric_json[rows_b], b$body,
       list(key = logger$key[rows_b], value = logger$value[rows_b],
            timestamp = logger$timestamp[rows_b], step = logger$step[rows_b]))
+    if (!logger$local) logger$queue[[length(logger$queue) + 1L]] <- batch
   }
   logger$n <- 0L
   invisible()
@@ -152,6 +158,10 @@ new_batch <- function(logger, metric_json, body = NULL, columns) {
   batch$attempts <- 0L     # consecutive failures
   batch$not_before <- 0    # no resend before this time (backoff)
   batch$error <- NULL
+  if (!is.null(logger$journal)) {
+    batch$seq <- journal_call(logger$journal, "logBatch", "POST", mlflow_api_path("runs/log-batch"), batch$body,
+                              random_hex())
+  }
   batch
 }
 
@@ -194,6 +204,7 @@ send_batch <- function(logger, batch) {
 
 batch_answered <- function(logger, id, res) {
   if (res$status_code < 300L) {
+    if (!is.null(logger$sending[[id]]$seq)) journal_done(logger$journal, logger$sending[[id]]$seq, res$status_code)
     logger$stored <- logger$stored + logger$sending[[id]]$points
     logger$sending[[id]] <- NULL
     logger$error <- NULL
@@ -241,8 +252,10 @@ handle_final_answers <- function(logger) {
       logger$fatal <- error
       logger$queue <- c(list(batch), logger$queue)
     } else if (batch$points == 1L) {
+      journal_refused(logger, batch, error)
       logger$refused[[length(logger$refused) + 1L]] <- list(columns = batch$columns, error = error)
     } else {
+      journal_refused(logger, batch, error)  # its halves are calls of their own
       middle <- batch$points %/% 2L
       logger$queue <- c(list(sub_batch(logger, batch, seq_len(middle)),
                              sub_batch(logger, batch, (middle + 1L):batch$points)), logger$queue)
@@ -253,6 +266,10 @@ handle_final_answers <- function(logger) {
     logger$answers <- list()
   }
   invisible()
+}
+
+journal_refused <- function(logger, batch, error) {
+  if (!is.null(batch$seq)) journal_failed(logger$journal, batch$seq, error$http_status, error$error_code, error$server_message)
 }
 
 run_refuses_everything <- function(logger) {
@@ -296,12 +313,16 @@ logger_flush <- function(logger, timeout = logger$client$flush_timeout) {
   repeat {
     # Checked before the pump, which would send an exhausted batch again at once.
     for (batch in logger$queue) {
-      if (batch$attempts > logger$client$max_retries) give_up(logger, batch)
+      if (batch$attempts > logger$client$max_retries) {
+        if (logger$keep) return(invisible(left_for_sync(logger, batch$error)))
+        give_up(logger, batch)
+      }
     }
     now <- as.numeric(Sys.time())
     pump(logger, now, every = 0)
     if (!is.null(logger$fatal)) stop(logger_summary(logger, logger$fatal, "stopped"))
     if (!length(logger$queue) && !length(logger$sending) && !length(logger$answers)) break
+    if (now >= deadline && logger$keep) return(invisible(left_for_sync(logger, logger$error)))
     if (now >= deadline) {
       stop(mlflowrest_condition(sprintf(
         "background logger: %d metric points of run %s still unsent after %g s (%.0f stored)%s",
@@ -322,6 +343,13 @@ logger_flush <- function(logger, timeout = logger$client$flush_timeout) {
     stop(logger_summary(logger, first, sprintf("%d refused", length(logger$refused))))
   }
   invisible()
+}
+
+# Journal kept, server away: the batches stay recorded for mlflow_sync(); the count goes back.
+left_for_sync <- function(logger, error) {
+  left <- length(logger$queue) + length(logger$sending)
+  note_unreachable(logger$journal, error %||% mlflowrest_condition("no answer within the flush timeout"))
+  left
 }
 
 give_up <- function(logger, batch) {

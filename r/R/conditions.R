@@ -20,6 +20,7 @@
 #' | `mlflowrest_rate_limited` | 429 after the retries ran out | |
 #' | `mlflowrest_server_error` | 5xx after the retries ran out | |
 #' | `mlflowrest_unexpected_response` | a success whose body is not the JSON expected | |
+#' | `mlflowrest_journal_error` | the journal (`MLFLOWREST_JOURNAL_DIR`, `offline:`): a write that failed (disk full), a corrupt line, a read in offline mode | `file`, `line` |
 #' | `mlflowrest_cli_not_found` | [mlflow_server()] / [mlflow_ui()] without an `mlflow` executable | |
 #'
 #' Messages never contain a token or password.
@@ -30,7 +31,7 @@
 #'   mlflowrest_resource_already_exists mlflowrest_resource_does_not_exist
 #'   mlflowrest_unauthenticated mlflowrest_permission_denied mlflowrest_conflict
 #'   mlflowrest_rate_limited mlflowrest_server_error mlflowrest_unexpected_response
-#'   mlflowrest_cli_not_found
+#'   mlflowrest_cli_not_found mlflowrest_journal_error
 #' @examples
 #' err <- tryCatch(mlflow_client("ftp://example.org"),
 #'                 mlflowrest_invalid_parameter_value = function(e) e)

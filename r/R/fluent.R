@@ -239,7 +239,7 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   stop_background_logger(run_id)
   pop_active_run(run_id)
   if (!is.null(flushed)) stop(flushed)
-  invisible(mlflow_get_run(run_id, client = client))
+  invisible(if (is.null(client$journal)) mlflow_get_run(run_id, client = client) else ended_run(run_id, client))
 }
 
 #' Evaluate code inside a run

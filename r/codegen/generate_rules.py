@@ -15,7 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "r" / "R" / "generated_rules.R"
-FIELDS = ("env", "type", "default", "min", "min_exclusive", "secret")
+FIELDS = ("env", "type", "default", "min", "min_exclusive", "values", "secret")
 
 
 def lit(value: Any) -> str:
@@ -35,8 +35,15 @@ def named(pairs: list[tuple[Any, Any]], indent: str = "  ") -> str:
     return "c(\n" + ",\n".join(f'{indent}"{k}" = {lit(v)}' for k, v in pairs) + "\n)"
 
 
+def lit_any(value: Any) -> str:
+    """A scalar, or a list as a character/integer vector (an enum's values)."""
+    if isinstance(value, list):
+        return "c(" + ", ".join(lit(v) for v in value) + ")" if value else "character()"
+    return lit(value)
+
+
 def record(entry: dict[str, Any]) -> str:
-    return "list(" + ", ".join(f"{k} = {lit(v)}" for k, v in entry.items()) + ")"
+    return "list(" + ", ".join(f"{k} = {lit_any(v)}" for k, v in entry.items()) + ")"
 
 
 def route_safety(spec: dict[str, Any], operations: dict[str, Any]) -> str:
@@ -155,6 +162,9 @@ def render() -> str:
         + "\n)",
         "",
         f"rules_batch_envelope_reserve_bytes <- {lit(rules['batch']['envelope_reserve_bytes'])}",
+        "",
+        "# The on-disk journal (docs/journal.md, openapi/journal.schema.json).",
+        "rules_journal <- " + record(rules["journal"]),
         "",
         "# From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().",
         "rules_operations <- " + operations(spec),
