@@ -99,7 +99,7 @@ journal_request <- function(client, method, path, query, body, before_retry) {
   request_id <- body_request_id(body) %||% random_hex()
   seq <- journal_call(w, operation, method, path, body_text, request_id, binds)
   # Offline, or naming an id whose create never reached the server: left for sync.
-  if (isTRUE(client$offline) || grepl(paste0('"', rules_journal$local_id_prefix, "[0-9a-f]{32}\""), body_text)) {
+  if (isTRUE(client$offline) || names_local_id(body_text)) {
     return(local_answer(w, operation, body, binds))
   }
   plain <- client
@@ -124,6 +124,14 @@ journal_request <- function(client, method, path, query, body, before_retry) {
   }
   if (!is.null(answer$http_status)) journal_failed(w, seq, answer$http_status, answer$error_code, answer$server_message)
   stop(answer)
+}
+
+# An id field (rules_journal$id_fields) of the JSON body holding a local id.
+names_local_id <- function(body_text) {
+  if (!grepl(rules_journal$local_id_prefix, body_text, fixed = TRUE)) return(FALSE)
+  local <- paste0('"', rules_journal$local_id_prefix, "[0-9a-f]{32}\"")
+  fields <- paste(rules_journal$id_fields, collapse = "|")
+  grepl(sprintf('"(%s)"\\s*:\\s*(\\[[^]]*)?%s', fields, local), body_text)
 }
 
 # The server is away (no answer, or a retried status after the retries ran out), not refusing.
@@ -154,7 +162,8 @@ local_answer <- function(w, operation, body, binds) {
     return(list(experiment_id = binds$local))
   }
   if (identical(operation, "createRun") && !is.null(binds)) {
-    run_name <- body$run_name %||% Filter(function(t) identical(t$key, "mlflow.runName"), body$tags)[[1L]]$value %||% ""
+    named <- Filter(function(t) identical(t$key, "mlflow.runName"), body$tags)
+    run_name <- body$run_name %||% if (length(named)) named[[1L]]$value else ""
     run <- list(info = list(run_id = binds$local, run_uuid = binds$local, experiment_id = body$experiment_id,
                             run_name = run_name, user_id = body$user_id %||% "", status = "RUNNING",
                             start_time = body$start_time, artifact_uri = "", lifecycle_stage = "active"),
