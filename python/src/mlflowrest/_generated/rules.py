@@ -17,7 +17,6 @@ ERROR_CLASSES: Final[dict[str, str | None]] = {
     "RateLimitedError": "ApiError",
     "ServerError": "ApiError",
     "UnexpectedResponseError": "ApiError",
-    "JournalError": "MlflowError",
 }
 BY_ERROR_CODE: Final[dict[str, str]] = {
     "INVALID_PARAMETER_VALUE": "InvalidParameterValueError",
