@@ -15,7 +15,8 @@ rules_error_parent <- c(
   "mlflowrest_conflict" = "mlflowrest_api_error",
   "mlflowrest_rate_limited" = "mlflowrest_api_error",
   "mlflowrest_server_error" = "mlflowrest_api_error",
-  "mlflowrest_unexpected_response" = "mlflowrest_api_error"
+  "mlflowrest_unexpected_response" = "mlflowrest_api_error",
+  "mlflowrest_journal_error" = "mlflowrest_error"
 )
 rules_by_error_code <- c(
   "INVALID_PARAMETER_VALUE" = "mlflowrest_invalid_parameter_value",

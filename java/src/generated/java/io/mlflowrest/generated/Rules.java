@@ -31,7 +31,8 @@ public final class Rules {
             Map.entry("ConflictError", "ApiError"),
             Map.entry("RateLimitedError", "ApiError"),
             Map.entry("ServerError", "ApiError"),
-            Map.entry("UnexpectedResponseError", "ApiError"));
+            Map.entry("UnexpectedResponseError", "ApiError"),
+            Map.entry("JournalError", "MlflowError"));
     /** MLflow error_code in an error body -> the error class it raises; checked before the status. */
     public static final Map<String, String> BY_ERROR_CODE = Map.ofEntries(
             Map.entry("INVALID_PARAMETER_VALUE", "InvalidParameterValueError"),
