@@ -243,7 +243,7 @@ rules_databricks_variables <- list(
 rules_batch_envelope_reserve_bytes <- 4096L
 
 # The on-disk journal (docs/journal.md, openapi/journal.schema.json).
-rules_journal <- list(format = "mlflowrest-journal", version = 1L, offline_scheme = "offline", file_prefix = "journal-", file_suffix = ".jsonl", artifacts_dir = "artifacts", lock_dir = "sync.lock", local_id_prefix = "local-", id_fields = c("run_id", "run_uuid", "experiment_id", "experiment_ids"))
+rules_journal <- list(format = "mlflowrest-journal", version = 1L, offline_scheme = "offline", file_prefix = "journal-", file_suffix = ".jsonl", artifacts_dir = "artifacts", lock_dir = "sync.lock", local_id_prefix = "local-", id_fields = c("run_id", "run_uuid", "experiment_id", "experiment_ids"), read_prefixes = c("get", "search", "list", "batchGet", "calculate", "query"))
 
 # From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().
 rules_operations <- list(

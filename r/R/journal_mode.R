@@ -42,8 +42,10 @@ journal_settings <- function(uri, shown_uri) {
   settings
 }
 
-# Writes that are reads in disguise (searches, credentials, signed URLs) or single-use uploads.
-not_journaled <- "^(search|get|list|query|batchGet|calculate|databricks|createPresigned|testWebhook)|MultipartUpload$"
+# POSTs that are reads (journal.read_prefixes), and the artifact stores' own calls: credentials,
+# signed URLs and multipart uploads belong to a transfer, which is journaled as an artifact.
+not_journaled <- paste0("^(", paste(c(rules_journal$read_prefixes, "databricks", "createPresigned", "testWebhook"),
+                                    collapse = "|"), ")|MultipartUpload$")
 
 # operationId of a write (POST/PATCH/DELETE/PUT of the spec that is not a search or a get), by
 # method and path; NULL for reads. Looked up once per method and path.
