@@ -313,10 +313,8 @@ logger_flush <- function(logger, timeout = logger$client$flush_timeout) {
   repeat {
     # Checked before the pump, which would send an exhausted batch again at once.
     for (batch in logger$queue) {
-      if (batch$attempts > logger$client$max_retries) {
-        if (logger$keep) return(invisible(left_for_sync(logger, batch$error)))
-        give_up(logger, batch)
-      }
+      # Journal kept: the retry budget ends no flush, the flush timeout does.
+      if (batch$attempts > logger$client$max_retries && !logger$keep) give_up(logger, batch)
     }
     now <- as.numeric(Sys.time())
     pump(logger, now, every = 0)
