@@ -269,7 +269,8 @@ handle_final_answers <- function(logger) {
 }
 
 journal_refused <- function(logger, batch, error) {
-  if (!is.null(batch$seq)) journal_failed(logger$journal, batch$seq, error$http_status, error$error_code, error$server_message)
+  if (is.null(batch$seq)) return(invisible())
+  journal_failed(logger$journal, batch$seq, error$http_status, error$error_code, error$server_message)
 }
 
 run_refuses_everything <- function(logger) {

@@ -73,7 +73,8 @@ mlflow_client <- function(tracking_uri = NULL) {
     }
   } else {
     abort_invalid(sprintf(
-      "unsupported tracking URI '%s': mlflowrest talks to a server (http://, https://, databricks) or records offline (offline:DIR)",
+      paste("unsupported tracking URI '%s': mlflowrest talks to a server (http://, https://, databricks)",
+            "or records offline (offline:DIR)"),
       uri
     ), "tracking_uri")
   }
@@ -120,8 +121,10 @@ format.mlflow_client <- function(x, ...) {
     paste0("  tls:          ", if (x$insecure) "certificate checks OFF" else "verified"),
     sprintf("  retries:      %s (backoff %s s, jitter %s s), timeout %s s",
             x$max_retries, x$backoff_factor, x$backoff_jitter, x$timeout),
-    if (!is.null(x$journal_dir)) sprintf("  journal:      %s (%s, fsync %s)", x$journal_dir,
-                                         if (isTRUE(x$offline)) "offline" else x$journal_on_unreachable, x$journal_fsync)
+    if (!is.null(x$journal_dir)) {
+      sprintf("  journal:      %s (%s, fsync %s)", x$journal_dir,
+              if (isTRUE(x$offline)) "offline" else x$journal_on_unreachable, x$journal_fsync)
+    }
   )
 }
 

@@ -110,7 +110,8 @@ journal_call <- function(w, operation, method, path, body_text, request_id, bind
   if (is.null(w$session)) journal_start(w)
   w$seq <- w$seq + 1L
   seq <- w$seq
-  line <- sprintf('{"type":"call","seq":%d,"request_id":%s,"operation":%s,"method":%s,"path":%s,"body":%s,"time_ms":%s%s}',
+  line <- sprintf(paste0('{"type":"call","seq":%d,"request_id":%s,"operation":%s,"method":%s,"path":%s,',
+                         '"body":%s,"time_ms":%s%s}'),
                   seq, json_quote(request_id), json_quote(operation), json_quote(method), json_quote(path),
                   body_text, json_int64(now_ms()),
                   if (is.null(binds)) "" else sprintf(',"binds":{"field":%s,"local":%s}',
@@ -203,7 +204,8 @@ journal_read <- function(path) {
   ends <- which(bytes == as.raw(10L))
   valid_bytes <- if (length(ends)) ends[length(ends)] else 0
   torn <- length(bytes) > valid_bytes
-  lines <- if (valid_bytes > 0) strsplit(rawToChar(bytes[seq_len(valid_bytes)]), "\n", fixed = TRUE)[[1]] else character()
+  lines <- character()
+  if (valid_bytes > 0) lines <- strsplit(rawToChar(bytes[seq_len(valid_bytes)]), "\n", fixed = TRUE)[[1]]
   Encoding(lines) <- "UTF-8"
   records <- parse_lines(lines)
   bad <- which(vapply(records, is.null, logical(1)))

@@ -188,12 +188,13 @@ offline_read <- function(w, method, path, query) {
   id <- query$run_id %||% query$experiment_id
   name <- query$experiment_name
   known <- function(key) exists(key, envir = w$offline, inherits = FALSE)
+  recorded <- function(key) get(key, envir = w$offline)
   if (grepl("/experiments/get-by-name$", path) && !is.null(name)) {
-    if (known(paste0("name:", name))) return(list(experiment = get(get(paste0("name:", name), envir = w$offline), envir = w$offline)))
+    if (known(paste0("name:", name))) return(list(experiment = recorded(recorded(paste0("name:", name)))))
     abort_api_error(404L, "RESOURCE_DOES_NOT_EXIST", sprintf("no experiment '%s' recorded offline", name), method, path)
   }
-  if (grepl("/experiments/get$", path) && !is.null(id) && known(id)) return(list(experiment = get(id, envir = w$offline)))
-  if (grepl("/runs/get$", path) && !is.null(id) && known(id)) return(list(run = get(id, envir = w$offline)))
+  if (grepl("/experiments/get$", path) && !is.null(id) && known(id)) return(list(experiment = recorded(id)))
+  if (grepl("/runs/get$", path) && !is.null(id) && known(id)) return(list(run = recorded(id)))
   stop(journal_error(sprintf(
     "offline mode (journal %s): %s %s reads from a server; run mlflow_sync() on the directory, then read there",
     w$dir, method, path), w$dir))

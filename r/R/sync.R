@@ -83,10 +83,9 @@ sync_report <- function(files) {
 }
 
 format_sync_report <- function(report) {
+  codes <- function(f) if (length(f$error_codes)) sprintf(" (%s)", paste(f$error_codes, collapse = ", ")) else ""
   counts <- function(f) sprintf("sent %d, already present %d, failed %d%s, waiting %d, torn lines ignored %d",
-                                f$sent, f$already_present, f$failed,
-                                if (length(f$error_codes)) sprintf(" (%s)", paste(f$error_codes, collapse = ", ")) else "",
-                                f$waiting, f$torn)
+                                f$sent, f$already_present, f$failed, codes(f), f$waiting, f$torn)
   lines <- character()
   for (name in names(report$files)) {
     f <- report$files[[name]]
@@ -117,8 +116,8 @@ take_sync_lock <- function(dir) {
     if (!is.null(owner) && process_alive(owner$pid, owner$host)) break
     unlink(lock, recursive = TRUE)  # its owner is gone (or never wrote owner.json)
   }
-  stop(journal_error(sprintf("another sync (pid %s) is running on %s (%s exists)", format(owner$pid %||% "?"), dir, lock),
-                     lock))
+  stop(journal_error(sprintf("another sync (pid %s) is running on %s (%s exists)",
+                             format(owner$pid %||% "?"), dir, lock), lock))
 }
 
 # Alive on this host; on another host we cannot tell, so it counts as alive.
@@ -227,7 +226,9 @@ replay_record <- function(r, client, w, dir) {
   remote <- NULL
   if (!is.null(local)) {
     remote <- if (identical(r$binds$field, "experiment_id")) answer$experiment_id else answer$run$info$run_id
-    if (is.null(remote)) stop(journal_error(sprintf("%s: the answer to seq %d has no %s", w$path, seq, r$binds$field), w$path))
+    if (is.null(remote)) {
+      stop(journal_error(sprintf("%s: the answer to seq %d has no %s", w$path, seq, r$binds$field), w$path))
+    }
     journal_bind(w, seq, local, remote)
   }
   journal_done(w, seq, 200L, outcome)

@@ -166,11 +166,14 @@ test_that("journal mode records every write before sending it and marks it done 
   client <- test_client(web$url(), MLFLOWREST_JOURNAL_DIR = dir)
   run <- mlflow_start_run(experiment_id = "5", client = client, background = TRUE)
   mlflow_log_param("alpha", 0.5, run_id = run$run_id, client = client)
-  for (i in 0:1499) mlflow_log_metric("loss", i, timestamp = 1700000000000 + i, step = i, run_id = run$run_id, client = client)
+  for (i in 0:1499) {
+    mlflow_log_metric("loss", i, timestamp = 1700000000000 + i, step = i, run_id = run$run_id, client = client)
+  }
   ended <- mlflow_end_run(run_id = run$run_id, client = client)
   expect_equal(attr(ended, "left_for_sync"), 0L)
   calls <- records_of(dir, "call")
-  expect_equal(vapply(calls, function(r) r$operation, ""), c("createRun", "logParam", "logBatch", "logBatch", "updateRun"))
+  expect_equal(vapply(calls, function(r) r$operation, ""),
+               c("createRun", "logParam", "logBatch", "logBatch", "updateRun"))
   expect_equal(sort(vapply(records_of(dir, "done"), function(r) r$seq, 1L)), vapply(calls, function(r) r$seq, 1L))
   bind <- records_of(dir, "bind")[[1]]
   expect_equal(bind$remote, run$run_id)
@@ -179,7 +182,7 @@ test_that("journal mode records every write before sending it and marks it done 
   expect_length(stub_state(web)$points, 1500L)
 })
 
-test_that("the server away beyond the retry budget: logging goes on into the journal, end_run is bounded, sync sends the rest once", {
+test_that("server away beyond the retry budget: logging goes on, end_run is bounded, sync sends the rest once", {
   web <- journal_stub()
   dir <- local_journal_dir()
   client <- test_client(web$url(), MLFLOWREST_JOURNAL_DIR = dir, MLFLOW_HTTP_REQUEST_MAX_RETRIES = "1",
@@ -187,7 +190,9 @@ test_that("the server away beyond the retry budget: logging goes on into the jou
   run <- mlflow_start_run(experiment_id = "5", client = client, background = TRUE)
   httr_get(web$url("/down/1"))
   expect_warning(mlflow_log_param("alpha", 0.5, run_id = run$run_id, client = client), "unreachable")
-  for (i in 0:2499) mlflow_log_metric("loss", i, timestamp = 1700000000000 + i, step = i, run_id = run$run_id, client = client)
+  for (i in 0:2499) {
+    mlflow_log_metric("loss", i, timestamp = 1700000000000 + i, step = i, run_id = run$run_id, client = client)
+  }
   expect_warning(ended <- mlflow_end_run(run_id = run$run_id, client = client), "left in the journal")
   expect_gt(attr(ended, "left_for_sync"), 0L)
   expect_length(stub_state(web)$points, 0L)
@@ -218,7 +223,8 @@ test_that("with journal_on_unreachable = raise the error reaches the caller", {
 
 test_that("offline: local ids, nothing contacts a server, reads of offline entities are served or refused", {
   dir <- local_journal_dir()
-  withr::local_envvar(MLFLOW_TRACKING_URI = paste0("offline:", dir), MLFLOW_EXPERIMENT_ID = NA, MLFLOW_EXPERIMENT_NAME = NA)
+  withr::local_envvar(MLFLOW_TRACKING_URI = paste0("offline:", dir), MLFLOW_EXPERIMENT_ID = NA,
+                      MLFLOW_EXPERIMENT_NAME = NA)
   withr::defer(.globals$active_experiment_id <- NULL)
   experiment_id <- mlflow_set_experiment("offline-exp")
   expect_match(experiment_id, "^local-[0-9a-f]{32}$")
@@ -253,11 +259,19 @@ test_that("sync binds local ids, finds a run an interrupted sync made, and skips
   local_run <- paste0("local-", strrep("f", 32))
   # As another SDK would write it: other key order, an experiment create and a run in it.
   lines <- c(
-    sprintf('{"type":"open","format":"mlflowrest-journal","version":1,"session":"%s","sdk":"java","sdk_version":"1","pid":%d,"host":"%s","created_ms":1,"mode":"offline","tracking_uri":null}',
+    sprintf(paste0('{"type":"open","format":"mlflowrest-journal","version":1,"session":"%s","sdk":"java",',
+                   '"sdk_version":"1","pid":%d,"host":"%s","created_ms":1,"mode":"offline","tracking_uri":null}'),
             strrep("b", 32), Sys.getpid(), Sys.info()[["nodename"]]),
-    sprintf('{"seq":1,"type":"call","operation":"createExperiment","method":"POST","path":"/api/2.0/mlflow/experiments/create","request_id":"q1","time_ms":1,"body":{"name":"e"},"binds":{"field":"experiment_id","local":"%s"}}', local_exp),
-    sprintf('{"type":"call","seq":2,"request_id":"q2","operation":"createRun","method":"POST","path":"/api/2.0/mlflow/runs/create","time_ms":1,"body":{"experiment_id":"%s","start_time":1,"tags":[{"key":"mlflowrest.idempotency_key","value":"%s"}]},"binds":{"field":"run.info.run_id","local":"%s"}}', local_exp, local_run, local_run),
-    sprintf('{"type":"call","seq":3,"request_id":"q3","operation":"logBatch","method":"POST","path":"/api/2.0/mlflow/runs/log-batch","time_ms":1,"body":{"run_id":"%s","metrics":[{"key":"m","value":0.30000000000000004,"timestamp":1700000000000,"step":0}]}}', local_run)
+    sprintf(paste0('{"seq":1,"type":"call","operation":"createExperiment","method":"POST",',
+                   '"path":"/api/2.0/mlflow/experiments/create","request_id":"q1","time_ms":1,"body":{"name":"e"},',
+                   '"binds":{"field":"experiment_id","local":"%s"}}'), local_exp),
+    sprintf(paste0('{"type":"call","seq":2,"request_id":"q2","operation":"createRun","method":"POST",',
+                   '"path":"/api/2.0/mlflow/runs/create","time_ms":1,"body":{"experiment_id":"%s","start_time":1,',
+                   '"tags":[{"key":"mlflowrest.idempotency_key","value":"%s"}]},',
+                   '"binds":{"field":"run.info.run_id","local":"%s"}}'), local_exp, local_run, local_run),
+    sprintf(paste0('{"type":"call","seq":3,"request_id":"q3","operation":"logBatch","method":"POST",',
+                   '"path":"/api/2.0/mlflow/runs/log-batch","time_ms":1,"body":{"run_id":"%s",',
+                   '"metrics":[{"key":"m","value":0.30000000000000004,"timestamp":1700000000000,"step":0}]}}'), local_run)
   )
   path <- file.path(dir, paste0("journal-", strrep("b", 32), ".jsonl"))
   writeLines(lines, path)
@@ -294,7 +308,8 @@ test_that("one sync at a time: a live lock refuses, a dead owner's lock is taken
 })
 
 test_that("journal settings are read from the environment, enum typos refused by name", {
-  client <- test_client("http://127.0.0.1:9", MLFLOWREST_JOURNAL_FSYNC = "Always", MLFLOWREST_JOURNAL_ON_UNREACHABLE = "raise")
+  client <- test_client("http://127.0.0.1:9", MLFLOWREST_JOURNAL_FSYNC = "Always",
+                        MLFLOWREST_JOURNAL_ON_UNREACHABLE = "raise")
   expect_equal(client$journal_fsync, "always")
   expect_equal(client$journal_on_unreachable, "raise")
   expect_null(client$journal)
