@@ -271,7 +271,8 @@ test_that("sync binds local ids, finds a run an interrupted sync made, and skips
                    '"binds":{"field":"run.info.run_id","local":"%s"}}'), local_exp, local_run, local_run),
     sprintf(paste0('{"type":"call","seq":3,"request_id":"q3","operation":"logBatch","method":"POST",',
                    '"path":"/api/2.0/mlflow/runs/log-batch","time_ms":1,"body":{"run_id":"%s",',
-                   '"metrics":[{"key":"m","value":0.30000000000000004,"timestamp":1700000000000,"step":0}]}}'), local_run)
+                   '"metrics":[{"key":"m","value":0.30000000000000004,"timestamp":1700000000000,"step":0}]}}'),
+            local_run)
   )
   path <- file.path(dir, paste0("journal-", strrep("b", 32), ".jsonl"))
   writeLines(lines, path)
