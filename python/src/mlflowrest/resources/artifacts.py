@@ -40,6 +40,11 @@ class ArtifactsResource(_Generated):
         local = Path(local_path)
         if not local.exists():
             raise InvalidParameterValueError(f"no such file or folder: {local}", field="local_path")
+        journal = self._client._transport.journal
+        if journal is not None and journal.records_artifacts(run_id):
+            return journal.artifact(run_id, local, artifact_path)  # uploaded by sync
+        if journal is not None:
+            run_id = journal.bound(run_id)
         store, base = self._store(run_id)
         target = join(base, artifact_path or "")
         files = [(local, join(target, local.name))] if local.is_file() else [
