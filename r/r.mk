@@ -35,10 +35,12 @@ $(STAMP)/r-install: $(STAMP)/r-debs $(R_SOURCES)
 
 setup-r: $(STAMP)/r-install
 
-# The limits and shared rules from the spec and data, then man/ and NAMESPACE from the roxygen comments.
+# The limits, shared rules and one function per operation from the spec and data, then man/ and
+# NAMESPACE from the roxygen comments.
 generate-r: setup-python $(STAMP)/r-debs
 	cd $(ROOT) && $(PY) r/codegen/generate_limits.py
 	cd $(ROOT) && $(PY) r/codegen/generate_rules.py
+	cd $(ROOT) && $(PY) r/codegen/generate_operations.py
 	cd $(R_DIR) && Rscript -e 'roxygen2::roxygenise(".")' >/dev/null
 
 # Unit tests (a local webfakes stub server) and integration tests (one harness server),

@@ -17,17 +17,17 @@ databricks_store <- function(uri, client) {
   signed <- storage_client(client, "")
   # Every request of the credential API is relative to the run's (or model's) root.
   rel_path <- function(rel) join_path(inside, rel)
-  api <- function(method, endpoint, ...) mlflow_call(client, method, endpoint, ...)
 
   credential <- function(kind, rel) {
     if (logged_model) {
-      answer <- api("POST", sprintf("logged-models/%s/artifacts/credentials-for-%s", id,
-                                    if (kind == "write") "upload" else "download"),
-                    body = list(paths = list(rel_path(rel))))
+      request <- if (kind == "write") api_databricks_artifacts_credentials_for_logged_model_upload
+                 else api_databricks_artifacts_credentials_for_logged_model_download
+      answer <- request(client, id, paths = list(rel_path(rel)))
       info <- answer$credentials[[1]]$credential_info
     } else {
-      answer <- api("POST", sprintf("artifacts/credentials-for-%s", kind),
-                    body = list(run_id = id, path = list(rel_path(rel))))
+      request <- if (kind == "write") api_databricks_artifacts_credentials_for_write
+                 else api_databricks_artifacts_credentials_for_read
+      answer <- request(client, run_id = id, path = list(rel_path(rel)))
       info <- answer$credential_infos[[1]]
     }
     if (is.null(info$signed_uri)) {
@@ -60,10 +60,9 @@ databricks_store <- function(uri, client) {
       token <- NULL
       repeat {
         answer <- if (logged_model) {
-          api("GET", sprintf("logged-models/%s/artifacts/directories", id),
-              query = list(artifact_directory_path = dir, page_token = token))
+          api_logged_models_list_artifacts(client, id, artifact_directory_path = dir, page_token = token)
         } else {
-          api("GET", "artifacts/list", query = list(run_id = id, path = dir, page_token = token))
+          api_artifacts_list(client, run_id = id, path = dir, page_token = token)
         }
         files <- c(files, answer$files %||% list())
         token <- answer$next_page_token
@@ -111,8 +110,8 @@ signed_url_put <- function(signed, info, local, size) {
 databricks_multipart_upload <- function(api, signed, id, path, local, size) {
   part_size <- max(env_bytes("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE"), ceiling(size / 10000))
   offsets <- seq(0, size - 1, by = part_size)
-  created <- api("POST", "artifacts/create-multipart-upload",
-                 body = list(run_id = id, path = path, num_parts = length(offsets)))
+  created <- api_databricks_artifacts_create_multipart_upload(client, run_id = id, path = path,
+                                                              num_parts = length(offsets))
   completed <- FALSE
   on.exit(if (!completed && !is.null(created$abort_credential_info)) {
     try(signed_url_request(signed, "DELETE", created$abort_credential_info, raw_response = TRUE), silent = TRUE)
@@ -124,14 +123,14 @@ databricks_multipart_upload <- function(api, signed, id, path, local, size) {
     answer <- tryCatch(
       signed_url_request(signed, "PUT", info, upload_file = range, raw_response = TRUE),
       mlflowrest_permission_denied = function(e) {
-        fresh <- api("GET", "artifacts/get-presigned-upload-part-url",
-                     query = list(run_id = id, path = path, upload_id = created$upload_id, part_number = i))
+        fresh <- api_databricks_artifacts_presigned_upload_part_url(
+          client, run_id = id, path = path, upload_id = created$upload_id, part_number = i)
         signed_url_request(signed, "PUT", fresh$upload_credential_info, upload_file = range, raw_response = TRUE)
       })
     etags[[i]] <- list(part_number = i, etag = answer$headers[["etag"]])
   }
-  api("POST", "artifacts/complete-multipart-upload",
-      body = list(run_id = id, path = path, upload_id = created$upload_id, part_etags = etags))
+  api_databricks_artifacts_complete_multipart_upload(client, run_id = id, path = path,
+                                                     upload_id = created$upload_id, part_etags = etags)
   completed <- TRUE
   invisible(path)
 }

@@ -2,7 +2,8 @@
 # vectors; a full buffer (the server's max metrics per log-batch) or one older than the
 # flush interval becomes a runs/log-batch request sent on curl's multi interface, and
 # every logging call pumps that pool without waiting, so a training loop never waits for
-# the server. At most two batches are in flight.
+# the server. Batches in flight are bounded by the session's write window (congestion.R),
+# shared by every logger writing to the server and shrunk by overload answers.
 # Three kinds of failure, three outcomes (docs/design.md, "Background logging"), as in the
 # Python and Java loggers:
 # - transient (no answer, a retried status, an overload answer): the batch keeps its points and
@@ -14,14 +15,12 @@
 # mlflow_flush() waits at most flush_timeout and raises what was refused or stopped the logger,
 # with the count stored. Nothing is resent after a final answer, so nothing loops.
 
-max_batches_in_flight <- 2L
-
 new_background_logger <- function(client, run_id, flush_interval = 1) {
   size <- limit("max_metrics_per_batch")
   logger <- new.env(parent = emptyenv())
   logger$client <- client
   logger$run_id <- run_id
-  logger$url <- paste0(client$host, mlflow_api_path("runs/log-batch"))
+  logger$url <- paste0(client$host, rules_operations$logBatch$path)
   logger$flush_interval <- flush_interval
   logger$size <- size
   # Column buffers, filled in place and reused after every cut: appending is O(1).
@@ -40,14 +39,19 @@ new_background_logger <- function(client, run_id, flush_interval = 1) {
   logger$reported <- 0L       # refused points already raised by a flush
   logger$answers <- list()    # final answers met in curl's callbacks, handled by pump()
   logger$fatal <- NULL        # the answer that stopped the logger
-  logger$pool <- curl::new_pool(total_con = max_batches_in_flight,
-                                host_con = max_batches_in_flight)
+  logger$window <- write_window(client)
+  logger$pool <- new_logger_pool(logger)
   # With a journal each batch is a call record before it is sent (journal_mode.R); a run with a
   # local id (offline, or created while the server was away) is only recorded, for sync.
   logger$journal <- client$journal
   logger$local <- isTRUE(client$offline) || is_local_id(run_id)
   logger$keep <- !is.null(client$journal) && identical(client$journal_on_unreachable, "keep")
   logger
+}
+
+# Room for the window's largest size: the window, not the pool, is what limits.
+new_logger_pool <- function(logger) {
+  curl::new_pool(total_con = logger$window$max, host_con = logger$window$max)
 }
 
 # The logger of a run, if it has one.
@@ -159,7 +163,7 @@ new_batch <- function(logger, metric_json, body = NULL, columns) {
   batch$not_before <- 0    # no resend before this time (backoff)
   batch$error <- NULL
   if (!is.null(logger$journal)) {
-    batch$seq <- journal_call(logger$journal, "logBatch", "POST", mlflow_api_path("runs/log-batch"), batch$body,
+    batch$seq <- journal_call(logger$journal, "logBatch", "POST", rules_operations$logBatch$path, batch$body,
                               random_hex())
   }
   batch
@@ -179,7 +183,7 @@ pump <- function(logger, now = as.numeric(Sys.time()), every = 0.001) {
     curl::multi_run(timeout = 0, poll = TRUE, pool = logger$pool)
   }
   handle_final_answers(logger)
-  while (is.null(logger$fatal) && length(logger$sending) < max_batches_in_flight && length(logger$queue) &&
+  while (is.null(logger$fatal) && window_has_room(logger$window) && length(logger$queue) &&
          logger$queue[[1L]]$not_before <= now) {
     batch <- logger$queue[[1L]]
     logger$queue[[1L]] <- NULL
@@ -198,12 +202,13 @@ send_batch <- function(logger, batch) {
     handle, pool = logger$pool,
     done = function(res) batch_answered(logger, id, res),
     fail = function(message) batch_failed(logger, id, transport_error(
-      message, "POST", mlflow_api_path("runs/log-batch"), timeout = is_timeout(message)))
+      message, "POST", rules_operations$logBatch$path, timeout = is_timeout(message)))
   )
 }
 
 batch_answered <- function(logger, id, res) {
   if (res$status_code < 300L) {
+    window_stored(logger$window)
     if (!is.null(logger$sending[[id]]$seq)) journal_done(logger$journal, logger$sending[[id]]$seq, res$status_code)
     logger$stored <- logger$stored + logger$sending[[id]]$points
     logger$sending[[id]] <- NULL
@@ -212,9 +217,10 @@ batch_answered <- function(logger, id, res) {
   }
   details <- error_details(response_text(res$content), res$status_code)
   error <- api_error(res$status_code, details$error_code, details$message, "POST",
-                     mlflow_api_path("runs/log-batch"))
+                     rules_operations$logBatch$path)
   # Retried like the request helper's: a retried status or an overload answer (family-rules.yaml).
   if (is_retried_answer(res$status_code, details)) {
+    if (is_overload_answer(res$status_code, details)) window_overloaded(logger$window)
     return(batch_failed(logger, id, error, retry_after_header(res$headers)))
   }
   # Final: handled by pump() once curl's callbacks are done (it may make a request of its own).
@@ -276,7 +282,7 @@ journal_refused <- function(logger, batch, error) {
 run_refuses_everything <- function(logger) {
   if (isTRUE(logger$run_checked)) return(FALSE)
   stage <- tryCatch(
-    mlflow_call(logger$client, "GET", "runs/get", query = list(run_id = logger$run_id))$run$info$lifecycle_stage,
+    api_runs_get(logger$client, run_id = logger$run_id)$run$info$lifecycle_stage,
     mlflowrest_resource_does_not_exist = function(e) "missing",
     mlflowrest_error = function(e) NULL)  # cannot tell: splitting still ends, a point at a time
   logger$run_checked <- TRUE

@@ -149,24 +149,12 @@ create_run <- function(client, experiment_id, start_time, tags, parent, idempote
 }
 
 create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
-  request_id <- random_hex()
   all_tags <- utils::modifyList(default_run_tags(parent), as.list(tags %||% list()))
-  all_tags[[rules_request_id_tag]] <- request_id
-  body <- list(
-    experiment_id = experiment_id,
-    user_id = all_tags[["mlflow.user"]] %||% run_user(),
-    start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
-    tags = tags_body(all_tags)
-  )
-  find_first_try <- function() {
-    found <- mlflow_call(client, "POST", "runs/search", body = list(
-      experiment_ids = list(experiment_id),
-      filter = sprintf("tags.`%s` = '%s'", rules_request_id_tag, request_id),
-      run_view_type = "ALL", max_results = 1
-    ))$runs
-    if (length(found)) list(run = found[[1]]) else NULL
-  }
-  mlflow_call(client, "POST", "runs/create", body = body, before_retry = find_first_try)$run
+  # The request id that makes a retried create safe is added by send_operation() (request_ids.R).
+  api_runs_create(client, experiment_id = experiment_id,
+                  user_id = all_tags[["mlflow.user"]] %||% run_user(),
+                  start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
+                  tags = tags_body(all_tags))$run
 }
 
 #' Update a run's status, end time or name
@@ -192,9 +180,9 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
   if (is.null(run_id)) abort_usage("no run_id given and no active run")
   check_run_id(run_id)
   client <- resolve_client(client)
-  info <- mlflow_call(client, "POST", "runs/update", body = compact(list(
+  info <- api_runs_update(client,
     run_id = run_id, status = status, end_time = time_to_ms(end_time, "end_time"), run_name = run_name
-  )))$run_info
+  )$run_info
   if (!is.null(status)) {
     notify_observers("set_terminated", list(run_id = run_id, status = status,
                                             end_time = time_to_ms(end_time, "end_time")))

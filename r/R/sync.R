@@ -217,7 +217,7 @@ replay_record <- function(r, client, w, dir) {
   if (inherits(answer, "mlflowrest_resource_already_exists")) {
     outcome <- "already_present"
     answer <- if (identical(r$operation, "createExperiment")) {
-      list(experiment_id = mlflow_request(client, "GET", mlflow_api_path("experiments/get-by-name"),
+      list(experiment_id = mlflow_request(client, "GET", rules_operations$getExperimentByName$path,
                                           query = list(experiment_name = body$name))$experiment$experiment_id)
     } else {
       list()
@@ -244,7 +244,7 @@ existing_run <- function(client, body, local, request_id) {
     c(rules_request_id_tag, request_id)
   }
   if (is.null(by)) return(NULL)
-  runs <- mlflow_request(client, "POST", mlflow_api_path("runs/search"), body = list(
+  runs <- mlflow_request(client, "POST", rules_operations$searchRuns$path, body = list(
     experiment_ids = list(body$experiment_id), filter = sprintf("tags.`%s` = '%s'", by[1], by[2]),
     run_view_type = "ALL", max_results = 1))$runs
   if (length(runs)) runs[[1L]]$info$run_id else NULL

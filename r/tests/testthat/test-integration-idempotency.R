@@ -1,9 +1,9 @@
 # Idempotency keys against a live server: retried and concurrent starts make one run.
 
 runs_with_key <- function(client, exp, key) {
-  found <- mlflowrest:::mlflow_call(client, "POST", "runs/search", body = list(
-    experiment_ids = list(exp), run_view_type = "ACTIVE_ONLY",
-    filter = sprintf("tags.`mlflowrest.idempotency_key` = '%s'", key)))$runs
+  found <- mlflow_call_operation("searchRuns", experiment_ids = list(exp), run_view_type = "ACTIVE_ONLY",
+                                 filter = sprintf("tags.`mlflowrest.idempotency_key` = '%s'", key),
+                                 client = client)$runs
   vapply(found, function(r) r$info$run_id, character(1))
 }
 
