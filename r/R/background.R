@@ -209,7 +209,11 @@ send_batch <- function(logger, batch) {
 batch_answered <- function(logger, id, res) {
   if (res$status_code < 300L) {
     window_stored(logger$window)
-    if (!is.null(logger$sending[[id]]$seq)) journal_done(logger$journal, logger$sending[[id]]$seq, res$status_code)
+    if (!is.null(logger$sending[[id]]$seq)) {
+      journal_done(logger$journal, logger$sending[[id]]$seq, res$status_code)
+      # The server is back: what waited out the outage goes now, not after its grown backoff.
+      if (logger$keep) for (batch in logger$queue) batch$not_before <- batch$attempts <- 0
+    }
     logger$stored <- logger$stored + logger$sending[[id]]$points
     logger$sending[[id]] <- NULL
     logger$error <- NULL
