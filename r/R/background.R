@@ -212,7 +212,10 @@ batch_answered <- function(logger, id, res) {
     if (!is.null(logger$sending[[id]]$seq)) {
       journal_done(logger$journal, logger$sending[[id]]$seq, res$status_code)
       # The server is back: what waited out the outage goes now, not after its grown backoff.
-      if (logger$keep) for (batch in logger$queue) batch$not_before <- batch$attempts <- 0
+      if (logger$keep) for (batch in logger$queue) {
+        batch$attempts <- 0L
+        batch$not_before <- 0
+      }
     }
     logger$stored <- logger$stored + logger$sending[[id]]$points
     logger$sending[[id]] <- NULL
