@@ -104,6 +104,19 @@ connect <- function(a) {
   mlflow_client(a$tracking_uri)
 }
 
+# jsonlite writes at most 15 significant digits: 1/3 would come back as another double. A
+# fractional double goes out in the SDK's shortest exact form instead.
+exact_doubles <- function(x) {
+  if (is.list(x) && !is.data.frame(x)) {
+    x[] <- lapply(x, exact_doubles)
+    return(x)
+  }
+  if (is.double(x) && length(x) == 1L && is.finite(x) && x != trunc(x)) {
+    return(structure(mlflowrest:::json_metric_value(x), class = "json"))
+  }
+  x
+}
+
 main <- function() {
   input <- file("stdin", "r")
   client <- NULL
@@ -125,7 +138,8 @@ main <- function() {
     }, error = function(e) {
       list(ok = FALSE, error = list(class = paste0("R:", class(e)[[1]]), message = conditionMessage(e)))
     })
-    cat(jsonlite::toJSON(answer, auto_unbox = TRUE, null = "null", digits = NA), "\n", sep = "")
+    cat(jsonlite::toJSON(exact_doubles(answer), auto_unbox = TRUE, null = "null", digits = NA, json_verbatim = TRUE),
+        "\n", sep = "")
     flush(stdout())
   }
 }
