@@ -212,7 +212,7 @@ batch_answered <- function(logger, id, res) {
     if (!is.null(logger$sending[[id]]$seq)) {
       journal_done(logger$journal, logger$sending[[id]]$seq, res$status_code)
       # The server is back: what waited out the outage goes now, not after its grown backoff.
-      if (logger$keep) for (batch in logger$queue) {
+      for (batch in if (logger$keep) logger$queue) {
         batch$attempts <- 0L
         batch$not_before <- 0
       }

@@ -84,8 +84,10 @@ sync_report <- function(files) {
 
 format_sync_report <- function(report) {
   codes <- function(f) if (length(f$error_codes)) sprintf(" (%s)", paste(f$error_codes, collapse = ", ")) else ""
-  counts <- function(f) sprintf("sent %d, already present %d, failed %d%s, waiting %d, torn lines ignored %d",
-                                f$sent, f$already_present, f$failed, codes(f), f$waiting, f$torn)
+  counts <- function(f) {
+    sprintf("sent %d, already present %d, failed %d%s, waiting %d, torn lines ignored %d",
+            f$sent, f$already_present, f$failed, codes(f), f$waiting, f$torn)
+  }
   lines <- character()
   for (name in names(report$files)) {
     f <- report$files[[name]]

@@ -243,8 +243,8 @@ test_that("offline: local ids, nothing contacts a server, reads of offline entit
   expect_equal(create$operation, "createRun")
   expect_equal(create$binds, list(field = "run.info.run_id", local = run$run_id))
   expect_equal(create$body$experiment_id, experiment_id)
-  expect_true(any(vapply(create$body$tags, function(t) identical(t$key, rules_idempotency_key_tag) &&
-                           identical(t$value, run$run_id), TRUE)))
+  carries_key <- function(t) identical(t$key, rules_idempotency_key_tag) && identical(t$value, run$run_id)
+  expect_true(any(vapply(create$body$tags, carries_key, TRUE)))
   artifact <- records_of(dir, "artifact")[[1]]
   expect_equal(readLines(file.path(dir, artifact$file)), "hello")
   expect_equal(artifact$artifact_path, "notes")
