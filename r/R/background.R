@@ -210,7 +210,7 @@ batch_answered <- function(logger, id, res) {
   if (res$status_code < 300L) {
     window_stored(logger$window)
     if (!is.null(logger$sending[[id]]$seq)) {
-      journal_done(logger$journal, logger$sending[[id]]$seq, res$status_code)
+      journal_batch_done(logger, logger$sending[[id]], res$status_code)
       # The server is back: what waited out the outage goes now, not after its grown backoff.
       for (batch in if (logger$keep) logger$queue) {
         batch$attempts <- 0L
@@ -241,6 +241,7 @@ batch_answered <- function(logger, id, res) {
 batch_failed <- function(logger, id, error, retry_after = NULL) {
   batch <- logger$sending[[id]]
   logger$sending[[id]] <- NULL
+  if (split_slow_batch(logger, batch, error)) return(invisible())
   batch$attempts <- batch$attempts + 1L
   batch$error <- error
   client <- logger$client

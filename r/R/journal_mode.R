@@ -219,3 +219,34 @@ ended_run <- function(run_id, client) {
   attr(run, "left_for_sync") <- left
   run
 }
+
+# ---- the background logger's batches in journal mode -----------------------------------------
+
+# A batch stored: its call is done, and so is the call it was cut from once every part is.
+journal_batch_done <- function(logger, batch, status) {
+  journal_done(logger$journal, batch$seq, status)
+  parent <- batch$parent
+  while (!is.null(parent)) {
+    parent$open_parts <- parent$open_parts - 1L
+    if (parent$open_parts > 0L) break
+    journal_done(logger$journal, parent$seq, status)
+    parent <- parent$parent
+  }
+}
+
+# Journal kept and a batch timed out: a server slower than the timeout may never store it whole,
+# so it goes again as two halves, calls of their own (down to `min_points`); the timed-out call
+# is done when both are.
+split_slow_batch <- function(logger, batch, error, min_points = 100L) {
+  if (!isTRUE(logger$keep) || is.null(batch$seq) || !inherits(error, "mlflowrest_timeout") ||
+      batch$points < 2L * min_points) {
+    return(FALSE)
+  }
+  middle <- batch$points %/% 2L
+  halves <- list(sub_batch(logger, batch, seq_len(middle)), sub_batch(logger, batch, (middle + 1L):batch$points))
+  for (half in halves) half$parent <- batch
+  batch$open_parts <- 2L
+  logger$queue <- c(halves, logger$queue)
+  logger$error <- error
+  TRUE
+}

@@ -65,6 +65,9 @@ journal_stub <- function(.local_envir = parent.frame()) {
   app$post("/api/2.0/mlflow/runs/set-tag", function(req, res) res$send_json(empty))
   app$post("/api/2.0/mlflow/runs/log-batch", function(req, res) {
     body <- body_of(req)
+    # A server slower than the client's timeout for big batches (slow-* runs, over 600 points):
+    # curl gives up ~5 s after the upload with a 1 s timeout (low-speed check).
+    if (startsWith(body$run_id, "slow-") && length(body$metrics) > 600L) Sys.sleep(7)
     points <- vapply(body$metrics, function(m) {
       paste(body$run_id, m$key, m$step, sprintf("%.0f", m$timestamp), sprintf("%.17g", m$value))
     }, "")
@@ -318,4 +321,22 @@ test_that("journal settings are read from the environment, enum typos refused by
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "MLFLOWREST_JOURNAL_FSYNC")
   expect_equal(mlflow_client("offline:/tmp/somewhere")$journal_dir, "/tmp/somewhere")
+})
+
+test_that("journal kept: a batch that times out goes again as halves, and its call is done when both are", {
+  web <- journal_stub()
+  dir <- local_journal_dir()
+  client <- test_client(web$url(), MLFLOWREST_JOURNAL_DIR = dir, MLFLOW_HTTP_REQUEST_TIMEOUT = "1",
+                        MLFLOWREST_FLUSH_TIMEOUT = "30")
+  logger <- start_background_logger(client, "slow-1", 60)
+  withr::defer(stop_background_logger("slow-1"))
+  for (i in 0:999) {
+    mlflow_log_metric("loss", i, timestamp = 1700000000000 + i, step = i, run_id = "slow-1", client = client)
+  }
+  mlflow_flush("slow-1")
+  calls <- records_of(dir, "call")
+  expect_equal(vapply(calls, function(r) length(r$body$metrics), 1L), c(1000L, 500L, 500L))
+  expect_setequal(vapply(records_of(dir, "done"), function(r) r$seq, 1L), vapply(calls, function(r) r$seq, 1L))
+  expect_equal(journal_left(client$journal), 0L)
+  expect_length(stub_state(web)$points, 1000L)
 })
