@@ -242,6 +242,8 @@ split_slow_batch <- function(logger, batch, error, min_points = 100L) {
       batch$points < 2L * min_points) {
     return(FALSE)
   }
+  # A timeout is the server's load too: fewer requests at once (the write window), smaller ones.
+  window_overloaded(logger$window)
   middle <- batch$points %/% 2L
   halves <- list(sub_batch(logger, batch, seq_len(middle)), sub_batch(logger, batch, (middle + 1L):batch$points))
   for (half in halves) half$parent <- batch
