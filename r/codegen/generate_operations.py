@@ -113,7 +113,7 @@ def function_source(op: dict[str, Any], method: str, path: str, schemas: dict[st
             parts.append(wrap(opening, [f"{n} = {n}" for n in names], ")", " " * len(opening)))
         parts.extend(indent + e for e in extra)
         body = ",\n".join(parts) + ")"
-    head = f"# {method.upper()} {path} ({op['operationId']})"
+    head = f"# The {op['operationId']} operation: {method.upper()} {path}"
     opening = f"{function_name(op)} <- function("
     signature = wrap(opening, args, ") {", " " * len(opening))
     return f"{head}\n{signature}\n{body}\n}}\n"

@@ -82,7 +82,8 @@ test_that("unknown operations and parameters are named", {
   err <- expect_error(mlflow_call_operation("noSuchOperation", client = mlflow_client("http://127.0.0.1:9")),
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "operation_id")
-  err <- expect_error(mlflow_call_operation("getRun", run_id = "r", bogus = 1, client = mlflow_client("http://127.0.0.1:9")),
+  nowhere <- mlflow_client("http://127.0.0.1:9")
+  err <- expect_error(mlflow_call_operation("getRun", run_id = "r", bogus = 1, client = nowhere),
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "bogus")
 })
