@@ -176,10 +176,12 @@ def typical_run(client: str, size: int, uri: str) -> dict[str, Any]:
 
 def training_loop(client: str, size: int, uri: str) -> dict[str, Any]:
     """One metric per step through a background logger: time inside the loop, then until durable."""
-    if client == "sdk":
+    if client in ("sdk", "sdk-journal"):
         from mlflowrest import MlflowClient, start_run
 
-        sdk = MlflowClient(uri)
+        # sdk-journal: every batch is recorded on disk before it is sent (docs/journal.md).
+        journal = tempfile.mkdtemp(prefix="mlflowrest-journal-") if client == "sdk-journal" else None
+        sdk = MlflowClient(uri, journal_dir=journal)
         run = start_run(client=sdk, background=True)
         log, finish, rid = run.log_metric, run.end, run.run_id
     else:

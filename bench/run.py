@@ -67,8 +67,8 @@ CLIENTS: dict[str, list[tuple[str, str]]] = {
                   ("java", "sdk"), ("java", "floor"), ("java", "official"), ("r", "sdk"), ("r", "floor")],
     "typical_run": [("python", "sdk"), ("python", "floor"), ("python", "fresh"), ("python", "official"),
                     ("java", "sdk"), ("java", "floor"), ("java", "official"), ("r", "sdk"), ("r", "floor")],
-    "training_loop": [("python", "sdk"), ("python", "official-buffered"), ("python", "official"),
-                      ("java", "sdk"), ("r", "sdk")],
+    "training_loop": [("python", "sdk"), ("python", "sdk-journal"), ("python", "official-buffered"),
+                      ("python", "official"), ("java", "sdk"), ("r", "sdk")],
     "artifacts": [("python", "sdk"), ("python", "floor"), ("python", "official"),
                   ("java", "sdk"), ("java", "floor"), ("r", "sdk"), ("r", "floor")],
 }  # fmt: skip

@@ -94,7 +94,8 @@ def config_table(rules: dict[str, Any]) -> list[str]:
     lines = ["| variable | type | default | secret |", "|---|---|---|---|"]
     for v in rules["config"]["variables"]:
         default = "" if v.get("default") is None else f"`{str(v['default']).lower()}`"
-        lines.append(f"| `{v['env']}` | {v['type']} | {default} | {'yes' if v.get('secret') else ''} |")
+        kind = v["type"] + (": " + " / ".join(f"`{x}`" for x in v["values"]) if "values" in v else "")
+        lines.append(f"| `{v['env']}` | {kind} | {default} | {'yes' if v.get('secret') else ''} |")
     return lines
 
 

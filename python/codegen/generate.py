@@ -313,7 +313,7 @@ def generate_rules(spec: dict[str, Any]) -> None:
 
     text = (
         HEADER.replace("openapi/mlflow.yaml", "openapi/family-rules.yaml")
-        + '"""The rules the three SDKs share (errors, retries, request ids, configuration)."""\n\n'
+        + '"""The rules the three SDKs share (errors, retries, request ids, configuration, journal)."""\n\n'
         + "from typing import Any, Final\n\n"
         + const("ERROR_CLASSES", "Final[dict[str, str | None]]", {c["name"]: c["parent"] for c in errors["classes"]})
         + const("BY_ERROR_CODE", "Final[dict[str, str]]", errors["by_error_code"])
@@ -349,6 +349,8 @@ def generate_rules(spec: dict[str, Any]) -> None:
         + const("IDEMPOTENCY_MAX_KEY_LENGTH", "Final[int]", rules["idempotency"]["max_key_length"])
         + const("IDEMPOTENCY_SETTLE_MIN_MS", "Final[int]", rules["idempotency"]["settle_min_ms"])
         + const("IDEMPOTENCY_SETTLE_MAX_MS", "Final[int]", rules["idempotency"]["settle_max_ms"])
+        + "# The on-disk journal's names (docs/journal.md).\n"
+        + const("JOURNAL", "Final[dict[str, Any]]", rules["journal"])
     )
     (OUT / "rules.py").write_text(text)
 

@@ -15,7 +15,8 @@ rules_error_parent <- c(
   "mlflowrest_conflict" = "mlflowrest_api_error",
   "mlflowrest_rate_limited" = "mlflowrest_api_error",
   "mlflowrest_server_error" = "mlflowrest_api_error",
-  "mlflowrest_unexpected_response" = "mlflowrest_api_error"
+  "mlflowrest_unexpected_response" = "mlflowrest_api_error",
+  "mlflowrest_journal_error" = "mlflowrest_error"
 )
 rules_by_error_code <- c(
   "INVALID_PARAMETER_VALUE" = "mlflowrest_invalid_parameter_value",
@@ -222,7 +223,11 @@ rules_config_variables <- list(
   backoff_jitter = list(env = "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", type = "float", default = 1.0, min = 0L, min_exclusive = NULL, secret = FALSE),
   timeout = list(env = "MLFLOW_HTTP_REQUEST_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, secret = FALSE),
   batch_concurrency = list(env = "MLFLOWREST_BATCH_CONCURRENCY", type = "int", default = 2L, min = 1L, min_exclusive = NULL, secret = FALSE),
-  flush_timeout = list(env = "MLFLOWREST_FLUSH_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, secret = FALSE)
+  flush_timeout = list(env = "MLFLOWREST_FLUSH_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, secret = FALSE),
+  journal_dir = list(env = "MLFLOWREST_JOURNAL_DIR", type = "path", default = NULL, min = NULL, min_exclusive = NULL, secret = FALSE),
+  journal_fsync = list(env = "MLFLOWREST_JOURNAL_FSYNC", type = "enum", default = "interval", min = NULL, min_exclusive = NULL, secret = FALSE),
+  journal_fsync_interval = list(env = "MLFLOWREST_JOURNAL_FSYNC_INTERVAL", type = "float", default = 1.0, min = NULL, min_exclusive = 0L, secret = FALSE),
+  journal_on_unreachable = list(env = "MLFLOWREST_JOURNAL_ON_UNREACHABLE", type = "enum", default = "keep", min = NULL, min_exclusive = NULL, secret = FALSE)
 )
 rules_databricks_config_file_env <- "DATABRICKS_CONFIG_FILE"
 rules_databricks_config_file_default <- "~/.databrickscfg"

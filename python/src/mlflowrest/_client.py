@@ -26,7 +26,7 @@ class MlflowClient:
 
     def __init__(self, tracking_uri: str | None = None, *, config: Config | None = None, **overrides: Any) -> None:
         self.config = config or Config.from_env(tracking_uri, **overrides)
-        self._transport = Transport(self.config)
+        self._transport = self._connect()
         _LIVE.add(self)
 
     # A client built on a Spark driver travels to executors by pickle, and a forked worker must
@@ -37,13 +37,23 @@ class MlflowClient:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(config=state["config"])  # type: ignore[misc]
 
+    def _connect(self) -> Transport:
+        transport = Transport(self.config)
+        if self.config.journal_dir:  # a forked child gets its own journal file, as its own pool
+            from mlflowrest._journal._recorder import Journal
+
+            transport.journal = Journal(self)
+        return transport
+
     def _reconnect(self) -> None:
-        self._transport = Transport(self.config)
+        self._transport = self._connect()
 
     def __repr__(self) -> str:
         return f"MlflowClient({self.config!r})"
 
     def close(self) -> None:
+        if self._transport.journal is not None:
+            self._transport.journal.close()
         self._transport.close()
 
     def __enter__(self) -> MlflowClient:

@@ -31,7 +31,8 @@ public final class Rules {
             Map.entry("ConflictError", "ApiError"),
             Map.entry("RateLimitedError", "ApiError"),
             Map.entry("ServerError", "ApiError"),
-            Map.entry("UnexpectedResponseError", "ApiError"));
+            Map.entry("UnexpectedResponseError", "ApiError"),
+            Map.entry("JournalError", "MlflowError"));
     /** MLflow error_code in an error body -> the error class it raises; checked before the status. */
     public static final Map<String, String> BY_ERROR_CODE = Map.ofEntries(
             Map.entry("INVALID_PARAMETER_VALUE", "InvalidParameterValueError"),
@@ -236,7 +237,11 @@ public final class Rules {
             new Variable("backoff_jitter", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "float", "1.0", 0.0, false, false),
             new Variable("timeout", "MLFLOW_HTTP_REQUEST_TIMEOUT", "float", "120.0", 0.0, true, false),
             new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false),
-            new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false));
+            new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false),
+            new Variable("journal_dir", "MLFLOWREST_JOURNAL_DIR", "path", null, null, false, false),
+            new Variable("journal_fsync", "MLFLOWREST_JOURNAL_FSYNC", "enum", "interval", null, false, false),
+            new Variable("journal_fsync_interval", "MLFLOWREST_JOURNAL_FSYNC_INTERVAL", "float", "1.0", 0.0, true, false),
+            new Variable("journal_on_unreachable", "MLFLOWREST_JOURNAL_ON_UNREACHABLE", "enum", "keep", null, false, false));
     /** Tries after the first, unless configured. */
     public static final int DEFAULT_MAX_RETRIES = 7;
     /** The first backoff sleep, in seconds, doubled per retry up to MAX_BACKOFF_SECONDS. */
