@@ -10,7 +10,7 @@
 #' | `mlflowrest_error` | base of all below; also usage errors (no active run, no loadable flavor) | `message` |
 #' | `mlflowrest_transport_error` | no HTTP answer: refused or reset, DNS, TLS | `method`, `path`, `attempts` |
 #' | `mlflowrest_timeout` | the request's timeout expired (also a transport error) | as above |
-#' | `mlflowrest_api_error` | answers | `http_status`, `error_code`, `server_message`, `method`, `path`, `attempts` |
+#' | `mlflowrest_api_error` | any error | `http_status`, `error_code`, `server_message`, `method`, `path`, `attempts` |
 #' | `mlflowrest_invalid_parameter_value` | 400, or caught before sending | then also `field` and `limit` |
 #' | `mlflowrest_resource_already_exists` | RESOURCE_ALREADY_EXISTS, ALREADY_EXISTS | |
 #' | `mlflowrest_resource_does_not_exist` | 404: RESOURCE_DOES_NOT_EXIST, NOT_FOUND, ENDPOINT_NOT_FOUND | |
