@@ -22,7 +22,11 @@
 #' @export
 mlflow_log_artifact <- function(path, artifact_path = NULL, run_id = NULL, client = NULL) {
   if (!file.exists(path)) abort_invalid(sprintf("no such file or directory: %s", path), "path")
-  relative <- if (dir.exists(path)) list.files(path, recursive = TRUE, all.files = TRUE, no.. = TRUE) else basename(path)
+  relative <- if (dir.exists(path)) {
+    list.files(path, recursive = TRUE, all.files = TRUE, no.. = TRUE)
+  } else {
+    basename(path)
+  }
   check_artifact_names(relative)
   locals <- if (dir.exists(path)) file.path(path, relative) else path
   client <- resolve_client(client)

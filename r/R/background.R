@@ -134,9 +134,9 @@ cut_batch <- function(logger, now = as.numeric(Sys.time())) {
     entities <- data.frame(kind = "metrics", key = logger$key[rows], json = metric_json,
                            stringsAsFactors = FALSE)
     chunk <- batch_chunks(logger$run_id, entities)
-    lapply(split(metric_json, chunk), function(part) list(
-      body = batch_envelope(logger$run_id, part, character(), character()),
-      points = length(part)))
+    lapply(split(metric_json, chunk), function(part) {
+      list(body = batch_envelope(logger$run_id, part, character(), character()), points = length(part))
+    })
   }
   first <- 1L
   for (b in bodies) {
@@ -201,8 +201,10 @@ send_batch <- function(logger, batch) {
   curl::multi_add(
     handle, pool = logger$pool,
     done = function(res) batch_answered(logger, id, res),
-    fail = function(message) batch_failed(logger, id, transport_error(
-      message, "POST", rules_operations$logBatch$path, timeout = is_timeout(message)))
+    fail = function(message) {
+      batch_failed(logger, id, transport_error(message, "POST", rules_operations$logBatch$path,
+                                               timeout = is_timeout(message)))
+    }
   )
 }
 
@@ -299,9 +301,11 @@ run_refuses_everything <- function(logger) {
 
 # The cause's class and fields, with what the logger stored and which points were refused.
 logger_summary <- function(logger, cause, what) {
-  shown <- vapply(utils::head(logger$refused, 5L), function(r) with(r$columns, sprintf(
-    "%s=%s (step=%s, timestamp=%s)", key, format(value), json_int64(step), json_int64(timestamp))),
-    character(1))
+  shown <- vapply(utils::head(logger$refused, 5L), function(r) {
+    point <- r$columns
+    sprintf("%s=%s (step=%s, timestamp=%s)", point$key, format(point$value), json_int64(point$step),
+            json_int64(point$timestamp))
+  }, character(1))
   more <- if (length(logger$refused) > 5L) sprintf(" and %d more", length(logger$refused) - 5L) else ""
   refused <- if (length(shown)) paste0("; refused: ", paste(shown, collapse = ", "), more) else ""
   error <- cause

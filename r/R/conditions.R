@@ -7,11 +7,11 @@
 #'
 #' | class | raised for | fields |
 #' |---|---|---|
-#' | `mlflowrest_error` | base of everything below; also usage errors (no active run, a model without a loadable flavor) | `message` |
-#' | `mlflowrest_transport_error` | connection refused or reset, DNS, TLS: no HTTP answer | `method`, `path`, `attempts` |
+#' | `mlflowrest_error` | base of all below; also usage errors (no active run, no loadable flavor) | `message` |
+#' | `mlflowrest_transport_error` | no HTTP answer: refused or reset, DNS, TLS | `method`, `path`, `attempts` |
 #' | `mlflowrest_timeout` | the request's timeout expired (also a transport error) | as above |
-#' | `mlflowrest_api_error` | any HTTP error answer | `http_status`, `error_code`, `server_message`, `method`, `path`, `attempts` |
-#' | `mlflowrest_invalid_parameter_value` | 400 INVALID_PARAMETER_VALUE / BAD_REQUEST, and client-side validation | `field` and `limit` (no `http_status`) when caught before sending |
+#' | `mlflowrest_api_error` | any error | `http_status`, `error_code`, `server_message`, `method`, `path`, `attempts` |
+#' | `mlflowrest_invalid_parameter_value` | 400, or caught before sending | then also `field` and `limit` |
 #' | `mlflowrest_resource_already_exists` | RESOURCE_ALREADY_EXISTS, ALREADY_EXISTS | |
 #' | `mlflowrest_resource_does_not_exist` | 404: RESOURCE_DOES_NOT_EXIST, NOT_FOUND, ENDPOINT_NOT_FOUND | |
 #' | `mlflowrest_unauthenticated` | 401, also HTML answers | |

@@ -216,7 +216,10 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   client <- resolve_client(client)
   # The run is marked even when the flush fails (points refused, the server gone); its error
   # is raised after that, as in the Python and Java SDKs.
-  flushed <- tryCatch({ mlflow_flush(run_id); NULL }, mlflowrest_error = function(e) e)
+  flushed <- tryCatch({
+    mlflow_flush(run_id)
+    NULL
+  }, mlflowrest_error = function(e) e)
   if (!(status == "FINISHED" && run_id %in% .globals$finished_runs)) {
     # The flush's error wins over a run that cannot be marked (deleted mid-training).
     tryCatch(

@@ -58,7 +58,7 @@ rules_overload <- list(
   list(status = 503L, error_code = NULL, contains = NULL),
   list(status = 504L, error_code = NULL, contains = NULL)
 )
-# operationId -> safe | recover-by-request-id | never
+# Each operation's retry safety: safe, recover-by-request-id or never.
 rules_operation_safety <- c(
   "abortMultipartUpload" = "safe",
   "addDatasetToExperiments" = "safe",

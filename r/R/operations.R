@@ -56,9 +56,14 @@ send_operation <- function(client, operation_id, path = NULL, query = NULL, body
   }
   if (is.list(body)) body <- structure(compact(body), names = names(compact(body)) %||% character())
   # A body given as JSON text was checked by the function that encoded it.
-  if (!inherits(body, c("json", "verbatim"))) check_operation(operation_id, c(compact(query), body))
+  query <- compact(query)
+  if (!inherits(body, c("json", "verbatim"))) {
+    checked <- check_operation(operation_id, c(query, body))
+    if (length(query)) query[] <- checked[names(query)]
+    if (length(body)) body[] <- checked[names(body)]
+  }
   create <- with_request_id(client, operation_id, body, before_retry)
-  mlflow_request(client, op$method, route, query = if (length(compact(query))) compact(query),
+  mlflow_request(client, op$method, route, query = if (length(query)) query,
                  body = create$body, before_retry = create$before_retry, ...)
 }
 

@@ -137,7 +137,7 @@ def render() -> str:
         "rules_overload <- list(\n"
         + ",\n".join(f"  {record({k: o[k] for k in ('status', 'error_code', 'contains')})}" for o in retry["overload"])
         + "\n)",
-        "# operationId -> safe | recover-by-request-id | never",
+        "# Each operation's retry safety: safe, recover-by-request-id or never.",
         "rules_operation_safety <- " + named([(k, v["safety"]) for k, v in retry["operations"].items()]),
         "# The operations that are not safe, found by method and path.",
         "rules_route_safety <- " + route_safety(spec, retry["operations"]),

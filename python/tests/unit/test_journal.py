@@ -285,6 +285,8 @@ def test_sync_skips_a_live_file_and_a_live_lock_but_takes_over_a_dead_one(tmp_pa
     path.write_text("\n".join([json.dumps(head), CALL]) + "\n")
     report = sync(str(tmp_path), MlflowClient(BASE, max_retries=0))
     assert report.files[0].skipped and "live process" in report.text()
+    forced = sync(str(tmp_path), MlflowClient(BASE, max_retries=0), include_live=True)
+    assert not forced.files[0].skipped and forced.files[0].failed == {"RESOURCE_DOES_NOT_EXIST": 1}
     (tmp_path / "sync.lock").mkdir()
     (tmp_path / "sync.lock" / "owner.json").write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname()}))
     with pytest.raises(JournalError, match="another sync"):
@@ -304,3 +306,29 @@ def test_the_sync_command_exits_1_when_a_call_waits(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert out.returncode == 1, out.stderr
     assert "waiting 1" in out.stdout and "waits for local-bbbb" in out.stdout
+
+
+def test_the_settings_come_from_the_family_rules(tmp_path: Path) -> None:
+    from mlflowrest import Config, InvalidParameterValueError
+
+    env = {"MLFLOW_TRACKING_URI": "offline:///data/runs", "MLFLOWREST_JOURNAL_FSYNC": "Never"}
+    cfg = Config.from_env(env=env)
+    assert (cfg.offline, cfg.journal_dir, cfg.journal_fsync, cfg.journal_on_unreachable) == (
+        True, "/data/runs", "never", "keep")  # fmt: skip
+    with pytest.raises(InvalidParameterValueError, match="keep/raise") as caught:
+        Config.from_env(env={"MLFLOW_TRACKING_URI": BASE, "MLFLOWREST_JOURNAL_ON_UNREACHABLE": "ignore"})
+    assert caught.value.field == "MLFLOWREST_JOURNAL_ON_UNREACHABLE"
+
+
+def test_an_artifact_logged_while_the_server_is_away_is_copied_into_the_journal(tmp_path: Path, server: Server) -> None:
+    c = client(tmp_path / "j", flush_timeout=0.5)
+    with start_run(client=c, experiment_id="0") as run:
+        server.up = False
+        (tmp_path / "model.txt").write_text("weights")
+        assert run.log_artifact(tmp_path / "model.txt", "models") == ["models/model.txt"]
+        journal = c._transport.journal
+        assert journal is not None
+        journal._stop.set()  # keep the drainer from sending it: this test reads what was recorded
+    artifact = next(r for r in records(tmp_path / "j") if r["type"] == "artifact")
+    assert (artifact["run_id"], artifact["artifact_path"], artifact["kind"]) == (run.run_id, "models", "file")
+    assert (tmp_path / "j" / artifact["file"]).read_text() == "weights"

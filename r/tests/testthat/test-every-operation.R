@@ -46,7 +46,7 @@ test_that("every operation of the spec is callable and reaches its route with it
       args <- stats::setNames(as.list(rep("p1", length(params))), gsub("[{}]", "", params))
       # The required arguments and one more, by their API names, must reach the server so named.
       required <- api_operation_checks[[op$operationId]]$required
-      for (name in required) args[[name]] <- "v1"
+      for (name in setdiff(required, names(args))) args[[name]] <- "v1"
       extra <- setdiff(spec_arguments(spec, op), names(args))
       if (length(extra)) args[[extra[[1]]]] <- "v1"
       if (!is.null(formals(fn)$.upload_file)) {
@@ -82,7 +82,8 @@ test_that("unknown operations and parameters are named", {
   err <- expect_error(mlflow_call_operation("noSuchOperation", client = mlflow_client("http://127.0.0.1:9")),
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "operation_id")
-  err <- expect_error(mlflow_call_operation("getRun", run_id = "r", bogus = 1, client = mlflow_client("http://127.0.0.1:9")),
+  nowhere <- mlflow_client("http://127.0.0.1:9")
+  err <- expect_error(mlflow_call_operation("getRun", run_id = "r", bogus = 1, client = nowhere),
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "bogus")
 })
@@ -134,4 +135,16 @@ test_that("the spec's constraints are checked before sending, naming the field a
   err <- expect_error(mlflow_call_operation("searchExperiments", max_results = 0, client = client),
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "max_results")
+})
+
+test_that("an int64 beyond a double's precision, given as digits, goes out as that exact number", {
+  web <- webfakes::local_app_process(echo_app())
+  client <- test_client(web$url())
+  answer <- mlflow_call_operation("logMetric", run_id = "r", key = "k", value = 1, timestamp = 1700000000000,
+                                  step = "4611686018427387905", client = client)
+  expect_match(answer$body, '"step":4611686018427387905[,}]')
+  err <- expect_error(mlflow_call_operation("logMetric", run_id = "r", key = "k", value = 1, timestamp = 1,
+                                            step = "9223372036854775808", client = client),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$field, "step")
 })

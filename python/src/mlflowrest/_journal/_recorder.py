@@ -57,7 +57,8 @@ class Journal:
         self._experiments: dict[str, str] = {}  # offline: experiment name -> its local id
         self._drainer: threading.Thread | None = None
         self._stop = threading.Event()
-        self.left_for_sync = 0  # calls this process gave up on (raise mode, unbound ids)
+        self.left_for_sync = 0  # calls no drainer of this process will send (offline: all of them)
+        self._pid = os.getpid()  # a forked child gets a journal of its own and leaves this one alone
         _OPEN.add(self)
 
     # ---- the file -----------------------------------------------------------------------------
@@ -89,6 +90,8 @@ class Journal:
 
     def close(self) -> None:
         """Write the `close` record; what is still queued stays recorded for sync."""
+        if os.getpid() != self._pid:
+            return
         self._stop.set()
         with self._cond:
             writer, self._writer = self._writer, None
@@ -137,10 +140,16 @@ class Journal:
         return answer
 
     def _queue(self, op: Operation, record: dict[str, Any]) -> Any:
-        self._pending[record["seq"]] = record
-        if not self.offline:
-            self._start_drainer()
+        self._hold(record)
         return _stand_in(op, record, self._experiments)
+
+    def _hold(self, record: dict[str, Any]) -> None:
+        """Queued for the drainer; offline, only counted (a long offline run must not fill memory)."""
+        if self.offline:
+            self.left_for_sync += 1
+            return
+        self._pending[record["seq"]] = record
+        self._start_drainer()
 
     def _settle(self, seq: int, outcome: Outcome, binds: dict[str, Any] | None = None) -> None:
         now = fmt.now_ms()
@@ -180,9 +189,7 @@ class Journal:
                       "artifact_path": artifact_path or "", "file": rel.replace(os.sep, "/"),
                       "kind": "dir" if local.is_dir() else "file", "time_ms": fmt.now_ms()}  # fmt: skip
             record["seq"] = self._append(record, numbered=True)
-            self._pending[record["seq"]] = record
-            if not self.offline:
-                self._start_drainer()
+            self._hold(record)
         prefix = f"{artifact_path.strip('/')}/" if artifact_path else ""
         return [prefix + f.replace(os.sep, "/") for f in files]
 
@@ -228,6 +235,8 @@ class Journal:
                 if outcome.kind == "waiting":
                     self.left_for_sync += 1  # its create is in another file: sync binds it
                 else:
+                    if outcome.kind == "failed":
+                        log.warning("mlflowrest: the server refused journaled call %d: %s", seq, outcome.error)
                     try:
                         self._settle(seq, outcome, record.get("binds"))
                     except JournalError as exc:

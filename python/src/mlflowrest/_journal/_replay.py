@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlflowrest._exceptions import ApiError, MlflowError, ResourceAlreadyExistsError
@@ -99,7 +100,7 @@ def _run_with_key(client: MlflowClient, body: dict[str, Any]) -> str | None:
 def _upload(client: MlflowClient, directory: str, record: dict[str, Any], run_id: str) -> Outcome:
     local = os.path.join(directory, record["file"])
     try:
-        client.artifacts.upload(run_id, local, record["artifact_path"] or None)
+        client.artifacts._upload_now(run_id, Path(local), record["artifact_path"] or None)
     except MlflowError as exc:
         if final(exc):
             assert isinstance(exc, ApiError)
