@@ -20,7 +20,7 @@
 #' | `mlflowrest_rate_limited` | 429 after the retries ran out | |
 #' | `mlflowrest_server_error` | 5xx after the retries ran out | |
 #' | `mlflowrest_unexpected_response` | a success whose body is not the JSON expected | |
-#' | `mlflowrest_journal_error` | the journal (`MLFLOWREST_JOURNAL_DIR`, `offline:`): a write that failed (disk full), a corrupt line, a read in offline mode | `file`, `line` |
+#' | `mlflowrest_journal_error` | journal: a failed write (disk full), corrupt line, offline read | `file`, `line` |
 #' | `mlflowrest_cli_not_found` | [mlflow_server()] / [mlflow_ui()] without an `mlflow` executable | |
 #'
 #' Messages never contain a token or password.

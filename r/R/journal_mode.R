@@ -47,43 +47,17 @@ journal_settings <- function(uri, shown_uri) {
 not_journaled <- paste0("^(", paste(c(rules_journal$read_prefixes, "databricks", "createPresigned", "testWebhook"),
                                     collapse = "|"), ")|MultipartUpload$")
 
-# operationId of a write (POST/PATCH/DELETE/PUT of the spec that is not a search or a get), by
-# method and path; NULL for reads. Looked up once per method and path.
-write_operation <- function(method, path) {
-  cache <- .globals$write_ops %||% (.globals$write_ops <- new.env(parent = emptyenv()))
-  key <- paste(method, path)
-  found <- cache[[key]]
-  if (!is.null(found)) return(if (nzchar(found)) found else NULL)
-  found <- ""
-  if (method %in% c("POST", "PATCH", "DELETE", "PUT")) {
-    for (id in names(rules_operations)) {
-      op <- rules_operations[[id]]
-      if (op$method != method || op$body == "binary") next
-      if (path_matches(op$path, path) && !grepl(not_journaled, id)) {
-        found <- id
-        break
-      }
-    }
-  }
-  assign(key, found, envir = cache)
-  if (nzchar(found)) found else NULL
+# A write of the spec (POST/PATCH/DELETE/PUT with a JSON body) that is not a read in disguise.
+journaled_write <- function(operation, method) {
+  method %in% c("POST", "PATCH", "DELETE", "PUT") && !grepl(not_journaled, operation) &&
+    identical(rules_operations[[operation]]$body, "json")
 }
 
-# A spec path template (`/api/2.0/mlflow/webhooks/{webhook_id}`) against a request path.
-path_matches <- function(template, path) {
-  if (identical(template, path)) return(TRUE)
-  if (!grepl("{", template, fixed = TRUE)) return(FALSE)
-  want <- strsplit(template, "/", fixed = TRUE)[[1]]
-  got <- strsplit(path, "/", fixed = TRUE)[[1]]
-  length(want) == length(got) && all(want == got | grepl("^\\{.*\\}$", want))
-}
-
-# Called by mlflow_request() when the client keeps a journal: NULL lets a read (journal mode)
+# Called by send_operation() when the client keeps a journal: NULL lets a read (journal mode)
 # go its usual way; otherwise the answer.
-journal_request <- function(client, method, path, query, body, before_retry) {
+journal_request <- function(client, operation, method, path, query, body, before_retry) {
   w <- client$journal
-  operation <- write_operation(method, path)
-  if (is.null(operation)) {
+  if (!journaled_write(operation, method)) {
     if (isTRUE(client$offline)) return(offline_read(w, method, path, query))
     return(NULL)
   }

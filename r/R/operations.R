@@ -63,6 +63,11 @@ send_operation <- function(client, operation_id, path = NULL, query = NULL, body
     if (length(body)) body[] <- checked[names(body)]
   }
   create <- with_request_id(client, operation_id, body, before_retry)
+  # A client with a journal records writes first (journal_mode.R); offline it answers itself.
+  if (!is.null(client$journal) && !length(list(...))) {
+    answer <- journal_request(client, operation_id, op$method, route, query, create$body, create$before_retry)
+    if (!is.null(answer)) return(answer)
+  }
   mlflow_request(client, op$method, route, query = if (length(query)) query,
                  body = create$body, before_retry = create$before_retry, ...)
 }

@@ -331,11 +331,6 @@ attempt_verdict <- function(client, outcome) {
 mlflow_request <- function(client, method, path, query = NULL, body = NULL,
                            upload_file = NULL, download_to = NULL, before_retry = NULL,
                            headers = NULL, raw_response = FALSE) {
-  # A client with a journal records writes first (journal_mode.R); offline it answers itself.
-  if (!is.null(client$journal) && is.null(upload_file) && is.null(download_to)) {
-    answer <- journal_request(client, method, path, query, body, before_retry)
-    if (!is.null(answer)) return(answer)
-  }
   url <- paste0(client$host, path, query_string(query))
   body <- with_request_defaults(method, path, body)
   body_text <- if (is.null(body)) NULL else json_body(body)
