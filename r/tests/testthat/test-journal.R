@@ -65,9 +65,6 @@ journal_stub <- function(.local_envir = parent.frame()) {
   app$post("/api/2.0/mlflow/runs/set-tag", function(req, res) res$send_json(empty))
   app$post("/api/2.0/mlflow/runs/log-batch", function(req, res) {
     body <- body_of(req)
-    # A server slower than the client's timeout for big batches (slow-* runs, over 600 points):
-    # curl gives up ~5 s after the upload with a 1 s timeout (low-speed check).
-    if (startsWith(body$run_id, "slow-") && length(body$metrics) > 600L) Sys.sleep(7)
     points <- vapply(body$metrics, function(m) {
       paste(body$run_id, m$key, m$step, sprintf("%.0f", m$timestamp), sprintf("%.17g", m$value))
     }, "")
@@ -323,20 +320,30 @@ test_that("journal settings are read from the environment, enum typos refused by
   expect_equal(mlflow_client("offline:/tmp/somewhere")$journal_dir, "/tmp/somewhere")
 })
 
-test_that("journal kept: a batch that times out goes again as halves, and its call is done when both are", {
-  web <- journal_stub()
+test_that("journal kept: a batch that timed out goes again as halves, and its call is done when both are", {
   dir <- local_journal_dir()
-  client <- test_client(web$url(), MLFLOWREST_JOURNAL_DIR = dir, MLFLOW_HTTP_REQUEST_TIMEOUT = "1",
-                        MLFLOWREST_FLUSH_TIMEOUT = "30")
-  logger <- start_background_logger(client, "slow-1", 60)
-  withr::defer(stop_background_logger("slow-1"))
-  for (i in 0:999) {
-    mlflow_log_metric("loss", i, timestamp = 1700000000000 + i, step = i, run_id = "slow-1", client = client)
-  }
-  mlflow_flush("slow-1")
+  client <- test_client("http://127.0.0.1:9", MLFLOWREST_JOURNAL_DIR = dir)
+  logger <- new_background_logger(client, "run-1")
+  for (i in 0:999) logger_add(logger, "loss", i, 1700000000000 + i, i)
+  # A full buffer is cut into one batch at once (queued, or already sent to the closed port).
+  pending <- c(logger$queue, unname(logger$sending))
+  expect_length(pending, 1L)
+  batch <- pending[[1L]]
+  logger$queue <- logger$sending <- list()
+  timeout <- transport_error("Operation too slow", "POST", "/api/2.0/mlflow/runs/log-batch", timeout = TRUE)
+  refused <- api_error(400L, "INVALID_PARAMETER_VALUE", "no", "POST", "/api/2.0/mlflow/runs/log-batch")
+  expect_false(split_slow_batch(logger, batch, refused))
+  expect_true(split_slow_batch(logger, batch, timeout))
+  halves <- logger$queue
+  expect_equal(vapply(halves, function(h) h$points, 1L), c(500L, 500L))
+  expect_equal(sort(c(halves[[1]]$columns$step, halves[[2]]$columns$step)), 0:999)
   calls <- records_of(dir, "call")
   expect_equal(vapply(calls, function(r) length(r$body$metrics), 1L), c(1000L, 500L, 500L))
-  expect_setequal(vapply(records_of(dir, "done"), function(r) r$seq, 1L), vapply(calls, function(r) r$seq, 1L))
+  journal_batch_done(logger, halves[[1]], 200L)
+  expect_equal(journal_left(client$journal), 2L)  # the cut call waits for its other half
+  journal_batch_done(logger, halves[[2]], 200L)
   expect_equal(journal_left(client$journal), 0L)
-  expect_length(stub_state(web)$points, 1000L)
+  expect_setequal(vapply(records_of(dir, "done"), function(r) r$seq, 1L), vapply(calls, function(r) r$seq, 1L))
+  # Without the journal kept, or below twice the smallest part, nothing is split.
+  expect_false(split_slow_batch(logger, halves[[1]], timeout, min_points = 300L))
 })
