@@ -51,7 +51,7 @@ generate-spec: setup-python
 
 # Regenerate everything, then any difference from the committed files is a failure.
 GENERATED := openapi/mlflow.yaml python/src/mlflowrest/_generated java/src/generated r/R/generated_limits.R \
-  r/R/generated_rules.R README.md $(if $(wildcard $(ROOT)/r/r.mk),r/man r/NAMESPACE)
+  r/R/generated_rules.R r/R/generated_operations.R README.md $(if $(wildcard $(ROOT)/r/r.mk),r/man r/NAMESPACE)
 check-generated: generate
 	@cd $(ROOT) && if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 	  git status --porcelain -- $(GENERATED); git --no-pager diff --stat -- $(GENERATED); \

@@ -68,7 +68,8 @@ CLIENTS: dict[str, list[tuple[str, str]]] = {
     "typical_run": [("python", "sdk"), ("python", "floor"), ("python", "fresh"), ("python", "official"),
                     ("java", "sdk"), ("java", "floor"), ("java", "official"), ("r", "sdk"), ("r", "floor")],
     "training_loop": [("python", "sdk"), ("python", "sdk-journal"), ("python", "official-buffered"),
-                      ("python", "official"), ("java", "sdk"), ("java", "sdk-journal"), ("r", "sdk")],
+                      ("python", "official"), ("java", "sdk"), ("java", "sdk-journal"), ("r", "sdk"),
+                      ("r", "sdk-journal")],
     "artifacts": [("python", "sdk"), ("python", "floor"), ("python", "official"),
                   ("java", "sdk"), ("java", "floor"), ("r", "sdk"), ("r", "floor")],
 }  # fmt: skip

@@ -352,6 +352,7 @@ def rules_java(spec: dict) -> str:
 
     rules = family_rules.load(spec)
     errors, retry, config = rules["errors"], rules["retry"], rules["config"]
+    congestion = {k.removesuffix("_per_batch_concurrency"): v for k, v in rules["congestion"].items()}
 
     def entries(pairs, key=java_value, value=java_value) -> str:
         return ",\n".join(f"            Map.entry({key(k)}, {value(v)})" for k, v in pairs)
@@ -486,6 +487,17 @@ public final class Rules {{
     /** The Databricks variables read, environment over profile, field by field. */
     public static final List<DatabricksVariable> DATABRICKS_VARIABLES = List.of(
 {db_vars});
+
+    /** Write window (AIMD): the window a client starts with, per unit of batch concurrency. */
+    public static final int CONGESTION_INITIAL_WINDOW_PER_BATCH_CONCURRENCY = {int(congestion["initial_window"])};
+    /** Write window (AIMD): the largest window, per unit of batch concurrency. */
+    public static final int CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY = {int(congestion["max_window"])};
+    /** Write window (AIMD): the smallest window; overload answers never shrink it below this. */
+    public static final double CONGESTION_MIN_WINDOW = {float(congestion["min_window"])};
+    /** Write window (AIMD): added per window's worth of stored writes (each adds increase / window). */
+    public static final double CONGESTION_INCREASE = {float(congestion["increase"])};
+    /** Write window (AIMD): the window is multiplied by this on every overload answer. */
+    public static final double CONGESTION_DECREASE_FACTOR = {float(congestion["decrease_factor"])};
 
     /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = {rules["batch"]["envelope_reserve_bytes"]};

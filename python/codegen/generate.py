@@ -370,6 +370,8 @@ def generate_rules(spec: dict[str, Any]) -> None:
         + const("CONFIG_VARIABLES", "Final[tuple[dict[str, Any], ...]]", tuple(config["variables"]))
         + const("DATABRICKS", "Final[dict[str, Any]]", config["databricks"])
         + const("BATCH_ENVELOPE_RESERVE_BYTES", "Final[int]", rules["batch"]["envelope_reserve_bytes"])
+        + "# The write window's AIMD rule (_congestion.py); windows scale with batch_concurrency.\n"
+        + const("CONGESTION", "Final[dict[str, float]]", rules["congestion"])
         + const("IDEMPOTENCY_KEY_TAG", "Final[str]", rules["idempotency"]["tag"])
         + const("IDEMPOTENCY_MAX_KEY_LENGTH", "Final[int]", rules["idempotency"]["max_key_length"])
         + const("IDEMPOTENCY_SETTLE_MIN_MS", "Final[int]", rules["idempotency"]["settle_min_ms"])

@@ -17,17 +17,17 @@ databricks_store <- function(uri, client) {
   signed <- storage_client(client, "")
   # Every request of the credential API is relative to the run's (or model's) root.
   rel_path <- function(rel) join_path(inside, rel)
-  api <- function(method, endpoint, ...) mlflow_call(client, method, endpoint, ...)
 
   credential <- function(kind, rel) {
     if (logged_model) {
-      answer <- api("POST", sprintf("logged-models/%s/artifacts/credentials-for-%s", id,
-                                    if (kind == "write") "upload" else "download"),
-                    body = list(paths = list(rel_path(rel))))
+      request <- if (kind == "write") api_databricks_artifacts_credentials_for_logged_model_upload
+                 else api_databricks_artifacts_credentials_for_logged_model_download
+      answer <- request(client, id, paths = list(rel_path(rel)))
       info <- answer$credentials[[1]]$credential_info
     } else {
-      answer <- api("POST", sprintf("artifacts/credentials-for-%s", kind),
-                    body = list(run_id = id, path = list(rel_path(rel))))
+      request <- if (kind == "write") api_databricks_artifacts_credentials_for_write
+                 else api_databricks_artifacts_credentials_for_read
+      answer <- request(client, run_id = id, path = list(rel_path(rel)))
       info <- answer$credential_infos[[1]]
     }
     if (is.null(info$signed_uri)) {
@@ -42,7 +42,7 @@ databricks_store <- function(uri, client) {
     threshold <- env_bytes("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE")
     info <- credential("write", rel)
     if (identical(info$type, "AWS_PRESIGNED_URL") && size >= threshold) {
-      return(databricks_multipart_upload(api, signed, id, rel_path(rel), local, size))
+      return(databricks_multipart_upload(client, signed, id, rel_path(rel), local, size))
     }
     signed_url_put(signed, info, local, size)
   }
@@ -60,10 +60,9 @@ databricks_store <- function(uri, client) {
       token <- NULL
       repeat {
         answer <- if (logged_model) {
-          api("GET", sprintf("logged-models/%s/artifacts/directories", id),
-              query = list(artifact_directory_path = dir, page_token = token))
+          api_logged_models_list_artifacts(client, id, artifact_directory_path = dir, page_token = token)
         } else {
-          api("GET", "artifacts/list", query = list(run_id = id, path = dir, page_token = token))
+          api_artifacts_list(client, run_id = id, path = dir, page_token = token)
         }
         files <- c(files, answer$files %||% list())
         token <- answer$next_page_token
@@ -96,7 +95,8 @@ signed_url_put <- function(signed, info, local, size) {
     sas <- sub("^[^?]*\\??", "", info$signed_uri)
     request <- function(method, query = list(), headers = list(), ...) {
       sent <- info
-      sent$signed_uri <- paste0(base, "?", paste(c(sas[nzchar(sas)], if (length(query)) aws_query(query)), collapse = "&"))
+      signed_query <- c(sas[nzchar(sas)], if (length(query)) aws_query(query))
+      sent$signed_uri <- paste0(base, "?", paste(signed_query, collapse = "&"))
       sent$headers <- c(info$headers, lapply(names(headers), function(n) list(name = n, value = headers[[n]])))
       signed_url_request(signed, method, sent, raw_response = TRUE, ...)
     }
@@ -108,11 +108,11 @@ signed_url_put <- function(signed, info, local, size) {
 # create-multipart-upload hands out one signed URL per part; an expired one is renewed
 # with get-presigned-upload-part-url; complete-multipart-upload joins them, and any
 # failure aborts through the abort URL the service gave.
-databricks_multipart_upload <- function(api, signed, id, path, local, size) {
+databricks_multipart_upload <- function(client, signed, id, path, local, size) {
   part_size <- max(env_bytes("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE"), ceiling(size / 10000))
   offsets <- seq(0, size - 1, by = part_size)
-  created <- api("POST", "artifacts/create-multipart-upload",
-                 body = list(run_id = id, path = path, num_parts = length(offsets)))
+  created <- api_databricks_artifacts_create_multipart_upload(client, run_id = id, path = path,
+                                                              num_parts = length(offsets))
   completed <- FALSE
   on.exit(if (!completed && !is.null(created$abort_credential_info)) {
     try(signed_url_request(signed, "DELETE", created$abort_credential_info, raw_response = TRUE), silent = TRUE)
@@ -124,14 +124,14 @@ databricks_multipart_upload <- function(api, signed, id, path, local, size) {
     answer <- tryCatch(
       signed_url_request(signed, "PUT", info, upload_file = range, raw_response = TRUE),
       mlflowrest_permission_denied = function(e) {
-        fresh <- api("GET", "artifacts/get-presigned-upload-part-url",
-                     query = list(run_id = id, path = path, upload_id = created$upload_id, part_number = i))
+        fresh <- api_databricks_artifacts_presigned_upload_part_url(
+          client, run_id = id, path = path, upload_id = created$upload_id, part_number = i)
         signed_url_request(signed, "PUT", fresh$upload_credential_info, upload_file = range, raw_response = TRUE)
       })
     etags[[i]] <- list(part_number = i, etag = answer$headers[["etag"]])
   }
-  api("POST", "artifacts/complete-multipart-upload",
-      body = list(run_id = id, path = path, upload_id = created$upload_id, part_etags = etags))
+  api_databricks_artifacts_complete_multipart_upload(client, run_id = id, path = path,
+                                                     upload_id = created$upload_id, part_etags = etags)
   completed <- TRUE
   invisible(path)
 }

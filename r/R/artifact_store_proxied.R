@@ -3,14 +3,12 @@
 
 proxied_store <- function(uri, client) {
   root <- sub("/+$", "", sub("^mlflow-artifacts:(//[^/]*)?/*", "", uri))
-  endpoint <- function(rel) paste0("/api/2.0/mlflow-artifacts/artifacts/", encode_path(join_path(root, rel)))
   list(
     uri = uri, scheme = "mlflow-artifacts",
-    upload = function(local, rel) mlflow_request(client, "PUT", endpoint(rel), upload_file = local),
-    download = function(rel, local) mlflow_request(client, "GET", endpoint(rel), download_to = local),
+    upload = function(local, rel) api_mlflow_artifacts_upload(client, join_path(root, rel), .upload_file = local),
+    download = function(rel, local) api_mlflow_artifacts_download(client, join_path(root, rel), .download_to = local),
     list = function(rel) {
-      answer <- mlflow_request(client, "GET", "/api/2.0/mlflow-artifacts/artifacts",
-                               query = list(path = join_path(root, rel)))
+      answer <- api_mlflow_artifacts_list(client, path = join_path(root, rel))
       files <- answer$files %||% list()
       listing_frame(
         vapply(files, function(f) f$path, character(1)),

@@ -34,7 +34,7 @@ model_artifact_location <- function(uri, client) {
   if (grepl("^m-[0-9a-f]+(/|$)", rest)) {
     model_id <- sub("/.*$", "", rest)
     inner <- sub("^[^/]*/?", "", rest)
-    info <- mlflow_call(client, "GET", paste0("logged-models/", curl::curl_escape(model_id)))$model$info
+    info <- api_logged_models_get(client, model_id)$model$info
     return(join_uri(info$artifact_uri, inner))
   }
   version <- resolve_model_uri_version(uri, client)

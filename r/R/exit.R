@@ -54,6 +54,7 @@ end_runs_at_exit <- function() {
       message(sprintf("mlflowrest: run %s at exit: %s", run_id, conditionMessage(e)))
     })
   }
+  close_journals()
   invisible()
 }
 
@@ -63,7 +64,7 @@ end_runs_at_exit <- function() {
 fresh_curl <- function(client, logger) {
   if (is.environment(client$handles)) rm(list = ls(client$handles), envir = client$handles)
   if (is.null(logger)) return(invisible())
-  logger$pool <- curl::new_pool(total_con = max_batches_in_flight, host_con = max_batches_in_flight)
+  logger$pool <- new_logger_pool(logger)
   logger$queue <- c(unname(logger$sending), logger$queue)
   logger$sending <- list()
   invisible()

@@ -21,29 +21,10 @@
 mlflow_create_experiment <- function(name, artifact_location = NULL, client = NULL, tags = NULL) {
   check_experiment_name(name)
   client <- resolve_client(client)
-  request_id <- random_hex()
-  tags <- c(tags_body(tags), list(request_id_tag(request_id)))
-  body <- compact(list(name = name, artifact_location = artifact_location, tags = tags))
-  find_first_try <- function() {
-    existing <- tryCatch(
-      mlflow_call(client, "GET", "experiments/get-by-name", query = list(experiment_name = name))$experiment,
-      mlflowrest_resource_does_not_exist = function(e) NULL
-    )
-    if (carries_request_id(existing$tags, request_id)) list(experiment_id = existing$experiment_id)
-  }
-  id <- mlflow_call(client, "POST", "experiments/create", body = body,
-                    before_retry = find_first_try)$experiment_id
+  id <- api_experiments_create(client, name = name, artifact_location = artifact_location,
+                               tags = tags_body(tags))$experiment_id
   notify_observers("create_experiment", list(experiment_id = id, name = name))
   id
-}
-
-# The request-id tag of family-rules.yaml (written under the new key, read under all).
-request_id_tag <- function(request_id) list(key = rules_request_id_tag, value = request_id)
-
-carries_request_id <- function(tags, request_id) {
-  any(vapply(tags %||% list(), function(t) {
-    isTRUE(t$key %in% c(rules_request_id_tag, rules_legacy_request_id_tags)) && identical(t$value, request_id)
-  }, logical(1)))
 }
 
 #' Get an experiment by id or by name
@@ -63,11 +44,11 @@ mlflow_get_experiment <- function(experiment_id = NULL, name = NULL, client = NU
     abort_usage("give either `experiment_id` or `name`, not both")
   }
   response <- if (!is.null(name)) {
-    mlflow_call(client, "GET", "experiments/get-by-name", query = list(experiment_name = name))
+    api_experiments_get_by_name(client, experiment_name = name)
   } else {
     experiment_id <- experiment_id %||% active_experiment_id(client)
     check_experiment_id(experiment_id)
-    mlflow_call(client, "GET", "experiments/get", query = list(experiment_id = experiment_id))
+    api_experiments_get(client, experiment_id = experiment_id)
   }
   experiment_row(response$experiment)
 }
@@ -135,10 +116,10 @@ mlflow_search_experiments <- function(filter = NULL,
   experiment_view_type <- match.arg(experiment_view_type)
   check_max_results(max_results, "max_results_search_experiments")
   pages <- collect_pages(max_results, page_token, "experiments", function(n, token) {
-    mlflow_call(client, "POST", "experiments/search", body = compact(list(
+    api_experiments_search(client,
       filter = filter, view_type = experiment_view_type, max_results = n,
       order_by = if (length(order_by)) as.list(unlist(order_by)), page_token = token
-    )))
+    )
   })
   list(experiments = experiments_df(pages$items), next_page_token = pages$next_page_token)
 }
@@ -172,8 +153,7 @@ mlflow_rename_experiment <- function(new_name, experiment_id = NULL, client = NU
   client <- resolve_client(client)
   check_experiment_name(new_name)
   experiment_id <- experiment_id %||% active_experiment_id(client)
-  mlflow_call(client, "POST", "experiments/update",
-              body = list(experiment_id = as.character(experiment_id), new_name = new_name))
+  api_experiments_update(client, experiment_id = as.character(experiment_id), new_name = new_name)
   invisible(NULL)
 }
 
@@ -192,8 +172,7 @@ mlflow_rename_experiment <- function(new_name, experiment_id = NULL, client = NU
 mlflow_delete_experiment <- function(experiment_id, client = NULL) {
   client <- resolve_client(client)
   check_experiment_id(experiment_id)
-  mlflow_call(client, "POST", "experiments/delete",
-              body = list(experiment_id = as.character(experiment_id)))
+  api_experiments_delete(client, experiment_id = as.character(experiment_id))
   invisible(NULL)
 }
 
@@ -202,8 +181,7 @@ mlflow_delete_experiment <- function(experiment_id, client = NULL) {
 mlflow_restore_experiment <- function(experiment_id, client = NULL) {
   client <- resolve_client(client)
   check_experiment_id(experiment_id)
-  mlflow_call(client, "POST", "experiments/restore",
-              body = list(experiment_id = as.character(experiment_id)))
+  api_experiments_restore(client, experiment_id = as.character(experiment_id))
   invisible(NULL)
 }
 
@@ -227,8 +205,7 @@ mlflow_set_experiment_tag <- function(key, value, experiment_id = NULL, client =
   value <- as.character(value)
   check_max_length(value, "value", "max_experiment_tag_value_length")
   experiment_id <- experiment_id %||% active_experiment_id(client)
-  mlflow_call(client, "POST", "experiments/set-experiment-tag",
-              body = list(experiment_id = as.character(experiment_id), key = key, value = value))
+  api_experiments_set_tag(client, experiment_id = as.character(experiment_id), key = key, value = value)
   invisible(NULL)
 }
 
@@ -238,7 +215,6 @@ mlflow_delete_experiment_tag <- function(key, experiment_id = NULL, client = NUL
   client <- resolve_client(client)
   check_keys(key, "key", "max_experiment_tag_key_length")
   experiment_id <- experiment_id %||% active_experiment_id(client)
-  mlflow_call(client, "POST", "experiments/delete-experiment-tag",
-              body = list(experiment_id = as.character(experiment_id), key = key))
+  api_experiments_delete_tag(client, experiment_id = as.character(experiment_id), key = key)
   invisible(NULL)
 }

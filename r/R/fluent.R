@@ -149,24 +149,12 @@ create_run <- function(client, experiment_id, start_time, tags, parent, idempote
 }
 
 create_run_wire <- function(client, experiment_id, start_time, tags, parent) {
-  request_id <- random_hex()
   all_tags <- utils::modifyList(default_run_tags(parent), as.list(tags %||% list()))
-  all_tags[[rules_request_id_tag]] <- request_id
-  body <- list(
-    experiment_id = experiment_id,
-    user_id = all_tags[["mlflow.user"]] %||% run_user(),
-    start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
-    tags = tags_body(all_tags)
-  )
-  find_first_try <- function() {
-    found <- mlflow_call(client, "POST", "runs/search", body = list(
-      experiment_ids = list(experiment_id),
-      filter = sprintf("tags.`%s` = '%s'", rules_request_id_tag, request_id),
-      run_view_type = "ALL", max_results = 1
-    ))$runs
-    if (length(found)) list(run = found[[1]]) else NULL
-  }
-  mlflow_call(client, "POST", "runs/create", body = body, before_retry = find_first_try)$run
+  # The request id that makes a retried create safe is added by send_operation() (request_ids.R).
+  api_runs_create(client, experiment_id = experiment_id,
+                  user_id = all_tags[["mlflow.user"]] %||% run_user(),
+                  start_time = time_to_ms(start_time, "start_time") %||% now_ms(),
+                  tags = tags_body(all_tags))$run
 }
 
 #' Update a run's status, end time or name
@@ -192,9 +180,9 @@ mlflow_update_run <- function(run_id = NULL, status = NULL, end_time = NULL, run
   if (is.null(run_id)) abort_usage("no run_id given and no active run")
   check_run_id(run_id)
   client <- resolve_client(client)
-  info <- mlflow_call(client, "POST", "runs/update", body = compact(list(
+  info <- api_runs_update(client,
     run_id = run_id, status = status, end_time = time_to_ms(end_time, "end_time"), run_name = run_name
-  )))$run_info
+  )$run_info
   if (!is.null(status)) {
     notify_observers("set_terminated", list(run_id = run_id, status = status,
                                             end_time = time_to_ms(end_time, "end_time")))
@@ -228,7 +216,10 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   client <- resolve_client(client)
   # The run is marked even when the flush fails (points refused, the server gone); its error
   # is raised after that, as in the Python and Java SDKs.
-  flushed <- tryCatch({ mlflow_flush(run_id); NULL }, mlflowrest_error = function(e) e)
+  flushed <- tryCatch({
+    mlflow_flush(run_id)
+    NULL
+  }, mlflowrest_error = function(e) e)
   if (!(status == "FINISHED" && run_id %in% .globals$finished_runs)) {
     # The flush's error wins over a run that cannot be marked (deleted mid-training).
     tryCatch(
@@ -239,7 +230,7 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   stop_background_logger(run_id)
   pop_active_run(run_id)
   if (!is.null(flushed)) stop(flushed)
-  invisible(mlflow_get_run(run_id, client = client))
+  invisible(if (is.null(client$journal)) mlflow_get_run(run_id, client = client) else ended_run(run_id, client))
 }
 
 #' Evaluate code inside a run

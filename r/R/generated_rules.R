@@ -58,7 +58,7 @@ rules_overload <- list(
   list(status = 503L, error_code = NULL, contains = NULL),
   list(status = 504L, error_code = NULL, contains = NULL)
 )
-# operationId -> safe | recover-by-request-id | never
+# Each operation's retry safety: safe, recover-by-request-id or never.
 rules_operation_safety <- c(
   "abortMultipartUpload" = "safe",
   "addDatasetToExperiments" = "safe",
@@ -297,23 +297,23 @@ rules_idempotency_settle_ms <- c(min = 50, max = 2000)
 rules_truthy <- c("true", "1")
 rules_falsy <- c("false", "0", "")
 rules_config_variables <- list(
-  tracking_uri = list(env = "MLFLOW_TRACKING_URI", type = "uri", default = NULL, min = NULL, min_exclusive = NULL, secret = FALSE),
-  username = list(env = "MLFLOW_TRACKING_USERNAME", type = "string", default = NULL, min = NULL, min_exclusive = NULL, secret = FALSE),
-  password = list(env = "MLFLOW_TRACKING_PASSWORD", type = "string", default = NULL, min = NULL, min_exclusive = NULL, secret = TRUE),
-  token = list(env = "MLFLOW_TRACKING_TOKEN", type = "string", default = NULL, min = NULL, min_exclusive = NULL, secret = TRUE),
-  insecure_tls = list(env = "MLFLOW_TRACKING_INSECURE_TLS", type = "bool", default = FALSE, min = NULL, min_exclusive = NULL, secret = FALSE),
-  server_cert_path = list(env = "MLFLOW_TRACKING_SERVER_CERT_PATH", type = "path", default = NULL, min = NULL, min_exclusive = NULL, secret = FALSE),
-  client_cert_path = list(env = "MLFLOW_TRACKING_CLIENT_CERT_PATH", type = "path", default = NULL, min = NULL, min_exclusive = NULL, secret = FALSE),
-  max_retries = list(env = "MLFLOW_HTTP_REQUEST_MAX_RETRIES", type = "int", default = 7L, min = 0L, min_exclusive = NULL, secret = FALSE),
-  backoff_factor = list(env = "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", type = "float", default = 0.5, min = 0L, min_exclusive = NULL, secret = FALSE),
-  backoff_jitter = list(env = "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", type = "float", default = 1.0, min = 0L, min_exclusive = NULL, secret = FALSE),
-  timeout = list(env = "MLFLOW_HTTP_REQUEST_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, secret = FALSE),
-  batch_concurrency = list(env = "MLFLOWREST_BATCH_CONCURRENCY", type = "int", default = 2L, min = 1L, min_exclusive = NULL, secret = FALSE),
-  flush_timeout = list(env = "MLFLOWREST_FLUSH_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, secret = FALSE),
-  journal_dir = list(env = "MLFLOWREST_JOURNAL_DIR", type = "path", default = NULL, min = NULL, min_exclusive = NULL, secret = FALSE),
-  journal_fsync = list(env = "MLFLOWREST_JOURNAL_FSYNC", type = "enum", default = "interval", min = NULL, min_exclusive = NULL, secret = FALSE),
-  journal_fsync_interval = list(env = "MLFLOWREST_JOURNAL_FSYNC_INTERVAL", type = "float", default = 1.0, min = NULL, min_exclusive = 0L, secret = FALSE),
-  journal_on_unreachable = list(env = "MLFLOWREST_JOURNAL_ON_UNREACHABLE", type = "enum", default = "keep", min = NULL, min_exclusive = NULL, secret = FALSE)
+  tracking_uri = list(env = "MLFLOW_TRACKING_URI", type = "uri", default = NULL, min = NULL, min_exclusive = NULL, values = NULL, secret = FALSE),
+  username = list(env = "MLFLOW_TRACKING_USERNAME", type = "string", default = NULL, min = NULL, min_exclusive = NULL, values = NULL, secret = FALSE),
+  password = list(env = "MLFLOW_TRACKING_PASSWORD", type = "string", default = NULL, min = NULL, min_exclusive = NULL, values = NULL, secret = TRUE),
+  token = list(env = "MLFLOW_TRACKING_TOKEN", type = "string", default = NULL, min = NULL, min_exclusive = NULL, values = NULL, secret = TRUE),
+  insecure_tls = list(env = "MLFLOW_TRACKING_INSECURE_TLS", type = "bool", default = FALSE, min = NULL, min_exclusive = NULL, values = NULL, secret = FALSE),
+  server_cert_path = list(env = "MLFLOW_TRACKING_SERVER_CERT_PATH", type = "path", default = NULL, min = NULL, min_exclusive = NULL, values = NULL, secret = FALSE),
+  client_cert_path = list(env = "MLFLOW_TRACKING_CLIENT_CERT_PATH", type = "path", default = NULL, min = NULL, min_exclusive = NULL, values = NULL, secret = FALSE),
+  max_retries = list(env = "MLFLOW_HTTP_REQUEST_MAX_RETRIES", type = "int", default = 7L, min = 0L, min_exclusive = NULL, values = NULL, secret = FALSE),
+  backoff_factor = list(env = "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", type = "float", default = 0.5, min = 0L, min_exclusive = NULL, values = NULL, secret = FALSE),
+  backoff_jitter = list(env = "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", type = "float", default = 1.0, min = 0L, min_exclusive = NULL, values = NULL, secret = FALSE),
+  timeout = list(env = "MLFLOW_HTTP_REQUEST_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, values = NULL, secret = FALSE),
+  batch_concurrency = list(env = "MLFLOWREST_BATCH_CONCURRENCY", type = "int", default = 2L, min = 1L, min_exclusive = NULL, values = NULL, secret = FALSE),
+  flush_timeout = list(env = "MLFLOWREST_FLUSH_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, values = NULL, secret = FALSE),
+  journal_dir = list(env = "MLFLOWREST_JOURNAL_DIR", type = "path", default = NULL, min = NULL, min_exclusive = NULL, values = NULL, secret = FALSE),
+  journal_fsync = list(env = "MLFLOWREST_JOURNAL_FSYNC", type = "enum", default = "interval", min = NULL, min_exclusive = NULL, values = c("always", "interval", "never"), secret = FALSE),
+  journal_fsync_interval = list(env = "MLFLOWREST_JOURNAL_FSYNC_INTERVAL", type = "float", default = 1.0, min = NULL, min_exclusive = 0L, values = NULL, secret = FALSE),
+  journal_on_unreachable = list(env = "MLFLOWREST_JOURNAL_ON_UNREACHABLE", type = "enum", default = "keep", min = NULL, min_exclusive = NULL, values = c("keep", "raise"), secret = FALSE)
 )
 rules_databricks_config_file_env <- "DATABRICKS_CONFIG_FILE"
 rules_databricks_config_file_default <- "~/.databrickscfg"
@@ -327,6 +327,12 @@ rules_databricks_variables <- list(
 )
 
 rules_batch_envelope_reserve_bytes <- 4096L
+
+# The on-disk journal (docs/journal.md, openapi/journal.schema.json).
+rules_journal <- list(format = "mlflowrest-journal", version = 1L, offline_scheme = "offline", file_prefix = "journal-", file_suffix = ".jsonl", artifacts_dir = "artifacts", lock_dir = "sync.lock", local_id_prefix = "local-", id_fields = c("run_id", "run_uuid", "experiment_id", "experiment_ids"), read_prefixes = c("get", "search", "list", "batchGet", "calculate", "query"))
+
+# The write window's AIMD rule (congestion.R); windows scale with batch_concurrency.
+rules_congestion <- list(initial_window_per_batch_concurrency = 4.0, max_window_per_batch_concurrency = 4.0, min_window = 1.0, increase = 1.0, decrease_factor = 0.5)
 
 # From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().
 rules_operations <- list(

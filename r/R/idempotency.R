@@ -20,11 +20,11 @@ check_idempotency_key <- function(key) {
 }
 
 runs_with_key <- function(client, experiment_id, key) {
-  mlflow_call(client, "POST", "runs/search", body = list(
+  api_runs_search(client,
     experiment_ids = list(experiment_id),
     filter = sprintf("tags.`%s` = '%s'", idempotency_key_tag, key),
     run_view_type = "ACTIVE_ONLY", max_results = 1000
-  ))$runs
+  )$runs
 }
 
 oldest_run_with_key <- function(client, experiment_id, key) {
@@ -40,8 +40,8 @@ start_idempotent <- function(client, experiment_id, key, create) {
   resume <- function(run) {
     status <- run$info$status
     if (!identical(status, "FINISHED")) {
-      mlflow_call(client, "POST", "runs/update", body = list(run_id = run$info$run_id, status = "RUNNING"))
-      run <- mlflow_call(client, "GET", "runs/get", query = list(run_id = run$info$run_id))$run
+      api_runs_update(client, run_id = run$info$run_id, status = "RUNNING")
+      run <- api_runs_get(client, run_id = run$info$run_id)$run
     }
     list(run = run, resumed = TRUE, previous_status = status)
   }
@@ -65,9 +65,9 @@ start_idempotent <- function(client, experiment_id, key, create) {
     winner <- oldest_run_with_key(client, experiment_id, key)
     if (is.null(winner) || identical(winner$info$run_id, mine$info$run_id)) break
     # Its starter may have stepped down since the search: only an active run wins.
-    now <- mlflow_call(client, "GET", "runs/get", query = list(run_id = winner$info$run_id))$run
+    now <- api_runs_get(client, run_id = winner$info$run_id)$run
     if (identical(now$info$lifecycle_stage, "active")) {
-      mlflow_call(client, "POST", "runs/delete", body = list(run_id = mine$info$run_id))
+      api_runs_delete(client, run_id = mine$info$run_id)
       return(resume(winner))
     }
     Sys.sleep(settle)

@@ -20,7 +20,7 @@ mlflow_log_param <- function(key, value, run_id = NULL, client = NULL) {
   check_max_length(text, "value", "max_param_value_length")
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
-  mlflow_call(client, "POST", "runs/log-parameter", body = list(run_id = run_id, key = key, value = text))
+  api_runs_log_param(client, run_id = run_id, key = key, value = text)
   notify_observers("log_param", list(run_id = run_id, key = key, value = text))
   invisible(value)
 }
@@ -68,7 +68,7 @@ mlflow_log_metric <- function(key, value, timestamp = NULL, step = NULL, run_id 
   body <- sprintf('{"run_id":%s,"key":%s,"value":%s,"timestamp":%s,"step":%s}',
                   json_quote(run_id), json_quote(key), json_metric_value(value),
                   json_int64(timestamp %||% now_ms()), json_int64(step %||% 0))
-  mlflow_call(client, "POST", "runs/log-metric", body = json_text(body))
+  api_runs_log_metric(client, .body = json_text(body))
   notify_observers("log_metric", list(run_id = run_id, key = key, value = value,
                                       timestamp = timestamp, step = step %||% 0))
   invisible(value)
@@ -94,7 +94,7 @@ mlflow_set_tag <- function(key, value, run_id = NULL, client = NULL) {
   check_max_length(text, "value", "max_tag_value_length")
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
-  mlflow_call(client, "POST", "runs/set-tag", body = list(run_id = run_id, key = key, value = text))
+  api_runs_set_tag(client, run_id = run_id, key = key, value = text)
   notify_observers("set_tag", list(run_id = run_id, key = key, value = text))
   invisible(value)
 }
@@ -105,7 +105,7 @@ mlflow_delete_tag <- function(key, run_id = NULL, client = NULL) {
   check_keys(key, "key")
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
-  mlflow_call(client, "POST", "runs/delete-tag", body = list(run_id = run_id, key = key))
+  api_runs_delete_tag(client, run_id = run_id, key = key)
   invisible(NULL)
 }
 
@@ -136,7 +136,13 @@ mlflow_log_batch <- function(metrics = NULL, params = NULL, tags = NULL, run_id 
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
   bodies <- batch_bodies(run_id, entities)
-  for (body in bodies) mlflow_call(client, "POST", "runs/log-batch", body = json_text(body))
+  # One request at a time (R has no threads), so always within the write window; its answers
+  # still move the window the session's background loggers share.
+  window <- write_window(client)
+  for (body in bodies) {
+    api_runs_log_batch(client, .body = json_text(body))
+    window_stored(window)
+  }
   notify_observers("log_batch", list(run_id = run_id, metrics = metrics, params = params, tags = tags))
   invisible(length(bodies))
 }

@@ -143,10 +143,10 @@ mlflow_log_model <- function(model, artifact_path, ..., run_id = NULL, client = 
   spec <- yaml::read_yaml(file.path(local, "MLmodel"))
   spec$artifact_path <- artifact_path
   spec$run_id <- run_id
-  mlflow_call(client, "POST", "runs/log-model", body = list(
+  api_runs_log_model(client,
     run_id = run_id,
     model_json = as.character(jsonlite::toJSON(spec, auto_unbox = TRUE, null = "null"))
-  ))
+  )
   invisible(sprintf("runs:/%s/%s", run_id, artifact_path))
 }
 

@@ -26,18 +26,8 @@ registry_tags_body <- function(tags) {
 mlflow_create_registered_model <- function(name, tags = NULL, description = NULL, client = NULL) {
   check_string(name, "name")
   client <- resolve_client(client)
-  request_id <- random_hex()
-  body <- compact(list(
-    name = name, description = description,
-    tags = c(registry_tags_body(tags), list(request_id_tag(request_id)))
-  ))
-  find_first_try <- function() {
-    existing <- tryCatch(mlflow_get_registered_model(name, client = client),
-                         mlflowrest_resource_does_not_exist = function(e) NULL)
-    if (carries_request_id(existing$tags, request_id)) list(registered_model = existing)
-  }
-  mlflow_call(client, "POST", "registered-models/create", body = body,
-              before_retry = find_first_try)$registered_model
+  api_registered_models_create(client, name = name, description = description,
+                               tags = registry_tags_body(tags))$registered_model
 }
 
 #' Get, rename, update or delete a registered model
@@ -60,7 +50,7 @@ mlflow_create_registered_model <- function(name, tags = NULL, description = NULL
 mlflow_get_registered_model <- function(name, client = NULL) {
   check_string(name, "name")
   client <- resolve_client(client)
-  mlflow_call(client, "GET", "registered-models/get", query = list(name = name))$registered_model
+  api_registered_models_get(client, name = name)$registered_model
 }
 
 #' @rdname mlflow_get_registered_model
@@ -68,23 +58,21 @@ mlflow_get_registered_model <- function(name, client = NULL) {
 mlflow_rename_registered_model <- function(name, new_name, client = NULL) {
   check_string(new_name, "new_name")
   client <- resolve_client(client)
-  mlflow_call(client, "POST", "registered-models/rename",
-              body = list(name = name, new_name = new_name))$registered_model
+  api_registered_models_rename(client, name = name, new_name = new_name)$registered_model
 }
 
 #' @rdname mlflow_get_registered_model
 #' @export
 mlflow_update_registered_model <- function(name, description, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "PATCH", "registered-models/update",
-              body = list(name = name, description = description))$registered_model
+  api_registered_models_update(client, name = name, description = description)$registered_model
 }
 
 #' @rdname mlflow_get_registered_model
 #' @export
 mlflow_delete_registered_model <- function(name, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "DELETE", "registered-models/delete", body = list(name = name))
+  api_registered_models_delete(client, name = name)
   invisible(NULL)
 }
 
@@ -108,11 +96,11 @@ mlflow_search_registered_models <- function(filter = NULL, max_results = 100, or
                                             page_token = NULL, client = NULL) {
   client <- resolve_client(client)
   pages <- collect_pages(max_results, page_token, "registered_models", function(n, token) {
-    mlflow_call(client, "GET", "registered-models/search", query = compact(list(
+    api_registered_models_search(client,
       filter = filter,
       max_results = min(n, limit("max_results_search_registered_models")),
       order_by = if (length(order_by)) unlist(order_by), page_token = token
-    )))
+    )
   })
   list(registered_models = pages$items, next_page_token = pages$next_page_token)
 }
@@ -137,9 +125,9 @@ mlflow_search_registered_models <- function(filter = NULL, max_results = 100, or
 #' @export
 mlflow_get_latest_versions <- function(name, stages = list(), client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "POST", "registered-models/get-latest-versions", body = compact(list(
+  api_registered_models_get_latest_versions(client,
     name = name, stages = if (length(stages)) as.list(unlist(stages))
-  )))$model_versions %||% list()
+  )$model_versions %||% list()
 }
 
 #' Create a model version
@@ -167,19 +155,11 @@ mlflow_get_latest_versions <- function(name, stages = list(), client = NULL) {
 mlflow_create_model_version <- function(name, source, run_id = NULL, tags = NULL, run_link = NULL,
                                         description = NULL, client = NULL) {
   client <- resolve_client(client)
-  # Each create makes the next version: a retry first looks for the version this call made.
-  request_id <- random_hex()
-  find_first_try <- function() {
-    filter <- sprintf("name = '%s' and tags.`%s` = '%s'", gsub("'", "\\\\'", name), rules_request_id_tag, request_id)
-    found <- mlflow_call(client, "GET", "model-versions/search",
-                         query = list(filter = filter, max_results = 1))$model_versions
-    if (length(found)) list(model_version = found[[1]])
-  }
-  mlflow_call(client, "POST", "model-versions/create", body = compact(list(
-    name = name, source = source, run_id = run_id,
-    tags = c(registry_tags_body(tags), list(request_id_tag(request_id))),
-    run_link = run_link, description = description
-  )), before_retry = find_first_try)$model_version
+  # Each create makes the next version: a retry first looks for the version this call made
+  # (request_ids.R).
+  api_model_versions_create(client, name = name, source = source, run_id = run_id,
+                            tags = registry_tags_body(tags), run_link = run_link,
+                            description = description)$model_version
 }
 
 #' Get, update or delete a model version
@@ -205,25 +185,23 @@ mlflow_create_model_version <- function(name, source, run_id = NULL, tags = NULL
 #' @export
 mlflow_get_model_version <- function(name, version, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "GET", "model-versions/get",
-              query = list(name = name, version = as.character(version)))$model_version
+  api_model_versions_get(client, name = name, version = as.character(version))$model_version
 }
 
 #' @rdname mlflow_get_model_version
 #' @export
 mlflow_update_model_version <- function(name, version, description, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "PATCH", "model-versions/update", body = list(
+  api_model_versions_update(client,
     name = name, version = as.character(version), description = description
-  ))$model_version
+  )$model_version
 }
 
 #' @rdname mlflow_get_model_version
 #' @export
 mlflow_delete_model_version <- function(name, version, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "DELETE", "model-versions/delete",
-              body = list(name = name, version = as.character(version)))
+  api_model_versions_delete(client, name = name, version = as.character(version))
   invisible(NULL)
 }
 
@@ -253,9 +231,9 @@ mlflow_set_model_version_tag <- function(name, version = NULL, key = NULL, value
   value <- as.character(value)
   check_max_length(value, "value", "max_model_registry_tag_value_length")
   client <- resolve_client(client)
-  mlflow_call(client, "POST", "model-versions/set-tag", body = list(
+  api_model_versions_set_tag(client,
     name = name, version = as.character(version), key = key, value = value
-  ))
+  )
   invisible(NULL)
 }
 
@@ -282,10 +260,10 @@ mlflow_set_model_version_tag <- function(name, version = NULL, key = NULL, value
 mlflow_transition_model_version_stage <- function(name, version, stage,
                                                   archive_existing_versions = FALSE, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "POST", "model-versions/transition-stage", body = list(
+  api_model_versions_transition_stage(client,
     name = name, version = as.character(version), stage = stage,
     archive_existing_versions = isTRUE(archive_existing_versions)
-  ))$model_version
+  )$model_version
 }
 
 #' Registered model aliases
@@ -313,9 +291,9 @@ mlflow_transition_model_version_stage <- function(name, version, stage,
 mlflow_set_registered_model_alias <- function(name, alias, version, client = NULL) {
   check_alias(alias)
   client <- resolve_client(client)
-  mlflow_call(client, "POST", "registered-models/alias", body = list(
+  api_registered_models_set_alias(client,
     name = name, alias = alias, version = as.character(version)
-  ))
+  )
   invisible(NULL)
 }
 
@@ -323,7 +301,7 @@ mlflow_set_registered_model_alias <- function(name, alias, version, client = NUL
 #' @export
 mlflow_delete_registered_model_alias <- function(name, alias, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "DELETE", "registered-models/alias", body = list(name = name, alias = alias))
+  api_registered_models_delete_alias(client, name = name, alias = alias)
   invisible(NULL)
 }
 
@@ -331,8 +309,7 @@ mlflow_delete_registered_model_alias <- function(name, alias, client = NULL) {
 #' @export
 mlflow_get_model_version_by_alias <- function(name, alias, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "GET", "registered-models/alias",
-              query = list(name = name, alias = alias))$model_version
+  api_registered_models_get_version_by_alias(client, name = name, alias = alias)$model_version
 }
 
 #' Set or delete a registered model tag
@@ -355,8 +332,7 @@ mlflow_set_registered_model_tag <- function(name, key, value, client = NULL) {
   value <- as.character(value)
   check_max_length(value, "value", "max_model_registry_tag_value_length")
   client <- resolve_client(client)
-  mlflow_call(client, "POST", "registered-models/set-tag",
-              body = list(name = name, key = key, value = value))
+  api_registered_models_set_tag(client, name = name, key = key, value = value)
   invisible(NULL)
 }
 
@@ -364,7 +340,7 @@ mlflow_set_registered_model_tag <- function(name, key, value, client = NULL) {
 #' @export
 mlflow_delete_registered_model_tag <- function(name, key, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "DELETE", "registered-models/delete-tag", body = list(name = name, key = key))
+  api_registered_models_delete_tag(client, name = name, key = key)
   invisible(NULL)
 }
 
@@ -389,8 +365,7 @@ mlflow_delete_registered_model_tag <- function(name, key, client = NULL) {
 #' @export
 mlflow_delete_model_version_tag <- function(name, version, key, client = NULL) {
   client <- resolve_client(client)
-  mlflow_call(client, "DELETE", "model-versions/delete-tag",
-              body = list(name = name, version = as.character(version), key = key))
+  api_model_versions_delete_tag(client, name = name, version = as.character(version), key = key)
   invisible(NULL)
 }
 
@@ -413,10 +388,10 @@ mlflow_search_model_versions <- function(filter = NULL, max_results = 1000, orde
                                          page_token = NULL, client = NULL) {
   client <- resolve_client(client)
   pages <- collect_pages(max_results, page_token, "model_versions", function(n, token) {
-    mlflow_call(client, "GET", "model-versions/search", query = compact(list(
+    api_model_versions_search(client,
       filter = filter, max_results = n,
       order_by = if (length(order_by)) unlist(order_by), page_token = token
-    )))
+    )
   })
   list(model_versions = pages$items, next_page_token = pages$next_page_token)
 }

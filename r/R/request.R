@@ -8,16 +8,12 @@ user_agent <- function() {
     (.globals$user_agent <- paste0("mlflowrest-r/", utils::packageVersion("mlflowrest")))
 }
 
-#' @noRd
-mlflow_api_path <- function(endpoint, version = "2.0") {
-  paste0("/api/", version, "/mlflow/", endpoint)
-}
-
 json_body <- function(body) {
   # "json" is JSON text already encoded; "verbatim" is any other text body (S3's and Azure's XML).
   if (inherits(body, c("json", "verbatim"))) return(enc2utf8(unclass(body)))
+  # json_verbatim: an int64 digit string (validate.R) goes out as the exact JSON number.
   as.character(jsonlite::toJSON(body, auto_unbox = TRUE, null = "null", na = "null",
-                                digits = NA))
+                                digits = NA, json_verbatim = TRUE))
 }
 
 query_string <- function(query) {
@@ -255,7 +251,11 @@ error_details <- function(text, status) {
 
 # A retried status, or an overload answer whatever its status (family-rules.yaml, retry).
 is_retried_answer <- function(status, details) {
-  if (status %in% rules_retry_statuses) return(TRUE)
+  status %in% rules_retry_statuses || is_overload_answer(status, details)
+}
+
+# The server refused for load, not for the request (family-rules.yaml, retry.overload).
+is_overload_answer <- function(status, details) {
   for (o in rules_overload) {
     if ((is.null(o$status) || identical(as.integer(o$status), as.integer(status))) &&
         (is.null(o$error_code) || identical(o$error_code, details$error_code)) &&
@@ -299,11 +299,23 @@ with_request_defaults <- function(method, path, body) {
 # A refused connection never reached the server: resending cannot duplicate anything.
 never_sent <- function(message) grepl("Couldn't connect|Connection refused|resolve host", message, ignore.case = TRUE)
 
+# Whether an attempt's outcome is worth another try, and whether it may have reached the server
+# (then only what is safe to resend is). An overload answer also shrinks the session's write
+# window (congestion.R).
+attempt_verdict <- function(client, outcome) {
+  if (!is.null(outcome$transport)) return(list(retry = TRUE, ambiguous = !never_sent(outcome$transport)))
+  if (outcome$status < rules_error_from_status) return(list(retry = FALSE, ambiguous = FALSE))
+  details <- error_details(outcome$text, outcome$status)
+  retry <- is_retried_answer(outcome$status, details)
+  if (is_overload_answer(outcome$status, details)) window_overloaded(write_window(client))
+  list(retry = retry, ambiguous = retry && !outcome$status %in% rules_unambiguous_statuses)
+}
+
 #' The request helper
 #'
 #' @param client An `mlflow_client`.
 #' @param method HTTP method.
-#' @param path Absolute path, e.g. `mlflow_api_path("runs/get")`.
+#' @param path Absolute path, e.g. `rules_operations$getRun$path`.
 #' @param query Named list sent as the query string (vectors repeat the key).
 #' @param body A list (sent as JSON) or a `json` string.
 #' @param upload_file A file streamed as the request body (artifact upload).
@@ -336,15 +348,9 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
       if (!is.null(found)) return(found)
     }
     outcome <- perform_once(client, method, url, body_text, upload_file, download_to, headers)
-    if (!is.null(outcome$transport)) {
-      retryable <- TRUE
-      ambiguous <- ambiguous || !never_sent(outcome$transport)
-    } else if (outcome$status >= rules_error_from_status) {
-      retryable <- is_retried_answer(outcome$status, error_details(outcome$text, outcome$status))
-      ambiguous <- ambiguous || (retryable && !outcome$status %in% rules_unambiguous_statuses)
-    } else {
-      retryable <- FALSE
-    }
+    verdict <- attempt_verdict(client, outcome)
+    retryable <- verdict$retry
+    ambiguous <- ambiguous || verdict$ambiguous
     # After an ambiguous failure only a safe operation is resent, or a create that can look up
     # what its first try made (family-rules.yaml, retry.operations).
     resendable <- !ambiguous || safety == "safe" ||
@@ -389,9 +395,4 @@ parse_success <- function(outcome, method, path) {
                     method, path, class = "mlflowrest_unexpected_response")
   }
   parsed
-}
-
-# The tracking API's endpoints, by their path under /api/2.0/mlflow/.
-mlflow_call <- function(client, method, endpoint, ...) {
-  mlflow_request(client, method, mlflow_api_path(endpoint), ...)
 }

@@ -18,7 +18,7 @@ mlflow_get_run <- function(run_id = NULL, client = NULL) {
   run_id <- run_id %||% active_run_id()
   if (is.null(run_id)) abort_usage("no run_id given and no active run")
   check_run_id(run_id)
-  as_mlflow_run(mlflow_call(client, "GET", "runs/get", query = list(run_id = run_id))$run, client)
+  as_mlflow_run(api_runs_get(client, run_id = run_id)$run, client)
 }
 
 #' Delete or restore a run
@@ -37,7 +37,7 @@ mlflow_delete_run <- function(run_id, client = NULL) {
   client <- resolve_client(client)
   check_run_id(run_id)
   if (identical(run_id, active_run_id())) pop_active_run(run_id)
-  mlflow_call(client, "POST", "runs/delete", body = list(run_id = run_id))
+  api_runs_delete(client, run_id = run_id)
   invisible(NULL)
 }
 
@@ -46,7 +46,7 @@ mlflow_delete_run <- function(run_id, client = NULL) {
 mlflow_restore_run <- function(run_id, client = NULL) {
   client <- resolve_client(client)
   check_run_id(run_id)
-  mlflow_call(client, "POST", "runs/restore", body = list(run_id = run_id))
+  api_runs_restore(client, run_id = run_id)
   invisible(NULL)
 }
 
@@ -78,11 +78,11 @@ mlflow_search_runs <- function(filter = NULL, run_view_type = c("ACTIVE_ONLY", "
   check_max_results(max_results, "max_results_search_runs")
   experiment_ids <- as.character(unlist(experiment_ids %||% active_experiment_id(client)))
   pages <- collect_pages(max_results, NULL, "runs", function(n, token) {
-    mlflow_call(client, "POST", "runs/search", body = compact(list(
+    api_runs_search(client,
       experiment_ids = as.list(experiment_ids), filter = filter, run_view_type = run_view_type,
       max_results = n, order_by = if (length(order_by)) as.list(unlist(order_by)),
       page_token = token
-    )))
+    )
   })
   runs_df(pages$items)
 }
@@ -112,10 +112,10 @@ mlflow_get_metric_history <- function(metric_key, run_id = NULL, client = NULL) 
   points <- list()
   token <- NULL
   repeat {
-    page <- mlflow_call(client, "GET", "metrics/get-history", query = list(
+    page <- api_metrics_get_history(client,
       run_id = run_id, metric_key = metric_key,
       max_results = limit("metric_history_page_size"), page_token = token
-    ))
+    )
     points <- c(points, page$metrics %||% list())
     token <- non_empty(page$next_page_token)
     if (is.null(token)) break

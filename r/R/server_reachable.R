@@ -6,7 +6,7 @@ server_reachable <- function() {
   client$max_retries <- 0
   client$timeout <- 5
   tryCatch({
-    mlflow_call(client, "POST", "experiments/search", body = list(max_results = 1))
+    api_experiments_search(client, max_results = 1)
     TRUE
   }, error = function(e) FALSE)
 }

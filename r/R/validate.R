@@ -179,3 +179,55 @@ check_max_results <- function(max_results, limit_name) {
   }
   invisible(max_results)
 }
+
+# The spec's constraints on an operation's query parameters and top-level body fields
+# (api_operation_checks, generated from openapi/mlflow.yaml), checked before anything is sent so
+# bad input is a typed error naming the field and the limit, as Python's models make it.
+check_operation <- function(operation_id, values) {
+  checks <- api_operation_checks[[operation_id]]
+  if (is.null(checks)) return(invisible(values))
+  for (name in checks$required) {
+    if (is.null(values[[name]])) abort_invalid(sprintf("%s: %s is required", operation_id, name), name, "required")
+  }
+  for (name in intersect(names(checks$fields), names(values))) {
+    values[[name]] <- check_field(name, values[[name]], checks$fields[[name]])
+  }
+  invisible(values)
+}
+
+# The value as it is to be sent: an int64 given as a digit string (beyond a double's 2^53) is
+# marked to go out verbatim, as a JSON number.
+check_field <- function(name, value, rule) {
+  fail <- function(what, limit) abort_invalid(sprintf("%s %s", name, what), name, limit)
+  if (isTRUE(rule$int64) && length(value) == 1L && is_int64_text(value)) {
+    check_int64_text(value, name)
+    return(structure(value, class = "json"))
+  }
+  if (!is.null(rule$max_items) && length(value) > rule$max_items) {
+    fail(sprintf("has %d items, over the limit of %d", length(value), rule$max_items), rule$max_items)
+  }
+  if (is.character(value) && length(value) == 1L && !is.na(value)) check_text(value, rule, fail)
+  if (is.numeric(value) && length(value) == 1L && !is.na(value)) {
+    if (!is.null(rule$minimum) && value < rule$minimum) fail(sprintf("must be at least %s", rule$minimum), rule$minimum)
+    if (!is.null(rule$maximum) && value > rule$maximum) fail(sprintf("must be at most %s", rule$maximum), rule$maximum)
+  }
+  value
+}
+
+check_text <- function(value, rule, fail) {
+  chars <- nchar(value, type = "chars")
+  if (!is.null(rule$max_length) && chars > rule$max_length) {
+    fail(sprintf("is %d characters, over the limit of %d", chars, rule$max_length), rule$max_length)
+  }
+  if (!is.null(rule$min_length) && chars < rule$min_length) {
+    fail(sprintf("is %d characters, under the minimum of %d", chars, rule$min_length), rule$min_length)
+  }
+  # (*UCP): \w is any Unicode letter or digit, as in the server's Python patterns.
+  if (!is.null(rule$pattern) && !grepl(paste0("(*UCP)", rule$pattern), value, perl = TRUE)) {
+    fail(sprintf("'%s' does not match %s", value, rule$pattern), rule$pattern)
+  }
+  if (!is.null(rule$enum) && !value %in% rule$enum) {
+    choices <- paste(rule$enum, collapse = ", ")
+    fail(sprintf("'%s' is not one of %s", value, choices), choices)
+  }
+}

@@ -2,8 +2,8 @@
 
 Additive increase, multiplicative decrease (docs/design.md, "Overload"): every overload answer
 the transport sees (family-rules.yaml, retry.overload: the server's pool timeout, a locked
-database, 503/504) halves the limit, not below one; every stored batch adds 1/limit, so the limit
-climbs back by one per limit's worth of successes, up to its ceiling. Processes do not share it:
+database, 503/504) shrinks the limit, every stored batch grows it back: the rule and its numbers are
+family-rules.yaml `congestion`, shared with Java and R. Processes do not share it:
 each backs off on the answers it gets, which is what spreads many writers out over time.
 """
 
@@ -13,11 +13,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from mlflowrest._generated.rules import CONGESTION
+
 
 class WriteLimit:
-    def __init__(self, ceiling: int) -> None:
-        self.ceiling = max(1, ceiling)
-        self.limit = float(self.ceiling)
+    """The window of family-rules.yaml `congestion`, for a client with this batch_concurrency."""
+
+    def __init__(self, batch_concurrency: int) -> None:
+        per = max(1, batch_concurrency)
+        self.ceiling = int(per * CONGESTION["max_window_per_batch_concurrency"])
+        self.floor = float(CONGESTION["min_window"])
+        self.limit = float(per * CONGESTION["initial_window_per_batch_concurrency"])
         self.in_flight = 0
         self.peak = 0
         self.decreases = 0
@@ -39,10 +45,10 @@ class WriteLimit:
 
     def overloaded(self) -> None:
         with self._cond:
-            self.limit = max(1.0, self.limit / 2)
+            self.limit = max(self.floor, self.limit * CONGESTION["decrease_factor"])
             self.decreases += 1
 
     def stored(self) -> None:
         with self._cond:
-            self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+            self.limit = min(float(self.ceiling), self.limit + CONGESTION["increase"] / self.limit)
             self._cond.notify_all()

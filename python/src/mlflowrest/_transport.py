@@ -102,7 +102,6 @@ class _QuickAckAdapter(HTTPAdapter):
 
 
 Recover = Callable[[], Any]
-WRITE_LIMIT_PER_CALL = 4
 
 
 class _Recovered:
@@ -131,9 +130,8 @@ class Transport:
                 (config.client_cert_path, config.client_key_path) if config.client_key_path else config.client_cert_path
             )
         self._providers = header_providers()
-        # Writes in flight across the client's threads: batch_concurrency per log_batch call,
-        # WRITE_LIMIT_PER_CALL calls' worth for the client, halved on overload (_congestion.py).
-        self.write_limit = WriteLimit(config.batch_concurrency * WRITE_LIMIT_PER_CALL)
+        # Writes in flight across the client's threads, adapted to overload (_congestion.py).
+        self.write_limit = WriteLimit(config.batch_concurrency)
         self.sleep: Callable[[float], None] = time.sleep
         # Set by the client when configured: writes are recorded before they are sent (docs/journal.md).
         self.journal: Journal | None = None

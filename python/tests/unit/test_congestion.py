@@ -20,7 +20,8 @@ QUEUE_POOL = {
 
 
 def test_aimd_halves_on_overload_and_climbs_back_by_one_per_limits_worth() -> None:
-    limit = WriteLimit(8)
+    limit = WriteLimit(2)  # batch_concurrency 2: a window of 8
+    assert limit.limit == 8.0
     limit.overloaded()
     limit.overloaded()
     assert limit.limit == 2.0
@@ -36,7 +37,7 @@ def test_aimd_halves_on_overload_and_climbs_back_by_one_per_limits_worth() -> No
 
 
 def test_threads_never_exceed_the_limit_and_a_full_limit_does_not_hang() -> None:
-    limit = WriteLimit(3)
+    limit = WriteLimit(1)  # a window of 4
     seen: list[int] = []
 
     def work() -> None:
@@ -49,9 +50,9 @@ def test_threads_never_exceed_the_limit_and_a_full_limit_does_not_hang() -> None
         t.start()
     for t in threads:
         t.join(timeout=10)
-    assert max(seen) <= 3 and limit.peak == 3 and limit.in_flight == 0
-    with limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(timeout=0.05):
-        assert limit.in_flight == 4  # waited its bound, then went: a limit never becomes a hang
+    assert max(seen) <= 4 and limit.peak == 4 and limit.in_flight == 0
+    with limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(timeout=5), limit.slot(0.05):
+        assert limit.in_flight == 5  # waited its bound, then went: a limit never becomes a hang
 
 
 @responses.activate

@@ -106,7 +106,8 @@ stub_app <- function() {
     run_id <- jsonlite::fromJSON(body, simplifyVector = FALSE)$run_id %||% ""
     n <- hit(req, paste0("batch-", run_id))
     if (startsWith(run_id, "slow-")) Sys.sleep(0.2)
-    if (startsWith(run_id, "queuepool-") && n <= 1) {
+    # queuepool-*: the first request meets a full connection pool; busy-*: the first three.
+    if ((startsWith(run_id, "queuepool-") && n <= 1) || (startsWith(run_id, "busy-") && n <= 3)) {
       return(res$set_status(400L)$send_json(list(error_code = "BAD_REQUEST", message = paste(
         "(sqlalchemy.exc.TimeoutError) QueuePool limit of size 5 overflow 10 reached,",
         "connection timed out, timeout 30.00")), auto_unbox = TRUE))

@@ -1,5 +1,5 @@
-# The background logger (R/background.R) against the stub server: batching, the cap of two
-# batches in flight, retries that keep points, and typed errors from flush.
+# The background logger (R/background.R) against the stub server: batching, the write window
+# on batches in flight, retries that keep points, and typed errors from flush.
 
 # The metric points the stub stored for a run, one row per point, from every stored body.
 stored_points <- function(client, run_id) {
@@ -55,16 +55,22 @@ test_that("a partial buffer goes out once the flush interval has passed", {
   expect_equal(stored_points(client, "batch-2")$batch, rep(4, 4))
 })
 
-test_that("at most two batches are in flight", {
+test_that("batches in flight stay within the session's write window", {
   web <- stub_server()
   client <- test_client(web$url())
   logger <- local_logger(client, "slow-1")
+  # Two overload answers' worth: the window (4 per unit of batch_concurrency) is down to 2.
+  window_overloaded(window_overloaded(logger$window))
+  expect_equal(logger$window$size, 2)
   most <- 0L
+  over <- -Inf
   for (i in 1:5000) {
     mlflow_log_metric("m", i, step = i, run_id = "slow-1", client = client)
     most <- max(most, length(logger$sending))
+    over <- max(over, length(logger$sending) - floor(logger$window$size))
   }
   expect_equal(most, 2L)
+  expect_lte(over, 0)
   expect_equal(logger$peak_in_flight, 2L)
   # The rest waits in the queue with its points, not dropped: every point is held (queued or
   # in flight) or stored, and a batch in flight may already be stored (the stub keeps a body

@@ -84,8 +84,8 @@ test_that("models: runs:/, models:/name/version, @alias and /stage load through 
 test_that("an MLflow 3 logged model (models:/m-...) is written and read where the server keeps it", {
   client <- live_client()
   experiment_id <- mlflow_create_experiment(unique_name("logged"), client = client)
-  model <- mlflowrest:::mlflow_call(client, "POST", "logged-models",
-                                    body = list(experiment_id = experiment_id, name = "m"))$model$info
+  model <- mlflow_call_operation("createLoggedModel", experiment_id = experiment_id, name = "m",
+                                 client = client)$model$info
   expect_backend(model$artifact_uri, client)
   saved <- file.path(withr::local_tempdir(), "m")
   mlflow_save_model(mlflow_crate(function(x) x + k, k = 10), saved)

@@ -384,6 +384,14 @@ DATABRICKS: Final[dict[str, Any]] = {
     ],
 }
 BATCH_ENVELOPE_RESERVE_BYTES: Final[int] = 4096
+# The write window's AIMD rule (_congestion.py); windows scale with batch_concurrency.
+CONGESTION: Final[dict[str, float]] = {
+    "initial_window_per_batch_concurrency": 4,
+    "max_window_per_batch_concurrency": 4,
+    "min_window": 1,
+    "increase": 1,
+    "decrease_factor": 0.5,
+}
 IDEMPOTENCY_KEY_TAG: Final[str] = "mlflowrest.idempotency_key"
 IDEMPOTENCY_MAX_KEY_LENGTH: Final[int] = 250
 IDEMPOTENCY_SETTLE_MIN_MS: Final[int] = 50

@@ -351,6 +351,17 @@ public final class Rules {
             new DatabricksVariable("DATABRICKS_PASSWORD", "password", "password"),
             new DatabricksVariable("DATABRICKS_INSECURE", "insecure", "insecure_tls"));
 
+    /** Write window (AIMD): the window a client starts with, per unit of batch concurrency. */
+    public static final int CONGESTION_INITIAL_WINDOW_PER_BATCH_CONCURRENCY = 4;
+    /** Write window (AIMD): the largest window, per unit of batch concurrency. */
+    public static final int CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY = 4;
+    /** Write window (AIMD): the smallest window; overload answers never shrink it below this. */
+    public static final double CONGESTION_MIN_WINDOW = 1.0;
+    /** Write window (AIMD): added per window's worth of stored writes (each adds increase / window). */
+    public static final double CONGESTION_INCREASE = 1.0;
+    /** Write window (AIMD): the window is multiplied by this on every overload answer. */
+    public static final double CONGESTION_DECREASE_FACTOR = 0.5;
+
     /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = 4096;
 
