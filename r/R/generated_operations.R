@@ -777,6 +777,529 @@ api_datasets_delete_tag <- function(client, dataset_id, key, .body = NULL) {
                  body = .body %||% list())
 }
 
+# The createBudgetPolicy operation: POST /api/3.0/mlflow/gateway/budgets/create
+api_gateway_budgets_create <- function(client, budget_unit = NULL, budget_amount = NULL,
+                                       duration = NULL, target_scope = NULL, budget_action = NULL,
+                                       created_by = NULL, target_value = NULL, .body = NULL) {
+  send_operation(client, "createBudgetPolicy",
+                 body = .body %||% list(budget_unit = budget_unit, budget_amount = budget_amount,
+                                        duration = duration, target_scope = target_scope,
+                                        budget_action = budget_action, created_by = created_by,
+                                        target_value = target_value))
+}
+
+# The deleteBudgetPolicy operation: DELETE /api/3.0/mlflow/gateway/budgets/delete
+api_gateway_budgets_delete <- function(client, budget_policy_id = NULL, .body = NULL) {
+  send_operation(client, "deleteBudgetPolicy",
+                 body = .body %||% list(budget_policy_id = budget_policy_id))
+}
+
+# The getBudgetPolicy operation: GET /api/3.0/mlflow/gateway/budgets/get
+api_gateway_budgets_get <- function(client, budget_policy_id = NULL) {
+  send_operation(client, "getBudgetPolicy", query = list(budget_policy_id = budget_policy_id))
+}
+
+# The listBudgetPolicies operation: GET /api/3.0/mlflow/gateway/budgets/list
+api_gateway_budgets_list <- function(client, max_results = NULL, page_token = NULL) {
+  send_operation(client, "listBudgetPolicies",
+                 query = list(max_results = max_results, page_token = page_token))
+}
+
+# The updateBudgetPolicy operation: POST /api/3.0/mlflow/gateway/budgets/update
+api_gateway_budgets_update <- function(client, budget_policy_id = NULL, budget_unit = NULL,
+                                       budget_amount = NULL, duration = NULL, target_scope = NULL,
+                                       budget_action = NULL, updated_by = NULL, target_value = NULL,
+                                       .body = NULL) {
+  send_operation(client, "updateBudgetPolicy",
+                 body = .body %||% list(budget_policy_id = budget_policy_id,
+                                        budget_unit = budget_unit, budget_amount = budget_amount,
+                                        duration = duration, target_scope = target_scope,
+                                        budget_action = budget_action, updated_by = updated_by,
+                                        target_value = target_value))
+}
+
+# The listBudgetWindows operation: GET /api/3.0/mlflow/gateway/budgets/windows
+api_gateway_budgets_list_windows <- function(client) {
+  send_operation(client, "listBudgetWindows")
+}
+
+# The createEndpointBinding operation: POST /api/3.0/mlflow/gateway/endpoints/bindings/create
+api_gateway_endpoints_create_binding <- function(client, endpoint_id = NULL, resource_type = NULL,
+                                                 resource_id = NULL, created_by = NULL,
+                                                 .body = NULL) {
+  send_operation(client, "createEndpointBinding",
+                 body = .body %||% list(endpoint_id = endpoint_id, resource_type = resource_type,
+                                        resource_id = resource_id, created_by = created_by))
+}
+
+# The deleteEndpointBinding operation: DELETE /api/3.0/mlflow/gateway/endpoints/bindings/delete
+api_gateway_endpoints_delete_binding <- function(client, endpoint_id = NULL, resource_type = NULL,
+                                                 resource_id = NULL, .body = NULL) {
+  send_operation(client, "deleteEndpointBinding",
+                 body = .body %||% list(endpoint_id = endpoint_id, resource_type = resource_type,
+                                        resource_id = resource_id))
+}
+
+# The listEndpointBindings operation: GET /api/3.0/mlflow/gateway/endpoints/bindings/list
+api_gateway_endpoints_list_bindings <- function(client, endpoint_id = NULL, resource_type = NULL,
+                                                resource_id = NULL) {
+  send_operation(client, "listEndpointBindings",
+                 query = list(endpoint_id = endpoint_id, resource_type = resource_type,
+                              resource_id = resource_id))
+}
+
+# The createGatewayEndpoint operation: POST /api/3.0/mlflow/gateway/endpoints/create
+api_gateway_endpoints_create <- function(client, name = NULL, model_configs = NULL,
+                                         created_by = NULL, routing_strategy = NULL,
+                                         fallback_config = NULL, experiment_id = NULL,
+                                         usage_tracking = NULL, .body = NULL) {
+  send_operation(client, "createGatewayEndpoint",
+                 body = .body %||% list(name = name, model_configs = model_configs,
+                                        created_by = created_by,
+                                        routing_strategy = routing_strategy,
+                                        fallback_config = fallback_config,
+                                        experiment_id = experiment_id,
+                                        usage_tracking = usage_tracking))
+}
+
+# The deleteGatewayEndpoint operation: DELETE /api/3.0/mlflow/gateway/endpoints/delete
+api_gateway_endpoints_delete <- function(client, endpoint_id = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewayEndpoint", body = .body %||% list(endpoint_id = endpoint_id))
+}
+
+# The deleteGatewayEndpointTag operation: DELETE /api/3.0/mlflow/gateway/endpoints/delete-tag
+api_gateway_endpoints_delete_tag <- function(client, endpoint_id = NULL, key = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewayEndpointTag",
+                 body = .body %||% list(endpoint_id = endpoint_id, key = key))
+}
+
+# The getGatewayEndpoint operation: GET /api/3.0/mlflow/gateway/endpoints/get
+api_gateway_endpoints_get <- function(client, endpoint_id = NULL, name = NULL) {
+  send_operation(client, "getGatewayEndpoint", query = list(endpoint_id = endpoint_id, name = name))
+}
+
+# The listGatewayEndpoints operation: GET /api/3.0/mlflow/gateway/endpoints/list
+api_gateway_endpoints_list <- function(client, provider = NULL, secret_id = NULL) {
+  send_operation(client, "listGatewayEndpoints",
+                 query = list(provider = provider, secret_id = secret_id))
+}
+
+# The attachModelToEndpoint operation: POST /api/3.0/mlflow/gateway/endpoints/models/attach
+api_gateway_endpoints_attach_model <- function(client, endpoint_id = NULL, model_config = NULL,
+                                               created_by = NULL, .body = NULL) {
+  send_operation(client, "attachModelToEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id, model_config = model_config,
+                                        created_by = created_by))
+}
+
+# The detachModelFromEndpoint operation: POST /api/3.0/mlflow/gateway/endpoints/models/detach
+api_gateway_endpoints_detach_model <- function(client, endpoint_id = NULL,
+                                               model_definition_id = NULL, .body = NULL) {
+  send_operation(client, "detachModelFromEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id,
+                                        model_definition_id = model_definition_id))
+}
+
+# The setGatewayEndpointTag operation: POST /api/3.0/mlflow/gateway/endpoints/set-tag
+api_gateway_endpoints_set_tag <- function(client, endpoint_id = NULL, key = NULL, value = NULL,
+                                          .body = NULL) {
+  send_operation(client, "setGatewayEndpointTag",
+                 body = .body %||% list(endpoint_id = endpoint_id, key = key, value = value))
+}
+
+# The updateGatewayEndpoint operation: POST /api/3.0/mlflow/gateway/endpoints/update
+api_gateway_endpoints_update <- function(client, endpoint_id = NULL, name = NULL, updated_by = NULL,
+                                         model_configs = NULL, routing_strategy = NULL,
+                                         fallback_config = NULL, experiment_id = NULL,
+                                         usage_tracking = NULL, .body = NULL) {
+  send_operation(client, "updateGatewayEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id, name = name,
+                                        updated_by = updated_by, model_configs = model_configs,
+                                        routing_strategy = routing_strategy,
+                                        fallback_config = fallback_config,
+                                        experiment_id = experiment_id,
+                                        usage_tracking = usage_tracking))
+}
+
+# The addGuardrailToEndpoint operation: POST /api/3.0/mlflow/gateway/guardrails/add-to-endpoint
+api_gateway_guardrails_add_to_endpoint <- function(client, endpoint_id = NULL, guardrail_id = NULL,
+                                                   execution_order = NULL, .body = NULL) {
+  send_operation(client, "addGuardrailToEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id, guardrail_id = guardrail_id,
+                                        execution_order = execution_order))
+}
+
+# The createGatewayGuardrail operation: POST /api/3.0/mlflow/gateway/guardrails/create
+api_gateway_guardrails_create <- function(client, name = NULL, scorer_id = NULL,
+                                          scorer_version = NULL, stage = NULL, action = NULL,
+                                          action_endpoint_id = NULL, .body = NULL) {
+  send_operation(client, "createGatewayGuardrail",
+                 body = .body %||% list(name = name, scorer_id = scorer_id,
+                                        scorer_version = scorer_version, stage = stage,
+                                        action = action, action_endpoint_id = action_endpoint_id))
+}
+
+# The deleteGatewayGuardrail operation: DELETE /api/3.0/mlflow/gateway/guardrails/delete
+api_gateway_guardrails_delete <- function(client, guardrail_id = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewayGuardrail",
+                 body = .body %||% list(guardrail_id = guardrail_id))
+}
+
+# The getGatewayGuardrail operation: GET /api/3.0/mlflow/gateway/guardrails/get
+api_gateway_guardrails_get <- function(client, guardrail_id = NULL) {
+  send_operation(client, "getGatewayGuardrail", query = list(guardrail_id = guardrail_id))
+}
+
+# The listGatewayGuardrails operation: GET /api/3.0/mlflow/gateway/guardrails/list
+api_gateway_guardrails_list <- function(client, max_results = NULL, page_token = NULL) {
+  send_operation(client, "listGatewayGuardrails",
+                 query = list(max_results = max_results, page_token = page_token))
+}
+
+# The listEndpointGuardrailConfigs operation: GET /api/3.0/mlflow/gateway/guardrails/list-for-endpoint
+api_gateway_guardrails_list_endpoint_configs <- function(client, endpoint_id = NULL) {
+  send_operation(client, "listEndpointGuardrailConfigs", query = list(endpoint_id = endpoint_id))
+}
+
+# The removeGuardrailFromEndpoint operation: DELETE /api/3.0/mlflow/gateway/guardrails/remove-from-endpoint
+api_gateway_guardrails_remove_from_endpoint <- function(client, endpoint_id = NULL,
+                                                        guardrail_id = NULL, .body = NULL) {
+  send_operation(client, "removeGuardrailFromEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id, guardrail_id = guardrail_id))
+}
+
+# The updateEndpointGuardrailConfig operation: PATCH /api/3.0/mlflow/gateway/guardrails/update-config
+api_gateway_guardrails_update_endpoint_config <- function(client, endpoint_id = NULL,
+                                                          guardrail_id = NULL,
+                                                          execution_order = NULL, .body = NULL) {
+  send_operation(client, "updateEndpointGuardrailConfig",
+                 body = .body %||% list(endpoint_id = endpoint_id, guardrail_id = guardrail_id,
+                                        execution_order = execution_order))
+}
+
+# The createGatewayModelDefinition operation: POST /api/3.0/mlflow/gateway/model-definitions/create
+api_gateway_model_definitions_create <- function(client, name = NULL, secret_id = NULL,
+                                                 provider = NULL, model_name = NULL,
+                                                 created_by = NULL, .body = NULL) {
+  send_operation(client, "createGatewayModelDefinition",
+                 body = .body %||% list(name = name, secret_id = secret_id, provider = provider,
+                                        model_name = model_name, created_by = created_by))
+}
+
+# The deleteGatewayModelDefinition operation: DELETE /api/3.0/mlflow/gateway/model-definitions/delete
+api_gateway_model_definitions_delete <- function(client, model_definition_id = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewayModelDefinition",
+                 body = .body %||% list(model_definition_id = model_definition_id))
+}
+
+# The getGatewayModelDefinition operation: GET /api/3.0/mlflow/gateway/model-definitions/get
+api_gateway_model_definitions_get <- function(client, model_definition_id = NULL) {
+  send_operation(client, "getGatewayModelDefinition",
+                 query = list(model_definition_id = model_definition_id))
+}
+
+# The listGatewayModelDefinitions operation: GET /api/3.0/mlflow/gateway/model-definitions/list
+api_gateway_model_definitions_list <- function(client, provider = NULL, secret_id = NULL) {
+  send_operation(client, "listGatewayModelDefinitions",
+                 query = list(provider = provider, secret_id = secret_id))
+}
+
+# The updateGatewayModelDefinition operation: POST /api/3.0/mlflow/gateway/model-definitions/update
+api_gateway_model_definitions_update <- function(client, model_definition_id = NULL, name = NULL,
+                                                 secret_id = NULL, model_name = NULL,
+                                                 updated_by = NULL, provider = NULL, .body = NULL) {
+  send_operation(client, "updateGatewayModelDefinition",
+                 body = .body %||% list(model_definition_id = model_definition_id, name = name,
+                                        secret_id = secret_id, model_name = model_name,
+                                        updated_by = updated_by, provider = provider))
+}
+
+# The createGatewaySecret operation: POST /api/3.0/mlflow/gateway/secrets/create
+api_gateway_secrets_create <- function(client, secret_name = NULL, secret_value = NULL,
+                                       provider = NULL, auth_config = NULL, created_by = NULL,
+                                       .body = NULL) {
+  send_operation(client, "createGatewaySecret",
+                 body = .body %||% list(secret_name = secret_name, secret_value = secret_value,
+                                        provider = provider, auth_config = auth_config,
+                                        created_by = created_by))
+}
+
+# The deleteGatewaySecret operation: DELETE /api/3.0/mlflow/gateway/secrets/delete
+api_gateway_secrets_delete <- function(client, secret_id = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewaySecret", body = .body %||% list(secret_id = secret_id))
+}
+
+# The getGatewaySecretInfo operation: GET /api/3.0/mlflow/gateway/secrets/get
+api_gateway_secrets_get <- function(client, secret_id = NULL, secret_name = NULL) {
+  send_operation(client, "getGatewaySecretInfo",
+                 query = list(secret_id = secret_id, secret_name = secret_name))
+}
+
+# The listGatewaySecretInfos operation: GET /api/3.0/mlflow/gateway/secrets/list
+api_gateway_secrets_list <- function(client, provider = NULL) {
+  send_operation(client, "listGatewaySecretInfos", query = list(provider = provider))
+}
+
+# The updateGatewaySecret operation: POST /api/3.0/mlflow/gateway/secrets/update
+api_gateway_secrets_update <- function(client, secret_id = NULL, secret_value = NULL,
+                                       auth_config = NULL, updated_by = NULL, .body = NULL) {
+  send_operation(client, "updateGatewaySecret",
+                 body = .body %||% list(secret_id = secret_id, secret_value = secret_value,
+                                        auth_config = auth_config, updated_by = updated_by))
+}
+
+# The createIssue operation: POST /api/3.0/mlflow/issues
+api_issues_create <- function(client, experiment_id = NULL, name = NULL, description = NULL,
+                              status = NULL, severity = NULL, root_causes = NULL,
+                              source_run_id = NULL, created_by = NULL, categories = NULL,
+                              .body = NULL) {
+  send_operation(client, "createIssue",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        description = description, status = status,
+                                        severity = severity, root_causes = root_causes,
+                                        source_run_id = source_run_id, created_by = created_by,
+                                        categories = categories))
+}
+
+# The searchIssues operation: POST /api/3.0/mlflow/issues/search
+api_issues_search <- function(client, experiment_id = NULL, filter_string = NULL,
+                              max_results = NULL, page_token = NULL, include_trace_count = NULL,
+                              .body = NULL) {
+  send_operation(client, "searchIssues",
+                 body = .body %||% list(experiment_id = experiment_id,
+                                        filter_string = filter_string, max_results = max_results,
+                                        page_token = page_token,
+                                        include_trace_count = include_trace_count))
+}
+
+# The getIssue operation: GET /api/3.0/mlflow/issues/{issue_id}
+api_issues_get <- function(client, issue_id) {
+  send_operation(client, "getIssue", path = list(issue_id = issue_id))
+}
+
+# The updateIssue operation: PATCH /api/3.0/mlflow/issues/{issue_id}
+api_issues_update <- function(client, issue_id, name = NULL, description = NULL, status = NULL,
+                              severity = NULL, .body = NULL) {
+  send_operation(client, "updateIssue",
+                 path = list(issue_id = issue_id),
+                 body = .body %||% list(issue_id = issue_id, name = name, description = description,
+                                        status = status, severity = severity))
+}
+
+# The createLabelSchema operation: POST /api/3.0/mlflow/label-schemas/create
+api_label_schemas_create <- function(client, experiment_id = NULL, name = NULL, type = NULL,
+                                     input = NULL, instruction = NULL, enable_comment = NULL,
+                                     .body = NULL) {
+  send_operation(client, "createLabelSchema",
+                 body = .body %||% list(experiment_id = experiment_id, name = name, type = type,
+                                        input = input, instruction = instruction,
+                                        enable_comment = enable_comment))
+}
+
+# The deleteLabelSchema operation: DELETE /api/3.0/mlflow/label-schemas/delete
+api_label_schemas_delete <- function(client, schema_id = NULL, .body = NULL) {
+  send_operation(client, "deleteLabelSchema", body = .body %||% list(schema_id = schema_id))
+}
+
+# The getLabelSchema operation: GET /api/3.0/mlflow/label-schemas/get
+api_label_schemas_get <- function(client, schema_id = NULL) {
+  send_operation(client, "getLabelSchema", query = list(schema_id = schema_id))
+}
+
+# The getLabelSchemaByName operation: GET /api/3.0/mlflow/label-schemas/get-by-name
+api_label_schemas_get_by_name <- function(client, experiment_id = NULL, name = NULL) {
+  send_operation(client, "getLabelSchemaByName",
+                 query = list(experiment_id = experiment_id, name = name))
+}
+
+# The listLabelSchemas operation: GET /api/3.0/mlflow/label-schemas/list
+api_label_schemas_list <- function(client, experiment_id = NULL, max_results = NULL,
+                                   page_token = NULL) {
+  send_operation(client, "listLabelSchemas",
+                 query = list(experiment_id = experiment_id, max_results = max_results,
+                              page_token = page_token))
+}
+
+# The updateLabelSchema operation: PATCH /api/3.0/mlflow/label-schemas/update
+api_label_schemas_update <- function(client, schema_id = NULL, name = NULL, instruction = NULL,
+                                     enable_comment = NULL, input = NULL, .body = NULL) {
+  send_operation(client, "updateLabelSchema",
+                 body = .body %||% list(schema_id = schema_id, name = name,
+                                        instruction = instruction, enable_comment = enable_comment,
+                                        input = input))
+}
+
+# The createPromptOptimizationJob operation: POST /api/3.0/mlflow/prompt-optimization/jobs
+api_prompt_optimization_jobs_create <- function(client, experiment_id = NULL,
+                                                source_prompt_uri = NULL, config = NULL,
+                                                tags = NULL, .body = NULL) {
+  send_operation(client, "createPromptOptimizationJob",
+                 body = .body %||% list(experiment_id = experiment_id,
+                                        source_prompt_uri = source_prompt_uri, config = config,
+                                        tags = tags))
+}
+
+# The searchPromptOptimizationJobsViaGet operation: GET /api/3.0/mlflow/prompt-optimization/jobs/search
+api_prompt_optimization_jobs_search_via_get <- function(client, experiment_id = NULL) {
+  send_operation(client, "searchPromptOptimizationJobsViaGet",
+                 query = list(experiment_id = experiment_id))
+}
+
+# The searchPromptOptimizationJobs operation: POST /api/3.0/mlflow/prompt-optimization/jobs/search
+api_prompt_optimization_jobs_search <- function(client, experiment_id = NULL, .body = NULL) {
+  send_operation(client, "searchPromptOptimizationJobs",
+                 body = .body %||% list(experiment_id = experiment_id))
+}
+
+# The deletePromptOptimizationJob operation: DELETE /api/3.0/mlflow/prompt-optimization/jobs/{job_id}
+api_prompt_optimization_jobs_delete <- function(client, job_id, .body = NULL) {
+  send_operation(client, "deletePromptOptimizationJob",
+                 path = list(job_id = job_id),
+                 body = .body %||% list())
+}
+
+# The getPromptOptimizationJob operation: GET /api/3.0/mlflow/prompt-optimization/jobs/{job_id}
+api_prompt_optimization_jobs_get <- function(client, job_id) {
+  send_operation(client, "getPromptOptimizationJob", path = list(job_id = job_id))
+}
+
+# The cancelPromptOptimizationJob operation: POST /api/3.0/mlflow/prompt-optimization/jobs/{job_id}/cancel
+api_prompt_optimization_jobs_cancel <- function(client, job_id, .body = NULL) {
+  send_operation(client, "cancelPromptOptimizationJob",
+                 path = list(job_id = job_id),
+                 body = .body %||% list())
+}
+
+# The createReviewQueue operation: POST /api/3.0/mlflow/review-queues/create
+api_review_queues_create <- function(client, experiment_id = NULL, name = NULL, queue_type = NULL,
+                                     created_by = NULL, users = NULL, schema_ids = NULL,
+                                     .body = NULL) {
+  send_operation(client, "createReviewQueue",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        queue_type = queue_type, created_by = created_by,
+                                        users = users, schema_ids = schema_ids))
+}
+
+# The deleteReviewQueue operation: POST /api/3.0/mlflow/review-queues/delete
+api_review_queues_delete <- function(client, queue_id = NULL, .body = NULL) {
+  send_operation(client, "deleteReviewQueue", body = .body %||% list(queue_id = queue_id))
+}
+
+# The getReviewQueue operation: GET /api/3.0/mlflow/review-queues/get
+api_review_queues_get <- function(client, queue_id = NULL) {
+  send_operation(client, "getReviewQueue", query = list(queue_id = queue_id))
+}
+
+# The getReviewQueueByName operation: GET /api/3.0/mlflow/review-queues/get-by-name
+api_review_queues_get_by_name <- function(client, experiment_id = NULL, name = NULL) {
+  send_operation(client, "getReviewQueueByName",
+                 query = list(experiment_id = experiment_id, name = name))
+}
+
+# The getOrCreateUserQueue operation: POST /api/3.0/mlflow/review-queues/get-or-create-user
+api_review_queues_get_or_create_user <- function(client, experiment_id = NULL, user = NULL,
+                                                 created_by = NULL, .body = NULL) {
+  send_operation(client, "getOrCreateUserQueue",
+                 body = .body %||% list(experiment_id = experiment_id, user = user,
+                                        created_by = created_by))
+}
+
+# The addItemsToReviewQueue operation: POST /api/3.0/mlflow/review-queues/items/add
+api_review_queues_add_items <- function(client, queue_id = NULL, item_type = NULL, item_ids = NULL,
+                                        .body = NULL) {
+  send_operation(client, "addItemsToReviewQueue",
+                 body = .body %||% list(queue_id = queue_id, item_type = item_type,
+                                        item_ids = item_ids))
+}
+
+# The listReviewQueueItems operation: GET /api/3.0/mlflow/review-queues/items/list
+api_review_queues_list_items <- function(client, queue_id = NULL, status = NULL, max_results = NULL,
+                                         page_token = NULL) {
+  send_operation(client, "listReviewQueueItems",
+                 query = list(queue_id = queue_id, status = status, max_results = max_results,
+                              page_token = page_token))
+}
+
+# The removeItemsFromReviewQueue operation: POST /api/3.0/mlflow/review-queues/items/remove
+api_review_queues_remove_items <- function(client, queue_id = NULL, item_ids = NULL, .body = NULL) {
+  send_operation(client, "removeItemsFromReviewQueue",
+                 body = .body %||% list(queue_id = queue_id, item_ids = item_ids))
+}
+
+# The setReviewQueueItemStatus operation: POST /api/3.0/mlflow/review-queues/items/set-status
+api_review_queues_set_item_status <- function(client, queue_id = NULL, item_id = NULL,
+                                              status = NULL, completed_by = NULL, .body = NULL) {
+  send_operation(client, "setReviewQueueItemStatus",
+                 body = .body %||% list(queue_id = queue_id, item_id = item_id, status = status,
+                                        completed_by = completed_by))
+}
+
+# The listReviewQueues operation: GET /api/3.0/mlflow/review-queues/list
+api_review_queues_list <- function(client, experiment_id = NULL, user = NULL, max_results = NULL,
+                                   page_token = NULL, item_id = NULL) {
+  send_operation(client, "listReviewQueues",
+                 query = list(experiment_id = experiment_id, user = user, max_results = max_results,
+                              page_token = page_token, item_id = item_id))
+}
+
+# The updateReviewQueue operation: POST /api/3.0/mlflow/review-queues/update
+api_review_queues_update <- function(client, queue_id = NULL, update_users = NULL, users = NULL,
+                                     update_schema_ids = NULL, schema_ids = NULL, name = NULL,
+                                     new_owner = NULL, .body = NULL) {
+  send_operation(client, "updateReviewQueue",
+                 body = .body %||% list(queue_id = queue_id, update_users = update_users,
+                                        users = users, update_schema_ids = update_schema_ids,
+                                        schema_ids = schema_ids, name = name, new_owner = new_owner))
+}
+
+# The deleteScorer operation: DELETE /api/3.0/mlflow/scorers/delete
+api_scorers_delete <- function(client, experiment_id = NULL, name = NULL, version = NULL,
+                               .body = NULL) {
+  send_operation(client, "deleteScorer",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        version = version))
+}
+
+# The getScorer operation: GET /api/3.0/mlflow/scorers/get
+api_scorers_get <- function(client, experiment_id = NULL, name = NULL, version = NULL) {
+  send_operation(client, "getScorer",
+                 query = list(experiment_id = experiment_id, name = name, version = version))
+}
+
+# The listScorers operation: GET /api/3.0/mlflow/scorers/list
+api_scorers_list <- function(client, experiment_id = NULL, experiment_ids = NULL) {
+  send_operation(client, "listScorers",
+                 query = list(experiment_id = experiment_id, experiment_ids = experiment_ids))
+}
+
+# The upsertOnlineScoringConfig operation: PUT /api/3.0/mlflow/scorers/online-config
+api_scorers_upsert_online_scoring_config <- function(client, experiment_id = NULL, name = NULL,
+                                                     sample_rate = NULL, filter_string = NULL,
+                                                     .body = NULL) {
+  send_operation(client, "upsertOnlineScoringConfig",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        sample_rate = sample_rate, filter_string = filter_string))
+}
+
+# The getOnlineScoringConfigs operation: GET /api/3.0/mlflow/scorers/online-configs
+api_scorers_get_online_scoring_configs <- function(client, scorer_ids = NULL) {
+  send_operation(client, "getOnlineScoringConfigs", query = list(scorer_ids = scorer_ids))
+}
+
+# The registerScorer operation: POST /api/3.0/mlflow/scorers/register
+api_scorers_register <- function(client, experiment_id = NULL, name = NULL,
+                                 serialized_scorer = NULL, .body = NULL) {
+  send_operation(client, "registerScorer",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        serialized_scorer = serialized_scorer))
+}
+
+# The listScorerVersions operation: GET /api/3.0/mlflow/scorers/versions
+api_scorers_list_versions <- function(client, experiment_id = NULL, name = NULL) {
+  send_operation(client, "listScorerVersions",
+                 query = list(experiment_id = experiment_id, name = name))
+}
+
 # The getServerInfo operation: GET /api/3.0/mlflow/server-info
 api_server_info <- function(client) {
   send_operation(client, "getServerInfo")
@@ -896,6 +1419,44 @@ api_traces_set_tag_v3 <- function(client, trace_id, key = NULL, value = NULL, .b
                  body = .body %||% list(key = key, value = value))
 }
 
+# The listWorkspaces operation: GET /api/3.0/mlflow/workspaces
+api_workspaces_list <- function(client) {
+  send_operation(client, "listWorkspaces")
+}
+
+# The createWorkspace operation: POST /api/3.0/mlflow/workspaces
+api_workspaces_create <- function(client, name = NULL, description = NULL,
+                                  default_artifact_root = NULL, trace_archival_config = NULL,
+                                  .body = NULL) {
+  send_operation(client, "createWorkspace",
+                 body = .body %||% list(name = name, description = description,
+                                        default_artifact_root = default_artifact_root,
+                                        trace_archival_config = trace_archival_config))
+}
+
+# The deleteWorkspace operation: DELETE /api/3.0/mlflow/workspaces/{workspace_name}
+api_workspaces_delete <- function(client, workspace_name, .body = NULL) {
+  send_operation(client, "deleteWorkspace",
+                 path = list(workspace_name = workspace_name),
+                 body = .body %||% list())
+}
+
+# The getWorkspace operation: GET /api/3.0/mlflow/workspaces/{workspace_name}
+api_workspaces_get <- function(client, workspace_name) {
+  send_operation(client, "getWorkspace", path = list(workspace_name = workspace_name))
+}
+
+# The updateWorkspace operation: PATCH /api/3.0/mlflow/workspaces/{workspace_name}
+api_workspaces_update <- function(client, workspace_name, description = NULL,
+                                  default_artifact_root = NULL, trace_archival_config = NULL,
+                                  .body = NULL) {
+  send_operation(client, "updateWorkspace",
+                 path = list(workspace_name = workspace_name),
+                 body = .body %||% list(description = description,
+                                        default_artifact_root = default_artifact_root,
+                                        trace_archival_config = trace_archival_config))
+}
+
 # operationId -> its function, for mlflow_call_operation().
 api_operation_functions <- c(
   listProxiedArtifacts = "api_mlflow_artifacts_list",
@@ -1004,6 +1565,76 @@ api_operation_functions <- c(
   removeDatasetFromExperiments = "api_datasets_remove_from_experiments",
   setDatasetTags = "api_datasets_set_tags",
   deleteDatasetTag = "api_datasets_delete_tag",
+  createBudgetPolicy = "api_gateway_budgets_create",
+  deleteBudgetPolicy = "api_gateway_budgets_delete",
+  getBudgetPolicy = "api_gateway_budgets_get",
+  listBudgetPolicies = "api_gateway_budgets_list",
+  updateBudgetPolicy = "api_gateway_budgets_update",
+  listBudgetWindows = "api_gateway_budgets_list_windows",
+  createEndpointBinding = "api_gateway_endpoints_create_binding",
+  deleteEndpointBinding = "api_gateway_endpoints_delete_binding",
+  listEndpointBindings = "api_gateway_endpoints_list_bindings",
+  createGatewayEndpoint = "api_gateway_endpoints_create",
+  deleteGatewayEndpoint = "api_gateway_endpoints_delete",
+  deleteGatewayEndpointTag = "api_gateway_endpoints_delete_tag",
+  getGatewayEndpoint = "api_gateway_endpoints_get",
+  listGatewayEndpoints = "api_gateway_endpoints_list",
+  attachModelToEndpoint = "api_gateway_endpoints_attach_model",
+  detachModelFromEndpoint = "api_gateway_endpoints_detach_model",
+  setGatewayEndpointTag = "api_gateway_endpoints_set_tag",
+  updateGatewayEndpoint = "api_gateway_endpoints_update",
+  addGuardrailToEndpoint = "api_gateway_guardrails_add_to_endpoint",
+  createGatewayGuardrail = "api_gateway_guardrails_create",
+  deleteGatewayGuardrail = "api_gateway_guardrails_delete",
+  getGatewayGuardrail = "api_gateway_guardrails_get",
+  listGatewayGuardrails = "api_gateway_guardrails_list",
+  listEndpointGuardrailConfigs = "api_gateway_guardrails_list_endpoint_configs",
+  removeGuardrailFromEndpoint = "api_gateway_guardrails_remove_from_endpoint",
+  updateEndpointGuardrailConfig = "api_gateway_guardrails_update_endpoint_config",
+  createGatewayModelDefinition = "api_gateway_model_definitions_create",
+  deleteGatewayModelDefinition = "api_gateway_model_definitions_delete",
+  getGatewayModelDefinition = "api_gateway_model_definitions_get",
+  listGatewayModelDefinitions = "api_gateway_model_definitions_list",
+  updateGatewayModelDefinition = "api_gateway_model_definitions_update",
+  createGatewaySecret = "api_gateway_secrets_create",
+  deleteGatewaySecret = "api_gateway_secrets_delete",
+  getGatewaySecretInfo = "api_gateway_secrets_get",
+  listGatewaySecretInfos = "api_gateway_secrets_list",
+  updateGatewaySecret = "api_gateway_secrets_update",
+  createIssue = "api_issues_create",
+  searchIssues = "api_issues_search",
+  getIssue = "api_issues_get",
+  updateIssue = "api_issues_update",
+  createLabelSchema = "api_label_schemas_create",
+  deleteLabelSchema = "api_label_schemas_delete",
+  getLabelSchema = "api_label_schemas_get",
+  getLabelSchemaByName = "api_label_schemas_get_by_name",
+  listLabelSchemas = "api_label_schemas_list",
+  updateLabelSchema = "api_label_schemas_update",
+  createPromptOptimizationJob = "api_prompt_optimization_jobs_create",
+  searchPromptOptimizationJobsViaGet = "api_prompt_optimization_jobs_search_via_get",
+  searchPromptOptimizationJobs = "api_prompt_optimization_jobs_search",
+  deletePromptOptimizationJob = "api_prompt_optimization_jobs_delete",
+  getPromptOptimizationJob = "api_prompt_optimization_jobs_get",
+  cancelPromptOptimizationJob = "api_prompt_optimization_jobs_cancel",
+  createReviewQueue = "api_review_queues_create",
+  deleteReviewQueue = "api_review_queues_delete",
+  getReviewQueue = "api_review_queues_get",
+  getReviewQueueByName = "api_review_queues_get_by_name",
+  getOrCreateUserQueue = "api_review_queues_get_or_create_user",
+  addItemsToReviewQueue = "api_review_queues_add_items",
+  listReviewQueueItems = "api_review_queues_list_items",
+  removeItemsFromReviewQueue = "api_review_queues_remove_items",
+  setReviewQueueItemStatus = "api_review_queues_set_item_status",
+  listReviewQueues = "api_review_queues_list",
+  updateReviewQueue = "api_review_queues_update",
+  deleteScorer = "api_scorers_delete",
+  getScorer = "api_scorers_get",
+  listScorers = "api_scorers_list",
+  upsertOnlineScoringConfig = "api_scorers_upsert_online_scoring_config",
+  getOnlineScoringConfigs = "api_scorers_get_online_scoring_configs",
+  registerScorer = "api_scorers_register",
+  listScorerVersions = "api_scorers_list_versions",
   getServerInfo = "api_server_info",
   startTraceV3 = "api_traces_start_v3",
   batchGetTraces = "api_traces_batch_get",
@@ -1019,7 +1650,12 @@ api_operation_functions <- c(
   getAssessment = "api_traces_get_assessment",
   updateAssessment = "api_traces_update_assessment",
   deleteTraceTagV3 = "api_traces_delete_tag_v3",
-  setTraceTagV3 = "api_traces_set_tag_v3"
+  setTraceTagV3 = "api_traces_set_tag_v3",
+  listWorkspaces = "api_workspaces_list",
+  createWorkspace = "api_workspaces_create",
+  deleteWorkspace = "api_workspaces_delete",
+  getWorkspace = "api_workspaces_get",
+  updateWorkspace = "api_workspaces_update"
 )
 
 # The spec's constraints checked before sending (validate.R): required names, and per query
@@ -1092,10 +1728,69 @@ api_operation_checks <- list(
   createDataset = list(required = c("name"), fields = list()),
   upsertDatasetRecords = list(required = c("records"), fields = list()),
   setDatasetTags = list(required = c("tags"), fields = list()),
+  createBudgetPolicy = list(required = c("budget_unit", "budget_amount", "duration", "target_scope", "budget_action"), fields = list()),
+  deleteBudgetPolicy = list(required = c("budget_policy_id"), fields = list()),
+  getBudgetPolicy = list(required = c("budget_policy_id"), fields = list()),
+  listBudgetPolicies = list(fields = list(max_results = list(int64 = TRUE))),
+  updateBudgetPolicy = list(required = c("budget_policy_id"), fields = list()),
+  createEndpointBinding = list(required = c("endpoint_id", "resource_type", "resource_id"), fields = list()),
+  deleteEndpointBinding = list(required = c("endpoint_id", "resource_type", "resource_id"), fields = list()),
+  createGatewayEndpoint = list(required = c("name", "model_configs"), fields = list()),
+  deleteGatewayEndpoint = list(required = c("endpoint_id"), fields = list()),
+  deleteGatewayEndpointTag = list(required = c("endpoint_id", "key"), fields = list()),
+  attachModelToEndpoint = list(required = c("endpoint_id", "model_config"), fields = list()),
+  detachModelFromEndpoint = list(required = c("endpoint_id", "model_definition_id"), fields = list()),
+  setGatewayEndpointTag = list(required = c("endpoint_id", "key"), fields = list()),
+  updateGatewayEndpoint = list(required = c("endpoint_id"), fields = list()),
+  addGuardrailToEndpoint = list(required = c("endpoint_id", "guardrail_id"), fields = list(execution_order = list(int64 = TRUE))),
+  createGatewayGuardrail = list(required = c("name", "scorer_id", "scorer_version", "stage", "action"), fields = list(scorer_version = list(int64 = TRUE))),
+  deleteGatewayGuardrail = list(required = c("guardrail_id"), fields = list()),
+  getGatewayGuardrail = list(required = c("guardrail_id"), fields = list()),
+  listGatewayGuardrails = list(fields = list(max_results = list(int64 = TRUE))),
+  listEndpointGuardrailConfigs = list(required = c("endpoint_id"), fields = list()),
+  removeGuardrailFromEndpoint = list(required = c("endpoint_id", "guardrail_id"), fields = list()),
+  updateEndpointGuardrailConfig = list(required = c("endpoint_id", "guardrail_id"), fields = list(execution_order = list(int64 = TRUE))),
+  createGatewayModelDefinition = list(required = c("name", "secret_id", "provider", "model_name"), fields = list()),
+  deleteGatewayModelDefinition = list(required = c("model_definition_id"), fields = list()),
+  getGatewayModelDefinition = list(required = c("model_definition_id"), fields = list()),
+  updateGatewayModelDefinition = list(required = c("model_definition_id"), fields = list()),
+  createGatewaySecret = list(required = c("secret_name"), fields = list()),
+  deleteGatewaySecret = list(required = c("secret_id"), fields = list()),
+  getGatewaySecretInfo = list(required = c("secret_id"), fields = list()),
+  updateGatewaySecret = list(required = c("secret_id"), fields = list()),
+  createIssue = list(required = c("experiment_id", "name", "description"), fields = list()),
+  updateIssue = list(required = c("issue_id"), fields = list()),
+  createLabelSchema = list(required = c("experiment_id", "name", "type", "input"), fields = list()),
+  deleteLabelSchema = list(required = c("schema_id"), fields = list()),
+  getLabelSchema = list(required = c("schema_id"), fields = list()),
+  getLabelSchemaByName = list(required = c("experiment_id", "name"), fields = list()),
+  listLabelSchemas = list(required = c("experiment_id"), fields = list()),
+  updateLabelSchema = list(required = c("schema_id"), fields = list()),
+  createPromptOptimizationJob = list(required = c("source_prompt_uri", "config"), fields = list()),
+  searchPromptOptimizationJobsViaGet = list(required = c("experiment_id"), fields = list()),
+  searchPromptOptimizationJobs = list(required = c("experiment_id"), fields = list()),
+  createReviewQueue = list(required = c("experiment_id", "name", "queue_type"), fields = list()),
+  deleteReviewQueue = list(required = c("queue_id"), fields = list()),
+  getReviewQueue = list(required = c("queue_id"), fields = list()),
+  getReviewQueueByName = list(required = c("experiment_id", "name"), fields = list()),
+  getOrCreateUserQueue = list(required = c("experiment_id", "user"), fields = list()),
+  addItemsToReviewQueue = list(required = c("queue_id"), fields = list()),
+  listReviewQueueItems = list(required = c("queue_id"), fields = list()),
+  removeItemsFromReviewQueue = list(required = c("queue_id"), fields = list()),
+  setReviewQueueItemStatus = list(required = c("queue_id", "item_id", "status"), fields = list()),
+  listReviewQueues = list(required = c("experiment_id"), fields = list()),
+  updateReviewQueue = list(required = c("queue_id"), fields = list()),
+  deleteScorer = list(required = c("experiment_id", "name"), fields = list()),
+  getScorer = list(required = c("experiment_id", "name"), fields = list()),
+  upsertOnlineScoringConfig = list(required = c("experiment_id", "name", "sample_rate"), fields = list(sample_rate = list(minimum = 0L, maximum = 1L))),
+  getOnlineScoringConfigs = list(required = c("scorer_ids"), fields = list()),
+  registerScorer = list(required = c("experiment_id", "name", "serialized_scorer"), fields = list()),
+  listScorerVersions = list(required = c("experiment_id", "name"), fields = list()),
   startTraceV3 = list(required = c("trace"), fields = list()),
   deleteTracesV3 = list(required = c("experiment_id"), fields = list(max_timestamp_millis = list(int64 = TRUE))),
   getTrace = list(required = c("trace_id"), fields = list()),
   queryTraceMetrics = list(fields = list(time_interval_seconds = list(int64 = TRUE), start_time_ms = list(int64 = TRUE), end_time_ms = list(int64 = TRUE))),
   createAssessment = list(required = c("assessment"), fields = list()),
-  updateAssessment = list(required = c("assessment", "update_mask"), fields = list())
+  updateAssessment = list(required = c("assessment", "update_mask"), fields = list()),
+  createWorkspace = list(required = c("name"), fields = list())
 )

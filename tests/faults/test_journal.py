@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mlflowrest import MlflowClient
 
+from mlflowrest import MlflowClient
 from tests.contract.runner.engine import ROOT, Driver, driver_command, languages
 from tests.faults.journal import reader
 from tests.harness import MlflowServer
@@ -123,14 +123,14 @@ class Program:
             if key in line and (at_least is None or line[key] >= at_least):
                 return line
         self.kill()
-        raise AssertionError(f"no {key!r} line from {self.proc.args} within {bound:.0f} s:\n{self.tail()}")
+        raise AssertionError(f"no {key!r} line from {self.proc.args!r} within {bound:.0f} s:\n{self.tail()}")
 
     def finish(self, bound: float = BOUND) -> int:
         try:
             return self.proc.wait(timeout=bound)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"{self.proc.args} hung for {bound:.0f} s:\n{self.tail()}") from None
+            raise AssertionError(f"{self.proc.args!r} hung for {bound:.0f} s:\n{self.tail()}") from None
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -306,7 +306,9 @@ def test_offline_run_synced_by_another_language(server: MlflowServer, jdir: Path
     runs = runs_of(client, experiment)
     assert len(runs) == 1, f"{len(runs)} runs after syncing one offline run"
     run_id = runs[0].info.run_id
-    sha = lambda b: hashlib.sha256(b).hexdigest()
+    def sha(b: bytes) -> str:
+        return hashlib.sha256(b).hexdigest()
+
     want = {**OFFLINE_CONTENT, "reports": {"summary.json": sha(b'{"groups": 3}')},
             "model": {"weights.bin": sha(WEIGHTS), "conf/params.txt": sha(b"alpha=0.5\n")}}  # fmt: skip
     for reader_lang in LANGS:

@@ -3,7 +3,6 @@ package io.mlflowrest;
 import io.mlflowrest.errors.InvalidParameterValueError;
 
 import io.mlflowrest.generated.Rules;
-import io.mlflowrest.internal.DatabricksProfile;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -12,6 +12,7 @@ import io.mlflowrest.generated.Route;
 import io.mlflowrest.generated.Rules;
 import io.mlflowrest.internal.http.Http11Client;
 import io.mlflowrest.internal.http.Origin;
+import io.mlflowrest.internal.http.Proxy;
 import io.mlflowrest.internal.http.RawResponse;
 import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.internal.http.StaleConnectionException;
@@ -64,7 +65,8 @@ public final class Transport implements Closeable {
         int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
         Origin origin = new Origin(uri.getHost(), port, https ? TlsFactory.create(config) : null, !config.insecureTls());
         int timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
-        this.http = new Http11Client(origin, uri.getPort() <= 0, timeoutMs, timeoutMs);
+        Proxy proxy = Proxy.select(uri.getScheme(), uri.getHost(), System.getProperties(), System.getenv());
+        this.http = new Http11Client(origin, proxy, uri.getPort() <= 0, timeoutMs, timeoutMs);
         this.hostPort = uri.getHost() + ":" + port;
         this.basePath = uri.getRawPath() == null ? "" : uri.getRawPath();
         this.retry = new RetryPolicy(config.maxRetries(), config.backoffFactorSeconds(), config.backoffJitterSeconds());

@@ -36,12 +36,15 @@ public final class Artifacts {
      * @param registeredModels resolves {@code models:/<name>@<alias>}
      * @param modelVersions resolves {@code models:/<name>/<version>}
      * @param loggedModels resolves {@code models:/m-<id>}
-     * @param repositories the artifact stores, by URI scheme
+     * @param operations the client's operation layer: the artifact stores send through its transport and
+     *     close with it; their credentials come from its configuration and the environment
      */
     public Artifacts(Runs runs, RegisteredModels registeredModels, ModelVersions modelVersions, LoggedModels loggedModels,
-                     ArtifactRepositories repositories) {
+                     RawOperations operations) {
         this.locations = new ArtifactLocations(runs, registeredModels, modelVersions, loggedModels);
-        this.repositories = repositories;
+        this.repositories = new ArtifactRepositories(operations.transport(), operations.config(), System.getenv(),
+                java.nio.file.Path.of(System.getProperty("user.home")));
+        operations.own(repositories);
     }
 
     /**
