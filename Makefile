@@ -15,7 +15,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 LANGS := python $(if $(wildcard $(ROOT)/java/java.mk),java) $(if $(wildcard $(ROOT)/r/r.mk),r)
 SUITES := test-harness test-contract test-reliability $(if $(wildcard $(ROOT)/examples/automl/automl.mk),test-automl) bench-quick
 
-.PHONY: help setup setup-python server generate generate-spec check-generated test test-spec demo clean
+.PHONY: help setup setup-python server generate generate-spec check-generated lint test test-spec demo clean
 
 help:
 	@echo "make demo             start an embedded MLflow $(MLFLOW_VERSION) server and run every example"
@@ -23,6 +23,7 @@ help:
 	@echo "make server           serve a fresh MLflow server in the foreground (Ctrl-C stops it)"
 	@echo "make generate         regenerate the spec and every SDK's generated code"
 	@echo "make check-generated  fail if generated code differs from what the generators write"
+	@echo "make lint             ruff and mypy over every Python file, the contract files' schemas, each SDK's linters"
 	@echo "make bench            run the benchmarks, writing bench/results.md"
 	@echo "make clean            remove build output, stamps and the demo store"
 	@echo "suites: test-python test-java test-r test-contract test-reliability test-automl; setup-* and demo-*"
@@ -62,8 +63,19 @@ test-spec: setup-python
 	cd $(ROOT) && $(PY) openapi/tools/coverage.py
 	cd $(ROOT) && $(PY) -m pytest -q -s tests/spec
 
-test: check-generated test-spec $(addprefix test-,$(LANGS)) $(SUITES)
+# Every linter, first in make test: it takes a minute and fails before anything slow. Each SDK's
+# fragment adds its own (python/python.mk lint-python; java/java.mk, r/r.mk `lint: lint-<lang>`).
+lint: lint-python
+
+# make test first records the checkout's state and last fails if any suite rewrote a tracked file
+# or left output that .gitignore does not cover (tests/harness/git_clean.py).
+test: test-snapshot lint check-generated test-spec $(addprefix test-,$(LANGS)) $(SUITES)
+	cd $(ROOT) && python3 tests/harness/git_clean.py check
 	@echo "make test: all suites passed"
+
+.PHONY: test-snapshot
+test-snapshot:
+	@cd $(ROOT) && python3 tests/harness/git_clean.py snapshot
 
 # Every language's example, then the AutoML runs, against one embedded server (SQLite store).
 DEMOS := $(LANGS) $(if $(wildcard $(ROOT)/examples/automl/automl.mk),automl)
@@ -73,7 +85,7 @@ demo: $(addprefix setup-,$(DEMOS))
 	  $(MAKE) --no-print-directory -f $(ROOT)/Makefile $(addprefix demo-,$(DEMOS))
 
 clean:
-	rm -rf $(ROOT)/.work $(ROOT)/java/target $(ROOT)/java/compat/target
+	rm -rf $(ROOT)/.work $(ROOT)/java/target $(ROOT)/java/compat/target $(ROOT)/java/example/target
 
 include $(ROOT)/python/python.mk
 -include $(ROOT)/java/java.mk

@@ -31,7 +31,7 @@ from bench import report  # noqa: E402
 from tests.harness import MlflowServer  # noqa: E402
 
 PY = sys.executable
-JAR = ROOT / "java" / "target" / "mlflowrest.jar"
+JAR = ROOT / "java" / "example" / "target" / "mlflowrest-example.jar"
 COMPAT_CLASSES = ROOT / "java" / "compat" / "target" / "classes"  # the drop-in (make setup-java)
 # An AppCDS archive of the classes the SDK's first metric loads, and the jar it was made with (make bench-java-cds).
 JAVA_CDS = ROOT / ".work" / "bench-java-cds" / "mlflowrest.jsa"
@@ -69,8 +69,9 @@ CLIENTS: dict[str, list[tuple[str, str]]] = {
                   ("java", "sdk"), ("java", "floor"), ("java", "official"), ("r", "sdk"), ("r", "floor")],
     "typical_run": [("python", "sdk"), ("python", "floor"), ("python", "fresh"), ("python", "official"),
                     ("java", "sdk"), ("java", "floor"), ("java", "official"), ("r", "sdk"), ("r", "floor")],
-    "training_loop": [("python", "sdk"), ("python", "official-buffered"), ("python", "official"),
-                      ("java", "sdk"), ("r", "sdk")],
+    "training_loop": [("python", "sdk"), ("python", "sdk-journal"), ("python", "official-buffered"),
+                      ("python", "official"), ("java", "sdk"), ("java", "sdk-journal"), ("r", "sdk"),
+                      ("r", "sdk-journal")],
     "artifacts": [("python", "sdk"), ("python", "floor"), ("python", "official"),
                   ("java", "sdk"), ("java", "floor"), ("r", "sdk"), ("r", "floor")],
 }  # fmt: skip
@@ -160,7 +161,7 @@ def warm_up(uri: str, rounds: int = 12) -> None:
         r.raise_for_status()
         return r.json()
 
-    for i in range(rounds):
+    for _ in range(rounds):
         run = post("runs/create", {"experiment_id": "0", "start_time": int(time.time() * 1000)})["run"]["info"]
         rid = run["run_id"]
         post("runs/log-metric", {"run_id": rid, "key": "m", "value": 1.0, "timestamp": 1, "step": 0})
@@ -278,7 +279,8 @@ def s3_cell(sizes: list[int], starts: dict[str, list[float]]) -> list[dict[str, 
     return results
 
 
-def _jvm_and_r_startup(uri: str, quick: bool, langs: tuple[str, ...] = ("java", "r"), rounds: int = 3) -> dict[str, Any]:
+def _jvm_and_r_startup(uri: str, quick: bool, langs: tuple[str, ...] = ("java", "r"),
+                       rounds: int = 3) -> dict[str, Any]:  # fmt: skip
     """JVM start to first logged metric, and R library load to first logged metric.
 
     Java: mlflowrest, mlflowrest with the AppCDS archive when `make bench-java-cds` built it, the

@@ -12,6 +12,7 @@ users install it; the official client in the project venv, which has the pinned 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import statistics
@@ -102,10 +103,8 @@ def footprint_mb(name: str) -> tuple[float, int]:
     dists = _requires(name)
     for d in dists:
         for f in metadata.distribution(d).files or []:
-            try:
-                total += f.locate().stat().st_size
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):
+                total += Path(f.locate()).stat().st_size
     return total / 1e6, len(dists)
 
 

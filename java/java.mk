@@ -3,27 +3,42 @@ JAVA_DIR := $(ROOT)/java
 MVN := mvn -B -q -f $(JAVA_DIR)/pom.xml
 # The library (pom.xml) and the drop-in for mlflow-client code (compat/, io.mlflowrest:mlflowrest-compat) in one reactor.
 MVN_ALL := mvn -B -q -f $(JAVA_DIR)/all.xml
-JAVA_JAR := $(JAVA_DIR)/target/mlflowrest.jar
+# The example application's self-contained jar (java/example): the library's own jar
+# (target/mlflowrest-<version>.jar) has no Main-Class and no dependencies inside.
+JAVA_JAR := $(JAVA_DIR)/example/target/mlflowrest-example.jar
 COMPAT_CP := $(JAVA_DIR)/compat/target/classpath.txt
+# The mlflowrest command (`sync`) as a runnable jar: io.mlflowrest:mlflowrest-cli (java/cli).
+JAVA_CLI_JAR := $(JAVA_DIR)/cli/target/mlflowrest-cli.jar
 
-.PHONY: setup-java generate-java test-java demo-java bench-java compat-table
+.PHONY: setup-java generate-java test-java demo-java bench-java compat-table lint-java
 
 # Maven dependencies and plugins into ~/.m2 (the only thing to install); re-run when the pom changes.
-$(STAMP)/java: $(JAVA_DIR)/pom.xml $(JAVA_DIR)/compat/pom.xml $(JAVA_DIR)/all.xml
+$(STAMP)/java: $(JAVA_DIR)/pom.xml $(JAVA_DIR)/compat/pom.xml $(JAVA_DIR)/example/pom.xml $(JAVA_DIR)/cli/pom.xml $(JAVA_DIR)/all.xml
 	@mkdir -p $(STAMP)
 	$(MVN_ALL) org.apache.maven.plugins:maven-dependency-plugin:3.6.1:go-offline  # 3.x leaves reactor modules out
 	@touch $@
 # The self-contained jar the example, the contract driver and the benchmarks run; rebuilt when a source changes.
-$(JAVA_JAR): $(STAMP)/java $(shell find $(JAVA_DIR)/src/main $(JAVA_DIR)/src/generated -name '*.java' 2>/dev/null)
-	$(MVN) package -DskipTests
+$(JAVA_JAR): $(STAMP)/java $(shell find $(JAVA_DIR)/src/main $(JAVA_DIR)/src/generated $(JAVA_DIR)/example/src -name '*.java' 2>/dev/null)
+	$(MVN_ALL) package -DskipTests -pl example -am
 # The drop-in's classes and classpath, for the fault suite's existing-code run (tests/faults).
 $(COMPAT_CP): $(JAVA_JAR) $(shell find $(JAVA_DIR)/compat/src -name '*.java' 2>/dev/null)
 	$(MVN_ALL) test-compile -pl compat -am org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath -Dmdep.outputFile=$(COMPAT_CP)
-setup-java: $(JAVA_JAR) $(COMPAT_CP)
+$(JAVA_CLI_JAR): $(JAVA_JAR) $(JAVA_DIR)/cli/pom.xml
+	$(MVN_ALL) package -DskipTests -pl cli -am
+setup-java: $(JAVA_JAR) $(COMPAT_CP) $(JAVA_CLI_JAR)
 
 # The spec's types, limits, error codes and routes as Java, into java/src/generated/java.
 generate-java: setup-python
 	cd $(ROOT) && $(PY) java/codegen/generate.py
+
+# javac -Xlint:all -Werror over the main and test sources of the library, the example and the drop-in
+# (generated code too). The poms carry the flags, so every build is linted; this target recompiles
+# everything from scratch into target/lint, so no class compiled before a change hides a warning.
+lint: lint-java
+lint-java: $(STAMP)/java
+	rm -rf $(JAVA_DIR)/target/lint $(JAVA_DIR)/compat/target/lint $(JAVA_DIR)/example/target/lint
+	$(MVN_ALL) -Dbuild.dir=target/lint test-compile
+	rm -rf $(JAVA_DIR)/target/lint $(JAVA_DIR)/compat/target/lint $(JAVA_DIR)/example/target/lint
 
 # Unit tests (local stub servers) and integration tests against one fresh harness server, for the
 # library and the drop-in; fails (without rewriting it) when java/COMPATIBILITY.md is stale. Then
@@ -55,7 +70,7 @@ test-java-stores: setup-python setup-java setup-stores
 
 # The chapter's example as a self-contained jar, with Python ruled out.
 demo-java: setup-java
-	$(MVN) package -DskipTests
+	$(MVN_ALL) package -DskipTests -pl example -am
 	MLFLOW_PYTHON_EXECUTABLE=/bin/false java -jar $(JAVA_JAR)
 
 # log-metric per call against the default 4-worker server, beside raw java.net.http.HttpClient.

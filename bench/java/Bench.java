@@ -42,7 +42,7 @@ public class Bench {
             case "log_metric" -> logMetric(client, size);
             case "log_batch" -> logBatch(client, size);
             case "typical_run" -> typicalRun(client, size);
-            case "training_loop" -> trainingLoop(size);
+            case "training_loop" -> trainingLoop(client, size);
             case "artifacts" -> artifacts(client, size);
             case "first_metric" -> firstMetric(client);
             default -> throw new IllegalArgumentException(workload);
@@ -153,8 +153,12 @@ public class Bench {
         return measure(() -> { for (int k = 0; k < size; k++) one.run(); }, size);
     }
 
-    static String trainingLoop(int size) throws Exception {
-        MlflowRestClient c = sdk();
+    // sdk-journal: the same loop with every batch recorded in an on-disk journal first (docs/journal.md).
+    static String trainingLoop(String client, int size) throws Exception {
+        MlflowRestClient c = client.equals("sdk-journal")
+                ? MlflowRestClient.create(ClientConfig.builder().trackingUri(uri)
+                        .journalDir(Files.createTempDirectory("mlflowrest-bench-journal-")).build())
+                : sdk();
         ActiveRun run = c.startRun(RunOptions.inExperiment("0").logInBackground(Duration.ofSeconds(1)));
         double c0 = cpu();
         long t0 = System.nanoTime();

@@ -1,7 +1,7 @@
 # R workloads for bench/run.py, one measurement per R process:
 #   Rscript bench/r/bench.R <workload> <client> <size> <tracking_uri>
-# prints one JSON object like bench/pyworkloads.py. Clients: sdk (mlflowrest), floor (the same JSON
-# through curl with one reused handle).
+# prints one JSON object like bench/pyworkloads.py. Clients: sdk (mlflowrest), sdk-journal (with
+# MLFLOWREST_JOURNAL_DIR set), floor (the same JSON through curl with one reused handle).
 args <- commandArgs(trailingOnly = TRUE)
 workload <- args[[1]]; client_kind <- args[[2]]; size <- as.numeric(args[[3]]); uri <- args[[4]]
 started <- proc.time()
@@ -28,6 +28,8 @@ measure <- function(work, per) {
           wall, cpu, wall / per * 1000, cpu / per * 1000)
 }
 
+# sdk-journal: the same SDK with the on-disk journal (docs/journal.md) in a fresh folder.
+if (client_kind == "sdk-journal") Sys.setenv(MLFLOWREST_JOURNAL_DIR = tempfile("mlflowrest-bench-journal-"))
 client <- mlflow_client(uri)
 out <- switch(workload,
   log_metric = {

@@ -74,7 +74,9 @@ def main() -> None:
         labelled[detector] = out
 
     client = MlflowClient()
-    experiment_id = client.get_experiment_by_name(args.experiment).experiment_id
+    experiment = client.get_experiment_by_name(args.experiment)
+    assert experiment is not None, args.experiment
+    experiment_id = experiment.experiment_id
     parent_id = session_run_id(client, experiment_id, exp.get_config("USI"))
     runs = {r.info.run_name: r for r in children(client, experiment_id, parent_id)}
     names = {d: str(exp.models().loc[d, "Name"]) for d in DETECTORS}

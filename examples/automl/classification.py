@@ -55,7 +55,9 @@ def main() -> None:
     board = exp.pull()  # index: PyCaret model id; columns: Model (the child run's name), metrics
 
     client = MlflowClient()
-    experiment_id = client.get_experiment_by_name(args.experiment).experiment_id
+    experiment = client.get_experiment_by_name(args.experiment)
+    assert experiment is not None, args.experiment
+    experiment_id = experiment.experiment_id
     parent_id = session_run_id(client, experiment_id, exp.get_config("USI"))
     runs = children(client, experiment_id, parent_id)
     ids_by_name = {name: model_id for model_id, name in board["Model"].items()}

@@ -170,8 +170,9 @@ def count(uri: str, experiment_id: str, groups: int) -> dict[str, int]:
     finished: dict[str, int] = {}
     complete = 0
     for r in runs:
-        if r.info.status == "FINISHED":
-            finished[r.info.run_name] = finished.get(r.info.run_name, 0) + 1
+        if r.info is not None and r.info.status == "FINISHED":
+            name = r.info.run_name or ""
+            finished[name] = finished.get(name, 0) + 1
             complete += is_complete(client, r)
     return {
         "complete": complete,
@@ -206,8 +207,9 @@ def main() -> int:
         "PYSPARK_PYTHON", sys.executable
     )  # executors import the same packages
 
-    from mlflowrest import MlflowClient
     from pyspark.sql import SparkSession
+
+    from mlflowrest import MlflowClient
 
     client = MlflowClient(uri)  # built on the driver, pickled into every task
     job = f"many-models-{uuid.uuid4().hex[:8]}"

@@ -14,10 +14,12 @@ import importlib
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+from handlers import field_schema as handler_field_schema
+from handlers import handler_schema, required_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi" / "mlflow.yaml"
@@ -75,7 +77,8 @@ def schema_name(full_name: str) -> str:
     parts = full_name.split(".")
     if parts[0] == "mlflow":
         parts = parts[1:]
-    return "".join(p[:1].upper() + p[1:] for p in parts)
+    # Package names are snake_case (mlflow.label_schemas): their words are capitalised too.
+    return "".join(w[:1].upper() + w[1:] for p in parts for w in p.split("_"))
 
 
 def lower_camel(name: str) -> str:
@@ -198,7 +201,8 @@ class Builder:
                 props[field].update(constraint)
 
     # ---- operations ----------------------------------------------------------------------
-    def operation(self, rpc: Any, method: str, path: str, families: dict[str, Any]) -> dict[str, Any]:
+    def operation(self, rpc: Any, method: str, path: str, also_required: list[str]) -> dict[str, Any]:
+        """also_required: fields the server's handler asserts beyond the proto's validate_required."""
         path_params = re.findall(r"\{(\w+)\}", path)
         req: Descriptor = rpc.input_type
         op: dict[str, Any] = {}
@@ -206,6 +210,10 @@ class Builder:
         for p in path_params:
             params.append({"name": p, "in": "path", "required": True, "schema": {"type": "string"}})
         skip = frozenset(path_params)
+        if method != "GET":
+            # A handler that asserts a path parameter reads it from the body (updateIssue): it
+            # travels in both.
+            skip -= frozenset(also_required)
         if method == "GET":
             for f in req.fields:
                 if f.name in skip:
@@ -217,7 +225,7 @@ class Builder:
                     param = {"name": f.name, "in": "query", "content": {"application/json": {"schema": schema}}}
                 from mlflow.protos import databricks_pb2
 
-                if f.GetOptions().Extensions[databricks_pb2.validate_required]:
+                if f.GetOptions().Extensions[databricks_pb2.validate_required] or f.name in also_required:
                     param["required"] = True
                 if f.is_repeated:
                     param["style"] = "form"
@@ -225,6 +233,9 @@ class Builder:
                 params.append(param)
         else:
             body = self.message_schema(req, skip)
+            extra = [f for f in also_required if f in body["properties"] and f not in body.get("required", [])]
+            if extra:
+                body["required"] = body.get("required", []) + extra
             self.drain()
             name = schema_name(req.full_name)
             if skip:
@@ -304,6 +315,10 @@ def build() -> dict[str, Any]:
     overlay = yaml.safe_load(OVERLAY.read_text())
     limits = load_limits()
     b = Builder(limits)
+    from mlflow.server.handlers import HANDLERS
+
+    # The server's handler of each request message, by the message's full name.
+    handlers = {cast(Any, cls).DESCRIPTOR.full_name: h for cls, h in HANDLERS.items()}
     paths: dict[str, dict[str, Any]] = {}
     seen_ids: dict[str, str] = {}
     seen_names: dict[tuple[str, str], str] = {}
@@ -327,7 +342,9 @@ def build() -> dict[str, Any]:
                     op_id = families.get("operation_ids", {}).get(rpc.full_name) or lower_camel(rpc.name)
                     if databricks_only:
                         op_id = "databricks" + rpc.name[:1].upper() + rpc.name[1:]
-                    op = b.operation(rpc, ep.method, path, families)
+                    also_required = required_fields(handlers.get(rpc.input_type.full_name)) \
+                        if fam_def.get("required_from_handler") else []  # fmt: skip
+                    op = b.operation(rpc, ep.method, path, also_required)
                     method_name = families.get("overrides", {}).get(op_id) or naming(rpc.name, fam_def)
                     if index > 0:
                         # Same RPC served again under another method: an alias of the first.
@@ -351,6 +368,7 @@ def build() -> dict[str, Any]:
                     }
                     paths.setdefault(path, {})[ep.method.lower()] = op
     b.drain()
+    handler_routes(paths, families["include"], b.schemas, seen_ids)
 
     spec: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -366,13 +384,20 @@ def build() -> dict[str, Any]:
         "x-mlflow-limits": limits,
         "x-mlflow-error-codes": dict(sorted(ERROR_CODE_TO_HTTP_STATUS.items())),
         "tags": [{"name": n, "description": f["description"]}
-                 for n, f in (families["include"] | families["databricks"]).items()],  # fmt: skip
+                 for n, f in (families["include"] | families["databricks"]).items()],
         "paths": {},
         "components": {
             "schemas": {
                 "Double": {
                     "description": "A double; NaN and infinities travel as the strings protobuf's JSON uses.",
                     "anyOf": [{"type": "number"}, {"type": "string", "enum": ["NaN", "Infinity", "-Infinity"]}],
+                },
+                # The server's outer ASGI layer (FastAPI) answers a path no route matches, e.g. a path
+                # parameter holding a newline, with its own JSON: 404 {"detail": "Not Found"}.
+                "RoutingError": {
+                    "type": "object",
+                    "required": ["detail"],
+                    "properties": {"detail": {}},
                 },
                 "ErrorResponse": {
                     "type": "object",
@@ -386,11 +411,18 @@ def build() -> dict[str, Any]:
             "responses": {
                 "Error": {
                     "description": (
-                        "An MLflow error; the HTTP status follows x-mlflow-error-codes. Routing errors,"
-                        " crashes and auth or proxy layers answer with HTML or plain text instead."
+                        "An MLflow error; the HTTP status follows x-mlflow-error-codes. Routing errors answer"
+                        " {detail}; crashes and auth or proxy layers answer with HTML or plain text."
                     ),
                     "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}},
+                        "application/json": {
+                            "schema": {
+                                "anyOf": [
+                                    {"$ref": "#/components/schemas/ErrorResponse"},
+                                    {"$ref": "#/components/schemas/RoutingError"},
+                                ]
+                            }
+                        },
                         "text/html": {"schema": {"type": "string"}},
                         "text/plain": {"schema": {"type": "string"}},
                     },
@@ -404,6 +436,52 @@ def build() -> dict[str, Any]:
     return spec
 
 
+def handler_routes(
+    paths: dict[str, Any], section: dict[str, Any], schemas: dict[str, Any], seen: dict[str, str]
+) -> None:
+    """Routes the server registers outside the protos whose handler validates a `schema=`
+    (the online-scoring configs): the request from that schema, the answer from the overlay."""
+    from mlflow.server import handlers as server
+
+    proto_handlers = set(server.HANDLERS.values())
+    for path, handler, methods in cast(Any, server).get_endpoints():
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
+        fam = family_of(path, section) if path.startswith("/api/") and handler not in proto_handlers else None
+        schema = handler_schema(handler) if fam else None
+        if fam is None or schema is None or any(m.lower() in paths.get(path, {}) for m in methods):
+            continue
+        op_id = lower_camel("".join(w.capitalize() for w in handler.__name__.strip("_").split("_")))
+        if op_id in seen:
+            sys.exit(f"duplicate operationId {op_id}")
+        seen[op_id] = path
+        name = schema_name(op_id)
+        props = {field: handler_field_schema(validators) for field, validators in schema.items()}
+        required = [field for field, validators in schema.items() if "_assert_required" in validators]
+        for method in methods:
+            op: dict[str, Any] = {
+                "operationId": op_id,
+                "tags": [fam[0]],
+                "x-mlflowrest-resource": fam[1]["resource"],
+                "x-mlflowrest-method": naming(op_id, fam[1]),
+                "x-mlflowrest-outside-protos": True,
+            }
+            if method == "GET":
+                op["parameters"] = [
+                    {"name": f, "in": "query", "schema": props[f], **({"required": True} if f in required else {}),
+                     **({"style": "form", "explode": True} if props[f].get("type") == "array" else {})}
+                    for f in props
+                ]  # fmt: skip
+            else:
+                schemas[name] = {"type": "object", "properties": props, **({"required": required} if required else {})}
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                }
+            # The handler builds its answer with json.dumps: the overlay gives its shape.
+            op["responses"] = {"200": {"description": "OK"}, "default": {"$ref": "#/components/responses/Error"}}
+            paths.setdefault(path, {})[method.lower()] = op
+
+
 def merge_overlay(paths: dict[str, Any], spec: dict[str, Any], overlay: dict[str, Any]) -> None:
     """Deep-merge the hand-written overlay: operation patches by operationId, extra paths, schemas."""
     by_id = {op["operationId"]: op for item in paths.values() for op in item.values()}
@@ -413,9 +491,31 @@ def merge_overlay(paths: dict[str, Any], spec: dict[str, Any], overlay: dict[str
         deep_merge(by_id[op_id], patch)
     for path, item in (overlay.get("paths") or {}).items():
         paths.setdefault(path, {}).update(item)
+    for name, dotted in (overlay.get("entities") or {}).items():
+        spec["components"]["schemas"][name] = dataclass_schema(dotted)
     for name, patch in (overlay.get("schemas") or {}).items():
         target = spec["components"]["schemas"].setdefault(name, {})
         deep_merge(target, patch)
+
+
+def dataclass_schema(dotted: str) -> dict[str, Any]:
+    """A JSON schema from an entity dataclass of the package (what its to_dict() writes)."""
+    import dataclasses
+    import typing
+
+    module, _, cls_name = dotted.rpartition(".")
+    cls = getattr(importlib.import_module(module), cls_name)
+    hints = typing.get_type_hints(cls)
+    types = {str: {"type": "string"}, float: {"type": "number"}, int: {"type": "integer", "format": "int64"},
+             bool: {"type": "boolean"}}  # fmt: skip
+    props, required = {}, []
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        props[f.name] = copy.deepcopy(types[args[0] if args else tp])
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            required.append(f.name)
+    return {"type": "object", "description": f"{cls_name} ({dotted}).", "properties": props, "required": required}
 
 
 def deep_merge(target: dict[str, Any], patch: dict[str, Any]) -> None:

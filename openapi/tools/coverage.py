@@ -26,7 +26,7 @@ def canonical(path: str) -> str:
 def server_routes() -> set[tuple[str, str]]:
     from mlflow.server.handlers import get_endpoints
 
-    routes = set()
+    routes: set[tuple[str, str]] = set()
     for path, _handler, methods in get_endpoints():
         if path.startswith("/api/"):
             routes.update((m.upper(), canonical(path)) for m in methods)
@@ -35,7 +35,7 @@ def server_routes() -> set[tuple[str, str]]:
 
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") and "server-info" in rule.rule:
-            routes.update((m, canonical(rule.rule)) for m in rule.methods - {"HEAD", "OPTIONS"})
+            routes.update((m, canonical(rule.rule)) for m in (rule.methods or set()) - {"HEAD", "OPTIONS"})
     return routes
 
 

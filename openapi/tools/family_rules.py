@@ -31,7 +31,7 @@ def spec_operation_ids(spec: dict[str, Any]) -> set[str]:
 
 def load(spec: dict[str, Any] | None = None) -> dict[str, Any]:
     """The rules, checked against the spec; each operation's safety normalised to a dict."""
-    rules = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    rules: dict[str, Any] = yaml.safe_load(RULES.read_text(encoding="utf-8"))
     spec = spec if spec is not None else yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     errors = rules["errors"]
     names = [c["name"] for c in errors["classes"]]
@@ -94,7 +94,8 @@ def config_table(rules: dict[str, Any]) -> list[str]:
     lines = ["| variable | type | default | secret |", "|---|---|---|---|"]
     for v in rules["config"]["variables"]:
         default = "" if v.get("default") is None else f"`{str(v['default']).lower()}`"
-        lines.append(f"| `{v['env']}` | {v['type']} | {default} | {'yes' if v.get('secret') else ''} |")
+        kind = v["type"] + (": " + " / ".join(f"`{x}`" for x in v["values"]) if "values" in v else "")
+        lines.append(f"| `{v['env']}` | {kind} | {default} | {'yes' if v.get('secret') else ''} |")
     return lines
 
 
@@ -124,10 +125,10 @@ def render_readme(text: str, rules: dict[str, Any]) -> str:
     for name, table in TABLES.items():
         start, end = f"<!-- generated:{name} from openapi/family-rules.yaml -->", f"<!-- /generated:{name} -->"
         pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
-        if not pattern.search(text):
+        found = pattern.search(text)
+        if not found:
             raise RulesError(f"README.md has no {start} ... {end} block")
-        block = "\n".join([start, *table(rules), end])
-        text = pattern.sub(lambda _m, block=block: block, text)
+        text = text[: found.start()] + "\n".join([start, *table(rules), end]) + text[found.end() :]
     return text
 
 

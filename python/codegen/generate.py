@@ -180,6 +180,9 @@ def method_source(op: dict[str, Any], spec: dict[str, Any], models: Any) -> str:
     if op["body_kind"] == "json":
         model = getattr(models, op["body_model"])
         for name, info in model.model_fields.items():
+            if name in op["path_params"]:
+                fields.append((name, name))  # the server reads it from the body too: the path's value
+                continue
             annotation = render(info.annotation)
             (required if info.is_required() else optional).append(
                 f"{name}: {annotation}" if info.is_required() else f"{name}: {annotation} = None"
@@ -286,6 +289,30 @@ def generate_resources(ops: list[dict[str, Any]], spec: dict[str, Any]) -> None:
     parts.extend(f"    {r!r}: {c},\n" for r, c in names)
     parts.append("}\n")
     (OUT / "resources.py").write_text("".join(parts))
+    generate_client_resources(names)
+
+
+def generate_client_resources(names: list[tuple[str, str]]) -> None:
+    """A base class of MlflowClient with one lazy property per resource, so every operation of
+    the spec is reachable as client.<resource>.<method>; the client overrides the resources it
+    extends by hand (experiments, runs, artifacts)."""
+    parts = [
+        HEADER,
+        '"""MlflowClient\'s generated resources: one lazily built property per resource of the spec."""\n\n',
+        "from __future__ import annotations\n\n",
+        "from functools import cached_property\nfrom typing import TYPE_CHECKING\n\n",
+        "# Imported on first use: building a client loads no resource code.\n",
+        "if TYPE_CHECKING:\n    from mlflowrest._generated import resources as generated\n\n\n",
+        "class GeneratedResources:\n",
+        '    """Every resource of the spec as a lazily built attribute."""\n',
+    ]
+    for resource, cls in names:
+        parts.append(
+            f"\n    @cached_property\n    def {resource}(self) -> generated.{cls}:\n"
+            f"        from mlflowrest._generated import resources as generated\n\n"
+            f"        return generated.{cls}(self)  # type: ignore[arg-type]\n"
+        )
+    (OUT / "client_resources.py").write_text("".join(parts))
 
 
 def generate_limits(spec: dict[str, Any]) -> None:
@@ -313,7 +340,7 @@ def generate_rules(spec: dict[str, Any]) -> None:
 
     text = (
         HEADER.replace("openapi/mlflow.yaml", "openapi/family-rules.yaml")
-        + '"""The rules the three SDKs share (errors, retries, request ids, configuration)."""\n\n'
+        + '"""The rules the three SDKs share (errors, retries, request ids, configuration, journal)."""\n\n'
         + "from typing import Any, Final\n\n"
         + const("ERROR_CLASSES", "Final[dict[str, str | None]]", {c["name"]: c["parent"] for c in errors["classes"]})
         + const("BY_ERROR_CODE", "Final[dict[str, str]]", errors["by_error_code"])
@@ -349,6 +376,8 @@ def generate_rules(spec: dict[str, Any]) -> None:
         + const("IDEMPOTENCY_MAX_KEY_LENGTH", "Final[int]", rules["idempotency"]["max_key_length"])
         + const("IDEMPOTENCY_SETTLE_MIN_MS", "Final[int]", rules["idempotency"]["settle_min_ms"])
         + const("IDEMPOTENCY_SETTLE_MAX_MS", "Final[int]", rules["idempotency"]["settle_max_ms"])
+        + "# The on-disk journal's names (docs/journal.md).\n"
+        + const("JOURNAL", "Final[dict[str, Any]]", rules["journal"])
     )
     (OUT / "rules.py").write_text(text)
 

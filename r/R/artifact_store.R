@@ -76,7 +76,9 @@ env_bytes <- function(name) {
   value <- Sys.getenv(name, "")
   if (!nzchar(value)) return(multipart_defaults[[name]])
   number <- suppressWarnings(as.numeric(value))
-  if (is.na(number) || number <= 0) abort_invalid(sprintf("%s must be a positive number of bytes, got '%s'", name, value), name, "> 0")
+  if (is.na(number) || number <= 0) {
+    abort_invalid(sprintf("%s must be a positive number of bytes, got '%s'", name, value), name, "> 0")
+  }
   number
 }
 

@@ -46,10 +46,12 @@ azure_shared_key <- function(method, account, key, url_path, query, headers,
   resource <- paste0("/", account, url_path)
   if (length(query)) {
     q <- query[order(tolower(names(query)), method = "radix")]
-    resource <- paste0(resource, paste0("\n", tolower(names(q)), ":", vapply(q, as.character, character(1)), collapse = ""))
+    values <- vapply(q, as.character, character(1))
+    resource <- paste0(resource, paste0("\n", tolower(names(q)), ":", values, collapse = ""))
   }
-  string_to_sign <- paste0(paste(c(method, "", "", if (content_length > 0) format(content_length, scientific = FALSE) else "",
-                                   "", content_type %||% "", "", "", "", "", "", headers[["range"]] %||% ""),
+  length_field <- if (content_length > 0) format(content_length, scientific = FALSE) else ""
+  string_to_sign <- paste0(paste(c(method, "", "", length_field, "", content_type %||% "", "", "", "", "", "",
+                                   headers[["range"]] %||% ""),
                                  collapse = "\n"), "\n", canonical_headers, resource)
   signature <- jsonlite::base64_enc(hmac_sha256(jsonlite::base64_dec(reveal(key)), string_to_sign))
   sprintf("SharedKey %s:%s", account, signature)
@@ -58,7 +60,8 @@ azure_shared_key <- function(method, account, key, url_path, query, headers,
 azure_store <- function(uri, client, settings = NULL) {
   parts <- regmatches(uri, regexec("^(wasbs?|abfss?)://([^@/]+)@([^./]+)\\.(blob|dfs)\\.([^/]+)/*(.*)$", uri))[[1]]
   if (length(parts) != 7L) {
-    abort_invalid(sprintf("invalid Azure URI '%s': use wasbs://<container>@<account>.blob.core.windows.net/<path>", uri), "uri")
+    abort_invalid(sprintf("invalid Azure URI '%s': use wasbs://<container>@<account>.blob.core.windows.net/<path>",
+                          uri), "uri")
   }
   container <- parts[3]
   prefix <- sub("/+$", "", parts[7])
@@ -76,9 +79,15 @@ azure_store <- function(uri, client, settings = NULL) {
     if (!is.null(settings$sas)) {
       query_text <- paste(c(query_text[nzchar(query_text)], reveal(settings$sas)), collapse = "&")
     } else {
-      length <- if (!is.null(body)) nchar(body, type = "bytes")
-                else if (!is.null(upload_file)) (if (inherits(upload_file, "mlflowrest_file_range")) upload_file$size else file.size(upload_file))
-                else 0
+      length <- if (!is.null(body)) {
+        nchar(body, type = "bytes")
+      } else if (inherits(upload_file, "mlflowrest_file_range")) {
+        upload_file$size
+      } else if (!is.null(upload_file)) {
+        file.size(upload_file)
+      } else {
+        0
+      }
       type <- headers[["Content-Type"]] %||% if (!is.null(upload_file)) "application/octet-stream"
               else if (!is.null(body)) "application/json" else ""
       headers[["Authorization"]] <- azure_shared_key(method, settings$account, settings$key, path,

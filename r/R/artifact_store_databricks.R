@@ -42,7 +42,7 @@ databricks_store <- function(uri, client) {
     threshold <- env_bytes("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE")
     info <- credential("write", rel)
     if (identical(info$type, "AWS_PRESIGNED_URL") && size >= threshold) {
-      return(databricks_multipart_upload(api, signed, id, rel_path(rel), local, size))
+      return(databricks_multipart_upload(client, signed, id, rel_path(rel), local, size))
     }
     signed_url_put(signed, info, local, size)
   }
@@ -95,7 +95,8 @@ signed_url_put <- function(signed, info, local, size) {
     sas <- sub("^[^?]*\\??", "", info$signed_uri)
     request <- function(method, query = list(), headers = list(), ...) {
       sent <- info
-      sent$signed_uri <- paste0(base, "?", paste(c(sas[nzchar(sas)], if (length(query)) aws_query(query)), collapse = "&"))
+      signed_query <- c(sas[nzchar(sas)], if (length(query)) aws_query(query))
+      sent$signed_uri <- paste0(base, "?", paste(signed_query, collapse = "&"))
       sent$headers <- c(info$headers, lapply(names(headers), function(n) list(name = n, value = headers[[n]])))
       signed_url_request(signed, method, sent, raw_response = TRUE, ...)
     }
@@ -107,7 +108,7 @@ signed_url_put <- function(signed, info, local, size) {
 # create-multipart-upload hands out one signed URL per part; an expired one is renewed
 # with get-presigned-upload-part-url; complete-multipart-upload joins them, and any
 # failure aborts through the abort URL the service gave.
-databricks_multipart_upload <- function(api, signed, id, path, local, size) {
+databricks_multipart_upload <- function(client, signed, id, path, local, size) {
   part_size <- max(env_bytes("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE"), ceiling(size / 10000))
   offsets <- seq(0, size - 1, by = part_size)
   created <- api_databricks_artifacts_create_multipart_upload(client, run_id = id, path = path,

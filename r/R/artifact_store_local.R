@@ -2,9 +2,7 @@
 # written directly.
 
 local_store <- function(uri) {
-  root <- if (grepl("^file:", uri, ignore.case = TRUE)) {
-    utils::URLdecode(sub("^file:(//[^/]*)?", "", uri))
-  } else uri
+  root <- if (grepl("^file:", uri, ignore.case = TRUE)) utils::URLdecode(sub("^file:(//[^/]*)?", "", uri)) else uri
   root <- sub("(.)/+$", "\\1", root)
   target <- function(rel) if (nzchar(rel)) file.path(root, rel) else root
   list(

@@ -22,14 +22,23 @@
 #' @export
 mlflow_log_artifact <- function(path, artifact_path = NULL, run_id = NULL, client = NULL) {
   if (!file.exists(path)) abort_invalid(sprintf("no such file or directory: %s", path), "path")
-  relative <- if (dir.exists(path)) list.files(path, recursive = TRUE, all.files = TRUE, no.. = TRUE) else basename(path)
+  relative <- if (dir.exists(path)) {
+    list.files(path, recursive = TRUE, all.files = TRUE, no.. = TRUE)
+  } else {
+    basename(path)
+  }
   check_artifact_names(relative)
   locals <- if (dir.exists(path)) file.path(path, relative) else path
   client <- resolve_client(client)
   run_id <- resolve_run_id(run_id)
-  store <- run_artifact_store(run_id, client)
   written <- vapply(relative, function(r) join_path(artifact_path, r), character(1),
                     USE.NAMES = FALSE)
+  # Offline (or a run whose create never reached the server): a copy in the journal, for sync.
+  if (!is.null(client$journal) && (isTRUE(client$offline) || is_local_id(run_id))) {
+    journal_log_artifact(client$journal, path, artifact_path, run_id)
+    return(invisible(written))
+  }
+  store <- run_artifact_store(run_id, client)
   upload_all(store, locals, written)
   invisible(written)
 }

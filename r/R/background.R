@@ -41,6 +41,11 @@ new_background_logger <- function(client, run_id, flush_interval = 1) {
   logger$fatal <- NULL        # the answer that stopped the logger
   logger$window <- write_window(client)
   logger$pool <- new_logger_pool(logger)
+  # With a journal each batch is a call record before it is sent (journal_mode.R); a run with a
+  # local id (offline, or created while the server was away) is only recorded, for sync.
+  logger$journal <- client$journal
+  logger$local <- isTRUE(client$offline) || is_local_id(run_id)
+  logger$keep <- !is.null(client$journal) && identical(client$journal_on_unreachable, "keep")
   logger
 }
 
@@ -129,18 +134,19 @@ cut_batch <- function(logger, now = as.numeric(Sys.time())) {
     entities <- data.frame(kind = "metrics", key = logger$key[rows], json = metric_json,
                            stringsAsFactors = FALSE)
     chunk <- batch_chunks(logger$run_id, entities)
-    lapply(split(metric_json, chunk), function(part) list(
-      body = batch_envelope(logger$run_id, part, character(), character()),
-      points = length(part)))
+    lapply(split(metric_json, chunk), function(part) {
+      list(body = batch_envelope(logger$run_id, part, character(), character()), points = length(part))
+    })
   }
   first <- 1L
   for (b in bodies) {
     rows_b <- first:(first + b$points - 1L)
     first <- first + b$points
-    logger$queue[[length(logger$queue) + 1L]] <- new_batch(
+    batch <- new_batch(
       logger, metric_json[rows_b], b$body,
       list(key = logger$key[rows_b], value = logger$value[rows_b],
            timestamp = logger$timestamp[rows_b], step = logger$step[rows_b]))
+    if (!logger$local) logger$queue[[length(logger$queue) + 1L]] <- batch
   }
   logger$n <- 0L
   invisible()
@@ -156,6 +162,10 @@ new_batch <- function(logger, metric_json, body = NULL, columns) {
   batch$attempts <- 0L     # consecutive failures
   batch$not_before <- 0    # no resend before this time (backoff)
   batch$error <- NULL
+  if (!is.null(logger$journal)) {
+    batch$seq <- journal_call(logger$journal, "logBatch", "POST", rules_operations$logBatch$path, batch$body,
+                              random_hex())
+  }
   batch
 }
 
@@ -191,14 +201,24 @@ send_batch <- function(logger, batch) {
   curl::multi_add(
     handle, pool = logger$pool,
     done = function(res) batch_answered(logger, id, res),
-    fail = function(message) batch_failed(logger, id, transport_error(
-      message, "POST", rules_operations$logBatch$path, timeout = is_timeout(message)))
+    fail = function(message) {
+      batch_failed(logger, id, transport_error(message, "POST", rules_operations$logBatch$path,
+                                               timeout = is_timeout(message)))
+    }
   )
 }
 
 batch_answered <- function(logger, id, res) {
   if (res$status_code < 300L) {
     window_stored(logger$window)
+    if (!is.null(logger$sending[[id]]$seq)) {
+      journal_batch_done(logger, logger$sending[[id]], res$status_code)
+      # The server is back: what waited out the outage goes now, not after its grown backoff.
+      for (batch in if (logger$keep) logger$queue) {
+        batch$attempts <- 0L
+        batch$not_before <- 0
+      }
+    }
     logger$stored <- logger$stored + logger$sending[[id]]$points
     logger$sending[[id]] <- NULL
     logger$error <- NULL
@@ -223,6 +243,7 @@ batch_answered <- function(logger, id, res) {
 batch_failed <- function(logger, id, error, retry_after = NULL) {
   batch <- logger$sending[[id]]
   logger$sending[[id]] <- NULL
+  if (split_slow_batch(logger, batch, error)) return(invisible())
   batch$attempts <- batch$attempts + 1L
   batch$error <- error
   client <- logger$client
@@ -247,8 +268,10 @@ handle_final_answers <- function(logger) {
       logger$fatal <- error
       logger$queue <- c(list(batch), logger$queue)
     } else if (batch$points == 1L) {
+      journal_refused(logger, batch, error)
       logger$refused[[length(logger$refused) + 1L]] <- list(columns = batch$columns, error = error)
     } else {
+      journal_refused(logger, batch, error)  # its halves are calls of their own
       middle <- batch$points %/% 2L
       logger$queue <- c(list(sub_batch(logger, batch, seq_len(middle)),
                              sub_batch(logger, batch, (middle + 1L):batch$points)), logger$queue)
@@ -259,6 +282,11 @@ handle_final_answers <- function(logger) {
     logger$answers <- list()
   }
   invisible()
+}
+
+journal_refused <- function(logger, batch, error) {
+  if (is.null(batch$seq)) return(invisible())
+  journal_failed(logger$journal, batch$seq, error$http_status, error$error_code, error$server_message)
 }
 
 run_refuses_everything <- function(logger) {
@@ -273,9 +301,11 @@ run_refuses_everything <- function(logger) {
 
 # The cause's class and fields, with what the logger stored and which points were refused.
 logger_summary <- function(logger, cause, what) {
-  shown <- vapply(utils::head(logger$refused, 5L), function(r) with(r$columns, sprintf(
-    "%s=%s (step=%s, timestamp=%s)", key, format(value), json_int64(step), json_int64(timestamp))),
-    character(1))
+  shown <- vapply(utils::head(logger$refused, 5L), function(r) {
+    point <- r$columns
+    sprintf("%s=%s (step=%s, timestamp=%s)", point$key, format(point$value), json_int64(point$step),
+            json_int64(point$timestamp))
+  }, character(1))
   more <- if (length(logger$refused) > 5L) sprintf(" and %d more", length(logger$refused) - 5L) else ""
   refused <- if (length(shown)) paste0("; refused: ", paste(shown, collapse = ", "), more) else ""
   error <- cause
@@ -302,12 +332,14 @@ logger_flush <- function(logger, timeout = logger$client$flush_timeout) {
   repeat {
     # Checked before the pump, which would send an exhausted batch again at once.
     for (batch in logger$queue) {
-      if (batch$attempts > logger$client$max_retries) give_up(logger, batch)
+      # Journal kept: the retry budget ends no flush, the flush timeout does.
+      if (batch$attempts > logger$client$max_retries && !logger$keep) give_up(logger, batch)
     }
     now <- as.numeric(Sys.time())
     pump(logger, now, every = 0)
     if (!is.null(logger$fatal)) stop(logger_summary(logger, logger$fatal, "stopped"))
     if (!length(logger$queue) && !length(logger$sending) && !length(logger$answers)) break
+    if (now >= deadline && logger$keep) return(invisible(left_for_sync(logger, logger$error)))
     if (now >= deadline) {
       stop(mlflowrest_condition(sprintf(
         "background logger: %d metric points of run %s still unsent after %g s (%.0f stored)%s",
@@ -328,6 +360,13 @@ logger_flush <- function(logger, timeout = logger$client$flush_timeout) {
     stop(logger_summary(logger, first, sprintf("%d refused", length(logger$refused))))
   }
   invisible()
+}
+
+# Journal kept, server away: the batches stay recorded for mlflow_sync(); the count goes back.
+left_for_sync <- function(logger, error) {
+  left <- length(logger$queue) + length(logger$sending)
+  note_unreachable(logger$journal, error %||% mlflowrest_condition("no answer within the flush timeout"))
+  left
 }
 
 give_up <- function(logger, batch) {

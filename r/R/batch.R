@@ -38,7 +38,9 @@ batch_entities <- function(metrics = NULL, params = NULL, tags = NULL) {
     }
     timestamp <- if (is.null(metrics$timestamp)) rep(now_ms(), n) else time_to_ms(metrics$timestamp)
     step <- if (is.null(metrics$step)) rep(0, n) else metrics$step
-    if (is_int64_text(step)) check_int64_text(step, "step") else {
+    if (is_int64_text(step)) {
+      check_int64_text(step, "step")
+    } else {
       if (!is.numeric(step)) abort_invalid(sprintf("step must be whole numbers, not %s", class(step)[1]), "step")
       check_int64_values(step, "step")
     }

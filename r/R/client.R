@@ -54,7 +54,10 @@ mlflow_client <- function(tracking_uri = NULL) {
       env_flag(rules_config_variables$insecure_tls$env)
     }
   )
-  if (grepl("^databricks", uri)) {
+  offline <- !is.null(offline_dir(uri))
+  if (offline) {
+    settings$host <- uri
+  } else if (grepl("^databricks", uri)) {
     found <- databricks_settings(uri)
     for (field in names(found)) if (field == "host" || is.null(settings[[field]])) settings[[field]] <- found[[field]]
   } else if (grepl("^https?://", uri)) {
@@ -70,14 +73,16 @@ mlflow_client <- function(tracking_uri = NULL) {
     }
   } else {
     abort_invalid(sprintf(
-      "unsupported tracking URI '%s': mlflowrest talks to a server (http://, https://, databricks)",
+      paste("unsupported tracking URI '%s': mlflowrest talks to a server (http://, https://, databricks)",
+            "or records offline (offline:DIR)"),
       uri
     ), "tracking_uri")
   }
+  host <- sub("/+$", "", settings$host)
   structure(
-    list(
+    c(list(
       tracking_uri = if (grepl("^databricks", uri)) uri else settings$host,
-      host = sub("/+$", "", settings$host),
+      host = host,
       token = secret(settings$token),
       username = settings$username,
       password = secret(settings$password),
@@ -94,7 +99,7 @@ mlflow_client <- function(tracking_uri = NULL) {
       handles = new.env(parent = emptyenv()),
       # Each run's artifact root by run id: it never changes, so it is looked up once.
       artifact_roots = new.env(parent = emptyenv())
-    ),
+    ), journal_settings(uri, host)),  # journal_dir, _fsync, _fsync_interval, _on_unreachable; offline; journal
     class = "mlflow_client"
   )
 }
@@ -115,7 +120,11 @@ format.mlflow_client <- function(x, ...) {
     paste0("  auth:         ", auth),
     paste0("  tls:          ", if (x$insecure) "certificate checks OFF" else "verified"),
     sprintf("  retries:      %s (backoff %s s, jitter %s s), timeout %s s",
-            x$max_retries, x$backoff_factor, x$backoff_jitter, x$timeout)
+            x$max_retries, x$backoff_factor, x$backoff_jitter, x$timeout),
+    if (!is.null(x$journal_dir)) {
+      sprintf("  journal:      %s (%s, fsync %s)", x$journal_dir,
+              if (isTRUE(x$offline)) "offline" else x$journal_on_unreachable, x$journal_fsync)
+    }
   )
 }
 

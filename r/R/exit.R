@@ -54,6 +54,7 @@ end_runs_at_exit <- function() {
       message(sprintf("mlflowrest: run %s at exit: %s", run_id, conditionMessage(e)))
     })
   }
+  close_journals()
   invisible()
 }
 

@@ -216,7 +216,10 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   client <- resolve_client(client)
   # The run is marked even when the flush fails (points refused, the server gone); its error
   # is raised after that, as in the Python and Java SDKs.
-  flushed <- tryCatch({ mlflow_flush(run_id); NULL }, mlflowrest_error = function(e) e)
+  flushed <- tryCatch({
+    mlflow_flush(run_id)
+    NULL
+  }, mlflowrest_error = function(e) e)
   if (!(status == "FINISHED" && run_id %in% .globals$finished_runs)) {
     # The flush's error wins over a run that cannot be marked (deleted mid-training).
     tryCatch(
@@ -227,7 +230,7 @@ mlflow_end_run <- function(status = c("FINISHED", "FAILED", "KILLED"), end_time 
   stop_background_logger(run_id)
   pop_active_run(run_id)
   if (!is.null(flushed)) stop(flushed)
-  invisible(mlflow_get_run(run_id, client = client))
+  invisible(if (is.null(client$journal)) mlflow_get_run(run_id, client = client) else ended_run(run_id, client))
 }
 
 #' Evaluate code inside a run

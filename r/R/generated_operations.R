@@ -4,33 +4,33 @@
 # fields by their API names (NULL leaves one out); `.body` sends a body built by the caller
 # instead (a list, or `json` text). JSON lists in, the answer's JSON as a list out.
 
-# GET /api/2.0/mlflow-artifacts/artifacts (listProxiedArtifacts)
+# The listProxiedArtifacts operation: GET /api/2.0/mlflow-artifacts/artifacts
 api_mlflow_artifacts_list <- function(client, path = NULL) {
   send_operation(client, "listProxiedArtifacts", query = list(path = path))
 }
 
-# DELETE /api/2.0/mlflow-artifacts/artifacts/{artifact_path} (deleteArtifact)
+# The deleteArtifact operation: DELETE /api/2.0/mlflow-artifacts/artifacts/{artifact_path}
 api_mlflow_artifacts_delete <- function(client, artifact_path, .body = NULL) {
   send_operation(client, "deleteArtifact",
                  path = list(artifact_path = artifact_path),
                  body = .body %||% list())
 }
 
-# GET /api/2.0/mlflow-artifacts/artifacts/{artifact_path} (downloadArtifact)
+# The downloadArtifact operation: GET /api/2.0/mlflow-artifacts/artifacts/{artifact_path}
 api_mlflow_artifacts_download <- function(client, artifact_path, .download_to) {
   send_operation(client, "downloadArtifact",
                  path = list(artifact_path = artifact_path),
                  download_to = .download_to)
 }
 
-# PUT /api/2.0/mlflow-artifacts/artifacts/{artifact_path} (uploadArtifact)
+# The uploadArtifact operation: PUT /api/2.0/mlflow-artifacts/artifacts/{artifact_path}
 api_mlflow_artifacts_upload <- function(client, artifact_path, .upload_file) {
   send_operation(client, "uploadArtifact",
                  path = list(artifact_path = artifact_path),
                  upload_file = .upload_file)
 }
 
-# POST /api/2.0/mlflow-artifacts/mpu/abort/{artifact_path} (abortMultipartUpload)
+# The abortMultipartUpload operation: POST /api/2.0/mlflow-artifacts/mpu/abort/{artifact_path}
 api_mlflow_artifacts_abort_multipart_upload <- function(client, artifact_path, path = NULL,
                                                         upload_id = NULL, .body = NULL) {
   send_operation(client, "abortMultipartUpload",
@@ -38,7 +38,7 @@ api_mlflow_artifacts_abort_multipart_upload <- function(client, artifact_path, p
                  body = .body %||% list(path = path, upload_id = upload_id))
 }
 
-# POST /api/2.0/mlflow-artifacts/mpu/complete/{artifact_path} (completeMultipartUpload)
+# The completeMultipartUpload operation: POST /api/2.0/mlflow-artifacts/mpu/complete/{artifact_path}
 api_mlflow_artifacts_complete_multipart_upload <- function(client, artifact_path, path = NULL,
                                                            upload_id = NULL, parts = NULL,
                                                            .body = NULL) {
@@ -47,7 +47,7 @@ api_mlflow_artifacts_complete_multipart_upload <- function(client, artifact_path
                  body = .body %||% list(path = path, upload_id = upload_id, parts = parts))
 }
 
-# POST /api/2.0/mlflow-artifacts/mpu/create/{artifact_path} (createMultipartUpload)
+# The createMultipartUpload operation: POST /api/2.0/mlflow-artifacts/mpu/create/{artifact_path}
 api_mlflow_artifacts_create_multipart_upload <- function(client, artifact_path, path = NULL,
                                                          num_parts = NULL, .body = NULL) {
   send_operation(client, "createMultipartUpload",
@@ -55,12 +55,12 @@ api_mlflow_artifacts_create_multipart_upload <- function(client, artifact_path, 
                  body = .body %||% list(path = path, num_parts = num_parts))
 }
 
-# GET /api/2.0/mlflow-artifacts/presigned/{artifact_path} (getPresignedDownloadUrl)
+# The getPresignedDownloadUrl operation: GET /api/2.0/mlflow-artifacts/presigned/{artifact_path}
 api_mlflow_artifacts_get_presigned_download_url <- function(client, artifact_path) {
   send_operation(client, "getPresignedDownloadUrl", path = list(artifact_path = artifact_path))
 }
 
-# POST /api/2.0/mlflow/artifacts/complete-multipart-upload (databricksCompleteMultipartUpload)
+# The databricksCompleteMultipartUpload operation: POST /api/2.0/mlflow/artifacts/complete-multipart-upload
 api_databricks_artifacts_complete_multipart_upload <- function(client, run_id = NULL, path = NULL,
                                                                upload_id = NULL, part_etags = NULL,
                                                                .body = NULL) {
@@ -69,28 +69,28 @@ api_databricks_artifacts_complete_multipart_upload <- function(client, run_id = 
                                         part_etags = part_etags))
 }
 
-# POST /api/2.0/mlflow/artifacts/create-multipart-upload (databricksCreateMultipartUpload)
+# The databricksCreateMultipartUpload operation: POST /api/2.0/mlflow/artifacts/create-multipart-upload
 api_databricks_artifacts_create_multipart_upload <- function(client, run_id = NULL, path = NULL,
                                                              num_parts = NULL, .body = NULL) {
   send_operation(client, "databricksCreateMultipartUpload",
                  body = .body %||% list(run_id = run_id, path = path, num_parts = num_parts))
 }
 
-# POST /api/2.0/mlflow/artifacts/credentials-for-read (databricksGetCredentialsForRead)
+# The databricksGetCredentialsForRead operation: POST /api/2.0/mlflow/artifacts/credentials-for-read
 api_databricks_artifacts_credentials_for_read <- function(client, run_id = NULL, path = NULL,
                                                           page_token = NULL, .body = NULL) {
   send_operation(client, "databricksGetCredentialsForRead",
                  body = .body %||% list(run_id = run_id, path = path, page_token = page_token))
 }
 
-# POST /api/2.0/mlflow/artifacts/credentials-for-write (databricksGetCredentialsForWrite)
+# The databricksGetCredentialsForWrite operation: POST /api/2.0/mlflow/artifacts/credentials-for-write
 api_databricks_artifacts_credentials_for_write <- function(client, run_id = NULL, path = NULL,
                                                            page_token = NULL, .body = NULL) {
   send_operation(client, "databricksGetCredentialsForWrite",
                  body = .body %||% list(run_id = run_id, path = path, page_token = page_token))
 }
 
-# GET /api/2.0/mlflow/artifacts/get-presigned-upload-part-url (databricksGetPresignedUploadPartUrl)
+# The databricksGetPresignedUploadPartUrl operation: GET /api/2.0/mlflow/artifacts/get-presigned-upload-part-url
 api_databricks_artifacts_presigned_upload_part_url <- function(client, run_id = NULL, path = NULL,
                                                                upload_id = NULL,
                                                                part_number = NULL) {
@@ -99,7 +99,7 @@ api_databricks_artifacts_presigned_upload_part_url <- function(client, run_id = 
                               part_number = part_number))
 }
 
-# GET /api/2.0/mlflow/artifacts/list (listArtifacts)
+# The listArtifacts operation: GET /api/2.0/mlflow/artifacts/list
 api_artifacts_list <- function(client, run_id = NULL, run_uuid = NULL, path = NULL,
                                page_token = NULL) {
   send_operation(client, "listArtifacts",
@@ -107,14 +107,14 @@ api_artifacts_list <- function(client, run_id = NULL, run_uuid = NULL, path = NU
                               page_token = page_token))
 }
 
-# POST /api/2.0/mlflow/artifacts/presigned-download-url (createPresignedDownloadUrl)
+# The createPresignedDownloadUrl operation: POST /api/2.0/mlflow/artifacts/presigned-download-url
 api_artifacts_create_presigned_download_url <- function(client, run_id = NULL, path = NULL,
                                                         expiration = NULL, .body = NULL) {
   send_operation(client, "createPresignedDownloadUrl",
                  body = .body %||% list(run_id = run_id, path = path, expiration = expiration))
 }
 
-# POST /api/2.0/mlflow/artifacts/presigned-upload-url (createPresignedUploadUrl)
+# The createPresignedUploadUrl operation: POST /api/2.0/mlflow/artifacts/presigned-upload-url
 api_artifacts_create_presigned_upload_url <- function(client, run_id = NULL, path = NULL,
                                                       expiration = NULL, model_id = NULL,
                                                       .body = NULL) {
@@ -123,7 +123,7 @@ api_artifacts_create_presigned_upload_url <- function(client, run_id = NULL, pat
                                         model_id = model_id))
 }
 
-# POST /api/2.0/mlflow/experiments/create (createExperiment)
+# The createExperiment operation: POST /api/2.0/mlflow/experiments/create
 api_experiments_create <- function(client, name = NULL, artifact_location = NULL, tags = NULL,
                                    .body = NULL, .before_retry = NULL) {
   send_operation(client, "createExperiment",
@@ -132,33 +132,33 @@ api_experiments_create <- function(client, name = NULL, artifact_location = NULL
                  before_retry = .before_retry)
 }
 
-# POST /api/2.0/mlflow/experiments/delete (deleteExperiment)
+# The deleteExperiment operation: POST /api/2.0/mlflow/experiments/delete
 api_experiments_delete <- function(client, experiment_id = NULL, .body = NULL) {
   send_operation(client, "deleteExperiment", body = .body %||% list(experiment_id = experiment_id))
 }
 
-# POST /api/2.0/mlflow/experiments/delete-experiment-tag (deleteExperimentTag)
+# The deleteExperimentTag operation: POST /api/2.0/mlflow/experiments/delete-experiment-tag
 api_experiments_delete_tag <- function(client, experiment_id = NULL, key = NULL, .body = NULL) {
   send_operation(client, "deleteExperimentTag",
                  body = .body %||% list(experiment_id = experiment_id, key = key))
 }
 
-# GET /api/2.0/mlflow/experiments/get (getExperiment)
+# The getExperiment operation: GET /api/2.0/mlflow/experiments/get
 api_experiments_get <- function(client, experiment_id = NULL) {
   send_operation(client, "getExperiment", query = list(experiment_id = experiment_id))
 }
 
-# GET /api/2.0/mlflow/experiments/get-by-name (getExperimentByName)
+# The getExperimentByName operation: GET /api/2.0/mlflow/experiments/get-by-name
 api_experiments_get_by_name <- function(client, experiment_name = NULL) {
   send_operation(client, "getExperimentByName", query = list(experiment_name = experiment_name))
 }
 
-# POST /api/2.0/mlflow/experiments/restore (restoreExperiment)
+# The restoreExperiment operation: POST /api/2.0/mlflow/experiments/restore
 api_experiments_restore <- function(client, experiment_id = NULL, .body = NULL) {
   send_operation(client, "restoreExperiment", body = .body %||% list(experiment_id = experiment_id))
 }
 
-# GET /api/2.0/mlflow/experiments/search (searchExperimentsViaGet)
+# The searchExperimentsViaGet operation: GET /api/2.0/mlflow/experiments/search
 api_experiments_search_via_get <- function(client, max_results = NULL, page_token = NULL,
                                            filter = NULL, order_by = NULL, view_type = NULL) {
   send_operation(client, "searchExperimentsViaGet",
@@ -166,7 +166,7 @@ api_experiments_search_via_get <- function(client, max_results = NULL, page_toke
                               order_by = order_by, view_type = view_type))
 }
 
-# POST /api/2.0/mlflow/experiments/search (searchExperiments)
+# The searchExperiments operation: POST /api/2.0/mlflow/experiments/search
 api_experiments_search <- function(client, max_results = NULL, page_token = NULL, filter = NULL,
                                    order_by = NULL, view_type = NULL, .body = NULL) {
   send_operation(client, "searchExperiments",
@@ -174,20 +174,20 @@ api_experiments_search <- function(client, max_results = NULL, page_token = NULL
                                         filter = filter, order_by = order_by, view_type = view_type))
 }
 
-# POST /api/2.0/mlflow/experiments/set-experiment-tag (setExperimentTag)
+# The setExperimentTag operation: POST /api/2.0/mlflow/experiments/set-experiment-tag
 api_experiments_set_tag <- function(client, experiment_id = NULL, key = NULL, value = NULL,
                                     .body = NULL) {
   send_operation(client, "setExperimentTag",
                  body = .body %||% list(experiment_id = experiment_id, key = key, value = value))
 }
 
-# POST /api/2.0/mlflow/experiments/update (updateExperiment)
+# The updateExperiment operation: POST /api/2.0/mlflow/experiments/update
 api_experiments_update <- function(client, experiment_id = NULL, new_name = NULL, .body = NULL) {
   send_operation(client, "updateExperiment",
                  body = .body %||% list(experiment_id = experiment_id, new_name = new_name))
 }
 
-# GET /api/2.0/mlflow/get-online-trace-details (getOnlineTraceDetails)
+# The getOnlineTraceDetails operation: GET /api/2.0/mlflow/get-online-trace-details
 api_traces_get_online_details <- function(client, trace_id = NULL, sql_warehouse_id = NULL,
                                           source_inference_table = NULL,
                                           source_databricks_request_id = NULL) {
@@ -197,7 +197,7 @@ api_traces_get_online_details <- function(client, trace_id = NULL, sql_warehouse
                               source_databricks_request_id = source_databricks_request_id))
 }
 
-# POST /api/2.0/mlflow/logged-models (createLoggedModel)
+# The createLoggedModel operation: POST /api/2.0/mlflow/logged-models
 api_logged_models_create <- function(client, experiment_id = NULL, name = NULL, model_type = NULL,
                                      source_run_id = NULL, params = NULL, tags = NULL, .body = NULL,
                                      .before_retry = NULL) {
@@ -208,7 +208,7 @@ api_logged_models_create <- function(client, experiment_id = NULL, name = NULL, 
                  before_retry = .before_retry)
 }
 
-# POST /api/2.0/mlflow/logged-models/search (searchLoggedModels)
+# The searchLoggedModels operation: POST /api/2.0/mlflow/logged-models/search
 api_logged_models_search <- function(client, experiment_ids = NULL, filter = NULL, datasets = NULL,
                                      max_results = NULL, order_by = NULL, page_token = NULL,
                                      .body = NULL) {
@@ -218,26 +218,26 @@ api_logged_models_search <- function(client, experiment_ids = NULL, filter = NUL
                                         order_by = order_by, page_token = page_token))
 }
 
-# DELETE /api/2.0/mlflow/logged-models/{model_id} (deleteLoggedModel)
+# The deleteLoggedModel operation: DELETE /api/2.0/mlflow/logged-models/{model_id}
 api_logged_models_delete <- function(client, model_id, .body = NULL) {
   send_operation(client, "deleteLoggedModel",
                  path = list(model_id = model_id),
                  body = .body %||% list())
 }
 
-# GET /api/2.0/mlflow/logged-models/{model_id} (getLoggedModel)
+# The getLoggedModel operation: GET /api/2.0/mlflow/logged-models/{model_id}
 api_logged_models_get <- function(client, model_id) {
   send_operation(client, "getLoggedModel", path = list(model_id = model_id))
 }
 
-# PATCH /api/2.0/mlflow/logged-models/{model_id} (finalizeLoggedModel)
+# The finalizeLoggedModel operation: PATCH /api/2.0/mlflow/logged-models/{model_id}
 api_logged_models_finalize <- function(client, model_id, status = NULL, .body = NULL) {
   send_operation(client, "finalizeLoggedModel",
                  path = list(model_id = model_id),
                  body = .body %||% list(status = status))
 }
 
-# POST /api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-download (databricksGetCredentialsForLoggedModelDownload)
+# The databricksGetCredentialsForLoggedModelDownload operation: POST /api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-download
 api_databricks_artifacts_credentials_for_logged_model_download <- function(client, model_id,
                                                                            paths = NULL,
                                                                            page_token = NULL,
@@ -247,7 +247,7 @@ api_databricks_artifacts_credentials_for_logged_model_download <- function(clien
                  body = .body %||% list(paths = paths, page_token = page_token))
 }
 
-# POST /api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-upload (databricksGetCredentialsForLoggedModelUpload)
+# The databricksGetCredentialsForLoggedModelUpload operation: POST /api/2.0/mlflow/logged-models/{model_id}/artifacts/credentials-for-upload
 api_databricks_artifacts_credentials_for_logged_model_upload <- function(client, model_id,
                                                                          paths = NULL,
                                                                          page_token = NULL,
@@ -257,7 +257,7 @@ api_databricks_artifacts_credentials_for_logged_model_upload <- function(client,
                  body = .body %||% list(paths = paths, page_token = page_token))
 }
 
-# GET /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories (listLoggedModelArtifacts)
+# The listLoggedModelArtifacts operation: GET /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories
 api_logged_models_list_artifacts <- function(client, model_id, artifact_directory_path = NULL,
                                              page_token = NULL) {
   send_operation(client, "listLoggedModelArtifacts",
@@ -266,28 +266,28 @@ api_logged_models_list_artifacts <- function(client, model_id, artifact_director
                               page_token = page_token))
 }
 
-# POST /api/2.0/mlflow/logged-models/{model_id}/params (logLoggedModelParams)
+# The logLoggedModelParams operation: POST /api/2.0/mlflow/logged-models/{model_id}/params
 api_logged_models_log_params <- function(client, model_id, params = NULL, .body = NULL) {
   send_operation(client, "logLoggedModelParams",
                  path = list(model_id = model_id),
                  body = .body %||% list(params = params))
 }
 
-# PATCH /api/2.0/mlflow/logged-models/{model_id}/tags (setLoggedModelTags)
+# The setLoggedModelTags operation: PATCH /api/2.0/mlflow/logged-models/{model_id}/tags
 api_logged_models_set_tags <- function(client, model_id, tags = NULL, .body = NULL) {
   send_operation(client, "setLoggedModelTags",
                  path = list(model_id = model_id),
                  body = .body %||% list(tags = tags))
 }
 
-# DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{tag_key} (deleteLoggedModelTag)
+# The deleteLoggedModelTag operation: DELETE /api/2.0/mlflow/logged-models/{model_id}/tags/{tag_key}
 api_logged_models_delete_tag <- function(client, model_id, tag_key, .body = NULL) {
   send_operation(client, "deleteLoggedModelTag",
                  path = list(model_id = model_id, tag_key = tag_key),
                  body = .body %||% list())
 }
 
-# GET /api/2.0/mlflow/metrics/get-history (getMetricHistory)
+# The getMetricHistory operation: GET /api/2.0/mlflow/metrics/get-history
 api_metrics_get_history <- function(client, run_id = NULL, run_uuid = NULL, metric_key = NULL,
                                     page_token = NULL, max_results = NULL) {
   send_operation(client, "getMetricHistory",
@@ -295,7 +295,7 @@ api_metrics_get_history <- function(client, run_id = NULL, run_uuid = NULL, metr
                               page_token = page_token, max_results = max_results))
 }
 
-# GET /api/2.0/mlflow/metrics/get-history-bulk-interval (getMetricHistoryBulkInterval)
+# The getMetricHistoryBulkInterval operation: GET /api/2.0/mlflow/metrics/get-history-bulk-interval
 api_metrics_get_history_bulk_interval <- function(client, run_ids = NULL, metric_key = NULL,
                                                   start_step = NULL, end_step = NULL,
                                                   max_results = NULL) {
@@ -304,7 +304,7 @@ api_metrics_get_history_bulk_interval <- function(client, run_ids = NULL, metric
                               end_step = end_step, max_results = max_results))
 }
 
-# POST /api/2.0/mlflow/model-versions/create (createModelVersion)
+# The createModelVersion operation: POST /api/2.0/mlflow/model-versions/create
 api_model_versions_create <- function(client, name = NULL, source = NULL, run_id = NULL,
                                       tags = NULL, run_link = NULL, description = NULL,
                                       model_id = NULL, .body = NULL, .before_retry = NULL) {
@@ -315,30 +315,30 @@ api_model_versions_create <- function(client, name = NULL, source = NULL, run_id
                  before_retry = .before_retry)
 }
 
-# DELETE /api/2.0/mlflow/model-versions/delete (deleteModelVersion)
+# The deleteModelVersion operation: DELETE /api/2.0/mlflow/model-versions/delete
 api_model_versions_delete <- function(client, name = NULL, version = NULL, .body = NULL) {
   send_operation(client, "deleteModelVersion",
                  body = .body %||% list(name = name, version = version))
 }
 
-# DELETE /api/2.0/mlflow/model-versions/delete-tag (deleteModelVersionTag)
+# The deleteModelVersionTag operation: DELETE /api/2.0/mlflow/model-versions/delete-tag
 api_model_versions_delete_tag <- function(client, name = NULL, version = NULL, key = NULL,
                                           .body = NULL) {
   send_operation(client, "deleteModelVersionTag",
                  body = .body %||% list(name = name, version = version, key = key))
 }
 
-# GET /api/2.0/mlflow/model-versions/get (getModelVersion)
+# The getModelVersion operation: GET /api/2.0/mlflow/model-versions/get
 api_model_versions_get <- function(client, name = NULL, version = NULL) {
   send_operation(client, "getModelVersion", query = list(name = name, version = version))
 }
 
-# GET /api/2.0/mlflow/model-versions/get-download-uri (getModelVersionDownloadUri)
+# The getModelVersionDownloadUri operation: GET /api/2.0/mlflow/model-versions/get-download-uri
 api_model_versions_get_download_uri <- function(client, name = NULL, version = NULL) {
   send_operation(client, "getModelVersionDownloadUri", query = list(name = name, version = version))
 }
 
-# GET /api/2.0/mlflow/model-versions/search (searchModelVersions)
+# The searchModelVersions operation: GET /api/2.0/mlflow/model-versions/search
 api_model_versions_search <- function(client, filter = NULL, max_results = NULL, order_by = NULL,
                                       page_token = NULL) {
   send_operation(client, "searchModelVersions",
@@ -346,14 +346,14 @@ api_model_versions_search <- function(client, filter = NULL, max_results = NULL,
                               page_token = page_token))
 }
 
-# POST /api/2.0/mlflow/model-versions/set-tag (setModelVersionTag)
+# The setModelVersionTag operation: POST /api/2.0/mlflow/model-versions/set-tag
 api_model_versions_set_tag <- function(client, name = NULL, version = NULL, key = NULL,
                                        value = NULL, .body = NULL) {
   send_operation(client, "setModelVersionTag",
                  body = .body %||% list(name = name, version = version, key = key, value = value))
 }
 
-# POST /api/2.0/mlflow/model-versions/transition-stage (transitionModelVersionStage)
+# The transitionModelVersionStage operation: POST /api/2.0/mlflow/model-versions/transition-stage
 api_model_versions_transition_stage <- function(client, name = NULL, version = NULL, stage = NULL,
                                                 archive_existing_versions = NULL, .body = NULL) {
   send_operation(client, "transitionModelVersionStage",
@@ -361,32 +361,32 @@ api_model_versions_transition_stage <- function(client, name = NULL, version = N
                                         archive_existing_versions = archive_existing_versions))
 }
 
-# PATCH /api/2.0/mlflow/model-versions/update (updateModelVersion)
+# The updateModelVersion operation: PATCH /api/2.0/mlflow/model-versions/update
 api_model_versions_update <- function(client, name = NULL, version = NULL, description = NULL,
                                       .body = NULL) {
   send_operation(client, "updateModelVersion",
                  body = .body %||% list(name = name, version = version, description = description))
 }
 
-# DELETE /api/2.0/mlflow/registered-models/alias (deleteRegisteredModelAlias)
+# The deleteRegisteredModelAlias operation: DELETE /api/2.0/mlflow/registered-models/alias
 api_registered_models_delete_alias <- function(client, name = NULL, alias = NULL, .body = NULL) {
   send_operation(client, "deleteRegisteredModelAlias",
                  body = .body %||% list(name = name, alias = alias))
 }
 
-# GET /api/2.0/mlflow/registered-models/alias (getModelVersionByAlias)
+# The getModelVersionByAlias operation: GET /api/2.0/mlflow/registered-models/alias
 api_registered_models_get_version_by_alias <- function(client, name = NULL, alias = NULL) {
   send_operation(client, "getModelVersionByAlias", query = list(name = name, alias = alias))
 }
 
-# POST /api/2.0/mlflow/registered-models/alias (setRegisteredModelAlias)
+# The setRegisteredModelAlias operation: POST /api/2.0/mlflow/registered-models/alias
 api_registered_models_set_alias <- function(client, name = NULL, alias = NULL, version = NULL,
                                             .body = NULL) {
   send_operation(client, "setRegisteredModelAlias",
                  body = .body %||% list(name = name, alias = alias, version = version))
 }
 
-# POST /api/2.0/mlflow/registered-models/create (createRegisteredModel)
+# The createRegisteredModel operation: POST /api/2.0/mlflow/registered-models/create
 api_registered_models_create <- function(client, name = NULL, tags = NULL, description = NULL,
                                          deployment_job_id = NULL, .body = NULL,
                                          .before_retry = NULL) {
@@ -396,39 +396,39 @@ api_registered_models_create <- function(client, name = NULL, tags = NULL, descr
                  before_retry = .before_retry)
 }
 
-# DELETE /api/2.0/mlflow/registered-models/delete (deleteRegisteredModel)
+# The deleteRegisteredModel operation: DELETE /api/2.0/mlflow/registered-models/delete
 api_registered_models_delete <- function(client, name = NULL, .body = NULL) {
   send_operation(client, "deleteRegisteredModel", body = .body %||% list(name = name))
 }
 
-# DELETE /api/2.0/mlflow/registered-models/delete-tag (deleteRegisteredModelTag)
+# The deleteRegisteredModelTag operation: DELETE /api/2.0/mlflow/registered-models/delete-tag
 api_registered_models_delete_tag <- function(client, name = NULL, key = NULL, .body = NULL) {
   send_operation(client, "deleteRegisteredModelTag", body = .body %||% list(name = name, key = key))
 }
 
-# GET /api/2.0/mlflow/registered-models/get (getRegisteredModel)
+# The getRegisteredModel operation: GET /api/2.0/mlflow/registered-models/get
 api_registered_models_get <- function(client, name = NULL) {
   send_operation(client, "getRegisteredModel", query = list(name = name))
 }
 
-# GET /api/2.0/mlflow/registered-models/get-latest-versions (getLatestVersionsViaGet)
+# The getLatestVersionsViaGet operation: GET /api/2.0/mlflow/registered-models/get-latest-versions
 api_registered_models_get_latest_versions_via_get <- function(client, name = NULL, stages = NULL) {
   send_operation(client, "getLatestVersionsViaGet", query = list(name = name, stages = stages))
 }
 
-# POST /api/2.0/mlflow/registered-models/get-latest-versions (getLatestVersions)
+# The getLatestVersions operation: POST /api/2.0/mlflow/registered-models/get-latest-versions
 api_registered_models_get_latest_versions <- function(client, name = NULL, stages = NULL,
                                                       .body = NULL) {
   send_operation(client, "getLatestVersions", body = .body %||% list(name = name, stages = stages))
 }
 
-# POST /api/2.0/mlflow/registered-models/rename (renameRegisteredModel)
+# The renameRegisteredModel operation: POST /api/2.0/mlflow/registered-models/rename
 api_registered_models_rename <- function(client, name = NULL, new_name = NULL, .body = NULL) {
   send_operation(client, "renameRegisteredModel",
                  body = .body %||% list(name = name, new_name = new_name))
 }
 
-# GET /api/2.0/mlflow/registered-models/search (searchRegisteredModels)
+# The searchRegisteredModels operation: GET /api/2.0/mlflow/registered-models/search
 api_registered_models_search <- function(client, filter = NULL, max_results = NULL, order_by = NULL,
                                          page_token = NULL) {
   send_operation(client, "searchRegisteredModels",
@@ -436,14 +436,14 @@ api_registered_models_search <- function(client, filter = NULL, max_results = NU
                               page_token = page_token))
 }
 
-# POST /api/2.0/mlflow/registered-models/set-tag (setRegisteredModelTag)
+# The setRegisteredModelTag operation: POST /api/2.0/mlflow/registered-models/set-tag
 api_registered_models_set_tag <- function(client, name = NULL, key = NULL, value = NULL,
                                           .body = NULL) {
   send_operation(client, "setRegisteredModelTag",
                  body = .body %||% list(name = name, key = key, value = value))
 }
 
-# PATCH /api/2.0/mlflow/registered-models/update (updateRegisteredModel)
+# The updateRegisteredModel operation: PATCH /api/2.0/mlflow/registered-models/update
 api_registered_models_update <- function(client, name = NULL, description = NULL,
                                          deployment_job_id = NULL, .body = NULL) {
   send_operation(client, "updateRegisteredModel",
@@ -451,7 +451,7 @@ api_registered_models_update <- function(client, name = NULL, description = NULL
                                         deployment_job_id = deployment_job_id))
 }
 
-# POST /api/2.0/mlflow/runs/create (createRun)
+# The createRun operation: POST /api/2.0/mlflow/runs/create
 api_runs_create <- function(client, experiment_id = NULL, user_id = NULL, run_name = NULL,
                             start_time = NULL, tags = NULL, .body = NULL, .before_retry = NULL) {
   send_operation(client, "createRun",
@@ -460,22 +460,22 @@ api_runs_create <- function(client, experiment_id = NULL, user_id = NULL, run_na
                  before_retry = .before_retry)
 }
 
-# POST /api/2.0/mlflow/runs/delete (deleteRun)
+# The deleteRun operation: POST /api/2.0/mlflow/runs/delete
 api_runs_delete <- function(client, run_id = NULL, .body = NULL) {
   send_operation(client, "deleteRun", body = .body %||% list(run_id = run_id))
 }
 
-# POST /api/2.0/mlflow/runs/delete-tag (deleteTag)
+# The deleteTag operation: POST /api/2.0/mlflow/runs/delete-tag
 api_runs_delete_tag <- function(client, run_id = NULL, key = NULL, .body = NULL) {
   send_operation(client, "deleteTag", body = .body %||% list(run_id = run_id, key = key))
 }
 
-# GET /api/2.0/mlflow/runs/get (getRun)
+# The getRun operation: GET /api/2.0/mlflow/runs/get
 api_runs_get <- function(client, run_id = NULL, run_uuid = NULL) {
   send_operation(client, "getRun", query = list(run_id = run_id, run_uuid = run_uuid))
 }
 
-# POST /api/2.0/mlflow/runs/log-batch (logBatch)
+# The logBatch operation: POST /api/2.0/mlflow/runs/log-batch
 api_runs_log_batch <- function(client, run_id = NULL, metrics = NULL, params = NULL, tags = NULL,
                                .body = NULL) {
   send_operation(client, "logBatch",
@@ -483,14 +483,14 @@ api_runs_log_batch <- function(client, run_id = NULL, metrics = NULL, params = N
                                         tags = tags))
 }
 
-# POST /api/2.0/mlflow/runs/log-inputs (logInputs)
+# The logInputs operation: POST /api/2.0/mlflow/runs/log-inputs
 api_runs_log_inputs <- function(client, run_id = NULL, datasets = NULL, models = NULL,
                                 .body = NULL) {
   send_operation(client, "logInputs",
                  body = .body %||% list(run_id = run_id, datasets = datasets, models = models))
 }
 
-# POST /api/2.0/mlflow/runs/log-metric (logMetric)
+# The logMetric operation: POST /api/2.0/mlflow/runs/log-metric
 api_runs_log_metric <- function(client, run_id = NULL, run_uuid = NULL, key = NULL, value = NULL,
                                 timestamp = NULL, step = NULL, model_id = NULL, dataset_name = NULL,
                                 dataset_digest = NULL, .body = NULL) {
@@ -501,13 +501,13 @@ api_runs_log_metric <- function(client, run_id = NULL, run_uuid = NULL, key = NU
                                         dataset_digest = dataset_digest))
 }
 
-# POST /api/2.0/mlflow/runs/log-model (logModel)
+# The logModel operation: POST /api/2.0/mlflow/runs/log-model
 api_runs_log_model <- function(client, run_id = NULL, model_json = NULL, .body = NULL) {
   send_operation(client, "logModel",
                  body = .body %||% list(run_id = run_id, model_json = model_json))
 }
 
-# POST /api/2.0/mlflow/runs/log-parameter (logParam)
+# The logParam operation: POST /api/2.0/mlflow/runs/log-parameter
 api_runs_log_param <- function(client, run_id = NULL, run_uuid = NULL, key = NULL, value = NULL,
                                .body = NULL) {
   send_operation(client, "logParam",
@@ -515,17 +515,17 @@ api_runs_log_param <- function(client, run_id = NULL, run_uuid = NULL, key = NUL
                                         value = value))
 }
 
-# POST /api/2.0/mlflow/runs/outputs (logOutputs)
+# The logOutputs operation: POST /api/2.0/mlflow/runs/outputs
 api_runs_log_outputs <- function(client, run_id = NULL, models = NULL, .body = NULL) {
   send_operation(client, "logOutputs", body = .body %||% list(run_id = run_id, models = models))
 }
 
-# POST /api/2.0/mlflow/runs/restore (restoreRun)
+# The restoreRun operation: POST /api/2.0/mlflow/runs/restore
 api_runs_restore <- function(client, run_id = NULL, .body = NULL) {
   send_operation(client, "restoreRun", body = .body %||% list(run_id = run_id))
 }
 
-# POST /api/2.0/mlflow/runs/search (searchRuns)
+# The searchRuns operation: POST /api/2.0/mlflow/runs/search
 api_runs_search <- function(client, experiment_ids = NULL, filter = NULL, run_view_type = NULL,
                             max_results = NULL, order_by = NULL, page_token = NULL, .body = NULL) {
   send_operation(client, "searchRuns",
@@ -534,7 +534,7 @@ api_runs_search <- function(client, experiment_ids = NULL, filter = NULL, run_vi
                                         order_by = order_by, page_token = page_token))
 }
 
-# POST /api/2.0/mlflow/runs/set-tag (setTag)
+# The setTag operation: POST /api/2.0/mlflow/runs/set-tag
 api_runs_set_tag <- function(client, run_id = NULL, run_uuid = NULL, key = NULL, value = NULL,
                              .body = NULL) {
   send_operation(client, "setTag",
@@ -542,7 +542,7 @@ api_runs_set_tag <- function(client, run_id = NULL, run_uuid = NULL, key = NULL,
                                         value = value))
 }
 
-# POST /api/2.0/mlflow/runs/update (updateRun)
+# The updateRun operation: POST /api/2.0/mlflow/runs/update
 api_runs_update <- function(client, run_id = NULL, run_uuid = NULL, status = NULL, end_time = NULL,
                             run_name = NULL, .body = NULL) {
   send_operation(client, "updateRun",
@@ -550,7 +550,7 @@ api_runs_update <- function(client, run_id = NULL, run_uuid = NULL, status = NUL
                                         end_time = end_time, run_name = run_name))
 }
 
-# GET /api/2.0/mlflow/traces (searchTraces)
+# The searchTraces operation: GET /api/2.0/mlflow/traces
 api_traces_search <- function(client, experiment_ids = NULL, filter = NULL, max_results = NULL,
                               order_by = NULL, page_token = NULL) {
   send_operation(client, "searchTraces",
@@ -559,7 +559,7 @@ api_traces_search <- function(client, experiment_ids = NULL, filter = NULL, max_
                               page_token = page_token))
 }
 
-# POST /api/2.0/mlflow/traces (startTrace)
+# The startTrace operation: POST /api/2.0/mlflow/traces
 api_traces_start <- function(client, experiment_id = NULL, timestamp_ms = NULL,
                              request_metadata = NULL, tags = NULL, .body = NULL) {
   send_operation(client, "startTrace",
@@ -567,7 +567,7 @@ api_traces_start <- function(client, experiment_id = NULL, timestamp_ms = NULL,
                                         request_metadata = request_metadata, tags = tags))
 }
 
-# POST /api/2.0/mlflow/traces/delete-traces (deleteTraces)
+# The deleteTraces operation: POST /api/2.0/mlflow/traces/delete-traces
 api_traces_delete <- function(client, experiment_id = NULL, max_timestamp_millis = NULL,
                               max_traces = NULL, request_ids = NULL, .body = NULL) {
   send_operation(client, "deleteTraces",
@@ -576,19 +576,19 @@ api_traces_delete <- function(client, experiment_id = NULL, max_timestamp_millis
                                         max_traces = max_traces, request_ids = request_ids))
 }
 
-# POST /api/2.0/mlflow/traces/link-prompts (linkPromptsToTrace)
+# The linkPromptsToTrace operation: POST /api/2.0/mlflow/traces/link-prompts
 api_traces_link_prompts <- function(client, trace_id = NULL, prompt_versions = NULL, .body = NULL) {
   send_operation(client, "linkPromptsToTrace",
                  body = .body %||% list(trace_id = trace_id, prompt_versions = prompt_versions))
 }
 
-# POST /api/2.0/mlflow/traces/link-to-run (linkTracesToRun)
+# The linkTracesToRun operation: POST /api/2.0/mlflow/traces/link-to-run
 api_traces_link_to_run <- function(client, trace_ids = NULL, run_id = NULL, .body = NULL) {
   send_operation(client, "linkTracesToRun",
                  body = .body %||% list(trace_ids = trace_ids, run_id = run_id))
 }
 
-# PATCH /api/2.0/mlflow/traces/{request_id} (endTrace)
+# The endTrace operation: PATCH /api/2.0/mlflow/traces/{request_id}
 api_traces_end <- function(client, request_id, timestamp_ms = NULL, status = NULL,
                            request_metadata = NULL, tags = NULL, .body = NULL) {
   send_operation(client, "endTrace",
@@ -597,26 +597,26 @@ api_traces_end <- function(client, request_id, timestamp_ms = NULL, status = NUL
                                         request_metadata = request_metadata, tags = tags))
 }
 
-# GET /api/2.0/mlflow/traces/{request_id}/info (getTraceInfo)
+# The getTraceInfo operation: GET /api/2.0/mlflow/traces/{request_id}/info
 api_traces_get_info <- function(client, request_id) {
   send_operation(client, "getTraceInfo", path = list(request_id = request_id))
 }
 
-# DELETE /api/2.0/mlflow/traces/{request_id}/tags (deleteTraceTag)
+# The deleteTraceTag operation: DELETE /api/2.0/mlflow/traces/{request_id}/tags
 api_traces_delete_tag <- function(client, request_id, key = NULL, .body = NULL) {
   send_operation(client, "deleteTraceTag",
                  path = list(request_id = request_id),
                  body = .body %||% list(key = key))
 }
 
-# PATCH /api/2.0/mlflow/traces/{request_id}/tags (setTraceTag)
+# The setTraceTag operation: PATCH /api/2.0/mlflow/traces/{request_id}/tags
 api_traces_set_tag <- function(client, request_id, key = NULL, value = NULL, .body = NULL) {
   send_operation(client, "setTraceTag",
                  path = list(request_id = request_id),
                  body = .body %||% list(key = key, value = value))
 }
 
-# GET /api/2.0/mlflow/unified-traces (searchUnifiedTraceHandler)
+# The searchUnifiedTraceHandler operation: GET /api/2.0/mlflow/unified-traces
 api_traces_search_unified <- function(client, model_id = NULL, sql_warehouse_id = NULL,
                                       experiment_ids = NULL, filter = NULL, max_results = NULL,
                                       order_by = NULL, page_token = NULL) {
@@ -627,13 +627,13 @@ api_traces_search_unified <- function(client, model_id = NULL, sql_warehouse_id 
                               page_token = page_token))
 }
 
-# GET /api/2.0/mlflow/webhooks (listWebhooks)
+# The listWebhooks operation: GET /api/2.0/mlflow/webhooks
 api_webhooks_list <- function(client, max_results = NULL, page_token = NULL) {
   send_operation(client, "listWebhooks",
                  query = list(max_results = max_results, page_token = page_token))
 }
 
-# POST /api/2.0/mlflow/webhooks (createWebhook)
+# The createWebhook operation: POST /api/2.0/mlflow/webhooks
 api_webhooks_create <- function(client, name = NULL, description = NULL, url = NULL, events = NULL,
                                 secret = NULL, status = NULL, .body = NULL, .before_retry = NULL) {
   send_operation(client, "createWebhook",
@@ -642,19 +642,19 @@ api_webhooks_create <- function(client, name = NULL, description = NULL, url = N
                  before_retry = .before_retry)
 }
 
-# DELETE /api/2.0/mlflow/webhooks/{webhook_id} (deleteWebhook)
+# The deleteWebhook operation: DELETE /api/2.0/mlflow/webhooks/{webhook_id}
 api_webhooks_delete <- function(client, webhook_id, .body = NULL) {
   send_operation(client, "deleteWebhook",
                  path = list(webhook_id = webhook_id),
                  body = .body %||% list())
 }
 
-# GET /api/2.0/mlflow/webhooks/{webhook_id} (getWebhook)
+# The getWebhook operation: GET /api/2.0/mlflow/webhooks/{webhook_id}
 api_webhooks_get <- function(client, webhook_id) {
   send_operation(client, "getWebhook", path = list(webhook_id = webhook_id))
 }
 
-# PATCH /api/2.0/mlflow/webhooks/{webhook_id} (updateWebhook)
+# The updateWebhook operation: PATCH /api/2.0/mlflow/webhooks/{webhook_id}
 api_webhooks_update <- function(client, webhook_id, name = NULL, description = NULL, url = NULL,
                                 events = NULL, secret = NULL, status = NULL, .body = NULL) {
   send_operation(client, "updateWebhook",
@@ -663,19 +663,19 @@ api_webhooks_update <- function(client, webhook_id, name = NULL, description = N
                                         events = events, secret = secret, status = status))
 }
 
-# POST /api/2.0/mlflow/webhooks/{webhook_id}/test (testWebhook)
+# The testWebhook operation: POST /api/2.0/mlflow/webhooks/{webhook_id}/test
 api_webhooks_test <- function(client, webhook_id, event = NULL, .body = NULL) {
   send_operation(client, "testWebhook",
                  path = list(webhook_id = webhook_id),
                  body = .body %||% list(event = event))
 }
 
-# POST /api/2.0mlflow/experiments/search-datasets (searchDatasets)
+# The searchDatasets operation: POST /api/2.0mlflow/experiments/search-datasets
 api_experiments_search_datasets <- function(client, experiment_ids = NULL, .body = NULL) {
   send_operation(client, "searchDatasets", body = .body %||% list(experiment_ids = experiment_ids))
 }
 
-# POST /api/3.0/mlflow/datasets/create (createDataset)
+# The createDataset operation: POST /api/3.0/mlflow/datasets/create
 api_datasets_create <- function(client, name = NULL, experiment_ids = NULL, source_type = NULL,
                                 source = NULL, schema = NULL, profile = NULL, created_by = NULL,
                                 tags = NULL, .body = NULL, .before_retry = NULL) {
@@ -686,7 +686,7 @@ api_datasets_create <- function(client, name = NULL, experiment_ids = NULL, sour
                  before_retry = .before_retry)
 }
 
-# GET /api/3.0/mlflow/datasets/search (searchEvaluationDatasetsViaGet)
+# The searchEvaluationDatasetsViaGet operation: GET /api/3.0/mlflow/datasets/search
 api_datasets_search_via_get <- function(client, experiment_ids = NULL, filter_string = NULL,
                                         max_results = NULL, order_by = NULL, page_token = NULL) {
   send_operation(client, "searchEvaluationDatasetsViaGet",
@@ -695,7 +695,7 @@ api_datasets_search_via_get <- function(client, experiment_ids = NULL, filter_st
                               page_token = page_token))
 }
 
-# POST /api/3.0/mlflow/datasets/search (searchEvaluationDatasets)
+# The searchEvaluationDatasets operation: POST /api/3.0/mlflow/datasets/search
 api_datasets_search <- function(client, experiment_ids = NULL, filter_string = NULL,
                                 max_results = NULL, order_by = NULL, page_token = NULL,
                                 .body = NULL) {
@@ -705,21 +705,21 @@ api_datasets_search <- function(client, experiment_ids = NULL, filter_string = N
                                         order_by = order_by, page_token = page_token))
 }
 
-# DELETE /api/3.0/mlflow/datasets/{dataset_id} (deleteDataset)
+# The deleteDataset operation: DELETE /api/3.0/mlflow/datasets/{dataset_id}
 api_datasets_delete <- function(client, dataset_id, .body = NULL) {
   send_operation(client, "deleteDataset",
                  path = list(dataset_id = dataset_id),
                  body = .body %||% list())
 }
 
-# GET /api/3.0/mlflow/datasets/{dataset_id} (getDataset)
+# The getDataset operation: GET /api/3.0/mlflow/datasets/{dataset_id}
 api_datasets_get <- function(client, dataset_id, page_token = NULL) {
   send_operation(client, "getDataset",
                  path = list(dataset_id = dataset_id),
                  query = list(page_token = page_token))
 }
 
-# POST /api/3.0/mlflow/datasets/{dataset_id}/add-experiments (addDatasetToExperiments)
+# The addDatasetToExperiments operation: POST /api/3.0/mlflow/datasets/{dataset_id}/add-experiments
 api_datasets_add_to_experiments <- function(client, dataset_id, experiment_ids = NULL,
                                             .body = NULL) {
   send_operation(client, "addDatasetToExperiments",
@@ -727,12 +727,12 @@ api_datasets_add_to_experiments <- function(client, dataset_id, experiment_ids =
                  body = .body %||% list(experiment_ids = experiment_ids))
 }
 
-# GET /api/3.0/mlflow/datasets/{dataset_id}/experiment-ids (getDatasetExperimentIds)
+# The getDatasetExperimentIds operation: GET /api/3.0/mlflow/datasets/{dataset_id}/experiment-ids
 api_datasets_get_experiment_ids <- function(client, dataset_id) {
   send_operation(client, "getDatasetExperimentIds", path = list(dataset_id = dataset_id))
 }
 
-# DELETE /api/3.0/mlflow/datasets/{dataset_id}/records (deleteDatasetRecords)
+# The deleteDatasetRecords operation: DELETE /api/3.0/mlflow/datasets/{dataset_id}/records
 api_datasets_delete_records <- function(client, dataset_id, dataset_record_ids = NULL,
                                         .body = NULL) {
   send_operation(client, "deleteDatasetRecords",
@@ -740,14 +740,14 @@ api_datasets_delete_records <- function(client, dataset_id, dataset_record_ids =
                  body = .body %||% list(dataset_record_ids = dataset_record_ids))
 }
 
-# GET /api/3.0/mlflow/datasets/{dataset_id}/records (getDatasetRecords)
+# The getDatasetRecords operation: GET /api/3.0/mlflow/datasets/{dataset_id}/records
 api_datasets_get_records <- function(client, dataset_id, max_results = NULL, page_token = NULL) {
   send_operation(client, "getDatasetRecords",
                  path = list(dataset_id = dataset_id),
                  query = list(max_results = max_results, page_token = page_token))
 }
 
-# POST /api/3.0/mlflow/datasets/{dataset_id}/records (upsertDatasetRecords)
+# The upsertDatasetRecords operation: POST /api/3.0/mlflow/datasets/{dataset_id}/records
 api_datasets_upsert_records <- function(client, dataset_id, records = NULL, updated_by = NULL,
                                         .body = NULL) {
   send_operation(client, "upsertDatasetRecords",
@@ -755,7 +755,7 @@ api_datasets_upsert_records <- function(client, dataset_id, records = NULL, upda
                  body = .body %||% list(records = records, updated_by = updated_by))
 }
 
-# POST /api/3.0/mlflow/datasets/{dataset_id}/remove-experiments (removeDatasetFromExperiments)
+# The removeDatasetFromExperiments operation: POST /api/3.0/mlflow/datasets/{dataset_id}/remove-experiments
 api_datasets_remove_from_experiments <- function(client, dataset_id, experiment_ids = NULL,
                                                  .body = NULL) {
   send_operation(client, "removeDatasetFromExperiments",
@@ -763,44 +763,567 @@ api_datasets_remove_from_experiments <- function(client, dataset_id, experiment_
                  body = .body %||% list(experiment_ids = experiment_ids))
 }
 
-# PATCH /api/3.0/mlflow/datasets/{dataset_id}/tags (setDatasetTags)
+# The setDatasetTags operation: PATCH /api/3.0/mlflow/datasets/{dataset_id}/tags
 api_datasets_set_tags <- function(client, dataset_id, tags = NULL, .body = NULL) {
   send_operation(client, "setDatasetTags",
                  path = list(dataset_id = dataset_id),
                  body = .body %||% list(tags = tags))
 }
 
-# DELETE /api/3.0/mlflow/datasets/{dataset_id}/tags/{key} (deleteDatasetTag)
+# The deleteDatasetTag operation: DELETE /api/3.0/mlflow/datasets/{dataset_id}/tags/{key}
 api_datasets_delete_tag <- function(client, dataset_id, key, .body = NULL) {
   send_operation(client, "deleteDatasetTag",
                  path = list(dataset_id = dataset_id, key = key),
                  body = .body %||% list())
 }
 
-# GET /api/3.0/mlflow/server-info (getServerInfo)
+# The createBudgetPolicy operation: POST /api/3.0/mlflow/gateway/budgets/create
+api_gateway_budgets_create <- function(client, budget_unit = NULL, budget_amount = NULL,
+                                       duration = NULL, target_scope = NULL, budget_action = NULL,
+                                       created_by = NULL, target_value = NULL, .body = NULL) {
+  send_operation(client, "createBudgetPolicy",
+                 body = .body %||% list(budget_unit = budget_unit, budget_amount = budget_amount,
+                                        duration = duration, target_scope = target_scope,
+                                        budget_action = budget_action, created_by = created_by,
+                                        target_value = target_value))
+}
+
+# The deleteBudgetPolicy operation: DELETE /api/3.0/mlflow/gateway/budgets/delete
+api_gateway_budgets_delete <- function(client, budget_policy_id = NULL, .body = NULL) {
+  send_operation(client, "deleteBudgetPolicy",
+                 body = .body %||% list(budget_policy_id = budget_policy_id))
+}
+
+# The getBudgetPolicy operation: GET /api/3.0/mlflow/gateway/budgets/get
+api_gateway_budgets_get <- function(client, budget_policy_id = NULL) {
+  send_operation(client, "getBudgetPolicy", query = list(budget_policy_id = budget_policy_id))
+}
+
+# The listBudgetPolicies operation: GET /api/3.0/mlflow/gateway/budgets/list
+api_gateway_budgets_list <- function(client, max_results = NULL, page_token = NULL) {
+  send_operation(client, "listBudgetPolicies",
+                 query = list(max_results = max_results, page_token = page_token))
+}
+
+# The updateBudgetPolicy operation: POST /api/3.0/mlflow/gateway/budgets/update
+api_gateway_budgets_update <- function(client, budget_policy_id = NULL, budget_unit = NULL,
+                                       budget_amount = NULL, duration = NULL, target_scope = NULL,
+                                       budget_action = NULL, updated_by = NULL, target_value = NULL,
+                                       .body = NULL) {
+  send_operation(client, "updateBudgetPolicy",
+                 body = .body %||% list(budget_policy_id = budget_policy_id,
+                                        budget_unit = budget_unit, budget_amount = budget_amount,
+                                        duration = duration, target_scope = target_scope,
+                                        budget_action = budget_action, updated_by = updated_by,
+                                        target_value = target_value))
+}
+
+# The listBudgetWindows operation: GET /api/3.0/mlflow/gateway/budgets/windows
+api_gateway_budgets_list_windows <- function(client) {
+  send_operation(client, "listBudgetWindows")
+}
+
+# The createEndpointBinding operation: POST /api/3.0/mlflow/gateway/endpoints/bindings/create
+api_gateway_endpoints_create_binding <- function(client, endpoint_id = NULL, resource_type = NULL,
+                                                 resource_id = NULL, created_by = NULL,
+                                                 .body = NULL) {
+  send_operation(client, "createEndpointBinding",
+                 body = .body %||% list(endpoint_id = endpoint_id, resource_type = resource_type,
+                                        resource_id = resource_id, created_by = created_by))
+}
+
+# The deleteEndpointBinding operation: DELETE /api/3.0/mlflow/gateway/endpoints/bindings/delete
+api_gateway_endpoints_delete_binding <- function(client, endpoint_id = NULL, resource_type = NULL,
+                                                 resource_id = NULL, .body = NULL) {
+  send_operation(client, "deleteEndpointBinding",
+                 body = .body %||% list(endpoint_id = endpoint_id, resource_type = resource_type,
+                                        resource_id = resource_id))
+}
+
+# The listEndpointBindings operation: GET /api/3.0/mlflow/gateway/endpoints/bindings/list
+api_gateway_endpoints_list_bindings <- function(client, endpoint_id = NULL, resource_type = NULL,
+                                                resource_id = NULL) {
+  send_operation(client, "listEndpointBindings",
+                 query = list(endpoint_id = endpoint_id, resource_type = resource_type,
+                              resource_id = resource_id))
+}
+
+# The createGatewayEndpoint operation: POST /api/3.0/mlflow/gateway/endpoints/create
+api_gateway_endpoints_create <- function(client, name = NULL, model_configs = NULL,
+                                         created_by = NULL, routing_strategy = NULL,
+                                         fallback_config = NULL, experiment_id = NULL,
+                                         usage_tracking = NULL, .body = NULL) {
+  send_operation(client, "createGatewayEndpoint",
+                 body = .body %||% list(name = name, model_configs = model_configs,
+                                        created_by = created_by,
+                                        routing_strategy = routing_strategy,
+                                        fallback_config = fallback_config,
+                                        experiment_id = experiment_id,
+                                        usage_tracking = usage_tracking))
+}
+
+# The deleteGatewayEndpoint operation: DELETE /api/3.0/mlflow/gateway/endpoints/delete
+api_gateway_endpoints_delete <- function(client, endpoint_id = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewayEndpoint", body = .body %||% list(endpoint_id = endpoint_id))
+}
+
+# The deleteGatewayEndpointTag operation: DELETE /api/3.0/mlflow/gateway/endpoints/delete-tag
+api_gateway_endpoints_delete_tag <- function(client, endpoint_id = NULL, key = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewayEndpointTag",
+                 body = .body %||% list(endpoint_id = endpoint_id, key = key))
+}
+
+# The getGatewayEndpoint operation: GET /api/3.0/mlflow/gateway/endpoints/get
+api_gateway_endpoints_get <- function(client, endpoint_id = NULL, name = NULL) {
+  send_operation(client, "getGatewayEndpoint", query = list(endpoint_id = endpoint_id, name = name))
+}
+
+# The listGatewayEndpoints operation: GET /api/3.0/mlflow/gateway/endpoints/list
+api_gateway_endpoints_list <- function(client, provider = NULL, secret_id = NULL) {
+  send_operation(client, "listGatewayEndpoints",
+                 query = list(provider = provider, secret_id = secret_id))
+}
+
+# The attachModelToEndpoint operation: POST /api/3.0/mlflow/gateway/endpoints/models/attach
+api_gateway_endpoints_attach_model <- function(client, endpoint_id = NULL, model_config = NULL,
+                                               created_by = NULL, .body = NULL) {
+  send_operation(client, "attachModelToEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id, model_config = model_config,
+                                        created_by = created_by))
+}
+
+# The detachModelFromEndpoint operation: POST /api/3.0/mlflow/gateway/endpoints/models/detach
+api_gateway_endpoints_detach_model <- function(client, endpoint_id = NULL,
+                                               model_definition_id = NULL, .body = NULL) {
+  send_operation(client, "detachModelFromEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id,
+                                        model_definition_id = model_definition_id))
+}
+
+# The setGatewayEndpointTag operation: POST /api/3.0/mlflow/gateway/endpoints/set-tag
+api_gateway_endpoints_set_tag <- function(client, endpoint_id = NULL, key = NULL, value = NULL,
+                                          .body = NULL) {
+  send_operation(client, "setGatewayEndpointTag",
+                 body = .body %||% list(endpoint_id = endpoint_id, key = key, value = value))
+}
+
+# The updateGatewayEndpoint operation: POST /api/3.0/mlflow/gateway/endpoints/update
+api_gateway_endpoints_update <- function(client, endpoint_id = NULL, name = NULL, updated_by = NULL,
+                                         model_configs = NULL, routing_strategy = NULL,
+                                         fallback_config = NULL, experiment_id = NULL,
+                                         usage_tracking = NULL, .body = NULL) {
+  send_operation(client, "updateGatewayEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id, name = name,
+                                        updated_by = updated_by, model_configs = model_configs,
+                                        routing_strategy = routing_strategy,
+                                        fallback_config = fallback_config,
+                                        experiment_id = experiment_id,
+                                        usage_tracking = usage_tracking))
+}
+
+# The addGuardrailToEndpoint operation: POST /api/3.0/mlflow/gateway/guardrails/add-to-endpoint
+api_gateway_guardrails_add_to_endpoint <- function(client, endpoint_id = NULL, guardrail_id = NULL,
+                                                   execution_order = NULL, .body = NULL) {
+  send_operation(client, "addGuardrailToEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id, guardrail_id = guardrail_id,
+                                        execution_order = execution_order))
+}
+
+# The createGatewayGuardrail operation: POST /api/3.0/mlflow/gateway/guardrails/create
+api_gateway_guardrails_create <- function(client, name = NULL, scorer_id = NULL,
+                                          scorer_version = NULL, stage = NULL, action = NULL,
+                                          action_endpoint_id = NULL, .body = NULL) {
+  send_operation(client, "createGatewayGuardrail",
+                 body = .body %||% list(name = name, scorer_id = scorer_id,
+                                        scorer_version = scorer_version, stage = stage,
+                                        action = action, action_endpoint_id = action_endpoint_id))
+}
+
+# The deleteGatewayGuardrail operation: DELETE /api/3.0/mlflow/gateway/guardrails/delete
+api_gateway_guardrails_delete <- function(client, guardrail_id = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewayGuardrail",
+                 body = .body %||% list(guardrail_id = guardrail_id))
+}
+
+# The getGatewayGuardrail operation: GET /api/3.0/mlflow/gateway/guardrails/get
+api_gateway_guardrails_get <- function(client, guardrail_id = NULL) {
+  send_operation(client, "getGatewayGuardrail", query = list(guardrail_id = guardrail_id))
+}
+
+# The listGatewayGuardrails operation: GET /api/3.0/mlflow/gateway/guardrails/list
+api_gateway_guardrails_list <- function(client, max_results = NULL, page_token = NULL) {
+  send_operation(client, "listGatewayGuardrails",
+                 query = list(max_results = max_results, page_token = page_token))
+}
+
+# The listEndpointGuardrailConfigs operation: GET /api/3.0/mlflow/gateway/guardrails/list-for-endpoint
+api_gateway_guardrails_list_endpoint_configs <- function(client, endpoint_id = NULL) {
+  send_operation(client, "listEndpointGuardrailConfigs", query = list(endpoint_id = endpoint_id))
+}
+
+# The removeGuardrailFromEndpoint operation: DELETE /api/3.0/mlflow/gateway/guardrails/remove-from-endpoint
+api_gateway_guardrails_remove_from_endpoint <- function(client, endpoint_id = NULL,
+                                                        guardrail_id = NULL, .body = NULL) {
+  send_operation(client, "removeGuardrailFromEndpoint",
+                 body = .body %||% list(endpoint_id = endpoint_id, guardrail_id = guardrail_id))
+}
+
+# The updateEndpointGuardrailConfig operation: PATCH /api/3.0/mlflow/gateway/guardrails/update-config
+api_gateway_guardrails_update_endpoint_config <- function(client, endpoint_id = NULL,
+                                                          guardrail_id = NULL,
+                                                          execution_order = NULL, .body = NULL) {
+  send_operation(client, "updateEndpointGuardrailConfig",
+                 body = .body %||% list(endpoint_id = endpoint_id, guardrail_id = guardrail_id,
+                                        execution_order = execution_order))
+}
+
+# The createGatewayModelDefinition operation: POST /api/3.0/mlflow/gateway/model-definitions/create
+api_gateway_model_definitions_create <- function(client, name = NULL, secret_id = NULL,
+                                                 provider = NULL, model_name = NULL,
+                                                 created_by = NULL, .body = NULL) {
+  send_operation(client, "createGatewayModelDefinition",
+                 body = .body %||% list(name = name, secret_id = secret_id, provider = provider,
+                                        model_name = model_name, created_by = created_by))
+}
+
+# The deleteGatewayModelDefinition operation: DELETE /api/3.0/mlflow/gateway/model-definitions/delete
+api_gateway_model_definitions_delete <- function(client, model_definition_id = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewayModelDefinition",
+                 body = .body %||% list(model_definition_id = model_definition_id))
+}
+
+# The getGatewayModelDefinition operation: GET /api/3.0/mlflow/gateway/model-definitions/get
+api_gateway_model_definitions_get <- function(client, model_definition_id = NULL) {
+  send_operation(client, "getGatewayModelDefinition",
+                 query = list(model_definition_id = model_definition_id))
+}
+
+# The listGatewayModelDefinitions operation: GET /api/3.0/mlflow/gateway/model-definitions/list
+api_gateway_model_definitions_list <- function(client, provider = NULL, secret_id = NULL) {
+  send_operation(client, "listGatewayModelDefinitions",
+                 query = list(provider = provider, secret_id = secret_id))
+}
+
+# The updateGatewayModelDefinition operation: POST /api/3.0/mlflow/gateway/model-definitions/update
+api_gateway_model_definitions_update <- function(client, model_definition_id = NULL, name = NULL,
+                                                 secret_id = NULL, model_name = NULL,
+                                                 updated_by = NULL, provider = NULL, .body = NULL) {
+  send_operation(client, "updateGatewayModelDefinition",
+                 body = .body %||% list(model_definition_id = model_definition_id, name = name,
+                                        secret_id = secret_id, model_name = model_name,
+                                        updated_by = updated_by, provider = provider))
+}
+
+# The createGatewaySecret operation: POST /api/3.0/mlflow/gateway/secrets/create
+api_gateway_secrets_create <- function(client, secret_name = NULL, secret_value = NULL,
+                                       provider = NULL, auth_config = NULL, created_by = NULL,
+                                       .body = NULL) {
+  send_operation(client, "createGatewaySecret",
+                 body = .body %||% list(secret_name = secret_name, secret_value = secret_value,
+                                        provider = provider, auth_config = auth_config,
+                                        created_by = created_by))
+}
+
+# The deleteGatewaySecret operation: DELETE /api/3.0/mlflow/gateway/secrets/delete
+api_gateway_secrets_delete <- function(client, secret_id = NULL, .body = NULL) {
+  send_operation(client, "deleteGatewaySecret", body = .body %||% list(secret_id = secret_id))
+}
+
+# The getGatewaySecretInfo operation: GET /api/3.0/mlflow/gateway/secrets/get
+api_gateway_secrets_get <- function(client, secret_id = NULL, secret_name = NULL) {
+  send_operation(client, "getGatewaySecretInfo",
+                 query = list(secret_id = secret_id, secret_name = secret_name))
+}
+
+# The listGatewaySecretInfos operation: GET /api/3.0/mlflow/gateway/secrets/list
+api_gateway_secrets_list <- function(client, provider = NULL) {
+  send_operation(client, "listGatewaySecretInfos", query = list(provider = provider))
+}
+
+# The updateGatewaySecret operation: POST /api/3.0/mlflow/gateway/secrets/update
+api_gateway_secrets_update <- function(client, secret_id = NULL, secret_value = NULL,
+                                       auth_config = NULL, updated_by = NULL, .body = NULL) {
+  send_operation(client, "updateGatewaySecret",
+                 body = .body %||% list(secret_id = secret_id, secret_value = secret_value,
+                                        auth_config = auth_config, updated_by = updated_by))
+}
+
+# The createIssue operation: POST /api/3.0/mlflow/issues
+api_issues_create <- function(client, experiment_id = NULL, name = NULL, description = NULL,
+                              status = NULL, severity = NULL, root_causes = NULL,
+                              source_run_id = NULL, created_by = NULL, categories = NULL,
+                              .body = NULL) {
+  send_operation(client, "createIssue",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        description = description, status = status,
+                                        severity = severity, root_causes = root_causes,
+                                        source_run_id = source_run_id, created_by = created_by,
+                                        categories = categories))
+}
+
+# The searchIssues operation: POST /api/3.0/mlflow/issues/search
+api_issues_search <- function(client, experiment_id = NULL, filter_string = NULL,
+                              max_results = NULL, page_token = NULL, include_trace_count = NULL,
+                              .body = NULL) {
+  send_operation(client, "searchIssues",
+                 body = .body %||% list(experiment_id = experiment_id,
+                                        filter_string = filter_string, max_results = max_results,
+                                        page_token = page_token,
+                                        include_trace_count = include_trace_count))
+}
+
+# The getIssue operation: GET /api/3.0/mlflow/issues/{issue_id}
+api_issues_get <- function(client, issue_id) {
+  send_operation(client, "getIssue", path = list(issue_id = issue_id))
+}
+
+# The updateIssue operation: PATCH /api/3.0/mlflow/issues/{issue_id}
+api_issues_update <- function(client, issue_id, name = NULL, description = NULL, status = NULL,
+                              severity = NULL, .body = NULL) {
+  send_operation(client, "updateIssue",
+                 path = list(issue_id = issue_id),
+                 body = .body %||% list(issue_id = issue_id, name = name, description = description,
+                                        status = status, severity = severity))
+}
+
+# The createLabelSchema operation: POST /api/3.0/mlflow/label-schemas/create
+api_label_schemas_create <- function(client, experiment_id = NULL, name = NULL, type = NULL,
+                                     input = NULL, instruction = NULL, enable_comment = NULL,
+                                     .body = NULL) {
+  send_operation(client, "createLabelSchema",
+                 body = .body %||% list(experiment_id = experiment_id, name = name, type = type,
+                                        input = input, instruction = instruction,
+                                        enable_comment = enable_comment))
+}
+
+# The deleteLabelSchema operation: DELETE /api/3.0/mlflow/label-schemas/delete
+api_label_schemas_delete <- function(client, schema_id = NULL, .body = NULL) {
+  send_operation(client, "deleteLabelSchema", body = .body %||% list(schema_id = schema_id))
+}
+
+# The getLabelSchema operation: GET /api/3.0/mlflow/label-schemas/get
+api_label_schemas_get <- function(client, schema_id = NULL) {
+  send_operation(client, "getLabelSchema", query = list(schema_id = schema_id))
+}
+
+# The getLabelSchemaByName operation: GET /api/3.0/mlflow/label-schemas/get-by-name
+api_label_schemas_get_by_name <- function(client, experiment_id = NULL, name = NULL) {
+  send_operation(client, "getLabelSchemaByName",
+                 query = list(experiment_id = experiment_id, name = name))
+}
+
+# The listLabelSchemas operation: GET /api/3.0/mlflow/label-schemas/list
+api_label_schemas_list <- function(client, experiment_id = NULL, max_results = NULL,
+                                   page_token = NULL) {
+  send_operation(client, "listLabelSchemas",
+                 query = list(experiment_id = experiment_id, max_results = max_results,
+                              page_token = page_token))
+}
+
+# The updateLabelSchema operation: PATCH /api/3.0/mlflow/label-schemas/update
+api_label_schemas_update <- function(client, schema_id = NULL, name = NULL, instruction = NULL,
+                                     enable_comment = NULL, input = NULL, .body = NULL) {
+  send_operation(client, "updateLabelSchema",
+                 body = .body %||% list(schema_id = schema_id, name = name,
+                                        instruction = instruction, enable_comment = enable_comment,
+                                        input = input))
+}
+
+# The createPromptOptimizationJob operation: POST /api/3.0/mlflow/prompt-optimization/jobs
+api_prompt_optimization_jobs_create <- function(client, experiment_id = NULL,
+                                                source_prompt_uri = NULL, config = NULL,
+                                                tags = NULL, .body = NULL) {
+  send_operation(client, "createPromptOptimizationJob",
+                 body = .body %||% list(experiment_id = experiment_id,
+                                        source_prompt_uri = source_prompt_uri, config = config,
+                                        tags = tags))
+}
+
+# The searchPromptOptimizationJobsViaGet operation: GET /api/3.0/mlflow/prompt-optimization/jobs/search
+api_prompt_optimization_jobs_search_via_get <- function(client, experiment_id = NULL) {
+  send_operation(client, "searchPromptOptimizationJobsViaGet",
+                 query = list(experiment_id = experiment_id))
+}
+
+# The searchPromptOptimizationJobs operation: POST /api/3.0/mlflow/prompt-optimization/jobs/search
+api_prompt_optimization_jobs_search <- function(client, experiment_id = NULL, .body = NULL) {
+  send_operation(client, "searchPromptOptimizationJobs",
+                 body = .body %||% list(experiment_id = experiment_id))
+}
+
+# The deletePromptOptimizationJob operation: DELETE /api/3.0/mlflow/prompt-optimization/jobs/{job_id}
+api_prompt_optimization_jobs_delete <- function(client, job_id, .body = NULL) {
+  send_operation(client, "deletePromptOptimizationJob",
+                 path = list(job_id = job_id),
+                 body = .body %||% list())
+}
+
+# The getPromptOptimizationJob operation: GET /api/3.0/mlflow/prompt-optimization/jobs/{job_id}
+api_prompt_optimization_jobs_get <- function(client, job_id) {
+  send_operation(client, "getPromptOptimizationJob", path = list(job_id = job_id))
+}
+
+# The cancelPromptOptimizationJob operation: POST /api/3.0/mlflow/prompt-optimization/jobs/{job_id}/cancel
+api_prompt_optimization_jobs_cancel <- function(client, job_id, .body = NULL) {
+  send_operation(client, "cancelPromptOptimizationJob",
+                 path = list(job_id = job_id),
+                 body = .body %||% list())
+}
+
+# The createReviewQueue operation: POST /api/3.0/mlflow/review-queues/create
+api_review_queues_create <- function(client, experiment_id = NULL, name = NULL, queue_type = NULL,
+                                     created_by = NULL, users = NULL, schema_ids = NULL,
+                                     .body = NULL) {
+  send_operation(client, "createReviewQueue",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        queue_type = queue_type, created_by = created_by,
+                                        users = users, schema_ids = schema_ids))
+}
+
+# The deleteReviewQueue operation: POST /api/3.0/mlflow/review-queues/delete
+api_review_queues_delete <- function(client, queue_id = NULL, .body = NULL) {
+  send_operation(client, "deleteReviewQueue", body = .body %||% list(queue_id = queue_id))
+}
+
+# The getReviewQueue operation: GET /api/3.0/mlflow/review-queues/get
+api_review_queues_get <- function(client, queue_id = NULL) {
+  send_operation(client, "getReviewQueue", query = list(queue_id = queue_id))
+}
+
+# The getReviewQueueByName operation: GET /api/3.0/mlflow/review-queues/get-by-name
+api_review_queues_get_by_name <- function(client, experiment_id = NULL, name = NULL) {
+  send_operation(client, "getReviewQueueByName",
+                 query = list(experiment_id = experiment_id, name = name))
+}
+
+# The getOrCreateUserQueue operation: POST /api/3.0/mlflow/review-queues/get-or-create-user
+api_review_queues_get_or_create_user <- function(client, experiment_id = NULL, user = NULL,
+                                                 created_by = NULL, .body = NULL) {
+  send_operation(client, "getOrCreateUserQueue",
+                 body = .body %||% list(experiment_id = experiment_id, user = user,
+                                        created_by = created_by))
+}
+
+# The addItemsToReviewQueue operation: POST /api/3.0/mlflow/review-queues/items/add
+api_review_queues_add_items <- function(client, queue_id = NULL, item_type = NULL, item_ids = NULL,
+                                        .body = NULL) {
+  send_operation(client, "addItemsToReviewQueue",
+                 body = .body %||% list(queue_id = queue_id, item_type = item_type,
+                                        item_ids = item_ids))
+}
+
+# The listReviewQueueItems operation: GET /api/3.0/mlflow/review-queues/items/list
+api_review_queues_list_items <- function(client, queue_id = NULL, status = NULL, max_results = NULL,
+                                         page_token = NULL) {
+  send_operation(client, "listReviewQueueItems",
+                 query = list(queue_id = queue_id, status = status, max_results = max_results,
+                              page_token = page_token))
+}
+
+# The removeItemsFromReviewQueue operation: POST /api/3.0/mlflow/review-queues/items/remove
+api_review_queues_remove_items <- function(client, queue_id = NULL, item_ids = NULL, .body = NULL) {
+  send_operation(client, "removeItemsFromReviewQueue",
+                 body = .body %||% list(queue_id = queue_id, item_ids = item_ids))
+}
+
+# The setReviewQueueItemStatus operation: POST /api/3.0/mlflow/review-queues/items/set-status
+api_review_queues_set_item_status <- function(client, queue_id = NULL, item_id = NULL,
+                                              status = NULL, completed_by = NULL, .body = NULL) {
+  send_operation(client, "setReviewQueueItemStatus",
+                 body = .body %||% list(queue_id = queue_id, item_id = item_id, status = status,
+                                        completed_by = completed_by))
+}
+
+# The listReviewQueues operation: GET /api/3.0/mlflow/review-queues/list
+api_review_queues_list <- function(client, experiment_id = NULL, user = NULL, max_results = NULL,
+                                   page_token = NULL, item_id = NULL) {
+  send_operation(client, "listReviewQueues",
+                 query = list(experiment_id = experiment_id, user = user, max_results = max_results,
+                              page_token = page_token, item_id = item_id))
+}
+
+# The updateReviewQueue operation: POST /api/3.0/mlflow/review-queues/update
+api_review_queues_update <- function(client, queue_id = NULL, update_users = NULL, users = NULL,
+                                     update_schema_ids = NULL, schema_ids = NULL, name = NULL,
+                                     new_owner = NULL, .body = NULL) {
+  send_operation(client, "updateReviewQueue",
+                 body = .body %||% list(queue_id = queue_id, update_users = update_users,
+                                        users = users, update_schema_ids = update_schema_ids,
+                                        schema_ids = schema_ids, name = name, new_owner = new_owner))
+}
+
+# The deleteScorer operation: DELETE /api/3.0/mlflow/scorers/delete
+api_scorers_delete <- function(client, experiment_id = NULL, name = NULL, version = NULL,
+                               .body = NULL) {
+  send_operation(client, "deleteScorer",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        version = version))
+}
+
+# The getScorer operation: GET /api/3.0/mlflow/scorers/get
+api_scorers_get <- function(client, experiment_id = NULL, name = NULL, version = NULL) {
+  send_operation(client, "getScorer",
+                 query = list(experiment_id = experiment_id, name = name, version = version))
+}
+
+# The listScorers operation: GET /api/3.0/mlflow/scorers/list
+api_scorers_list <- function(client, experiment_id = NULL, experiment_ids = NULL) {
+  send_operation(client, "listScorers",
+                 query = list(experiment_id = experiment_id, experiment_ids = experiment_ids))
+}
+
+# The upsertOnlineScoringConfig operation: PUT /api/3.0/mlflow/scorers/online-config
+api_scorers_upsert_online_scoring_config <- function(client, experiment_id = NULL, name = NULL,
+                                                     sample_rate = NULL, filter_string = NULL,
+                                                     .body = NULL) {
+  send_operation(client, "upsertOnlineScoringConfig",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        sample_rate = sample_rate, filter_string = filter_string))
+}
+
+# The getOnlineScoringConfigs operation: GET /api/3.0/mlflow/scorers/online-configs
+api_scorers_get_online_scoring_configs <- function(client, scorer_ids = NULL) {
+  send_operation(client, "getOnlineScoringConfigs", query = list(scorer_ids = scorer_ids))
+}
+
+# The registerScorer operation: POST /api/3.0/mlflow/scorers/register
+api_scorers_register <- function(client, experiment_id = NULL, name = NULL,
+                                 serialized_scorer = NULL, .body = NULL) {
+  send_operation(client, "registerScorer",
+                 body = .body %||% list(experiment_id = experiment_id, name = name,
+                                        serialized_scorer = serialized_scorer))
+}
+
+# The listScorerVersions operation: GET /api/3.0/mlflow/scorers/versions
+api_scorers_list_versions <- function(client, experiment_id = NULL, name = NULL) {
+  send_operation(client, "listScorerVersions",
+                 query = list(experiment_id = experiment_id, name = name))
+}
+
+# The getServerInfo operation: GET /api/3.0/mlflow/server-info
 api_server_info <- function(client) {
   send_operation(client, "getServerInfo")
 }
 
-# POST /api/3.0/mlflow/traces (startTraceV3)
+# The startTraceV3 operation: POST /api/3.0/mlflow/traces
 api_traces_start_v3 <- function(client, trace = NULL, .body = NULL) {
   send_operation(client, "startTraceV3", body = .body %||% list(trace = trace))
 }
 
-# GET /api/3.0/mlflow/traces/batchGet (batchGetTraces)
+# The batchGetTraces operation: GET /api/3.0/mlflow/traces/batchGet
 api_traces_batch_get <- function(client, trace_ids = NULL, experiment_ids = NULL) {
   send_operation(client, "batchGetTraces",
                  query = list(trace_ids = trace_ids, experiment_ids = experiment_ids))
 }
 
-# POST /api/3.0/mlflow/traces/batchGetInfos (batchGetTraceInfos)
+# The batchGetTraceInfos operation: POST /api/3.0/mlflow/traces/batchGetInfos
 api_traces_batch_get_infos <- function(client, trace_ids = NULL, experiment_ids = NULL,
                                        .body = NULL) {
   send_operation(client, "batchGetTraceInfos",
                  body = .body %||% list(trace_ids = trace_ids, experiment_ids = experiment_ids))
 }
 
-# POST /api/3.0/mlflow/traces/calculate-filter-correlation (calculateTraceFilterCorrelation)
+# The calculateTraceFilterCorrelation operation: POST /api/3.0/mlflow/traces/calculate-filter-correlation
 api_traces_calculate_filter_correlation <- function(client, experiment_ids = NULL,
                                                     filter_string1 = NULL, filter_string2 = NULL,
                                                     base_filter = NULL, .body = NULL) {
@@ -810,7 +1333,7 @@ api_traces_calculate_filter_correlation <- function(client, experiment_ids = NUL
                                         filter_string2 = filter_string2, base_filter = base_filter))
 }
 
-# POST /api/3.0/mlflow/traces/delete-traces (deleteTracesV3)
+# The deleteTracesV3 operation: POST /api/3.0/mlflow/traces/delete-traces
 api_traces_delete_v3 <- function(client, experiment_id = NULL, max_timestamp_millis = NULL,
                                  max_traces = NULL, request_ids = NULL, .body = NULL) {
   send_operation(client, "deleteTracesV3",
@@ -819,13 +1342,13 @@ api_traces_delete_v3 <- function(client, experiment_id = NULL, max_timestamp_mil
                                         max_traces = max_traces, request_ids = request_ids))
 }
 
-# GET /api/3.0/mlflow/traces/get (getTrace)
+# The getTrace operation: GET /api/3.0/mlflow/traces/get
 api_traces_get <- function(client, trace_id = NULL, allow_partial = NULL) {
   send_operation(client, "getTrace",
                  query = list(trace_id = trace_id, allow_partial = allow_partial))
 }
 
-# POST /api/3.0/mlflow/traces/metrics (queryTraceMetrics)
+# The queryTraceMetrics operation: POST /api/3.0/mlflow/traces/metrics
 api_traces_query_metrics <- function(client, experiment_ids = NULL, view_type = NULL,
                                      metric_name = NULL, aggregations = NULL, dimensions = NULL,
                                      filters = NULL, time_interval_seconds = NULL,
@@ -840,7 +1363,7 @@ api_traces_query_metrics <- function(client, experiment_ids = NULL, view_type = 
                                         max_results = max_results, page_token = page_token))
 }
 
-# POST /api/3.0/mlflow/traces/search (searchTracesV3)
+# The searchTracesV3 operation: POST /api/3.0/mlflow/traces/search
 api_traces_search_v3 <- function(client, locations = NULL, filter = NULL, max_results = NULL,
                                  order_by = NULL, page_token = NULL, .body = NULL) {
   send_operation(client, "searchTracesV3",
@@ -849,32 +1372,32 @@ api_traces_search_v3 <- function(client, locations = NULL, filter = NULL, max_re
                                         page_token = page_token))
 }
 
-# GET /api/3.0/mlflow/traces/{trace_id} (getTraceInfoV3)
+# The getTraceInfoV3 operation: GET /api/3.0/mlflow/traces/{trace_id}
 api_traces_get_info_v3 <- function(client, trace_id) {
   send_operation(client, "getTraceInfoV3", path = list(trace_id = trace_id))
 }
 
-# POST /api/3.0/mlflow/traces/{trace_id}/assessments (createAssessment)
+# The createAssessment operation: POST /api/3.0/mlflow/traces/{trace_id}/assessments
 api_traces_create_assessment <- function(client, trace_id, assessment = NULL, .body = NULL) {
   send_operation(client, "createAssessment",
                  path = list(trace_id = trace_id),
                  body = .body %||% list(assessment = assessment))
 }
 
-# DELETE /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id} (deleteAssessment)
+# The deleteAssessment operation: DELETE /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}
 api_traces_delete_assessment <- function(client, trace_id, assessment_id, .body = NULL) {
   send_operation(client, "deleteAssessment",
                  path = list(trace_id = trace_id, assessment_id = assessment_id),
                  body = .body %||% list())
 }
 
-# GET /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id} (getAssessment)
+# The getAssessment operation: GET /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}
 api_traces_get_assessment <- function(client, trace_id, assessment_id) {
   send_operation(client, "getAssessment",
                  path = list(trace_id = trace_id, assessment_id = assessment_id))
 }
 
-# PATCH /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id} (updateAssessment)
+# The updateAssessment operation: PATCH /api/3.0/mlflow/traces/{trace_id}/assessments/{assessment_id}
 api_traces_update_assessment <- function(client, trace_id, assessment_id, assessment = NULL,
                                          update_mask = NULL, .body = NULL) {
   send_operation(client, "updateAssessment",
@@ -882,18 +1405,56 @@ api_traces_update_assessment <- function(client, trace_id, assessment_id, assess
                  body = .body %||% list(assessment = assessment, update_mask = update_mask))
 }
 
-# DELETE /api/3.0/mlflow/traces/{trace_id}/tags (deleteTraceTagV3)
+# The deleteTraceTagV3 operation: DELETE /api/3.0/mlflow/traces/{trace_id}/tags
 api_traces_delete_tag_v3 <- function(client, trace_id, key = NULL, .body = NULL) {
   send_operation(client, "deleteTraceTagV3",
                  path = list(trace_id = trace_id),
                  body = .body %||% list(key = key))
 }
 
-# PATCH /api/3.0/mlflow/traces/{trace_id}/tags (setTraceTagV3)
+# The setTraceTagV3 operation: PATCH /api/3.0/mlflow/traces/{trace_id}/tags
 api_traces_set_tag_v3 <- function(client, trace_id, key = NULL, value = NULL, .body = NULL) {
   send_operation(client, "setTraceTagV3",
                  path = list(trace_id = trace_id),
                  body = .body %||% list(key = key, value = value))
+}
+
+# The listWorkspaces operation: GET /api/3.0/mlflow/workspaces
+api_workspaces_list <- function(client) {
+  send_operation(client, "listWorkspaces")
+}
+
+# The createWorkspace operation: POST /api/3.0/mlflow/workspaces
+api_workspaces_create <- function(client, name = NULL, description = NULL,
+                                  default_artifact_root = NULL, trace_archival_config = NULL,
+                                  .body = NULL) {
+  send_operation(client, "createWorkspace",
+                 body = .body %||% list(name = name, description = description,
+                                        default_artifact_root = default_artifact_root,
+                                        trace_archival_config = trace_archival_config))
+}
+
+# The deleteWorkspace operation: DELETE /api/3.0/mlflow/workspaces/{workspace_name}
+api_workspaces_delete <- function(client, workspace_name, .body = NULL) {
+  send_operation(client, "deleteWorkspace",
+                 path = list(workspace_name = workspace_name),
+                 body = .body %||% list())
+}
+
+# The getWorkspace operation: GET /api/3.0/mlflow/workspaces/{workspace_name}
+api_workspaces_get <- function(client, workspace_name) {
+  send_operation(client, "getWorkspace", path = list(workspace_name = workspace_name))
+}
+
+# The updateWorkspace operation: PATCH /api/3.0/mlflow/workspaces/{workspace_name}
+api_workspaces_update <- function(client, workspace_name, description = NULL,
+                                  default_artifact_root = NULL, trace_archival_config = NULL,
+                                  .body = NULL) {
+  send_operation(client, "updateWorkspace",
+                 path = list(workspace_name = workspace_name),
+                 body = .body %||% list(description = description,
+                                        default_artifact_root = default_artifact_root,
+                                        trace_archival_config = trace_archival_config))
 }
 
 # operationId -> its function, for mlflow_call_operation().
@@ -1004,6 +1565,76 @@ api_operation_functions <- c(
   removeDatasetFromExperiments = "api_datasets_remove_from_experiments",
   setDatasetTags = "api_datasets_set_tags",
   deleteDatasetTag = "api_datasets_delete_tag",
+  createBudgetPolicy = "api_gateway_budgets_create",
+  deleteBudgetPolicy = "api_gateway_budgets_delete",
+  getBudgetPolicy = "api_gateway_budgets_get",
+  listBudgetPolicies = "api_gateway_budgets_list",
+  updateBudgetPolicy = "api_gateway_budgets_update",
+  listBudgetWindows = "api_gateway_budgets_list_windows",
+  createEndpointBinding = "api_gateway_endpoints_create_binding",
+  deleteEndpointBinding = "api_gateway_endpoints_delete_binding",
+  listEndpointBindings = "api_gateway_endpoints_list_bindings",
+  createGatewayEndpoint = "api_gateway_endpoints_create",
+  deleteGatewayEndpoint = "api_gateway_endpoints_delete",
+  deleteGatewayEndpointTag = "api_gateway_endpoints_delete_tag",
+  getGatewayEndpoint = "api_gateway_endpoints_get",
+  listGatewayEndpoints = "api_gateway_endpoints_list",
+  attachModelToEndpoint = "api_gateway_endpoints_attach_model",
+  detachModelFromEndpoint = "api_gateway_endpoints_detach_model",
+  setGatewayEndpointTag = "api_gateway_endpoints_set_tag",
+  updateGatewayEndpoint = "api_gateway_endpoints_update",
+  addGuardrailToEndpoint = "api_gateway_guardrails_add_to_endpoint",
+  createGatewayGuardrail = "api_gateway_guardrails_create",
+  deleteGatewayGuardrail = "api_gateway_guardrails_delete",
+  getGatewayGuardrail = "api_gateway_guardrails_get",
+  listGatewayGuardrails = "api_gateway_guardrails_list",
+  listEndpointGuardrailConfigs = "api_gateway_guardrails_list_endpoint_configs",
+  removeGuardrailFromEndpoint = "api_gateway_guardrails_remove_from_endpoint",
+  updateEndpointGuardrailConfig = "api_gateway_guardrails_update_endpoint_config",
+  createGatewayModelDefinition = "api_gateway_model_definitions_create",
+  deleteGatewayModelDefinition = "api_gateway_model_definitions_delete",
+  getGatewayModelDefinition = "api_gateway_model_definitions_get",
+  listGatewayModelDefinitions = "api_gateway_model_definitions_list",
+  updateGatewayModelDefinition = "api_gateway_model_definitions_update",
+  createGatewaySecret = "api_gateway_secrets_create",
+  deleteGatewaySecret = "api_gateway_secrets_delete",
+  getGatewaySecretInfo = "api_gateway_secrets_get",
+  listGatewaySecretInfos = "api_gateway_secrets_list",
+  updateGatewaySecret = "api_gateway_secrets_update",
+  createIssue = "api_issues_create",
+  searchIssues = "api_issues_search",
+  getIssue = "api_issues_get",
+  updateIssue = "api_issues_update",
+  createLabelSchema = "api_label_schemas_create",
+  deleteLabelSchema = "api_label_schemas_delete",
+  getLabelSchema = "api_label_schemas_get",
+  getLabelSchemaByName = "api_label_schemas_get_by_name",
+  listLabelSchemas = "api_label_schemas_list",
+  updateLabelSchema = "api_label_schemas_update",
+  createPromptOptimizationJob = "api_prompt_optimization_jobs_create",
+  searchPromptOptimizationJobsViaGet = "api_prompt_optimization_jobs_search_via_get",
+  searchPromptOptimizationJobs = "api_prompt_optimization_jobs_search",
+  deletePromptOptimizationJob = "api_prompt_optimization_jobs_delete",
+  getPromptOptimizationJob = "api_prompt_optimization_jobs_get",
+  cancelPromptOptimizationJob = "api_prompt_optimization_jobs_cancel",
+  createReviewQueue = "api_review_queues_create",
+  deleteReviewQueue = "api_review_queues_delete",
+  getReviewQueue = "api_review_queues_get",
+  getReviewQueueByName = "api_review_queues_get_by_name",
+  getOrCreateUserQueue = "api_review_queues_get_or_create_user",
+  addItemsToReviewQueue = "api_review_queues_add_items",
+  listReviewQueueItems = "api_review_queues_list_items",
+  removeItemsFromReviewQueue = "api_review_queues_remove_items",
+  setReviewQueueItemStatus = "api_review_queues_set_item_status",
+  listReviewQueues = "api_review_queues_list",
+  updateReviewQueue = "api_review_queues_update",
+  deleteScorer = "api_scorers_delete",
+  getScorer = "api_scorers_get",
+  listScorers = "api_scorers_list",
+  upsertOnlineScoringConfig = "api_scorers_upsert_online_scoring_config",
+  getOnlineScoringConfigs = "api_scorers_get_online_scoring_configs",
+  registerScorer = "api_scorers_register",
+  listScorerVersions = "api_scorers_list_versions",
   getServerInfo = "api_server_info",
   startTraceV3 = "api_traces_start_v3",
   batchGetTraces = "api_traces_batch_get",
@@ -1019,7 +1650,12 @@ api_operation_functions <- c(
   getAssessment = "api_traces_get_assessment",
   updateAssessment = "api_traces_update_assessment",
   deleteTraceTagV3 = "api_traces_delete_tag_v3",
-  setTraceTagV3 = "api_traces_set_tag_v3"
+  setTraceTagV3 = "api_traces_set_tag_v3",
+  listWorkspaces = "api_workspaces_list",
+  createWorkspace = "api_workspaces_create",
+  deleteWorkspace = "api_workspaces_delete",
+  getWorkspace = "api_workspaces_get",
+  updateWorkspace = "api_workspaces_update"
 )
 
 # The spec's constraints checked before sending (validate.R): required names, and per query
@@ -1092,10 +1728,69 @@ api_operation_checks <- list(
   createDataset = list(required = c("name"), fields = list()),
   upsertDatasetRecords = list(required = c("records"), fields = list()),
   setDatasetTags = list(required = c("tags"), fields = list()),
+  createBudgetPolicy = list(required = c("budget_unit", "budget_amount", "duration", "target_scope", "budget_action"), fields = list()),
+  deleteBudgetPolicy = list(required = c("budget_policy_id"), fields = list()),
+  getBudgetPolicy = list(required = c("budget_policy_id"), fields = list()),
+  listBudgetPolicies = list(fields = list(max_results = list(int64 = TRUE))),
+  updateBudgetPolicy = list(required = c("budget_policy_id"), fields = list()),
+  createEndpointBinding = list(required = c("endpoint_id", "resource_type", "resource_id"), fields = list()),
+  deleteEndpointBinding = list(required = c("endpoint_id", "resource_type", "resource_id"), fields = list()),
+  createGatewayEndpoint = list(required = c("name", "model_configs"), fields = list()),
+  deleteGatewayEndpoint = list(required = c("endpoint_id"), fields = list()),
+  deleteGatewayEndpointTag = list(required = c("endpoint_id", "key"), fields = list()),
+  attachModelToEndpoint = list(required = c("endpoint_id", "model_config"), fields = list()),
+  detachModelFromEndpoint = list(required = c("endpoint_id", "model_definition_id"), fields = list()),
+  setGatewayEndpointTag = list(required = c("endpoint_id", "key"), fields = list()),
+  updateGatewayEndpoint = list(required = c("endpoint_id"), fields = list()),
+  addGuardrailToEndpoint = list(required = c("endpoint_id", "guardrail_id"), fields = list(execution_order = list(int64 = TRUE))),
+  createGatewayGuardrail = list(required = c("name", "scorer_id", "scorer_version", "stage", "action"), fields = list(scorer_version = list(int64 = TRUE))),
+  deleteGatewayGuardrail = list(required = c("guardrail_id"), fields = list()),
+  getGatewayGuardrail = list(required = c("guardrail_id"), fields = list()),
+  listGatewayGuardrails = list(fields = list(max_results = list(int64 = TRUE))),
+  listEndpointGuardrailConfigs = list(required = c("endpoint_id"), fields = list()),
+  removeGuardrailFromEndpoint = list(required = c("endpoint_id", "guardrail_id"), fields = list()),
+  updateEndpointGuardrailConfig = list(required = c("endpoint_id", "guardrail_id"), fields = list(execution_order = list(int64 = TRUE))),
+  createGatewayModelDefinition = list(required = c("name", "secret_id", "provider", "model_name"), fields = list()),
+  deleteGatewayModelDefinition = list(required = c("model_definition_id"), fields = list()),
+  getGatewayModelDefinition = list(required = c("model_definition_id"), fields = list()),
+  updateGatewayModelDefinition = list(required = c("model_definition_id"), fields = list()),
+  createGatewaySecret = list(required = c("secret_name"), fields = list()),
+  deleteGatewaySecret = list(required = c("secret_id"), fields = list()),
+  getGatewaySecretInfo = list(required = c("secret_id"), fields = list()),
+  updateGatewaySecret = list(required = c("secret_id"), fields = list()),
+  createIssue = list(required = c("experiment_id", "name", "description"), fields = list()),
+  updateIssue = list(required = c("issue_id"), fields = list()),
+  createLabelSchema = list(required = c("experiment_id", "name", "type", "input"), fields = list()),
+  deleteLabelSchema = list(required = c("schema_id"), fields = list()),
+  getLabelSchema = list(required = c("schema_id"), fields = list()),
+  getLabelSchemaByName = list(required = c("experiment_id", "name"), fields = list()),
+  listLabelSchemas = list(required = c("experiment_id"), fields = list()),
+  updateLabelSchema = list(required = c("schema_id"), fields = list()),
+  createPromptOptimizationJob = list(required = c("source_prompt_uri", "config"), fields = list()),
+  searchPromptOptimizationJobsViaGet = list(required = c("experiment_id"), fields = list()),
+  searchPromptOptimizationJobs = list(required = c("experiment_id"), fields = list()),
+  createReviewQueue = list(required = c("experiment_id", "name", "queue_type"), fields = list()),
+  deleteReviewQueue = list(required = c("queue_id"), fields = list()),
+  getReviewQueue = list(required = c("queue_id"), fields = list()),
+  getReviewQueueByName = list(required = c("experiment_id", "name"), fields = list()),
+  getOrCreateUserQueue = list(required = c("experiment_id", "user"), fields = list()),
+  addItemsToReviewQueue = list(required = c("queue_id"), fields = list()),
+  listReviewQueueItems = list(required = c("queue_id"), fields = list()),
+  removeItemsFromReviewQueue = list(required = c("queue_id"), fields = list()),
+  setReviewQueueItemStatus = list(required = c("queue_id", "item_id", "status"), fields = list()),
+  listReviewQueues = list(required = c("experiment_id"), fields = list()),
+  updateReviewQueue = list(required = c("queue_id"), fields = list()),
+  deleteScorer = list(required = c("experiment_id", "name"), fields = list()),
+  getScorer = list(required = c("experiment_id", "name"), fields = list()),
+  upsertOnlineScoringConfig = list(required = c("experiment_id", "name", "sample_rate"), fields = list(sample_rate = list(minimum = 0L, maximum = 1L))),
+  getOnlineScoringConfigs = list(required = c("scorer_ids"), fields = list()),
+  registerScorer = list(required = c("experiment_id", "name", "serialized_scorer"), fields = list()),
+  listScorerVersions = list(required = c("experiment_id", "name"), fields = list()),
   startTraceV3 = list(required = c("trace"), fields = list()),
   deleteTracesV3 = list(required = c("experiment_id"), fields = list(max_timestamp_millis = list(int64 = TRUE))),
   getTrace = list(required = c("trace_id"), fields = list()),
   queryTraceMetrics = list(fields = list(time_interval_seconds = list(int64 = TRUE), start_time_ms = list(int64 = TRUE), end_time_ms = list(int64 = TRUE))),
   createAssessment = list(required = c("assessment"), fields = list()),
-  updateAssessment = list(required = c("assessment", "update_mask"), fields = list())
+  updateAssessment = list(required = c("assessment", "update_mask"), fields = list()),
+  createWorkspace = list(required = c("name"), fields = list())
 )

@@ -1,5 +1,7 @@
-# Every operation of the spec, by its operationId, through the one request helper: nothing the
-# server serves is out of reach while a function of the CRAN vocabulary is missing.
+# Every operation of the spec, by its operationId: mlflow_call_operation() calls the function
+# generated for it (generated_operations.R), which sends it through send_operation() and the one
+# request helper. Nothing the server serves is out of reach while a CRAN-vocabulary function is
+# missing, and the package's own functions reach their routes the same way.
 
 #' Call any operation of the MLflow REST API
 #'
@@ -55,14 +57,19 @@ send_operation <- function(client, operation_id, path = NULL, query = NULL, body
     route <- sub(paste0("{", name, "}"), encode_path(as.character(value)), route, fixed = TRUE)
   }
   if (is.list(body)) body <- structure(compact(body), names = names(compact(body)) %||% character())
-  # A body given as JSON text was checked by the function that encoded it.
   query <- compact(query)
+  # A body given as JSON text was checked by the function that encoded it.
   if (!inherits(body, c("json", "verbatim"))) {
     checked <- check_operation(operation_id, c(query, body))
     if (length(query)) query[] <- checked[names(query)]
     if (length(body)) body[] <- checked[names(body)]
   }
   create <- with_request_id(client, operation_id, body, before_retry)
+  # A client with a journal records writes first (journal_mode.R); offline it answers itself.
+  if (!is.null(client$journal) && !length(list(...))) {
+    answer <- journal_request(client, operation_id, op$method, route, query, create$body, create$before_retry)
+    if (!is.null(answer)) return(answer)
+  }
   mlflow_request(client, op$method, route, query = if (length(query)) query,
                  body = create$body, before_retry = create$before_retry, ...)
 }

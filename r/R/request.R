@@ -299,6 +299,18 @@ with_request_defaults <- function(method, path, body) {
 # A refused connection never reached the server: resending cannot duplicate anything.
 never_sent <- function(message) grepl("Couldn't connect|Connection refused|resolve host", message, ignore.case = TRUE)
 
+# Whether an attempt's outcome is worth another try, and whether it may have reached the server
+# (then only what is safe to resend is). An overload answer also shrinks the session's write
+# window (congestion.R).
+attempt_verdict <- function(client, outcome) {
+  if (!is.null(outcome$transport)) return(list(retry = TRUE, ambiguous = !never_sent(outcome$transport)))
+  if (outcome$status < rules_error_from_status) return(list(retry = FALSE, ambiguous = FALSE))
+  details <- error_details(outcome$text, outcome$status)
+  retry <- is_retried_answer(outcome$status, details)
+  if (is_overload_answer(outcome$status, details)) window_overloaded(write_window(client))
+  list(retry = retry, ambiguous = retry && !outcome$status %in% rules_unambiguous_statuses)
+}
+
 #' The request helper
 #'
 #' @param client An `mlflow_client`.
@@ -336,17 +348,9 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
       if (!is.null(found)) return(found)
     }
     outcome <- perform_once(client, method, url, body_text, upload_file, download_to, headers)
-    if (!is.null(outcome$transport)) {
-      retryable <- TRUE
-      ambiguous <- ambiguous || !never_sent(outcome$transport)
-    } else if (outcome$status >= rules_error_from_status) {
-      details <- error_details(outcome$text, outcome$status)
-      retryable <- is_retried_answer(outcome$status, details)
-      if (is_overload_answer(outcome$status, details)) window_overloaded(write_window(client))
-      ambiguous <- ambiguous || (retryable && !outcome$status %in% rules_unambiguous_statuses)
-    } else {
-      retryable <- FALSE
-    }
+    verdict <- attempt_verdict(client, outcome)
+    retryable <- verdict$retry
+    ambiguous <- ambiguous || verdict$ambiguous
     # After an ambiguous failure only a safe operation is resent, or a create that can look up
     # what its first try made (family-rules.yaml, retry.operations).
     resendable <- !ambiguous || safety == "safe" ||

@@ -206,25 +206,28 @@ check_field <- function(name, value, rule) {
   if (!is.null(rule$max_items) && length(value) > rule$max_items) {
     fail(sprintf("has %d items, over the limit of %d", length(value), rule$max_items), rule$max_items)
   }
-  if (is.character(value) && length(value) == 1L && !is.na(value)) {
-    chars <- nchar(value, type = "chars")
-    if (!is.null(rule$max_length) && chars > rule$max_length) {
-      fail(sprintf("is %d characters, over the limit of %d", chars, rule$max_length), rule$max_length)
-    }
-    if (!is.null(rule$min_length) && chars < rule$min_length) {
-      fail(sprintf("is %d characters, under the minimum of %d", chars, rule$min_length), rule$min_length)
-    }
-    # (*UCP): \w is any Unicode letter or digit, as in the server's Python patterns.
-    if (!is.null(rule$pattern) && !grepl(paste0("(*UCP)", rule$pattern), value, perl = TRUE)) {
-      fail(sprintf("'%s' does not match %s", value, rule$pattern), rule$pattern)
-    }
-    if (!is.null(rule$enum) && !value %in% rule$enum) {
-      fail(sprintf("'%s' is not one of %s", value, paste(rule$enum, collapse = ", ")), paste(rule$enum, collapse = ", "))
-    }
-  }
+  if (is.character(value) && length(value) == 1L && !is.na(value)) check_text(value, rule, fail)
   if (is.numeric(value) && length(value) == 1L && !is.na(value)) {
     if (!is.null(rule$minimum) && value < rule$minimum) fail(sprintf("must be at least %s", rule$minimum), rule$minimum)
     if (!is.null(rule$maximum) && value > rule$maximum) fail(sprintf("must be at most %s", rule$maximum), rule$maximum)
   }
   value
+}
+
+check_text <- function(value, rule, fail) {
+  chars <- nchar(value, type = "chars")
+  if (!is.null(rule$max_length) && chars > rule$max_length) {
+    fail(sprintf("is %d characters, over the limit of %d", chars, rule$max_length), rule$max_length)
+  }
+  if (!is.null(rule$min_length) && chars < rule$min_length) {
+    fail(sprintf("is %d characters, under the minimum of %d", chars, rule$min_length), rule$min_length)
+  }
+  # (*UCP): \w is any Unicode letter or digit, as in the server's Python patterns.
+  if (!is.null(rule$pattern) && !grepl(paste0("(*UCP)", rule$pattern), value, perl = TRUE)) {
+    fail(sprintf("'%s' does not match %s", value, rule$pattern), rule$pattern)
+  }
+  if (!is.null(rule$enum) && !value %in% rule$enum) {
+    choices <- paste(rule$enum, collapse = ", ")
+    fail(sprintf("'%s' is not one of %s", value, choices), choices)
+  }
 }

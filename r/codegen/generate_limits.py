@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -30,7 +31,7 @@ def r_literal(value: object) -> str:
     raise TypeError(f"unexpected limit value {value!r}")
 
 
-def render(spec: dict) -> str:
+def render(spec: dict[str, Any]) -> str:
     limits = spec["x-mlflow-limits"]
     codes = spec["x-mlflow-error-codes"]
     version = spec["info"]["version"]

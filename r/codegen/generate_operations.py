@@ -78,7 +78,10 @@ def function_source(op: dict[str, Any], method: str, path: str, schemas: dict[st
     ok = op["responses"]["200"].get("content", {})
     body_kind = "json" if "application/json" in content else "binary" if content else "none"
     binary_answer = bool(ok) and "application/json" not in ok
-    fields = [f for f in body_fields(op, schemas) if f not in path_params and f not in query]
+    # A body field named like a path parameter (the server reads it from the body too) takes the
+    # path parameter's value: one argument, sent in both places.
+    body_names = [f for f in body_fields(op, schemas) if f not in query]
+    fields = [f for f in body_names if f not in path_params]
     names = path_params + query + fields
     clash = RESERVED.intersection(names) | {n for n in names if not re.fullmatch(r"[a-z][a-z0-9_]*", n)}
     if clash:
@@ -91,7 +94,7 @@ def function_source(op: dict[str, Any], method: str, path: str, schemas: dict[st
         lists.append(("query = ", query))
     if body_kind == "json":
         args.append(".body = NULL")
-        lists.append(("body = .body %||% ", fields))
+        lists.append(("body = .body %||% ", body_names))
     extra = []
     if body_kind == "binary":
         args.append(".upload_file")
@@ -113,7 +116,7 @@ def function_source(op: dict[str, Any], method: str, path: str, schemas: dict[st
             parts.append(wrap(opening, [f"{n} = {n}" for n in names], ")", " " * len(opening)))
         parts.extend(indent + e for e in extra)
         body = ",\n".join(parts) + ")"
-    head = f"# {method.upper()} {path} ({op['operationId']})"
+    head = f"# The {op['operationId']} operation: {method.upper()} {path}"
     opening = f"{function_name(op)} <- function("
     signature = wrap(opening, args, ") {", " " * len(opening))
     return f"{head}\n{signature}\n{body}\n}}\n"

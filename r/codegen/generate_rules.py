@@ -15,7 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "r" / "R" / "generated_rules.R"
-FIELDS = ("env", "type", "default", "min", "min_exclusive", "secret")
+FIELDS = ("env", "type", "default", "min", "min_exclusive", "values", "secret")
 
 
 def lit(value: Any) -> str:
@@ -35,8 +35,15 @@ def named(pairs: list[tuple[Any, Any]], indent: str = "  ") -> str:
     return "c(\n" + ",\n".join(f'{indent}"{k}" = {lit(v)}' for k, v in pairs) + "\n)"
 
 
+def lit_any(value: Any) -> str:
+    """A scalar, or a list as a character/integer vector (an enum's values)."""
+    if isinstance(value, list):
+        return "c(" + ", ".join(lit(v) for v in value) + ")" if value else "character()"
+    return lit(value)
+
+
 def record(entry: dict[str, Any]) -> str:
-    return "list(" + ", ".join(f"{k} = {lit(v)}" for k, v in entry.items()) + ")"
+    return "list(" + ", ".join(f"{k} = {lit_any(v)}" for k, v in entry.items()) + ")"
 
 
 def route_safety(spec: dict[str, Any], operations: dict[str, Any]) -> str:
@@ -130,7 +137,7 @@ def render() -> str:
         "rules_overload <- list(\n"
         + ",\n".join(f"  {record({k: o[k] for k in ('status', 'error_code', 'contains')})}" for o in retry["overload"])
         + "\n)",
-        "# operationId -> safe | recover-by-request-id | never",
+        "# Each operation's retry safety: safe, recover-by-request-id or never.",
         "rules_operation_safety <- " + named([(k, v["safety"]) for k, v in retry["operations"].items()]),
         "# The operations that are not safe, found by method and path.",
         "rules_route_safety <- " + route_safety(spec, retry["operations"]),
@@ -155,6 +162,9 @@ def render() -> str:
         + "\n)",
         "",
         f"rules_batch_envelope_reserve_bytes <- {lit(rules['batch']['envelope_reserve_bytes'])}",
+        "",
+        "# The on-disk journal (docs/journal.md, openapi/journal.schema.json).",
+        "rules_journal <- " + record(rules["journal"]),
         "",
         "# The write window's AIMD rule (congestion.R); windows scale with batch_concurrency.",
         "rules_congestion <- " + record({k: float(v) for k, v in rules["congestion"].items()}),

@@ -27,7 +27,7 @@ def leaderboard(client: MlflowClient, parent_id: str) -> dict[str, object]:
     board = []
     for run in children:
         assert run.info is not None and run.data is not None
-        metrics = {m.key: m.value for m in run.data.metrics or []}
+        metrics = {m.key: m.value for m in run.data.metrics or [] if m.value is not None}
         if metric in metrics:
             child_tags = {t.key: t.value for t in run.data.tags or []}
             board.append((float(metrics[metric]), child_tags.get("automl.model_name") or run.info.run_name or ""))

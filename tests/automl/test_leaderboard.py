@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from mlflowrest import MlflowClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +96,7 @@ def test_classification_is_one_parent_with_a_child_per_candidate(
 ) -> None:
     summary = results["classification"]
     parent = client.runs.get(run_id=summary["parent_run_id"]).run
+    assert parent is not None and parent.info is not None and parent.info.experiment_id is not None
     assert parent.info.status == "FINISHED"
     assert tags_of(parent)["automl.role"] == "parent" and tags_of(parent)["automl.sort_metric"] == "AUC"
 
@@ -131,6 +133,7 @@ def test_anomaly_detectors_are_children_with_fraction_and_labelled_csv(
 ) -> None:
     summary = results["anomaly"]
     parent = client.runs.get(run_id=summary["parent_run_id"]).run
+    assert parent is not None and parent.info is not None and parent.info.run_id is not None
     assert parent.info.status == "FINISHED"
     assert "labelled_transactions.csv" in {f.path for f in client.artifacts.list_files(parent.info.run_id)}
 

@@ -70,7 +70,8 @@ def world() -> Iterator[dict[str, Any]]:
     }
     with MlflowServer() as server:
         print(f"\nbad-input server ready in {server.start_seconds:.1f} s")
-        yield {"server": server, "files": files, **{k: f"http://127.0.0.1:{s.server_address[1]}" for k, s in stubs.items()}}
+        urls = {k: f"http://127.0.0.1:{s.server_address[1]}" for k, s in stubs.items()}
+        yield {"server": server, "files": files, **urls}
     for s in stubs.values():
         s.shutdown()
     shutil.rmtree(files, ignore_errors=True)
@@ -88,7 +89,8 @@ def set_up(server_url: str, lang: str) -> dict[str, str]:
     c.runs.log_param(run_id=run.info.run_id or "", key="lr", value="0.1")
     c.runs.delete(run_id=deleted.info.run_id or "")
     c.registered_models.create(name=f"bad-input-{lang}")
-    return {"exp": exp, "deleted_exp": deleted_exp, "run": run.info.run_id or "", "deleted_run": deleted.info.run_id or ""}
+    return {"exp": exp, "deleted_exp": deleted_exp, "run": run.info.run_id or "",
+            "deleted_run": deleted.info.run_id or ""}  # fmt: skip
 
 
 def known_failures(lang: str) -> set[str]:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.contract.runner.engine import (
     HERE,
@@ -33,6 +32,7 @@ from tests.contract.runner.engine import (
     driver_command,
     generate,
     languages,
+    load_cross,
     load_scenarios,
     make_fixtures,
     run_scenario,
@@ -45,8 +45,8 @@ LANGS = languages()
 AXIS = [x for x in os.environ.get("CONTRACT_ARTIFACT_BACKENDS", ",".join(BACKENDS)).split(",") if x]
 AXIS_SCENARIOS = ("artifacts", "registry", "nested-artifacts", "artifact-uris")
 SCENARIOS = [s for s in load_scenarios() if s["id"] in AXIS_SCENARIOS]
-CROSS_WRITE = yaml.safe_load((HERE / "cross" / "write.yaml").read_text())
-CROSS_READ = yaml.safe_load((HERE / "cross" / "read.yaml").read_text())
+CROSS_WRITE = load_cross("write")
+CROSS_READ = load_cross("read")
 OFFICIAL_TIMEOUT = 600  # one official-client command; logging a model imports most of mlflow
 
 RESULTS: dict[tuple[str, str, str], list[StepOutcome]] = {}  # (backend, scenario, lang)
@@ -63,7 +63,8 @@ def known(backend: str, lang: str) -> set[str]:
 def official(env: dict[str, str], *args: str) -> dict[str, Any]:
     """The official client in its own process (tests/harness/official_client.py)."""
     proc = subprocess.run([sys.executable, "-m", "tests.harness.official_client", *args], cwd=ROOT,
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=OFFICIAL_TIMEOUT)  # fmt: skip
+                          env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=OFFICIAL_TIMEOUT)  # fmt: skip
     if proc.returncode != 0:
         raise RuntimeError(f"official client {args[0]} failed:\n{proc.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -99,7 +100,8 @@ def verdict(backend: str, lang: str, case: str, failed: bool) -> list[str]:
     if failed and not listed:
         return [f"[{backend}/{lang}] {case} failed"]
     if listed and not failed:
-        return [f"[{backend}/{lang}] {case}: listed as {backend}:{case} in known_failures/{lang}.txt but passes - remove it"]
+        return [f"[{backend}/{lang}] {case}: listed as {backend}:{case} in known_failures/{lang}.txt "
+                "but passes - remove it"]  # fmt: skip
     return []
 
 
@@ -142,7 +144,7 @@ def test_cross_language_on_backend(world: dict[str, Any], writer: str) -> None:
             problems += [f"{o.step}: {'; '.join(o.problems)}" for o in outcomes if o.problems]
             seen[reader] = [canonical(o.answer.get("result")) for o in outcomes if o.answer]
         CASES[(backend, reader, f"cross/{writer}->{reader}")] = problems
-    first = next(iter(seen), None)
+    first = next(iter(seen), "")
     for reader, got in seen.items():
         case = (backend, reader, f"cross/{writer}->{reader}")
         if got != seen[first] and not CASES[case]:

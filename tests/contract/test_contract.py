@@ -16,16 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.contract.runner.engine import (
     HERE,
-    ROOT,
     Driver,
-    driver_command,
     StepOutcome,
     canonical,
+    driver_command,
     languages,
+    load_cross,
     load_scenarios,
     make_fixtures,
     run_scenario,
@@ -39,8 +38,8 @@ LANGS = languages()
 # The same suite against the embedded default (SQLite) and a real PostgreSQL store.
 BACKENDS = [x for x in os.environ.get("CONTRACT_BACKENDS", "sqlite,postgres").split(",") if x]
 SCENARIOS = load_scenarios()
-CROSS_WRITE = yaml.safe_load((HERE / "cross" / "write.yaml").read_text())
-CROSS_READ = yaml.safe_load((HERE / "cross" / "read.yaml").read_text())
+CROSS_WRITE = load_cross("write")
+CROSS_READ = load_cross("read")
 RESULTS: dict[tuple[str, str, str], list[StepOutcome]] = {}  # (backend, scenario, lang)
 CROSS: dict[tuple[str, str, str], list[str]] = {}  # (backend, writer, reader)
 PROXIES: dict[str, dict[str, Any]] = {}  # backend -> lang -> proxy

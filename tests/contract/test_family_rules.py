@@ -16,20 +16,20 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import yaml
 
-from tests.contract.runner.engine import HERE, Driver, driver_command, family_class, languages
+from tests.contract.runner.engine import Driver, driver_command, family_class, languages
+from tests.contract.runner.scenario_file import load_family
 
 LANGS = languages()
-CONFIG = yaml.safe_load((HERE / "family" / "config.yaml").read_text())["cases"]
-ERRORS = yaml.safe_load((HERE / "family" / "errors.yaml").read_text())["cases"]
+CONFIG = load_family("config")  # checked against family.schema.json
+ERRORS = load_family("errors")
 BY_ID = {case["id"]: case for case in ERRORS}
 
 
 class _Stub(BaseHTTPRequestHandler):
     """Answers GET .../runs/get?run_id=<case id> with that case's status and body."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         run_id = parse_qs(urlparse(self.path).query).get("run_id", [""])[0]
         case = BY_ID.get(run_id, {"status": 500, "text": f"no case {run_id}"})
         if "json" in case:

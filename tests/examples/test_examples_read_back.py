@@ -1,6 +1,6 @@
 """The Java and R examples run against one server; the Python SDK reads back what they logged.
 
-- Java (`java -jar java/target/mlflowrest.jar`, with Python ruled out): param alpha, metric rmse,
+- Java (`java -jar java/example/target/mlflowrest-example.jar`, with Python ruled out): param alpha, metric rmse,
   tag origin, the artifact's bytes, the registered model version, status FINISHED.
 - R (`r/examples/pima_random_forest.R`): ntree and mtry, sensitivity and specificity, the PNG plot,
   and a model folder with an MLmodel file.
@@ -31,7 +31,8 @@ def server() -> Iterator[MlflowServer]:
 
 def run(cmd: list[str], uri: str, **env: str) -> str:
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "MLFLOW_TRACKING_URI": uri, "R_LIBS": str(ROOT / ".work" / "rlib"), **env})  # fmt: skip
+                          env={**os.environ, "MLFLOW_TRACKING_URI": uri, "R_LIBS": str(ROOT / ".work" / "rlib"),
+                               **env})  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return proc.stdout
 
@@ -46,7 +47,7 @@ def only_run(client: MlflowClient, experiment: str) -> str:
 
 @pytest.mark.skipif("java" not in LANGS, reason="the Java SDK is not part of this run")
 def test_java_example_is_read_back_by_python(server: MlflowServer) -> None:
-    out = run(["java", "-jar", str(ROOT / "java" / "target" / "mlflowrest.jar")], server.url,
+    out = run(["java", "-jar", str(ROOT / "java" / "example" / "target" / "mlflowrest-example.jar")], server.url,
               MLFLOW_PYTHON_EXECUTABLE="/bin/false")  # fmt: skip
     client = MlflowClient(server.url)
     run_id = only_run(client, "chapter-example")
@@ -96,7 +97,8 @@ def test_java_example_on_object_stores_is_read_back(kind: str, monkeypatch: pyte
     with ArtifactBackend(kind) as backend:
         for key, value in backend.env.items():
             monkeypatch.setenv(key, value)
-        out = run(["java", "-jar", str(ROOT / "java" / "target" / "mlflowrest.jar")], backend.env["MLFLOW_TRACKING_URI"],
+        jar = str(ROOT / "java" / "example" / "target" / "mlflowrest-example.jar")
+        out = run(["java", "-jar", jar], backend.env["MLFLOW_TRACKING_URI"],
                   MLFLOW_PYTHON_EXECUTABLE="/bin/false")  # fmt: skip
         client = MlflowClient()
         run_id = only_run(client, "chapter-example")

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ def server() -> Iterator[MlflowServer]:
         yield s
 
 
-def job(server: MlflowServer, client: str, language: str = "python") -> dict[str, object]:
+def job(server: MlflowServer, client: str, language: str = "python") -> dict[str, Any]:
     if language == "python":
         cmd = [sys.executable, "examples/spark/many_models.py", "--groups", str(GROUPS), "--fail", str(FAILING),
                "--partitions", str(PARTITIONS), "--client", client]  # fmt: skip
@@ -38,7 +39,7 @@ def job(server: MlflowServer, client: str, language: str = "python") -> dict[str
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "MLFLOW_TRACKING_URI": server.url})  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    row: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    row: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"\nspark {language:6s} {client:10s} {row}")
     return row
 

@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -163,16 +163,17 @@ def test_lost_answers_to_creates_make_exactly_one_entity_per_call(server: Mlflow
     exp_id = str(direct.experiments.create(name=f"creates-{lang}").experiment_id)
     run = direct.runs.create(experiment_id=exp_id).run
     assert run is not None and run.info is not None
+    run_info = run.info  # narrowed for the lambdas below
     model = f"creates_{lang}"
     direct.registered_models.create(name=model)
     runs_exp = str(direct.experiments.create(name=f"creates-runs-{lang}").experiment_id)
     lm_exp = str(direct.experiments.create(name=f"creates-lm-{lang}").experiment_id)
-    args = {
+    args: dict[str, Callable[[int], dict[str, Any]]] = {
         "createExperiment": lambda i: {"name": f"cx-{lang}-{i}"},
         "createRun": lambda i: {"experiment_id": runs_exp},
         "createRegisteredModel": lambda i: {"name": f"crm_{lang}_{i}"},
-        "createModelVersion": lambda i: {"name": model, "source": f"{run.info.artifact_uri}/model",
-                                         "run_id": run.info.run_id},
+        "createModelVersion": lambda i: {"name": model, "source": f"{run_info.artifact_uri}/model",
+                                         "run_id": run_info.run_id},
         "createLoggedModel": lambda i: {"experiment_id": lm_exp},
         "createWebhook": lambda i: {"name": f"hook_{lang}_{i}", "url": "https://8.8.8.8/mlflow-hook",
                                     "events": [{"entity": "REGISTERED_MODEL", "action": "CREATED"}]},
@@ -216,7 +217,8 @@ def test_zz_report() -> None:
     """The figures, per language (runs last in this module)."""
     print("\nfault injection (10% of requests, seed 7) and a 10 s server outage:")
     for lang, s in SUMMARY.items():
-        print(f"  {lang:7} requests {s.get('requests')}, faulted requests survived {s.get('faulted')} {s.get('kinds')}, "
+        print(f"  {lang:7} requests {s.get('requests')}, "
+              f"faulted requests survived {s.get('faulted')} {s.get('kinds')}, "
               f"metrics lost {s.get('lost')}, duplicated {s.get('duplicated')}; outage {s.get('outage_s')} s: "
               f"lost {s.get('outage_lost')}, duplicated {s.get('outage_duplicated')}")  # fmt: skip
         for op, (n, made, errors) in (s.get("creates") or {}).items():

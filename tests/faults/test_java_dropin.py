@@ -13,8 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from mlflowrest import MlflowClient
 
+from mlflowrest import MlflowClient
 from tests.contract.runner.engine import languages
 from tests.harness import MlflowServer
 from tests.harness.proxy import FaultSchedule, Proxy
@@ -35,14 +35,17 @@ def test_dropin_300_log_metric_through_faults() -> None:
     with MlflowServer() as server:
         direct = MlflowClient(server.url)
         run_id = direct.runs.create(experiment_id="0").run.info.run_id  # type: ignore[union-attr]
+        assert run_id is not None
         schedule = FaultSchedule(seed=11, rate=0.10, delay_seconds=CLIENT_TIMEOUT + 1.0)
         with Proxy(server.url, faults=schedule) as proxy:
             env = {**os.environ, "MLFLOW_TRACKING_URI": proxy.url, "MLFLOW_PYTHON_EXECUTABLE": "/bin/false",
                    "MLFLOW_HTTP_REQUEST_TIMEOUT": str(CLIENT_TIMEOUT), "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "10",
-                   "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.2", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0.1"}  # fmt: skip
+                   "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.2",
+                   "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0.1"}  # fmt: skip
             started = time.monotonic()
             done = subprocess.run(["java", "-cp", cp, "io.mlflowrest.compat.example.LogMetrics", run_id, str(CALLS)],
-                                  check=False, env=env, capture_output=True, text=True, timeout=BOUND_SECONDS)  # fmt: skip
+                                  check=False, env=env, capture_output=True, text=True,
+                                  timeout=BOUND_SECONDS)  # fmt: skip
             took = time.monotonic() - started
         stored = Counter((m.step, m.value) for m in direct.metrics.get_history(run_id=run_id, metric_key="loss",
                                                                                  max_results=25000))  # fmt: skip

@@ -156,7 +156,8 @@ def exit_command(lang: str, *args: str) -> list[str]:
     if lang == "python":
         return [str(ROOT / ".venv" / "bin" / "python"), str(EXIT / "exit_python.py"), *args]
     if lang == "java":
-        return ["java", "-cp", str(ROOT / "java" / "target" / "mlflowrest.jar"), str(EXIT / "Exit.java"), *args]
+        jar = ROOT / "java" / "example" / "target" / "mlflowrest-example.jar"
+        return ["java", "-cp", str(jar), str(EXIT / "Exit.java"), *args]
     if lang == "r":
         return ["Rscript", "--vanilla", str(EXIT / "exit.R"), *args]
     raise ValueError(lang)

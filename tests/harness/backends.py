@@ -3,28 +3,41 @@
     with ArtifactBackend("s3") as backend:
         subprocess.run(cmd, env={**os.environ, **backend.env})
 
-| backend      | the server                                   | what a client gets in `env` |
-|--------------|----------------------------------------------|-----------------------------|
-| `proxied`    | `--serve-artifacts` (mlflow-artifacts:/)     | MLFLOW_TRACKING_URI |
-| `s3`         | `--no-serve-artifacts --default-artifact-root s3://mlflow/artifacts`, s3proxy behind | + MLFLOW_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, AWS_REQUEST_CHECKSUM_CALCULATION, AWS_RESPONSE_CHECKSUM_VALIDATION |
-| `azure`      | `--no-serve-artifacts --default-artifact-root wasbs://mlflow@mlflowrest.blob.core.windows.net/artifacts`, Azurite behind | + AZURE_STORAGE_CONNECTION_STRING (with BlobEndpoint), AZURE_STORAGE_ACCESS_KEY |
-| `path`       | `--no-serve-artifacts --default-artifact-root <a plain folder>` | MLFLOW_TRACKING_URI (the folder is on this machine) |
-| `databricks` | the Databricks stand-in (tests/harness/databricks.py) in front of a server whose roots are `dbfs:/databricks/mlflow-tracking/...`, bytes in s3proxy (or Azurite with `databricks_store="azure"`) | MLFLOW_TRACKING_URI=databricks, DATABRICKS_HOST, DATABRICKS_TOKEN, MLFLOW_REGISTRY_URI=databricks; no store credentials (clients must use the signed URLs) |
+Each backend: the server, then what a client gets in `env`.
+
+- `proxied`: `--serve-artifacts` (mlflow-artifacts:/); MLFLOW_TRACKING_URI.
+- `s3`: `--no-serve-artifacts --default-artifact-root s3://mlflow/artifacts`, s3proxy behind;
+  + MLFLOW_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION,
+  AWS_REQUEST_CHECKSUM_CALCULATION, AWS_RESPONSE_CHECKSUM_VALIDATION.
+- `azure`: `--no-serve-artifacts --default-artifact-root wasbs://mlflow@mlflowrest.blob.core.windows.net/artifacts`,
+  Azurite behind; + AZURE_STORAGE_CONNECTION_STRING (with BlobEndpoint), AZURE_STORAGE_ACCESS_KEY.
+- `path`: `--no-serve-artifacts --default-artifact-root <a plain folder>`; MLFLOW_TRACKING_URI (the folder
+  is on this machine).
+- `databricks`: the Databricks stand-in (tests/harness/databricks.py) in front of a server whose roots are
+  `dbfs:/databricks/mlflow-tracking/...`, bytes in s3proxy (or Azurite with `databricks_store="azure"`);
+  MLFLOW_TRACKING_URI=databricks, DATABRICKS_HOST, DATABRICKS_TOKEN, MLFLOW_REGISTRY_URI=databricks; no store
+  credentials (clients must use the signed URLs).
 
 `url` is the HTTP address an SDK talks to (the stand-in's for `databricks`), `server` the MLflow
-server behind it; `backend_fixture(...)` makes a pytest fixture of it. The server's own process gets the store's variables too: it checks and lists
-roots, and the official client inside it resolves `models:/` sources.
+server behind it; `backend_fixture(...)` makes a pytest fixture of it. The server's own process gets
+the store's variables too: it checks and lists roots, and the official client inside it resolves
+`models:/` sources.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
 
 from tests.harness.server import MlflowServer
 from tests.harness.stores import BUCKET, Azurite, S3Proxy
+
+if TYPE_CHECKING:
+    from tests.harness.databricks import DatabricksStandIn
 
 BACKENDS = ("proxied", "s3", "azure", "path", "databricks")
 DBFS_ROOT = "dbfs:/databricks/mlflow-tracking"
@@ -45,7 +58,7 @@ class ArtifactBackend:
         self.quiet = quiet
         self.s3: S3Proxy | None = None
         self.azure: Azurite | None = None
-        self.standin = None  # a DatabricksStandIn for `databricks`
+        self.standin: DatabricksStandIn | None = None  # for `databricks`
         self.server: MlflowServer | None = None
         self.shared_dir: Path | None = None
 
@@ -133,7 +146,7 @@ class ArtifactBackend:
         self.stop()
 
 
-def backend_fixture(*kinds: str, scope: str = "module"):  # type: ignore[no-untyped-def]
+def backend_fixture(*kinds: str, scope: Literal["session", "package", "module"] = "module") -> Any:
     """A pytest fixture yielding a started ArtifactBackend per kind (all five by default):
 
         artifact_backend = backend_fixture("s3", "databricks")
@@ -143,7 +156,7 @@ def backend_fixture(*kinds: str, scope: str = "module"):  # type: ignore[no-unty
     import pytest
 
     @pytest.fixture(scope=scope, params=list(kinds or BACKENDS))
-    def fixture(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    def fixture(request: pytest.FixtureRequest) -> Iterator[ArtifactBackend]:
         with ArtifactBackend(request.param) as backend:
             yield backend
 

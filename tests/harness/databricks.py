@@ -114,8 +114,9 @@ class DatabricksStandIn:
             self._httpd = None
 
     # ---- talking to the real server ----------------------------------------------------------
-    def forward(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=120)
+    def forward(self, method: str, target: str, headers: dict[str, str],
+                body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:  # fmt: skip
+        conn = http.client.HTTPConnection(str(self.upstream.hostname), self.upstream.port, timeout=120)
         try:
             conn.request(method, target, body=body or None, headers=headers)
             resp = conn.getresponse()
@@ -148,6 +149,7 @@ class DatabricksStandIn:
         if method == "put_object":
             params["Metadata"] = {REQUIRED_PUT_HEADER[0].removeprefix("x-amz-meta-"): REQUIRED_PUT_HEADER[1]}
             headers = [{"name": REQUIRED_PUT_HEADER[0], "value": REQUIRED_PUT_HEADER[1]}]
+        assert self._s3_client is not None, "signing needs the S3 store"
         url = self._s3_client.generate_presigned_url(method, Params=params, ExpiresIn=SIGNED_URL_SECONDS)
         info: dict[str, Any] = {"run_id": resource_id, "path": path, "signed_uri": url, "type": "AWS_PRESIGNED_URL"}
         if headers:
@@ -229,7 +231,8 @@ class DatabricksStandIn:
         pages = self._s3_client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix, Delimiter="/")
         for page in pages:
             out += [(folder["Prefix"][len(prefix) :], None) for folder in page.get("CommonPrefixes", [])]
-            out += [(obj["Key"][len(prefix) :], obj["Size"]) for obj in page.get("Contents", []) if obj["Key"] != prefix]
+            out += [(obj["Key"][len(prefix) :], obj["Size"])
+                    for obj in page.get("Contents", []) if obj["Key"] != prefix]  # fmt: skip
         return out
 
     def _size(self, key: str) -> int | None:
@@ -260,7 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
     owner: DatabricksStandIn
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet, like the harness
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _reply(self, status: int, data: Any) -> None:
@@ -286,7 +289,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.headers.get("Authorization") != f"Bearer {self.owner.token}":
             self._reply(401, {"error_code": "UNAUTHENTICATED",
-                              "message": "Credential was not sent or was of an unsupported type for this API."})  # fmt: skip
+                              "message": "Credential was not sent or was of an unsupported type "
+                                         "for this API."})  # fmt: skip
             return
         try:
             answer = self._route(path, url.query, body)
@@ -308,7 +312,8 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(501, "NOT_IMPLEMENTED", "the Files API is not available in this workspace")
         q = {k: v[-1] for k, v in parse_qs(query).items()}
         data = json.loads(body) if body else {}
-        if method == "POST" and path in (f"{API}/artifacts/credentials-for-write", f"{API}/artifacts/credentials-for-read"):
+        credentials = (f"{API}/artifacts/credentials-for-write", f"{API}/artifacts/credentials-for-read")
+        if method == "POST" and path in credentials:
             paths = data.get("path") or []
             paths = [paths] if isinstance(paths, str) else paths
             infos = owner.credentials(data["run_id"], paths, write=path.endswith("write"))

@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,9 @@ def listing(run_id: str, path: str | None = None) -> dict[str, Any]:
 def model() -> dict[str, Any]:
     import mlflow
     import pandas as pd
+    from mlflow.pyfunc.model import PythonModel
 
-    class Doubler(mlflow.pyfunc.PythonModel):  # needs nothing but mlflow and pandas
+    class Doubler(PythonModel):  # needs nothing but mlflow and pandas
         def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> list[float]:
             return [2.0 * v for v in model_input["x"]]
 
@@ -97,7 +99,8 @@ def model() -> dict[str, Any]:
 
 def roundtrip(folder: str) -> dict[str, Any]:
     wrote = write(folder)
-    return {**wrote, "listed": listing(wrote["run_id"], "files")["files"], "read": read(wrote["run_id"], "files")["files"]}
+    return {**wrote, "listed": listing(wrote["run_id"], "files")["files"],
+            "read": read(wrote["run_id"], "files")["files"]}  # fmt: skip
 
 
 def big(size: int) -> dict[str, Any]:
@@ -118,7 +121,9 @@ def big(size: int) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> None:
-    commands = {"roundtrip": roundtrip, "write": write, "read": read, "read-uri": read_uri, "list": listing, "model": model,
+    commands: dict[str, Callable[..., Any]] = {"roundtrip": roundtrip, "write": write, "read": read,
+                                               "read-uri": read_uri, "list": listing,
+                "model": model,
                 "big": lambda size: big(int(size))}  # fmt: skip
     result = commands[argv[0]](*argv[1:])
     print(json.dumps(result), flush=True)

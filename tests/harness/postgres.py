@@ -5,6 +5,7 @@ removed) on exit. As root it runs as the `postgres` user, since PostgreSQL refus
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -64,10 +65,8 @@ class PostgresServer:
             self._watchdog.kill()
             self._watchdog.wait()
         if (self.data / "postmaster.pid").exists():
-            try:
+            with contextlib.suppress(subprocess.CalledProcessError):
                 self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-            except subprocess.CalledProcessError:
-                pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> PostgresServer:

@@ -8,6 +8,7 @@ worker it forked even when the tests around it fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -95,7 +96,7 @@ class MlflowServer:
         if mlflow.__version__ != PINNED:
             raise RuntimeError(f"mlflow {mlflow.__version__} installed, {PINNED} pinned: run `make setup`")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 (the server's stdout for its whole life)
         env = {**os.environ, **self.env}
         env.pop("MLFLOW_TRACKING_URI", None)
         began = time.monotonic()
@@ -111,13 +112,15 @@ class MlflowServer:
         deadline = began + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"mlflow server exited with {self.proc.returncode}; see {self.log_path}:\n{self.tail()}")
+                raise RuntimeError(
+                    f"mlflow server exited with {self.proc.returncode}; see {self.log_path}:\n{self.tail()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
                     if r.status == 200:
                         self.start_seconds = time.monotonic() - began
                         if not self.quiet:
-                            print(f"mlflow {PINNED} server at {self.url} ready in {self.start_seconds:.1f} s", flush=True)
+                            print(f"mlflow {PINNED} server at {self.url} ready in {self.start_seconds:.1f} s",
+                                  flush=True)
                         return self
             except OSError:
                 pass
@@ -181,10 +184,8 @@ class MlflowServer:
                     continue
         if self.proc is not None:
             # Workers may outlive the parent for a moment; the group id is the parent's pid.
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self.proc = None
         if self._own_workdir and not keep_store:
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -9,6 +9,7 @@ Installed by `make setup-stores` (s3proxy's jar with Maven into ~/.m2, Azurite w
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import shutil
@@ -21,6 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from tests.harness.server import HOST, ROOT, free_port
 
@@ -64,7 +66,7 @@ class _StoreProcess:
 
     def start(self) -> _StoreProcess:
         self.prepare()
-        log = open(self.dir / "store.log", "ab")
+        log = open(self.dir / "store.log", "ab")  # noqa: SIM115 (the store's stdout for its whole life)
         self.proc = subprocess.Popen(
             self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
             env={**os.environ, **self.process_env()}, start_new_session=True,
@@ -102,10 +104,8 @@ class _StoreProcess:
             self._watchdog.wait()
             self._watchdog = None
         if self.proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.proc.wait(timeout=10)
             self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -164,7 +164,7 @@ class S3Proxy(_StoreProcess):
             "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
         }
 
-    def boto3_client(self):  # type: ignore[no-untyped-def]
+    def boto3_client(self) -> Any:
         import boto3
         from botocore.config import Config
 
@@ -221,7 +221,7 @@ class Azurite(_StoreProcess):
     def client_env(self) -> dict[str, str]:
         return {"AZURE_STORAGE_CONNECTION_STRING": self.connection_string, "AZURE_STORAGE_ACCESS_KEY": self.key}
 
-    def blob_service(self):  # type: ignore[no-untyped-def]
+    def blob_service(self) -> Any:
         from azure.storage.blob import BlobServiceClient
 
         return BlobServiceClient.from_connection_string(self.connection_string)

@@ -43,7 +43,8 @@ def last_json(out: str) -> dict[str, Any]:
 
 
 def official(env: dict[str, str], *args: str) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "tests.harness.official_client", *args], cwd=ROOT, env={**os.environ, **env},
+    proc = subprocess.run([sys.executable, "-m", "tests.harness.official_client", *args], cwd=ROOT,
+                          env={**os.environ, **env},
                           capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     return last_json(proc.stdout)

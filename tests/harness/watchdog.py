@@ -8,6 +8,7 @@ server; a normal stop kills the watchdog first, so the cleanup runs only when it
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -30,10 +31,8 @@ def main() -> None:
     while alive(pid):
         time.sleep(0.5)
     if command[0] == "killpg":
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(int(command[1]), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     else:
         subprocess.run(command, check=False, capture_output=True)
 

@@ -37,6 +37,9 @@ _EXPORTS = {
     "RateLimitedError": "mlflowrest._exceptions",
     "ServerError": "mlflowrest._exceptions",
     "UnexpectedResponseError": "mlflowrest._exceptions",
+    "JournalError": "mlflowrest._exceptions",
+    "sync": "mlflowrest._journal._sync",
+    "SyncReport": "mlflowrest._journal._sync",
 }
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "Config",
     "ConflictError",
     "InvalidParameterValueError",
+    "JournalError",
     "MlflowClient",
     "MlflowError",
     "Page",
@@ -55,11 +59,13 @@ __all__ = [
     "ResourceAlreadyExistsError",
     "ResourceDoesNotExistError",
     "ServerError",
+    "SyncReport",
     "TransportError",
     "UnauthenticatedError",
     "UnexpectedResponseError",
     "models",
     "start_run",
+    "sync",
 ]
 
 if TYPE_CHECKING:
@@ -70,6 +76,7 @@ if TYPE_CHECKING:
         ApiError,
         ConflictError,
         InvalidParameterValueError,
+        JournalError,
         MlflowError,
         PermissionDeniedError,
         RateLimitedError,
@@ -83,6 +90,7 @@ if TYPE_CHECKING:
     )  # fmt: skip
     from mlflowrest._fluent import ActiveRun, start_run
     from mlflowrest._generated import models
+    from mlflowrest._journal._sync import SyncReport, sync
     from mlflowrest._resource import Page
 
 

@@ -227,6 +227,23 @@ class BackgroundLogger:
         error.unsent = self.unsent  # type: ignore[attr-defined]
         return error
 
+    def spill(self) -> int:
+        """After a flush timed out with a journal: the points still in memory are recorded as
+        logBatch calls queued for sync (a batch in flight may be recorded twice: the server
+        stores an identical point once). Returns how many points."""
+        from mlflowrest._generated.operations import OPERATIONS
+
+        journal = self._client._transport.journal
+        assert journal is not None
+        points = [m.model_dump(exclude_none=True) for part in list(self._parts) for m in part]
+        while self._queue:
+            key, value, ts, step = self._queue.popleft()
+            points.append({"key": key, "value": value, "timestamp": ts, "step": step})
+        op = OPERATIONS["logBatch"]
+        for i in range(0, len(points), _BATCH):
+            journal.call(op, op.path, {"run_id": self._run_id, "metrics": points[i : i + _BATCH]}, None)
+        return len(points)
+
     def close(self, timeout: float | None = None) -> None:
         """Flush, then stop the thread; after a timeout the unsent points are given up."""
         try:

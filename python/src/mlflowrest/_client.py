@@ -9,24 +9,25 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from mlflowrest._config import Config
+from mlflowrest._generated.client_resources import GeneratedResources
 from mlflowrest._transport import Transport
 
-# Resources (and the ~280 generated models behind them) load on first use, so building a
-# client stays cheap; a script that only logs metrics never loads the registry's code.
+# Resources (and the generated models behind them) load on first use, so building a client
+# stays cheap; a script that only logs metrics never loads the registry's code. Every resource
+# of the spec is a property of GeneratedResources; these three extend theirs by hand.
 if TYPE_CHECKING:
-    from mlflowrest._generated import resources as generated
     from mlflowrest.resources.artifacts import ArtifactsResource
     from mlflowrest.resources.experiments import ExperimentsResource
     from mlflowrest.resources.runs import RunsResource
 
 
-class MlflowClient:
+class MlflowClient(GeneratedResources):
     """`MlflowClient()` reads MLFLOW_TRACKING_URI and MLflow's other variables; keyword
     arguments (tracking_uri, token, username, password, timeout, max_retries, ...) override them."""
 
     def __init__(self, tracking_uri: str | None = None, *, config: Config | None = None, **overrides: Any) -> None:
         self.config = config or Config.from_env(tracking_uri, **overrides)
-        self._transport = Transport(self.config)
+        self._transport = self._connect()
         _LIVE.add(self)
 
     # A client built on a Spark driver travels to executors by pickle, and a forked worker must
@@ -37,13 +38,23 @@ class MlflowClient:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(config=state["config"])  # type: ignore[misc]
 
+    def _connect(self) -> Transport:
+        transport = Transport(self.config)
+        if self.config.journal_dir:  # a forked child gets its own journal file, as its own pool
+            from mlflowrest._journal._recorder import Journal
+
+            transport.journal = Journal(self)
+        return transport
+
     def _reconnect(self) -> None:
-        self._transport = Transport(self.config)
+        self._transport = self._connect()
 
     def __repr__(self) -> str:
         return f"MlflowClient({self.config!r})"
 
     def close(self) -> None:
+        if self._transport.journal is not None:
+            self._transport.journal.close()
         self._transport.close()
 
     def __enter__(self) -> MlflowClient:
@@ -68,71 +79,10 @@ class MlflowClient:
         return RunsResource(self)
 
     @cached_property
-    def metrics(self) -> generated.MetricsResource:
-        from mlflowrest._generated import resources as generated
-
-        return generated.MetricsResource(self)
-
-    @cached_property
     def artifacts(self) -> ArtifactsResource:
         from mlflowrest.resources.artifacts import ArtifactsResource
 
         return ArtifactsResource(self)
-
-    @cached_property
-    def databricks_artifacts(self) -> generated.DatabricksArtifactsResource:
-        """Databricks' artifact credential service (signed URLs for dbfs:/databricks/mlflow-tracking)."""
-        from mlflowrest._generated import resources as generated
-
-        return generated.DatabricksArtifactsResource(self)
-
-    @cached_property
-    def mlflow_artifacts(self) -> generated.MlflowArtifactsResource:
-        from mlflowrest._generated import resources as generated
-
-        return generated.MlflowArtifactsResource(self)
-
-    @cached_property
-    def registered_models(self) -> generated.RegisteredModelsResource:
-        from mlflowrest._generated import resources as generated
-
-        return generated.RegisteredModelsResource(self)
-
-    @cached_property
-    def model_versions(self) -> generated.ModelVersionsResource:
-        from mlflowrest._generated import resources as generated
-
-        return generated.ModelVersionsResource(self)
-
-    @cached_property
-    def logged_models(self) -> generated.LoggedModelsResource:
-        from mlflowrest._generated import resources as generated
-
-        return generated.LoggedModelsResource(self)
-
-    @cached_property
-    def webhooks(self) -> generated.WebhooksResource:
-        from mlflowrest._generated import resources as generated
-
-        return generated.WebhooksResource(self)
-
-    @cached_property
-    def traces(self) -> generated.TracesResource:
-        from mlflowrest._generated import resources as generated
-
-        return generated.TracesResource(self)
-
-    @cached_property
-    def datasets(self) -> generated.DatasetsResource:
-        from mlflowrest._generated import resources as generated
-
-        return generated.DatasetsResource(self)
-
-    @cached_property
-    def server(self) -> generated.ServerResource:
-        from mlflowrest._generated import resources as generated
-
-        return generated.ServerResource(self)
 
 
 _LIVE: weakref.WeakSet[MlflowClient] = weakref.WeakSet()

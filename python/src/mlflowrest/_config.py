@@ -38,6 +38,11 @@ class Config:
     batch_concurrency: int = int(DEFAULTS["batch_concurrency"])
     # The longest the background logger's flush / end-of-run waits for queued points to be stored.
     flush_timeout: float = DEFAULTS["flush_timeout"]
+    # The on-disk journal (docs/journal.md): writes are recorded there before they are sent.
+    journal_dir: str | None = None
+    journal_fsync: str = DEFAULTS["journal_fsync"]
+    journal_fsync_interval: float = DEFAULTS["journal_fsync_interval"]
+    journal_on_unreachable: str = DEFAULTS["journal_on_unreachable"]
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -46,6 +51,11 @@ class Config:
                 check_header_value(value, name)
         for header, value in self.headers.items():
             check_header_value(value, f"headers[{header!r}]")
+
+    @property
+    def offline(self) -> bool:
+        """offline:DIR: writes go to the journal in DIR only; nothing contacts a server."""
+        return self.tracking_uri.startswith(OFFLINE)
 
     def __repr__(self) -> str:
         # Secrets are only ever shown as present or absent.
@@ -74,17 +84,22 @@ class Config:
             if name != "tracking_uri" and raw is not None and (raw != "" or var["type"] == "bool"):
                 values[name] = parse_setting(name, raw, source=var["env"])
                 sources[name] = var["env"]
-        if uri == "databricks" or uri.startswith("databricks://"):
+        if uri.startswith(OFFLINE):
+            values["journal_dir"] = _offline_dir(uri)
+        elif uri == "databricks" or uri.startswith("databricks://"):
             uri, found = _databricks(uri, env)
             explicit = {name for name, var in VARIABLES.items() if env.get(var["env"])}
             values.update({k: v for k, v in found.items() if v is not None and k not in explicit})
-        uri, userinfo = _split_userinfo(uri)
-        values.update(userinfo)
-        _check_uri(uri)
+        if not uri.startswith(OFFLINE):
+            uri, userinfo = _split_userinfo(uri)
+            values.update(userinfo)
+            _check_uri(uri)
         given = {k: v for k, v in overrides.items() if v is not None}
         values.update(given)
         for name, value in values.items():
             check_bounds(name, value, source=name if name in given else sources.get(name, name))
+            if VARIABLES.get(name, {}).get("type") == "enum":
+                values[name] = str(value).lower()
         return replace(cls(tracking_uri=uri.rstrip("/")), **values)
 
 
@@ -100,6 +115,12 @@ def parse_setting(name: str, raw: str, *, source: str) -> Any:
         raise InvalidParameterValueError(
             f"{source}={raw!r} is not a boolean ({spellings})", field=source, limit=spellings
         )
+    if kind == "enum":
+        value = raw.strip().lower()
+        if value not in VARIABLES[name]["values"]:
+            allowed = "/".join(VARIABLES[name]["values"])
+            raise InvalidParameterValueError(f"{source}={raw!r} is not one of {allowed}", field=source, limit=allowed)
+        return value
     if kind in ("int", "float"):
         try:
             return int(raw) if kind == "int" else float(raw)
@@ -110,6 +131,9 @@ def parse_setting(name: str, raw: str, *, source: str) -> Any:
 
 def check_bounds(name: str, value: Any, *, source: str) -> None:
     var = VARIABLES.get(name)
+    if var is not None and var["type"] == "enum" and isinstance(value, str):
+        parse_setting(name, value, source=source)
+        return
     if var is None or not isinstance(value, (int, float)) or isinstance(value, bool):
         return
     if "min" in var and value < var["min"]:
@@ -119,6 +143,18 @@ def check_bounds(name: str, value: Any, *, source: str) -> None:
     else:
         return
     raise InvalidParameterValueError(f"{source} must be {limit}, got {value}", field=source, limit=limit)
+
+
+OFFLINE = rules.JOURNAL["offline_scheme"] + ":"
+
+
+def _offline_dir(uri: str) -> str:
+    """offline:DIR, offline:///abs/dir: the journal directory."""
+    path = uri[len(OFFLINE) :]
+    path = path[2:] if path.startswith("///") else path
+    if not path:
+        raise InvalidParameterValueError(f"tracking URI {uri!r} names no directory (offline:DIR)", field="tracking_uri")
+    return path
 
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what no HTTP header value may hold

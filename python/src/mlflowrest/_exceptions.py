@@ -90,6 +90,11 @@ class UnexpectedResponseError(ApiError):
     """A success status whose body is not the JSON the spec promises (HTML, truncated)."""
 
 
+class JournalError(MlflowError):
+    """The local journal (docs/journal.md) cannot be written (disk full: names the file) or read
+    (a corrupt line: names the file and line), or an offline entity was read."""
+
+
 def error_class(error_code: str | None, http_status: int) -> type[ApiError]:
     """openapi/family-rules.yaml's precedence: the body's error_code, then the actual status."""
     name = rules.BY_ERROR_CODE.get(error_code or "") or rules.BY_STATUS.get(http_status)

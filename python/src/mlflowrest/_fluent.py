@@ -16,7 +16,7 @@ from typing import Any
 
 from mlflowrest._background import BackgroundLogger
 from mlflowrest._client import MlflowClient
-from mlflowrest._exceptions import MlflowError
+from mlflowrest._exceptions import MlflowError, RequestTimeoutError
 from mlflowrest._generated import models
 from mlflowrest._validation import INT64_MAX, INT64_MIN, check_int64, check_key, check_value
 
@@ -50,6 +50,8 @@ class ActiveRun:
         self.experiment_id: str = run.info.experiment_id
         self._logger = BackgroundLogger(client, self.run_id, interval) if background else None
         self._ended = False
+        #: With a journal: calls end() left in it for `python -m mlflowrest sync` (docs/journal.md).
+        self.left_for_sync = 0
         _watch(self)
 
     def __repr__(self) -> str:
@@ -107,13 +109,32 @@ class ActiveRun:
         if self._ended:
             return
         _UNENDED.pop(id(self), None)
+        journal = self.client._transport.journal
+        deadline = time.monotonic() + (self.client.config.flush_timeout if timeout is None else timeout)
         try:
             if self._logger is not None:
-                self._logger.close(timeout)
+                try:
+                    self._logger.close(timeout)
+                except RequestTimeoutError:
+                    if journal is None or not journal.keeps:
+                        raise
+                    self._logger.spill()  # nothing lost: recorded for sync
         finally:
             self._ended = True
             if not (self.already_finished and status == "FINISHED"):  # keep the first attempt's end time
                 self.client.runs.update(run_id=self.run_id, status=status, end_time=_now_ms())  # type: ignore[arg-type]
+            if journal is not None:
+                self._left_for_sync(journal, deadline)
+
+    def _left_for_sync(self, journal: Any, deadline: float) -> None:
+        """Wait for the journal's queue until the flush deadline; say what is left for sync."""
+        self.left_for_sync = journal.wait(max(0.0, deadline - time.monotonic()))
+        if self.left_for_sync and not journal.offline:
+            log.warning(
+                "mlflowrest: run %s ended locally; %d calls are left in the journal %s: "
+                "run `python -m mlflowrest sync %s` when the server is back",
+                self.run_id, self.left_for_sync, journal.directory, journal.directory,
+            )  # fmt: skip
 
     def __enter__(self) -> ActiveRun:
         return self

@@ -13,7 +13,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pydantic
@@ -28,6 +28,9 @@ from mlflowrest._congestion import WriteLimit
 from mlflowrest._generated import rules
 from mlflowrest._operation import Operation
 from mlflowrest._types import Model
+
+if TYPE_CHECKING:
+    from mlflowrest._journal._recorder import Journal
 
 log = logging.getLogger("mlflowrest")
 
@@ -130,6 +133,8 @@ class Transport:
         # Writes in flight across the client's threads, adapted to overload (_congestion.py).
         self.write_limit = WriteLimit(config.batch_concurrency)
         self.sleep: Callable[[float], None] = time.sleep
+        # Set by the client when configured: writes are recorded before they are sent (docs/journal.md).
+        self.journal: Journal | None = None
 
     def close(self) -> None:
         self.session.close()
@@ -146,11 +151,29 @@ class Transport:
         recover: Recover | None = None,
         stream: bool = False,
     ) -> Any:
-        url = self.config.tracking_uri + _fill_path(op, path_params)
+        path = _fill_path(op, path_params)
         params, body = _encode(op, values)
+        journal = self.journal
+        if journal is not None:
+            from mlflowrest._journal._recorder import is_write
+
+            if is_write(op) and op.body_kind == "json":
+                return journal.call(op, path, body or {}, lambda sent: self._exchange(
+                    op, path, params, sent, data, timeout, recover, stream))  # fmt: skip
+            if self.config.offline:
+                raise errors.JournalError(
+                    f"{op.operation_id} needs a server: the client is offline (journal {self.config.journal_dir}); "
+                    "sync the journal first (python -m mlflowrest sync DIR), then read from the server"
+                )
+        return self._exchange(op, path, params, body, data, timeout, recover, stream)
+
+    def _exchange(
+        self, op: Operation, path: str, params: Any, body: Any, data: Any, timeout: float | None,
+        recover: Recover | None, stream: bool,
+    ) -> Any:  # fmt: skip
         response = self.send(
-            op.method, url, op.path, params=params, json_body=body, data=data, timeout=timeout,
-            retry_writes=op.retry_safety == "safe", recover=recover, stream=stream,
+            op.method, self.config.tracking_uri + path, op.path, params=params, json_body=body, data=data,
+            timeout=timeout, retry_writes=op.retry_safety == "safe", recover=recover, stream=stream,
         )  # fmt: skip
         if isinstance(response, _Recovered):
             return response.value

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from tests.contract.runner.engine import ROOT, Driver, driver_command
 
 pytestmark = pytest.mark.skipif(
@@ -42,9 +43,9 @@ source(commandArgs(TRUE)[2])
 # an expected failure; strict, so the marker goes as soon as the support lands.
 DBFS_SUPPORT = {
     "python": importlib.util.find_spec("mlflowrest._artifact_stores") is not None,
-    "java": (ROOT / "java" / "target" / "mlflowrest.jar").is_file()
+    "java": (ROOT / "java" / "example" / "target" / "mlflowrest-example.jar").is_file()
     and "io/mlflowrest/internal/artifacts/DatabricksRepository.class"
-    in zipfile.ZipFile(ROOT / "java" / "target" / "mlflowrest.jar").namelist(),
+    in zipfile.ZipFile(ROOT / "java" / "example" / "target" / "mlflowrest-example.jar").namelist(),
 }
 
 

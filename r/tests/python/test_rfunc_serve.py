@@ -127,4 +127,5 @@ def test_python_mlflow_reads_the_signature_and_example(logged):
     info = mlflow.models.get_model_info(logged["uri"])
     assert info.flavors["crate"]["model"] == "crate.bin"
     assert info.signature.inputs.input_names() == logged["columns"]
+    assert info.saved_input_example_info is not None
     assert info.saved_input_example_info["type"] == "dataframe"

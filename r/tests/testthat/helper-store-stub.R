@@ -1,8 +1,8 @@
 # A stub of the services behind the artifact stores, in one webfakes app on 127.0.0.1:
 # the tracking API's lookups (runs, model versions, aliases, logged models), an S3-style
 # object store under /s3/<bucket>/<key> (objects and listing: webfakes cannot parse the
-# valueless `?uploads` of a multipart upload, which s3proxy tests cover), and the Databricks artifact credential API with
-# signed URLs back into /signed/<path>. Objects live in app$locals$objects by path;
+# valueless `?uploads` of a multipart upload, which s3proxy tests cover), and the Databricks artifact
+# credential API with signed URLs back into /signed/<path>. Objects live in app$locals$objects by path;
 # /store-requests returns every request (method, path, query, the headers that matter).
 
 store_stub_app <- function(run_roots = list(), versions = list(), logged_models = list(),
@@ -105,7 +105,8 @@ store_stub_app <- function(run_roots = list(), versions = list(), logged_models 
       json(res, list(credential_infos = lapply(body$path, function(p) signed(req, body$run_id, p))))
     })
   })
-  app$post(new_regexp("^/api/2.0/mlflow/logged-models/(?<id>m-[0-9a-f]+)/artifacts/credentials-for-(?<kind>upload|download)$"),
+  credentials <- "^/api/2.0/mlflow/logged-models/(?<id>m-[0-9a-f]+)/artifacts/credentials-for-(?<kind>upload|download)$"
+  app$post(new_regexp(credentials),
            function(req, res) {
     record(req)
     body <- body_json(req)
@@ -156,7 +157,8 @@ store_stub_app <- function(run_roots = list(), versions = list(), logged_models 
     record(req)
     if (!identical(req$get_header("x-required"), "yes")) return(res$set_status(400L)$send("missing header"))
     if (identical(req$query$sig, "expired")) {
-      return(res$set_status(403L)$set_type("application/xml")$send("<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"))
+      return(res$set_status(403L)$set_type("application/xml")$send(
+        "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"))
     }
     req$app$locals$objects[[paste0("signed/", req$params$path)]] <- req$.body
     res$set_header("ETag", sprintf("\"%s\"", digest_raw(req$.body)))$send("")
@@ -164,7 +166,9 @@ store_stub_app <- function(run_roots = list(), versions = list(), logged_models 
   app$get(new_regexp("^/signed/(?<path>.+)$"), function(req, res) {
     record(req)
     obj <- req$app$locals$objects[[paste0("signed/", req$params$path)]]
-    if (is.null(obj)) return(res$set_status(404L)$set_type("application/xml")$send("<Error><Code>NoSuchKey</Code></Error>"))
+    if (is.null(obj)) {
+      return(res$set_status(404L)$set_type("application/xml")$send("<Error><Code>NoSuchKey</Code></Error>"))
+    }
     res$set_type("application/octet-stream")$send(obj)
   })
   app$delete(new_regexp("^/signed/(?<path>.+)$"), function(req, res) {

@@ -71,7 +71,8 @@ test_that("S3: path-style for a custom endpoint, signed, folders keep their tree
   withr::local_envvar(MLFLOW_TRACKING_TOKEN = "tracking-token-never-sent-to-s3")
   client <- mlflow_client(web$url())
   dir <- withr::local_tempdir()
-  dir.create(file.path(dir, "train")); dir.create(file.path(dir, "test"))
+  dir.create(file.path(dir, "train"))
+  dir.create(file.path(dir, "test"))
   writeLines("train rows", file.path(dir, "train", "data.csv"))
   writeLines("test rows", file.path(dir, "test", "data.csv"))
   written <- mlflow_log_artifact(dir, artifact_path = "ds", run_id = "r1", client = client)
@@ -109,7 +110,9 @@ multipart_recorder <- function(fail_part = NA) {
     if (identical(as.integer(query$partNumber), as.integer(fail_part))) {
       abort_api_error(400L, NULL, "InvalidPart", method, key)
     }
-    if (!is.null(query$uploads)) return(list(text = "<InitiateMultipartUploadResult><UploadId>up-1</UploadId></InitiateMultipartUploadResult>"))
+    if (!is.null(query$uploads)) {
+      return(list(text = "<InitiateMultipartUploadResult><UploadId>up-1</UploadId></InitiateMultipartUploadResult>"))
+    }
     list(headers = list(etag = sprintf("\"e%s\"", query$partNumber %||% "")), text = "")
   }
   list(request = request, calls = function() calls)
@@ -288,7 +291,8 @@ test_that("runs:/ and every models:/ form resolve to the store their files are i
     logged_models = list("m-abc123" = paste0(root, "/logged/m1")))
   client <- test_client(web$url())
   read_back <- function(uri) {
-    got <- mlflow_download_artifacts(uri, client = client, dst_path = withr::local_tempdir(.local_envir = parent.frame(2)))
+    dst <- withr::local_tempdir(.local_envir = parent.frame(2))
+    got <- mlflow_download_artifacts(uri, client = client, dst_path = dst)
     readLines(file.path(got, "MLmodel"))
   }
   expect_equal(read_back("runs:/r1/model"), "run/model")
@@ -339,7 +343,8 @@ test_that("an upload failing mid-folder names the file and what was stored befor
                       class = "mlflowrest_api_error")
   expect_equal(err$file, "b.bin")
   expect_equal(err$stored, "a.txt")
-  expect_match(conditionMessage(err), "uploading 'b.bin' (file 2 of 3) failed; 1 stored before it (a.txt)", fixed = TRUE)
+  expect_match(conditionMessage(err), "uploading 'b.bin' (file 2 of 3) failed; 1 stored before it (a.txt)",
+               fixed = TRUE)
   expect_false("/s3/mlflow/x/c.txt" %in% store_requests(web)$path)
 })
 

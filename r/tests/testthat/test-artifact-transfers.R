@@ -64,7 +64,8 @@ test_that("a missing path is resource_does_not_exist and writes nothing", {
   web <- stub_server()
   client <- test_client(web$url())
   dst <- withr::local_tempdir()
-  err <- expect_error(download_artifact_tree(proxied_store("mlflow-artifacts:/0/r1/artifacts", client), "nope/x.bin", dst),
+  store <- proxied_store("mlflow-artifacts:/0/r1/artifacts", client)
+  err <- expect_error(download_artifact_tree(store, "nope/x.bin", dst),
                       class = "mlflowrest_resource_does_not_exist")
   expect_equal(err$http_status, 404L)
   expect_equal(err$error_code, "RESOURCE_DOES_NOT_EXIST")

@@ -46,7 +46,7 @@ test_that("every operation of the spec is callable and reaches its route with it
       args <- stats::setNames(as.list(rep("p1", length(params))), gsub("[{}]", "", params))
       # The required arguments and one more, by their API names, must reach the server so named.
       required <- api_operation_checks[[op$operationId]]$required
-      for (name in required) args[[name]] <- "v1"
+      for (name in setdiff(required, names(args))) args[[name]] <- "v1"
       extra <- setdiff(spec_arguments(spec, op), names(args))
       if (length(extra)) args[[extra[[1]]]] <- "v1"
       if (!is.null(formals(fn)$.upload_file)) {
@@ -82,7 +82,8 @@ test_that("unknown operations and parameters are named", {
   err <- expect_error(mlflow_call_operation("noSuchOperation", client = mlflow_client("http://127.0.0.1:9")),
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "operation_id")
-  err <- expect_error(mlflow_call_operation("getRun", run_id = "r", bogus = 1, client = mlflow_client("http://127.0.0.1:9")),
+  nowhere <- mlflow_client("http://127.0.0.1:9")
+  err <- expect_error(mlflow_call_operation("getRun", run_id = "r", bogus = 1, client = nowhere),
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "bogus")
 })

@@ -91,7 +91,8 @@ test_that("Databricks: the environment wins over the profile field by field; a m
   expect_equal(client$host, "https://profile.example")
   expect_equal(reveal(client$token), "from-env")
   withr::local_envvar(DATABRICKS_HOST = "https://env.example")
-  expect_error(mlflow_client("databricks://missing"), "no profile 'missing'", class = "mlflowrest_invalid_parameter_value")
+  expect_error(mlflow_client("databricks://missing"), "no profile 'missing'",
+               class = "mlflowrest_invalid_parameter_value")
 })
 
 test_that("searches send the spec's default max_results when the caller gives none", {
@@ -109,8 +110,9 @@ test_that("the background logger retries an overload answer too", {
   for (i in 1:10) mlflow_log_metric("m", i, step = i, run_id = "queuepool-1", client = client)
   mlflow_flush("queuepool-1")
   bodies <- mlflow_request(client, "GET", "/batches")$bodies
-  steps <- unlist(lapply(bodies, function(b) vapply(jsonlite::fromJSON(b, simplifyVector = FALSE)$metrics,
-                                                    function(m) as.numeric(m$step), 0)))
+  steps <- unlist(lapply(bodies, function(b) {
+    vapply(jsonlite::fromJSON(b, simplifyVector = FALSE)$metrics, function(m) as.numeric(m$step), 0)
+  }))
   expect_equal(sort(steps), 1:10)
   expect_equal(mlflow_request(client, "GET", "/hits/batch-queuepool-1")$hits, 2)
 })

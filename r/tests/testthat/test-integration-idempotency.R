@@ -62,7 +62,8 @@ test_that("concurrent starters with one key end with one run", {
 
 test_that("a bad idempotency key is a classed error naming the field", {
   for (bad in list("", "it's", "a\"b", strrep("x", 251), c("a", "b"))) {
-    err <- expect_error(mlflow_start_run(experiment_id = "0", idempotency_key = bad, client = mlflow_client("http://127.0.0.1:9")),
+    nowhere <- mlflow_client("http://127.0.0.1:9")
+    err <- expect_error(mlflow_start_run(experiment_id = "0", idempotency_key = bad, client = nowhere),
                         class = "mlflowrest_invalid_parameter_value")
     expect_equal(err$field, "idempotency_key")
   }

@@ -1,7 +1,16 @@
 // Contract driver for the Java SDK: JSON lines in, JSON lines out (see tests/contract/runner/engine.py).
 // Run as a single source file: java -cp java/target/mlflowrest.jar tests/contract/drivers/JavaDriver.java
+//
+// A spec operation goes to client.api().<resource>().<method>(...), named by the generated
+// Operations table (from x-mlflowrest-resource / x-mlflowrest-method), its JSON arguments bound to
+// the generated request record. Hand-written below are only what is more than one request:
+// artifacts, the fluent run, background logging, the creates that recover by request id
+// (one entity per call through lost answers), the chunked logBatch and the paged metric history.
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,9 +18,14 @@ import io.mlflowrest.ActiveRun;
 import io.mlflowrest.ClientConfig;
 import io.mlflowrest.MlflowRestClient;
 import io.mlflowrest.RunOptions;
-import io.mlflowrest.SearchOptions;
 import io.mlflowrest.errors.ApiError;
+import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.errors.MlflowError;
+import io.mlflowrest.generated.Operations;
+import io.mlflowrest.generated.api.Api;
+import io.mlflowrest.generated.model.WebhookEvent;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -28,13 +42,13 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.mlflow.api.proto.Service.Metric;
 import org.mlflow.api.proto.Service.Param;
-import org.mlflow.api.proto.Service.RunStatus;
 import org.mlflow.api.proto.Service.RunTag;
 import org.mlflow_project.google.protobuf.MessageOrBuilder;
 import org.mlflow_project.google.protobuf.util.JsonFormat;
 
 public class JavaDriver {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = JsonMapper.builder().serializationInclusion(JsonInclude.Include.NON_NULL).build();
+
     static final JsonFormat.Printer PROTO = JsonFormat.printer().preservingProtoFieldNames().omittingInsignificantWhitespace();
 
     public static void main(String[] args) throws Exception {
@@ -67,7 +81,7 @@ public class JavaDriver {
                     error.put("error_code", api.errorCode());
                     if (api.httpStatus() != null) error.put("http_status", api.httpStatus());
                 }
-                if (e instanceof io.mlflowrest.errors.InvalidParameterValueError bad) {
+                if (e instanceof InvalidParameterValueError bad) {
                     error.put("field", bad.field()).put("limit", bad.limit());
                 }
             } catch (RuntimeException e) {
@@ -91,21 +105,9 @@ public class JavaDriver {
     }
 
     static <T extends MessageOrBuilder> ArrayNode protos(Iterable<T> items) throws Exception {
-        return protos(items, Integer.MAX_VALUE);
-    }
-
-    /** At most `limit` items: the contract's max_results is the most results wanted. */
-    static <T extends MessageOrBuilder> ArrayNode protos(Iterable<T> items, int limit) throws Exception {
         ArrayNode array = JSON.createArrayNode();
-        for (T item : items) {
-            if (array.size() >= limit) break;
-            array.add(proto(item));
-        }
+        for (T item : items) array.add(proto(item));
         return array;
-    }
-
-    static int limit(JsonNode args) {
-        return args.has("max_results") ? args.get("max_results").asInt() : Integer.MAX_VALUE;
     }
 
     static String s(JsonNode args, String name) {
@@ -126,20 +128,6 @@ public class JavaDriver {
             case "-Infinity" -> Double.NEGATIVE_INFINITY;
             default -> Double.parseDouble(v.asText());
         } : v.asDouble();
-    }
-
-    static SearchOptions search(JsonNode args) {
-        SearchOptions options = SearchOptions.ALL;
-        if (s(args, "filter") != null) options = options.withFilter(s(args, "filter"));
-        if (args.has("order_by")) {
-            List<String> order = new ArrayList<>();
-            args.get("order_by").forEach(o -> order.add(o.asText()));
-            options = options.orderBy(order.toArray(String[]::new));
-        }
-        if (args.has("max_results")) options = options.pageSize(args.get("max_results").asInt());
-        String view = s(args, args.has("view_type") ? "view_type" : "run_view_type");
-        if (view != null) options = options.viewType(view);
-        return options;
     }
 
     static MlflowRestClient connect(JsonNode a) {
@@ -165,47 +153,34 @@ public class JavaDriver {
                 .put("max_retries", c.maxRetries()).put("backoff_factor", c.backoffFactorSeconds())
                 .put("backoff_jitter", c.backoffJitterSeconds()).put("timeout", c.timeout().toNanos() / 1e9)
                 .put("batch_concurrency", c.batchConcurrency())
-                .put("flush_timeout", c.flushTimeout().toMillis() / 1000.0);
+                .put("flush_timeout", c.flushTimeout().toMillis() / 1000.0)
+                .put("journal_dir", c.journalDir() == null ? null : c.journalDir().toString())
+                .put("journal_fsync", c.journalFsync()).put("journal_fsync_interval", c.journalFsyncIntervalSeconds())
+                .put("journal_on_unreachable", c.journalOnUnreachable());
         return o;
     }
 
     static JsonNode execute(MlflowRestClient c, String op, JsonNode a) throws Exception {
-        ObjectNode empty = JSON.createObjectNode();
         switch (op) {
             case "createExperiment": {
                 ObjectNode r = JSON.createObjectNode();
                 r.put("experiment_id", c.experiments().create(s(a, "name"), s(a, "artifact_location"), tags(a)));
                 return r;
             }
-            case "getExperiment": return wrap("experiment", proto(c.experiments().get(s(a, "experiment_id"))));
-            case "getExperimentByName": return wrap("experiment", proto(c.experiments().getByName(s(a, "experiment_name"))));
-            case "searchExperiments": return wrap("experiments", protos(c.experiments().search(search(a)), limit(a)));
-            case "updateExperiment": c.experiments().update(s(a, "experiment_id"), s(a, "new_name")); return empty;
-            case "setExperimentTag": c.experiments().setTag(s(a, "experiment_id"), s(a, "key"), s(a, "value")); return empty;
-            case "deleteExperimentTag": c.experiments().deleteTag(s(a, "experiment_id"), s(a, "key")); return empty;
-            case "deleteExperiment": c.experiments().delete(s(a, "experiment_id")); return empty;
-            case "restoreExperiment": c.experiments().restore(s(a, "experiment_id")); return empty;
             case "createRun": return wrap("run", proto(c.runs().create(s(a, "experiment_id"), s(a, "run_name"), tags(a))));
-            case "getRun": return wrap("run", proto(c.runs().get(s(a, "run_id"))));
-            case "updateRun": {
-                Long end = a.has("end_time") ? int64(a, "end_time", 0) : null;
-                RunStatus status = a.has("status") ? RunStatus.valueOf(s(a, "status")) : null;
-                return wrap("run_info", proto(c.runs().update(s(a, "run_id"), status, end, s(a, "run_name"))));
+            case "createRegisteredModel":
+                return wrap("registered_model", proto(c.registeredModels().create(s(a, "name"), s(a, "description"), tags(a))));
+            case "createModelVersion":
+                return wrap("model_version", proto(c.modelVersions().create(s(a, "name"), s(a, "source"), s(a, "run_id"))));
+            case "createLoggedModel":
+                return wrap("model", JSON.valueToTree(c.loggedModels().create(s(a, "experiment_id"), s(a, "name"),
+                        s(a, "source_run_id"), s(a, "model_type"), Map.of(), Map.of())));
+            case "createWebhook": {
+                List<WebhookEvent> events = new ArrayList<>();
+                for (JsonNode e : a.path("events")) events.add(JSON.treeToValue(e, WebhookEvent.class));
+                return wrap("webhook", JSON.valueToTree(c.webhooks().create(s(a, "name"), s(a, "url"), events,
+                        s(a, "description"), s(a, "secret"))));
             }
-            case "deleteRun": c.runs().delete(s(a, "run_id")); return empty;
-            case "restoreRun": c.runs().restore(s(a, "run_id")); return empty;
-            case "searchRuns": {
-                List<String> ids = new ArrayList<>();
-                a.get("experiment_ids").forEach(i -> ids.add(i.asText()));
-                return wrap("runs", protos(c.runs().search(ids, search(a)), limit(a)));
-            }
-            case "logMetric":
-                c.runs().logMetric(s(a, "run_id"), s(a, "key"), number(a.get("value")), int64(a, "timestamp", 0),
-                        int64(a, "step", 0));
-                return empty;
-            case "logParam": c.runs().logParam(s(a, "run_id"), s(a, "key"), s(a, "value")); return empty;
-            case "setTag": c.runs().setTag(s(a, "run_id"), s(a, "key"), s(a, "value")); return empty;
-            case "deleteTag": c.runs().deleteTag(s(a, "run_id"), s(a, "key")); return empty;
             case "logBatch": {
                 List<Metric> metrics = new ArrayList<>();
                 for (JsonNode m : a.path("metrics"))
@@ -218,45 +193,9 @@ public class JavaDriver {
                 for (JsonNode t : a.path("tags"))
                     tags.add(RunTag.newBuilder().setKey(t.get("key").asText()).setValue(t.get("value").asText()).build());
                 c.runs().logBatch(s(a, "run_id"), metrics, params, tags);
-                return empty;
+                return JSON.createObjectNode();
             }
             case "getMetricHistory": return wrap("metrics", protos(c.metrics().history(s(a, "run_id"), s(a, "metric_key"))));
-            case "createRegisteredModel":
-                return wrap("registered_model", proto(c.registeredModels().create(s(a, "name"), s(a, "description"), tags(a))));
-            case "getRegisteredModel": return wrap("registered_model", proto(c.registeredModels().get(s(a, "name"))));
-            case "updateRegisteredModel":
-                return wrap("registered_model", proto(c.registeredModels().update(s(a, "name"), s(a, "description"))));
-            case "renameRegisteredModel":
-                return wrap("registered_model", proto(c.registeredModels().rename(s(a, "name"), s(a, "new_name"))));
-            case "deleteRegisteredModel": c.registeredModels().delete(s(a, "name")); return empty;
-            case "searchRegisteredModels": return wrap("registered_models", protos(c.registeredModels().search(search(a)), limit(a)));
-            case "setRegisteredModelTag": c.registeredModels().setTag(s(a, "name"), s(a, "key"), s(a, "value")); return empty;
-            case "setRegisteredModelAlias":
-                c.registeredModels().setAlias(s(a, "name"), s(a, "alias"), s(a, "version")); return empty;
-            case "deleteRegisteredModelAlias": c.registeredModels().deleteAlias(s(a, "name"), s(a, "alias")); return empty;
-            case "getModelVersionByAlias":
-                return wrap("model_version", proto(c.registeredModels().getVersionByAlias(s(a, "name"), s(a, "alias"))));
-            case "createModelVersion":
-                return wrap("model_version", proto(c.modelVersions().create(s(a, "name"), s(a, "source"), s(a, "run_id"))));
-            case "createLoggedModel":
-                return wrap("model", io.mlflowrest.internal.Json.mapper().valueToTree(c.loggedModels().create(s(a, "experiment_id"), s(a, "name"),
-                        s(a, "source_run_id"), s(a, "model_type"), Map.of(), Map.of())));
-            case "createWebhook": {
-                List<io.mlflowrest.generated.model.WebhookEvent> events = new ArrayList<>();
-                for (JsonNode e : a.path("events")) {
-                    events.add(io.mlflowrest.internal.Json.mapper().treeToValue(e, io.mlflowrest.generated.model.WebhookEvent.class));
-                }
-                return wrap("webhook", io.mlflowrest.internal.Json.mapper().valueToTree(c.webhooks().create(s(a, "name"), s(a, "url"), events,
-                        s(a, "description"), s(a, "secret"))));
-            }
-            case "getModelVersion": return wrap("model_version", proto(c.modelVersions().get(s(a, "name"), s(a, "version"))));
-            case "deleteModelVersion": c.modelVersions().delete(s(a, "name"), s(a, "version")); return empty;
-            case "searchModelVersions": return wrap("model_versions", protos(c.modelVersions().search(search(a)), limit(a)));
-            case "setModelVersionTag":
-                c.modelVersions().setTag(s(a, "name"), s(a, "version"), s(a, "key"), s(a, "value")); return empty;
-            case "transitionModelVersionStage":
-                return wrap("model_version", proto(c.modelVersions().transitionStage(s(a, "name"), s(a, "version"),
-                        s(a, "stage"), a.path("archive_existing_versions").asBoolean(false))));
             case "uploadArtifacts": {
                 Path local = Path.of(s(a, "local_path"));
                 c.artifacts().upload(s(a, "run_id"), local, s(a, "artifact_path"));
@@ -323,8 +262,73 @@ public class JavaDriver {
                 return r;
             }
             default:
-                // Every other operation of the spec through the raw operation layer (JSON in and out).
-                return c.operations().call(op, a);
+                return generated(c, op, a);
+        }
+    }
+
+    /** The operation's method of the generated layer, its arguments bound to its parameter types. */
+    static JsonNode generated(MlflowRestClient c, String op, JsonNode a) throws Exception {
+        Operations.Operation spec = Operations.BY_ID.get(op);
+        if (spec == null) return c.operations().call(op, a); // the SDK names the unknown operation
+        Object resource = Api.class.getMethod(spec.resource()).invoke(c.api());
+        Method method = null;
+        for (Method m : resource.getClass().getMethods()) if (m.getName().equals(spec.method())) method = m;
+        ObjectNode rest = a == null || a.isNull() ? JSON.createObjectNode() : a.deepCopy();
+        Object[] args = new Object[method.getParameterCount()];
+        int pathIndex = 0;
+        for (int i = 0; i < args.length; i++) {
+            Class<?> type = method.getParameterTypes()[i];
+            if (type == String.class) {
+                args[i] = s(rest, spec.pathParams().get(pathIndex));
+                rest.remove(spec.pathParams().get(pathIndex++));
+            } else if (type == Path.class) {
+                args[i] = Path.of(s(rest, "local_path"));
+            } else {
+                args[i] = bind(rest, type);
+            }
+        }
+        Object result;
+        try {
+            result = method.invoke(resource, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        if (result == null) return JSON.createObjectNode();
+        if (result instanceof java.io.InputStream in) {
+            try (in) {
+                ObjectNode r = JSON.createObjectNode();
+                r.put("sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(in.readAllBytes())));
+                return r;
+            }
+        }
+        return JSON.valueToTree(result);
+    }
+
+    /**
+     * JSON arguments as the request record. A number the record's type cannot hold (2^63+5 as a
+     * long) is the family's typed error naming the field, as the SDK raises for what it checks itself.
+     */
+    static Object bind(ObjectNode args, Class<?> type) {
+        // an argument the record does not have is an error, as in the other drivers, not dropped
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (var component : type.getRecordComponents()) {
+            names.add(component.getAccessor().getAnnotation(JsonProperty.class) != null
+                    ? component.getAccessor().getAnnotation(JsonProperty.class).value()
+                    : component.getAnnotation(JsonProperty.class).value());
+        }
+        for (String name : (Iterable<String>) args::fieldNames) {
+            if (!names.contains(name)) {
+                throw InvalidParameterValueError.clientSide(name, "a field of " + type.getSimpleName(),
+                        type.getSimpleName() + " has no field '" + name + "'");
+            }
+        }
+        try {
+            return JSON.treeToValue(args, type);
+        } catch (com.fasterxml.jackson.core.exc.InputCoercionException e) {
+            String field = e.getProcessor() == null ? "" : String.valueOf(e.getProcessor().getParsingContext().getCurrentName());
+            throw InvalidParameterValueError.clientSide(field, "int64 (-2^63 .. 2^63-1)", "out of range: " + e.getOriginalMessage());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw InvalidParameterValueError.clientSide("", type.getSimpleName(), e.getOriginalMessage());
         }
     }
 
@@ -336,7 +340,7 @@ public class JavaDriver {
         JsonNode n = parent.get(field);
         if (n == null || n.isNull()) return fallback;
         if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-            throw io.mlflowrest.errors.InvalidParameterValueError.clientSide(field, "int64 (-2^63 .. 2^63-1)",
+            throw InvalidParameterValueError.clientSide(field, "int64 (-2^63 .. 2^63-1)",
                     "expected a whole number within int64, got " + n);
         }
         return n.longValue();

@@ -88,7 +88,9 @@ effective_config <- function(env) {
        token = masked(client$token), insecure_tls = client$insecure, server_cert_path = client$server_cert_path,
        client_cert_path = client$client_cert_path, max_retries = client$max_retries,
        backoff_factor = client$backoff_factor, backoff_jitter = client$backoff_jitter, timeout = client$timeout,
-       batch_concurrency = client$batch_concurrency)
+       batch_concurrency = client$batch_concurrency, journal_dir = client$journal_dir,
+       journal_fsync = client$journal_fsync, journal_fsync_interval = client$journal_fsync_interval,
+       journal_on_unreachable = client$journal_on_unreachable)
 }
 
 connect <- function(a) {
@@ -100,6 +102,19 @@ connect <- function(a) {
   if (isTRUE(a$insecure_tls)) Sys.setenv(MLFLOW_TRACKING_INSECURE_TLS = "true")
   if (!is.null(a$server_cert_path)) Sys.setenv(MLFLOW_TRACKING_SERVER_CERT_PATH = a$server_cert_path)
   mlflow_client(a$tracking_uri)
+}
+
+# jsonlite writes at most 15 significant digits: 1/3 would come back as another double. A
+# fractional double goes out in the SDK's shortest exact form instead.
+exact_doubles <- function(x) {
+  if (is.list(x) && !is.data.frame(x)) {
+    x[] <- lapply(x, exact_doubles)
+    return(x)
+  }
+  if (is.double(x) && length(x) == 1L && is.finite(x) && x != trunc(x)) {
+    return(structure(mlflowrest:::json_metric_value(x), class = "json"))
+  }
+  x
 }
 
 main <- function() {
@@ -123,7 +138,8 @@ main <- function() {
     }, error = function(e) {
       list(ok = FALSE, error = list(class = paste0("R:", class(e)[[1]]), message = conditionMessage(e)))
     })
-    cat(jsonlite::toJSON(answer, auto_unbox = TRUE, null = "null", digits = NA), "\n", sep = "")
+    cat(jsonlite::toJSON(exact_doubles(answer), auto_unbox = TRUE, null = "null", digits = NA, json_verbatim = TRUE),
+        "\n", sep = "")
     flush(stdout())
   }
 }

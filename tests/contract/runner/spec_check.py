@@ -36,7 +36,7 @@ class SpecChecker:
             for method, op in item.items():
                 # artifact_path spans slashes; other parameters are one segment.
                 pattern = re.sub(
-                    r"\{(\w+)\}", lambda m: "(?P<%s>.+)" % m[1] if m[1] == "artifact_path" else "(?P<%s>[^/]+)" % m[1],
+                    r"\{(\w+)\}", lambda m: f"(?P<{m[1]}>.+)" if m[1] == "artifact_path" else f"(?P<{m[1]}>[^/]+)",
                     re.escape(template).replace(r"\{", "{").replace(r"\}", "}"),
                 )  # fmt: skip
                 self.routes.append(Route(method.upper(), template, re.compile(f"^{pattern}$"), op))
@@ -51,7 +51,8 @@ class SpecChecker:
 
     def _validate(self, schema: dict[str, Any], instance: Any) -> list[str]:
         validator = Draft202012Validator(schema, registry=self.registry)
-        return [f"{'/'.join(map(str, e.absolute_path)) or '<body>'}: {e.message[:200]}" for e in validator.iter_errors(instance)]
+        return [f"{'/'.join(map(str, e.absolute_path)) or '<body>'}: {e.message[:200]}"
+                for e in validator.iter_errors(instance)]  # fmt: skip
 
     def _resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         ref = schema.get("$ref")

@@ -1,5 +1,5 @@
 // Starts a background run, logs COUNT points and exits without ending it ("raise": by an uncaught
-// exception). Prints the run id first. Usage: java -cp mlflowrest.jar Exit.java EXPERIMENT_ID COUNT finish|raise
+// exception). Prints the run id first. Usage: java -cp mlflowrest-example.jar Exit.java EXPERIMENT_ID COUNT finish|raise
 import io.mlflowrest.ActiveRun;
 import io.mlflowrest.MlflowRestClient;
 import io.mlflowrest.RunOptions;

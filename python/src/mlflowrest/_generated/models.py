@@ -8,6 +8,10 @@ from mlflowrest._types import Double, Model
 from pydantic import AwareDatetime, BaseModel, Field
 
 
+class RoutingError(Model):
+    detail: Any
+
+
 class ErrorResponse(Model):
     error_code: Literal[
         "ABORTED",
@@ -37,6 +41,12 @@ class ErrorResponse(Model):
 
 class AddDatasetToExperimentsBody(Model):
     experiment_ids: list[str] | None = None
+
+
+class AddGuardrailToEndpoint(Model):
+    endpoint_id: str
+    guardrail_id: str
+    execution_order: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
 
 
 class ArtifactCredentialInfoHttpHeader(Model):
@@ -157,12 +167,39 @@ class CalculateTraceFilterCorrelationResponse(Model):
     total_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
 
 
+class CancelPromptOptimizationJobBody(Model):
+    pass
+
+
 class CompleteMultipartUploadResponse(Model):
     pass
 
 
 class CreateExperimentResponse(Model):
     experiment_id: str | None = None
+
+
+class CreateGatewayEndpointBinding(Model):
+    endpoint_id: str
+    resource_type: str
+    resource_id: str
+    created_by: str | None = None
+
+
+class CreateGatewayModelDefinition(Model):
+    name: str
+    secret_id: str
+    provider: str
+    model_name: str
+    created_by: str | None = None
+
+
+class CreateGatewaySecret(Model):
+    secret_name: str
+    secret_value: dict[str, str] | None = None
+    provider: str | None = None
+    auth_config: dict[str, str] | None = None
+    created_by: str | None = None
 
 
 class CreateMultipartUpload(Model):
@@ -274,6 +311,65 @@ class DeleteExperimentTagResponse(Model):
     pass
 
 
+class DeleteGatewayBudgetPolicy(Model):
+    budget_policy_id: str
+
+
+class DeleteGatewayBudgetPolicyResponse(Model):
+    pass
+
+
+class DeleteGatewayEndpoint(Model):
+    endpoint_id: str
+
+
+class DeleteGatewayEndpointBinding(Model):
+    endpoint_id: str
+    resource_type: str
+    resource_id: str
+
+
+class DeleteGatewayEndpointBindingResponse(Model):
+    pass
+
+
+class DeleteGatewayEndpointResponse(Model):
+    pass
+
+
+class DeleteGatewayEndpointTag(Model):
+    endpoint_id: str
+    key: str
+
+
+class DeleteGatewayEndpointTagResponse(Model):
+    pass
+
+
+class DeleteGatewayGuardrail(Model):
+    guardrail_id: str
+
+
+class DeleteGatewayGuardrailResponse(Model):
+    pass
+
+
+class DeleteGatewayModelDefinition(Model):
+    model_definition_id: str
+
+
+class DeleteGatewayModelDefinitionResponse(Model):
+    pass
+
+
+class DeleteGatewaySecret(Model):
+    secret_id: str
+
+
+class DeleteGatewaySecretResponse(Model):
+    pass
+
+
 class DeleteLoggedModelBody(Model):
     pass
 
@@ -309,6 +405,14 @@ class DeleteModelVersionTagResponse(Model):
     pass
 
 
+class DeletePromptOptimizationJobBody(Model):
+    pass
+
+
+class DeletePromptOptimizationJobResponse(Model):
+    pass
+
+
 class DeleteRegisteredModel(Model):
     name: str
 
@@ -340,6 +444,16 @@ class DeleteRun(Model):
 
 
 class DeleteRunResponse(Model):
+    pass
+
+
+class DeleteScorer(Model):
+    experiment_id: str
+    name: str
+    version: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+
+
+class DeleteScorerResponse(Model):
     pass
 
 
@@ -398,6 +512,23 @@ class DeleteWebhookResponse(Model):
     pass
 
 
+class DeleteWorkspaceBody(Model):
+    pass
+
+
+class DeleteWorkspaceResponse(Model):
+    pass
+
+
+class DetachModelFromGatewayEndpoint(Model):
+    endpoint_id: str
+    model_definition_id: str
+
+
+class DetachModelFromGatewayEndpointResponse(Model):
+    pass
+
+
 class ExperimentTag(Model):
     key: str | None = None
     value: str | None = None
@@ -407,6 +538,47 @@ class FileInfo(Model):
     path: str | None = None
     is_dir: bool | None = None
     file_size: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+
+
+class GatewayEndpointBinding(Model):
+    endpoint_id: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    created_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    created_by: str | None = None
+    last_updated_by: str | None = None
+    display_name: str | None = None
+
+
+class GatewayEndpointTag(Model):
+    key: str | None = None
+    value: str | None = None
+
+
+class GatewayModelDefinition(Model):
+    model_definition_id: str | None = None
+    name: str | None = None
+    secret_id: str | None = None
+    secret_name: str | None = None
+    provider: str | None = None
+    model_name: str | None = None
+    created_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    created_by: str | None = None
+    last_updated_by: str | None = None
+
+
+class GatewaySecretInfo(Model):
+    secret_id: str | None = None
+    secret_name: str | None = None
+    masked_values: dict[str, str] | None = None
+    created_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    provider: str | None = None
+    created_by: str | None = None
+    last_updated_by: str | None = None
+    auth_config: dict[str, str] | None = None
 
 
 class GetCredentialsForLoggedModelDownloadBody(Model):
@@ -445,6 +617,14 @@ class GetDatasetResponse(Model):
     next_page_token: str | None = None
 
 
+class GetGatewayModelDefinitionResponse(Model):
+    model_definition: GatewayModelDefinition | None = None
+
+
+class GetGatewaySecretInfoResponse(Model):
+    secret: GatewaySecretInfo | None = None
+
+
 class GetLatestVersions(Model):
     name: str
     stages: list[str] | None = None
@@ -461,6 +641,114 @@ class GetOnlineTraceDetailsResponse(Model):
 class InputTag(Model):
     key: str
     value: str
+
+
+class IssuesCreateIssue(Model):
+    experiment_id: str
+    name: str
+    description: str
+    status: str | None = None
+    severity: str | None = None
+    root_causes: list[str] | None = None
+    source_run_id: str | None = None
+    created_by: str | None = None
+    categories: list[str] | None = None
+
+
+class IssuesIssue(Model):
+    issue_id: str | None = None
+    experiment_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    status: str | None = None
+    severity: str | None = None
+    root_causes: list[str] | None = None
+    source_run_id: str | None = None
+    created_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    created_by: str | None = None
+    categories: list[str] | None = None
+    trace_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+
+
+class IssuesSearchIssues(Model):
+    experiment_id: str | None = None
+    filter_string: str | None = None
+    max_results: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+    page_token: str | None = None
+    include_trace_count: bool | None = None
+
+
+class IssuesSearchIssuesResponse(Model):
+    issues: list[IssuesIssue] | None = None
+    next_page_token: str | None = None
+
+
+class IssuesUpdateIssue(Model):
+    issue_id: str
+    name: str | None = None
+    description: str | None = None
+    status: str | None = None
+    severity: str | None = None
+
+
+class IssuesUpdateIssueResponse(Model):
+    issue: IssuesIssue | None = None
+
+
+class JobProgress(Model):
+    phase: str | None = None
+    completed: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    total: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    unit: str | None = None
+
+
+class LabelSchemasDeleteLabelSchema(Model):
+    schema_id: str
+
+
+class LabelSchemasDeleteLabelSchemaResponse(Model):
+    pass
+
+
+class LabelSchemasInputCategorical(Model):
+    options: list[str] | None = None
+    multi_select: bool | None = None
+
+
+class LabelSchemasInputNumeric(Model):
+    min_value: Annotated[
+        Double | None,
+        Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
+    ] = None
+    max_value: Annotated[
+        Double | None,
+        Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
+    ] = None
+
+
+class LabelSchemasInputPassFail(Model):
+    positive_label: str | None = None
+    negative_label: str | None = None
+
+
+class LabelSchemasInputText(Model):
+    max_length: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+
+
+class LabelSchemasLabelSchemaInput(Model):
+    pass_fail: LabelSchemasInputPassFail | None = None
+    categorical: LabelSchemasInputCategorical | None = None
+    numeric: LabelSchemasInputNumeric | None = None
+    text: LabelSchemasInputText | None = None
+
+
+class LabelSchemasUpdateLabelSchema(Model):
+    schema_id: str
+    name: str | None = None
+    instruction: str | None = None
+    enable_comment: bool | None = None
+    input: LabelSchemasLabelSchemaInput | None = None
 
 
 class LinkPromptsToTracePromptVersionRef(Model):
@@ -485,6 +773,32 @@ class ListArtifactsResponse(Model):
     root_uri: str | None = None
     files: list[FileInfo] | None = None
     next_page_token: str | None = None
+
+
+class ListGatewayBudgetWindowsBudgetWindow(Model):
+    budget_policy_id: str | None = None
+    window_start_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    window_end_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    current_spend: Annotated[
+        Double | None,
+        Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
+    ] = None
+
+
+class ListGatewayBudgetWindowsResponse(Model):
+    windows: list[ListGatewayBudgetWindowsBudgetWindow] | None = None
+
+
+class ListGatewayEndpointBindingsResponse(Model):
+    bindings: list[GatewayEndpointBinding] | None = None
+
+
+class ListGatewayModelDefinitionsResponse(Model):
+    model_definitions: list[GatewayModelDefinition] | None = None
+
+
+class ListGatewaySecretInfosResponse(Model):
+    secrets: list[GatewaySecretInfo] | None = None
 
 
 class ListLoggedModelArtifactsResponse(Model):
@@ -645,6 +959,25 @@ class PartEtag(Model):
     etag: str | None = None
 
 
+class PromptOptimizationJobConfig(Model):
+    optimizer_type: (
+        Literal[
+            "OPTIMIZER_TYPE_UNSPECIFIED",
+            "OPTIMIZER_TYPE_GEPA",
+            "OPTIMIZER_TYPE_METAPROMPT",
+        ]
+        | None
+    ) = None
+    dataset_id: str | None = None
+    scorers: list[str] | None = None
+    optimizer_config_json: str | None = None
+
+
+class PromptOptimizationJobTag(Model):
+    key: str | None = None
+    value: str | None = None
+
+
 class QueryTraceMetrics(Model):
     experiment_ids: list[str] | None = None
     view_type: Literal["TRACES", "SPANS", "ASSESSMENTS"] | None = None
@@ -664,6 +997,21 @@ class QueryTraceMetricsResponse(Model):
     next_page_token: str | None = None
 
 
+class RegisterScorer(Model):
+    experiment_id: str
+    name: str
+    serialized_scorer: str
+
+
+class RegisterScorerResponse(Model):
+    version: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+    scorer_id: str | None = None
+    experiment_id: str | None = None
+    name: str | None = None
+    serialized_scorer: str | None = None
+    creation_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+
+
 class RegisteredModelAlias(Model):
     alias: str | None = None
     version: str | None = None
@@ -680,6 +1028,15 @@ class RemoveDatasetFromExperimentsBody(Model):
 
 class RemoveDatasetFromExperimentsResponse(Model):
     dataset: DatasetsDataset | None = None
+
+
+class RemoveGuardrailFromEndpoint(Model):
+    endpoint_id: str
+    guardrail_id: str
+
+
+class RemoveGuardrailFromEndpointResponse(Model):
+    pass
 
 
 class RenameRegisteredModel(Model):
@@ -703,6 +1060,46 @@ class RestoreRunResponse(Model):
     pass
 
 
+class ReviewQueuesDeleteReviewQueue(Model):
+    queue_id: str
+
+
+class ReviewQueuesDeleteReviewQueueResponse(Model):
+    pass
+
+
+class ReviewQueuesGetOrCreateUserQueue(Model):
+    experiment_id: str
+    user: str
+    created_by: str | None = None
+
+
+class ReviewQueuesRemoveItemsFromReviewQueue(Model):
+    queue_id: str
+    item_ids: list[str] | None = None
+
+
+class ReviewQueuesRemoveItemsFromReviewQueueResponse(Model):
+    pass
+
+
+class ReviewQueuesSetReviewQueueItemStatus(Model):
+    queue_id: str
+    item_id: str
+    status: Literal["REVIEW_STATUS_UNSPECIFIED", "PENDING", "COMPLETE", "DECLINED"]
+    completed_by: str | None = None
+
+
+class ReviewQueuesUpdateReviewQueue(Model):
+    queue_id: str
+    update_users: bool | None = None
+    users: list[str] | None = None
+    update_schema_ids: bool | None = None
+    schema_ids: list[str] | None = None
+    name: str | None = None
+    new_owner: str | None = None
+
+
 class RunOutputs(Model):
     model_outputs: list[ModelOutput] | None = None
 
@@ -710,6 +1107,15 @@ class RunOutputs(Model):
 class RunTag(Model):
     key: Annotated[str | None, Field(max_length=250, pattern="^[/\\w.\\- :]*$")] = None
     value: Annotated[str | None, Field(max_length=8000)] = None
+
+
+class Scorer(Model):
+    experiment_id: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+    scorer_name: str | None = None
+    scorer_version: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+    serialized_scorer: str | None = None
+    creation_time: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    scorer_id: str | None = None
 
 
 class SearchDatasets(Model):
@@ -745,6 +1151,10 @@ class SearchLoggedModelsOrderBy(Model):
     dataset_digest: str | None = None
 
 
+class SearchPromptOptimizationJobs(Model):
+    experiment_id: str
+
+
 class SetDatasetTagsBody(Model):
     tags: str
 
@@ -760,6 +1170,16 @@ class SetExperimentTag(Model):
 
 
 class SetExperimentTagResponse(Model):
+    pass
+
+
+class SetGatewayEndpointTag(Model):
+    endpoint_id: str
+    key: str
+    value: str | None = None
+
+
+class SetGatewayEndpointTagResponse(Model):
     pass
 
 
@@ -827,6 +1247,11 @@ class SetTraceTagV3Response(Model):
     pass
 
 
+class TraceArchivalConfig(Model):
+    location: str | None = None
+    retention: str | None = None
+
+
 class TraceLocationInferenceTableLocation(Model):
     full_table_name: str | None = None
 
@@ -852,6 +1277,12 @@ class TransitionModelVersionStage(Model):
     archive_existing_versions: bool
 
 
+class UpdateEndpointGuardrailConfig(Model):
+    endpoint_id: str
+    guardrail_id: str
+    execution_order: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+
+
 class UpdateExperiment(Model):
     experiment_id: str
     new_name: str | None = None
@@ -859,6 +1290,30 @@ class UpdateExperiment(Model):
 
 class UpdateExperimentResponse(Model):
     pass
+
+
+class UpdateGatewayModelDefinition(Model):
+    model_definition_id: str
+    name: str | None = None
+    secret_id: str | None = None
+    model_name: str | None = None
+    updated_by: str | None = None
+    provider: str | None = None
+
+
+class UpdateGatewayModelDefinitionResponse(Model):
+    model_definition: GatewayModelDefinition | None = None
+
+
+class UpdateGatewaySecret(Model):
+    secret_id: str
+    secret_value: dict[str, str] | None = None
+    auth_config: dict[str, str] | None = None
+    updated_by: str | None = None
+
+
+class UpdateGatewaySecretResponse(Model):
+    secret: GatewaySecretInfo | None = None
 
 
 class UpdateModelVersion(Model):
@@ -881,6 +1336,12 @@ class UpdateRun(Model):
     run_name: str | None = None
 
 
+class UpdateWorkspaceBody(Model):
+    description: str | None = None
+    default_artifact_root: str | None = None
+    trace_archival_config: TraceArchivalConfig | None = None
+
+
 class UpsertDatasetRecordsBody(Model):
     records: str
     updated_by: str | None = None
@@ -889,6 +1350,13 @@ class UpsertDatasetRecordsBody(Model):
 class UpsertDatasetRecordsResponse(Model):
     inserted_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
     updated_count: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+
+
+class UpsertOnlineScoringConfig(Model):
+    experiment_id: str
+    name: str
+    sample_rate: Annotated[float, Field(ge=0.0, le=1.0)]
+    filter_string: str | None = None
 
 
 class WebhookEvent(Model):
@@ -913,6 +1381,33 @@ class WebhookTestResult(Model):
     response_status: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
     response_body: str | None = None
     error_message: str | None = None
+
+
+class Workspace(Model):
+    name: str
+    description: str | None = None
+    default_artifact_root: str | None = None
+    trace_archival_config: TraceArchivalConfig | None = None
+
+
+class OnlineScoringConfig(Model):
+    """
+    OnlineScoringConfig (mlflow.genai.scorers.online.entities.OnlineScoringConfig).
+    """
+
+    online_scoring_config_id: str
+    scorer_id: str
+    sample_rate: float
+    experiment_id: str
+    filter_string: str | None = None
+
+
+class GetOnlineScoringConfigsResponse(Model):
+    configs: list[OnlineScoringConfig]
+
+
+class UpsertOnlineScoringConfigResponse(Model):
+    config: OnlineScoringConfig
 
 
 class ServerInfo(Model):
@@ -962,6 +1457,11 @@ class AssessmentsExpectation(Model):
     serialized_value: AssessmentsExpectationSerializedValue | None = None
 
 
+class BudgetDuration(Model):
+    unit: Literal["DURATION_UNIT_UNSPECIFIED", "MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS"] | None = None
+    value: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+
+
 class CompleteMultipartUpload(Model):
     run_id: str
     path: str | None = None
@@ -990,6 +1490,40 @@ class CreateExperiment(Model):
     tags: list[ExperimentTag] | None = None
 
 
+class CreateGatewayBudgetPolicy(Model):
+    budget_unit: Literal["BUDGET_UNIT_UNSPECIFIED", "USD"]
+    budget_amount: Annotated[
+        Double,
+        Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
+    ]
+    duration: BudgetDuration
+    target_scope: Literal["TARGET_SCOPE_UNSPECIFIED", "GLOBAL", "WORKSPACE", "ENDPOINT", "USER"]
+    budget_action: Literal["BUDGET_ACTION_UNSPECIFIED", "ALERT", "REJECT"]
+    created_by: str | None = None
+    target_value: str | None = None
+
+
+class CreateGatewayEndpointBindingResponse(Model):
+    binding: GatewayEndpointBinding | None = None
+
+
+class CreateGatewayGuardrail(Model):
+    name: str
+    scorer_id: str
+    scorer_version: Annotated[int, Field(ge=-9223372036854775808, le=9223372036854775807)]
+    stage: Literal["GUARDRAIL_STAGE_UNSPECIFIED", "BEFORE", "AFTER"]
+    action: Literal["GUARDRAIL_ACTION_UNSPECIFIED", "VALIDATION", "SANITIZATION"]
+    action_endpoint_id: str | None = None
+
+
+class CreateGatewayModelDefinitionResponse(Model):
+    model_definition: GatewayModelDefinition | None = None
+
+
+class CreateGatewaySecretResponse(Model):
+    secret: GatewaySecretInfo | None = None
+
+
 class CreateLoggedModel(Model):
     experiment_id: str
     name: str | None = None
@@ -1013,6 +1547,13 @@ class CreateMultipartUploadResponse(Model):
     upload_id: str | None = None
     upload_credential_infos: list[ArtifactCredentialInfo] | None = None
     abort_credential_info: ArtifactCredentialInfo | None = None
+
+
+class CreatePromptOptimizationJob(Model):
+    experiment_id: str | None = None
+    source_prompt_uri: str
+    config: PromptOptimizationJobConfig
+    tags: list[PromptOptimizationJobTag] | None = None
 
 
 class CreateRegisteredModel(Model):
@@ -1039,6 +1580,17 @@ class CreateWebhook(Model):
     status: Literal["ACTIVE", "DISABLED"] | None = None
 
 
+class CreateWorkspace(Model):
+    name: str
+    description: str | None = None
+    default_artifact_root: str | None = None
+    trace_archival_config: TraceArchivalConfig | None = None
+
+
+class CreateWorkspaceResponse(Model):
+    workspace: Workspace | None = None
+
+
 class DatasetInput(Model):
     tags: list[InputTag] | None = None
     dataset: Dataset
@@ -1063,6 +1615,11 @@ class Experiment(Model):
     workspace: str | None = None
 
 
+class FallbackConfig(Model):
+    strategy: Literal["FALLBACK_STRATEGY_UNSPECIFIED", "SEQUENTIAL"] | None = None
+    max_attempts: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+
+
 class FinalizeLoggedModelBody(Model):
     status: Literal[
         "LOGGED_MODEL_STATUS_UNSPECIFIED",
@@ -1070,6 +1627,70 @@ class FinalizeLoggedModelBody(Model):
         "LOGGED_MODEL_READY",
         "LOGGED_MODEL_UPLOAD_FAILED",
     ]
+
+
+class GatewayBudgetPolicy(Model):
+    budget_policy_id: str | None = None
+    budget_unit: Literal["BUDGET_UNIT_UNSPECIFIED", "USD"] | None = None
+    budget_amount: Annotated[
+        Double | None,
+        Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
+    ] = None
+    duration: BudgetDuration | None = None
+    target_scope: Literal["TARGET_SCOPE_UNSPECIFIED", "GLOBAL", "WORKSPACE", "ENDPOINT", "USER"] | None = None
+    budget_action: Literal["BUDGET_ACTION_UNSPECIFIED", "ALERT", "REJECT"] | None = None
+    created_by: str | None = None
+    created_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_by: str | None = None
+    last_updated_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    target_value: str | None = None
+
+
+class GatewayEndpointModelConfig(Model):
+    model_definition_id: str | None = None
+    linkage_type: Literal["LINKAGE_TYPE_UNSPECIFIED", "PRIMARY", "FALLBACK"] | None = None
+    weight: Annotated[
+        Double | None,
+        Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
+    ] = None
+    fallback_order: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+
+
+class GatewayEndpointModelMapping(Model):
+    mapping_id: str | None = None
+    endpoint_id: str | None = None
+    model_definition_id: str | None = None
+    model_definition: GatewayModelDefinition | None = None
+    weight: Annotated[
+        Double | None,
+        Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
+    ] = None
+    created_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    created_by: str | None = None
+    linkage_type: Literal["LINKAGE_TYPE_UNSPECIFIED", "PRIMARY", "FALLBACK"] | None = None
+    fallback_order: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
+
+
+class GatewayGuardrail(Model):
+    guardrail_id: str | None = None
+    name: str | None = None
+    scorer: Scorer | None = None
+    stage: Literal["GUARDRAIL_STAGE_UNSPECIFIED", "BEFORE", "AFTER"] | None = None
+    action: Literal["GUARDRAIL_ACTION_UNSPECIFIED", "VALIDATION", "SANITIZATION"] | None = None
+    action_endpoint_id: str | None = None
+    created_by: str | None = None
+    created_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_by: str | None = None
+    last_updated_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+
+
+class GatewayGuardrailConfig(Model):
+    endpoint_id: str | None = None
+    guardrail_id: str | None = None
+    execution_order: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    created_by: str | None = None
+    created_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    guardrail: GatewayGuardrail | None = None
 
 
 class GetCredentialsForReadResponse(Model):
@@ -1090,6 +1711,14 @@ class GetExperimentResponse(Model):
     experiment: Experiment | None = None
 
 
+class GetGatewayBudgetPolicyResponse(Model):
+    budget_policy: GatewayBudgetPolicy | None = None
+
+
+class GetGatewayGuardrailResponse(Model):
+    guardrail: GatewayGuardrail | None = None
+
+
 class GetMetricHistoryBulkIntervalResponse(Model):
     metrics: list[MetricWithRunId] | None = None
 
@@ -1103,9 +1732,103 @@ class GetPresignedUploadPartUrlResponse(Model):
     upload_credential_info: ArtifactCredentialInfo | None = None
 
 
+class GetScorerResponse(Model):
+    scorer: Scorer | None = None
+
+
+class GetWorkspaceResponse(Model):
+    workspace: Workspace | None = None
+
+
+class IssuesCreateIssueResponse(Model):
+    issue: IssuesIssue | None = None
+
+
+class IssuesGetIssueResponse(Model):
+    issue: IssuesIssue | None = None
+
+
+class JobState(Model):
+    status: (
+        Literal[
+            "JOB_STATUS_UNSPECIFIED",
+            "JOB_STATUS_PENDING",
+            "JOB_STATUS_IN_PROGRESS",
+            "JOB_STATUS_COMPLETED",
+            "JOB_STATUS_FAILED",
+            "JOB_STATUS_CANCELED",
+            "JOB_STATUS_NEEDS_RECOVERY",
+        ]
+        | None
+    ) = None
+    error_message: str | None = None
+    metadata: dict[str, str] | None = None
+    status_message: str | None = None
+    progress: JobProgress | None = None
+    progress_updated_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+
+
+class LabelSchemasCreateLabelSchema(Model):
+    experiment_id: str
+    name: str
+    type: Literal["LABEL_SCHEMA_TYPE_UNSPECIFIED", "FEEDBACK", "EXPECTATION"]
+    input: LabelSchemasLabelSchemaInput
+    instruction: str | None = None
+    enable_comment: bool | None = None
+
+
+class LabelSchemasLabelSchema(Model):
+    schema_id: str | None = None
+    experiment_id: str | None = None
+    name: str | None = None
+    type: Literal["LABEL_SCHEMA_TYPE_UNSPECIFIED", "FEEDBACK", "EXPECTATION"] | None = None
+    instruction: str | None = None
+    enable_comment: bool | None = None
+    input: LabelSchemasLabelSchemaInput | None = None
+    created_by: str | None = None
+    created_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    is_default: bool | None = None
+
+
+class LabelSchemasListLabelSchemasResponse(Model):
+    label_schemas: list[LabelSchemasLabelSchema] | None = None
+    next_page_token: str | None = None
+
+
+class LabelSchemasUpdateLabelSchemaResponse(Model):
+    label_schema: LabelSchemasLabelSchema | None = None
+
+
 class LinkPromptsToTrace(Model):
     trace_id: str
     prompt_versions: list[LinkPromptsToTracePromptVersionRef] | None = None
+
+
+class ListEndpointGuardrailConfigsResponse(Model):
+    configs: list[GatewayGuardrailConfig] | None = None
+
+
+class ListGatewayBudgetPoliciesResponse(Model):
+    budget_policies: list[GatewayBudgetPolicy] | None = None
+    next_page_token: str | None = None
+
+
+class ListGatewayGuardrailsResponse(Model):
+    guardrails: list[GatewayGuardrail] | None = None
+    next_page_token: str | None = None
+
+
+class ListScorerVersionsResponse(Model):
+    scorers: list[Scorer] | None = None
+
+
+class ListScorersResponse(Model):
+    scorers: list[Scorer] | None = None
+
+
+class ListWorkspacesResponse(Model):
+    workspaces: list[Workspace] | None = None
 
 
 class LogBatch(Model):
@@ -1197,6 +1920,67 @@ class OpentelemetryProtoTraceV1Status(Model):
     code: Literal["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"] | None = None
 
 
+class PromptOptimizationJob(Model):
+    job_id: str | None = None
+    run_id: str | None = None
+    state: JobState | None = None
+    experiment_id: str | None = None
+    source_prompt_uri: str | None = None
+    optimized_prompt_uri: str | None = None
+    config: PromptOptimizationJobConfig | None = None
+    creation_timestamp_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    completion_timestamp_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    tags: list[PromptOptimizationJobTag] | None = None
+    initial_eval_scores: dict[str, Double] | None = None
+    final_eval_scores: dict[str, Double] | None = None
+
+
+class ReviewQueuesAddItemsToReviewQueue(Model):
+    queue_id: str
+    item_type: Literal["REVIEW_ITEM_TYPE_UNSPECIFIED", "TRACE"] | None = None
+    item_ids: list[str] | None = None
+
+
+class ReviewQueuesCreateReviewQueue(Model):
+    experiment_id: str
+    name: str
+    queue_type: Literal["REVIEW_QUEUE_TYPE_UNSPECIFIED", "USER", "CUSTOM"]
+    created_by: str | None = None
+    users: list[str] | None = None
+    schema_ids: list[str] | None = None
+
+
+class ReviewQueuesReviewQueue(Model):
+    queue_id: str | None = None
+    experiment_id: str | None = None
+    name: str | None = None
+    queue_type: Literal["REVIEW_QUEUE_TYPE_UNSPECIFIED", "USER", "CUSTOM"] | None = None
+    created_by: str | None = None
+    creation_time_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_update_time_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    users: list[str] | None = None
+    schema_ids: list[str] | None = None
+
+
+class ReviewQueuesReviewQueueItem(Model):
+    queue_id: str | None = None
+    item_type: Literal["REVIEW_ITEM_TYPE_UNSPECIFIED", "TRACE"] | None = None
+    item_id: str | None = None
+    status: Literal["REVIEW_STATUS_UNSPECIFIED", "PENDING", "COMPLETE", "DECLINED"] | None = None
+    completed_by: str | None = None
+    completed_time_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    creation_time_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_update_time_ms: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+
+
+class ReviewQueuesSetReviewQueueItemStatusResponse(Model):
+    item: ReviewQueuesReviewQueueItem | None = None
+
+
+class ReviewQueuesUpdateReviewQueueResponse(Model):
+    review_queue: ReviewQueuesReviewQueue | None = None
+
+
 class RunData(Model):
     metrics: list[Metric] | None = None
     params: list[Param] | None = None
@@ -1243,6 +2027,10 @@ class SearchLoggedModels(Model):
     page_token: str | None = None
 
 
+class SearchPromptOptimizationJobsResponse(Model):
+    jobs: list[PromptOptimizationJob] | None = None
+
+
 class SearchRuns(Model):
     experiment_ids: list[str] | None = None
     filter: str | None = None
@@ -1283,6 +2071,39 @@ class TraceLocation(Model):
     inference_table: TraceLocationInferenceTableLocation | None = None
 
 
+class UpdateEndpointGuardrailConfigResponse(Model):
+    config: GatewayGuardrailConfig | None = None
+
+
+class UpdateGatewayBudgetPolicy(Model):
+    budget_policy_id: str
+    budget_unit: Literal["BUDGET_UNIT_UNSPECIFIED", "USD"] | None = None
+    budget_amount: Annotated[
+        Double | None,
+        Field(description="A double; NaN and infinities travel as the strings protobuf's JSON uses."),
+    ] = None
+    duration: BudgetDuration | None = None
+    target_scope: Literal["TARGET_SCOPE_UNSPECIFIED", "GLOBAL", "WORKSPACE", "ENDPOINT", "USER"] | None = None
+    budget_action: Literal["BUDGET_ACTION_UNSPECIFIED", "ALERT", "REJECT"] | None = None
+    updated_by: str | None = None
+    target_value: str | None = None
+
+
+class UpdateGatewayBudgetPolicyResponse(Model):
+    budget_policy: GatewayBudgetPolicy | None = None
+
+
+class UpdateGatewayEndpoint(Model):
+    endpoint_id: str
+    name: str | None = None
+    updated_by: str | None = None
+    model_configs: list[GatewayEndpointModelConfig] | None = None
+    routing_strategy: Literal["ROUTING_STRATEGY_UNSPECIFIED", "REQUEST_BASED_TRAFFIC_SPLIT"] | None = None
+    fallback_config: FallbackConfig | None = None
+    experiment_id: str | None = None
+    usage_tracking: bool | None = None
+
+
 class UpdateRunResponse(Model):
     run_info: RunInfo | None = None
 
@@ -1296,6 +2117,10 @@ class UpdateWebhookBody(Model):
     status: Literal["ACTIVE", "DISABLED"] | None = None
 
 
+class UpdateWorkspaceResponse(Model):
+    workspace: Workspace | None = None
+
+
 class Webhook(Model):
     webhook_id: str | None = None
     name: str | None = None
@@ -1305,6 +2130,10 @@ class Webhook(Model):
     status: Literal["ACTIVE", "DISABLED"] | None = None
     creation_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
     last_updated_timestamp: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+
+
+class AddGuardrailToEndpointResponse(Model):
+    config: GatewayGuardrailConfig | None = None
 
 
 class AssessmentsAssessment(Model):
@@ -1325,6 +2154,20 @@ class AssessmentsAssessment(Model):
     valid: bool | None = True
 
 
+class AttachModelToGatewayEndpoint(Model):
+    endpoint_id: str
+    model_config_: Annotated[GatewayEndpointModelConfig, Field(alias="model_config")]
+    created_by: str | None = None
+
+
+class AttachModelToGatewayEndpointResponse(Model):
+    mapping: GatewayEndpointModelMapping | None = None
+
+
+class CancelPromptOptimizationJobResponse(Model):
+    job: PromptOptimizationJob | None = None
+
+
 class CreateAssessmentBody(Model):
     assessment: AssessmentsAssessment
 
@@ -1333,12 +2176,49 @@ class CreateAssessmentResponse(Model):
     assessment: AssessmentsAssessment | None = None
 
 
+class CreateGatewayBudgetPolicyResponse(Model):
+    budget_policy: GatewayBudgetPolicy | None = None
+
+
+class CreateGatewayEndpoint(Model):
+    name: str
+    model_configs: list[GatewayEndpointModelConfig]
+    created_by: str | None = None
+    routing_strategy: Literal["ROUTING_STRATEGY_UNSPECIFIED", "REQUEST_BASED_TRAFFIC_SPLIT"] | None = None
+    fallback_config: FallbackConfig | None = None
+    experiment_id: str | None = None
+    usage_tracking: bool | None = None
+
+
+class CreateGatewayGuardrailResponse(Model):
+    guardrail: GatewayGuardrail | None = None
+
+
+class CreatePromptOptimizationJobResponse(Model):
+    job: PromptOptimizationJob | None = None
+
+
 class CreateWebhookResponse(Model):
     webhook: Webhook | None = None
 
 
 class EndTraceResponse(Model):
     trace_info: TraceInfo | None = None
+
+
+class GatewayEndpoint(Model):
+    endpoint_id: str | None = None
+    name: str | None = None
+    created_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    last_updated_at: Annotated[int | None, Field(ge=-9223372036854775808, le=9223372036854775807)] = None
+    model_mappings: list[GatewayEndpointModelMapping] | None = None
+    created_by: str | None = None
+    last_updated_by: str | None = None
+    tags: list[GatewayEndpointTag] | None = None
+    routing_strategy: Literal["ROUTING_STRATEGY_UNSPECIFIED", "REQUEST_BASED_TRAFFIC_SPLIT"] | None = None
+    fallback_config: FallbackConfig | None = None
+    experiment_id: str | None = None
+    usage_tracking: bool | None = None
 
 
 class GetAssessmentRequestResponse(Model):
@@ -1355,12 +2235,36 @@ class GetCredentialsForLoggedModelUploadResponse(Model):
     next_page_token: str | None = None
 
 
+class GetGatewayEndpointResponse(Model):
+    endpoint: GatewayEndpoint | None = None
+
+
+class GetPromptOptimizationJobResponse(Model):
+    job: PromptOptimizationJob | None = None
+
+
 class GetTraceInfoResponse(Model):
     trace_info: TraceInfo | None = None
 
 
 class GetWebhookResponse(Model):
     webhook: Webhook | None = None
+
+
+class LabelSchemasCreateLabelSchemaResponse(Model):
+    label_schema: LabelSchemasLabelSchema | None = None
+
+
+class LabelSchemasGetLabelSchemaByNameResponse(Model):
+    label_schema: LabelSchemasLabelSchema | None = None
+
+
+class LabelSchemasGetLabelSchemaResponse(Model):
+    label_schema: LabelSchemasLabelSchema | None = None
+
+
+class ListGatewayEndpointsResponse(Model):
+    endpoints: list[GatewayEndpoint] | None = None
 
 
 class ListWebhooksResponse(Model):
@@ -1418,6 +2322,36 @@ class RegisteredModel(Model):
 
 class RenameRegisteredModelResponse(Model):
     registered_model: RegisteredModel | None = None
+
+
+class ReviewQueuesAddItemsToReviewQueueResponse(Model):
+    items: list[ReviewQueuesReviewQueueItem] | None = None
+
+
+class ReviewQueuesCreateReviewQueueResponse(Model):
+    review_queue: ReviewQueuesReviewQueue | None = None
+
+
+class ReviewQueuesGetOrCreateUserQueueResponse(Model):
+    review_queue: ReviewQueuesReviewQueue | None = None
+
+
+class ReviewQueuesGetReviewQueueByNameResponse(Model):
+    review_queue: ReviewQueuesReviewQueue | None = None
+
+
+class ReviewQueuesGetReviewQueueResponse(Model):
+    review_queue: ReviewQueuesReviewQueue | None = None
+
+
+class ReviewQueuesListReviewQueueItemsResponse(Model):
+    items: list[ReviewQueuesReviewQueueItem] | None = None
+    next_page_token: str | None = None
+
+
+class ReviewQueuesListReviewQueuesResponse(Model):
+    review_queues: list[ReviewQueuesReviewQueue] | None = None
+    next_page_token: str | None = None
 
 
 class Run(Model):
@@ -1502,6 +2436,10 @@ class UpdateAssessmentResponse(Model):
     assessment: AssessmentsAssessment | None = None
 
 
+class UpdateGatewayEndpointResponse(Model):
+    endpoint: GatewayEndpoint | None = None
+
+
 class UpdateModelVersionResponse(Model):
     model_version: ModelVersion | None = None
 
@@ -1516,6 +2454,10 @@ class UpdateWebhookResponse(Model):
 
 class BatchGetTraceInfosResponse(Model):
     trace_infos: list[TraceInfoV3] | None = None
+
+
+class CreateGatewayEndpointResponse(Model):
+    endpoint: GatewayEndpoint | None = None
 
 
 class CreateLoggedModelResponse(Model):

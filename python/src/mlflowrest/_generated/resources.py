@@ -495,6 +495,814 @@ class ExperimentsResource(Resource):
         )
 
 
+class GatewayBudgetsResource(Resource):
+    """Operations on gateway budgets."""
+
+    def create(
+        self,
+        *,
+        budget_unit: Literal["BUDGET_UNIT_UNSPECIFIED", "USD"],
+        budget_amount: float,
+        duration: _models.BudgetDuration,
+        target_scope: Literal["TARGET_SCOPE_UNSPECIFIED", "GLOBAL", "WORKSPACE", "ENDPOINT", "USER"],
+        budget_action: Literal["BUDGET_ACTION_UNSPECIFIED", "ALERT", "REJECT"],
+        created_by: str | None = None,
+        target_value: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.CreateGatewayBudgetPolicyResponse:
+        """POST /api/3.0/mlflow/gateway/budgets/create (createBudgetPolicy)."""
+        return self._call(
+            _models.CreateGatewayBudgetPolicyResponse,
+            OPERATIONS["createBudgetPolicy"],
+            {},
+            {
+                "budget_unit": budget_unit,
+                "budget_amount": budget_amount,
+                "duration": duration,
+                "target_scope": target_scope,
+                "budget_action": budget_action,
+                "created_by": created_by,
+                "target_value": target_value,
+            },
+            timeout=timeout,
+        )
+
+    def delete(
+        self, *, budget_policy_id: str, timeout: float | None = None
+    ) -> _models.DeleteGatewayBudgetPolicyResponse:
+        """DELETE /api/3.0/mlflow/gateway/budgets/delete (deleteBudgetPolicy)."""
+        return self._call(
+            _models.DeleteGatewayBudgetPolicyResponse,
+            OPERATIONS["deleteBudgetPolicy"],
+            {},
+            {"budget_policy_id": budget_policy_id},
+            timeout=timeout,
+        )
+
+    def get(self, *, budget_policy_id: str, timeout: float | None = None) -> _models.GetGatewayBudgetPolicyResponse:
+        """GET /api/3.0/mlflow/gateway/budgets/get (getBudgetPolicy)."""
+        return self._call(
+            _models.GetGatewayBudgetPolicyResponse,
+            OPERATIONS["getBudgetPolicy"],
+            {},
+            {"budget_policy_id": budget_policy_id},
+            timeout=timeout,
+        )
+
+    def list(
+        self,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> Page[_models.ListGatewayBudgetPoliciesResponse, _models.GatewayBudgetPolicy]:
+        """GET /api/3.0/mlflow/gateway/budgets/list (listBudgetPolicies)."""
+        return self._paginate(
+            _models.ListGatewayBudgetPoliciesResponse,
+            OPERATIONS["listBudgetPolicies"],
+            {},
+            {"max_results": max_results, "page_token": page_token},
+            "budget_policies",
+            timeout=timeout,
+            page_size=page_size,
+        )
+
+    def list_windows(self, *, timeout: float | None = None) -> _models.ListGatewayBudgetWindowsResponse:
+        """GET /api/3.0/mlflow/gateway/budgets/windows (listBudgetWindows)."""
+        return self._call(
+            _models.ListGatewayBudgetWindowsResponse, OPERATIONS["listBudgetWindows"], {}, {}, timeout=timeout
+        )
+
+    def update(
+        self,
+        *,
+        budget_policy_id: str,
+        budget_unit: Literal["BUDGET_UNIT_UNSPECIFIED", "USD"] | None = None,
+        budget_amount: float | None = None,
+        duration: _models.BudgetDuration | None = None,
+        target_scope: Literal["TARGET_SCOPE_UNSPECIFIED", "GLOBAL", "WORKSPACE", "ENDPOINT", "USER"] | None = None,
+        budget_action: Literal["BUDGET_ACTION_UNSPECIFIED", "ALERT", "REJECT"] | None = None,
+        updated_by: str | None = None,
+        target_value: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.UpdateGatewayBudgetPolicyResponse:
+        """POST /api/3.0/mlflow/gateway/budgets/update (updateBudgetPolicy)."""
+        return self._call(
+            _models.UpdateGatewayBudgetPolicyResponse,
+            OPERATIONS["updateBudgetPolicy"],
+            {},
+            {
+                "budget_policy_id": budget_policy_id,
+                "budget_unit": budget_unit,
+                "budget_amount": budget_amount,
+                "duration": duration,
+                "target_scope": target_scope,
+                "budget_action": budget_action,
+                "updated_by": updated_by,
+                "target_value": target_value,
+            },
+            timeout=timeout,
+        )
+
+
+class GatewayEndpointsResource(Resource):
+    """Operations on gateway endpoints."""
+
+    def attach_model(
+        self,
+        *,
+        endpoint_id: str,
+        model_config_: _models.GatewayEndpointModelConfig,
+        created_by: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.AttachModelToGatewayEndpointResponse:
+        """POST /api/3.0/mlflow/gateway/endpoints/models/attach (attachModelToEndpoint)."""
+        return self._call(
+            _models.AttachModelToGatewayEndpointResponse,
+            OPERATIONS["attachModelToEndpoint"],
+            {},
+            {"endpoint_id": endpoint_id, "model_config_": model_config_, "created_by": created_by},
+            timeout=timeout,
+        )
+
+    def create(
+        self,
+        *,
+        name: str,
+        model_configs: List[_models.GatewayEndpointModelConfig],
+        created_by: str | None = None,
+        routing_strategy: Literal["ROUTING_STRATEGY_UNSPECIFIED", "REQUEST_BASED_TRAFFIC_SPLIT"] | None = None,
+        fallback_config: _models.FallbackConfig | None = None,
+        experiment_id: str | None = None,
+        usage_tracking: bool | None = None,
+        timeout: float | None = None,
+    ) -> _models.CreateGatewayEndpointResponse:
+        """POST /api/3.0/mlflow/gateway/endpoints/create (createGatewayEndpoint)."""
+        return self._call(
+            _models.CreateGatewayEndpointResponse,
+            OPERATIONS["createGatewayEndpoint"],
+            {},
+            {
+                "name": name,
+                "model_configs": model_configs,
+                "created_by": created_by,
+                "routing_strategy": routing_strategy,
+                "fallback_config": fallback_config,
+                "experiment_id": experiment_id,
+                "usage_tracking": usage_tracking,
+            },
+            timeout=timeout,
+        )
+
+    def create_binding(
+        self,
+        *,
+        endpoint_id: str,
+        resource_type: str,
+        resource_id: str,
+        created_by: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.CreateGatewayEndpointBindingResponse:
+        """POST /api/3.0/mlflow/gateway/endpoints/bindings/create (createEndpointBinding)."""
+        return self._call(
+            _models.CreateGatewayEndpointBindingResponse,
+            OPERATIONS["createEndpointBinding"],
+            {},
+            {
+                "endpoint_id": endpoint_id,
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "created_by": created_by,
+            },
+            timeout=timeout,
+        )
+
+    def delete(self, *, endpoint_id: str, timeout: float | None = None) -> _models.DeleteGatewayEndpointResponse:
+        """DELETE /api/3.0/mlflow/gateway/endpoints/delete (deleteGatewayEndpoint)."""
+        return self._call(
+            _models.DeleteGatewayEndpointResponse,
+            OPERATIONS["deleteGatewayEndpoint"],
+            {},
+            {"endpoint_id": endpoint_id},
+            timeout=timeout,
+        )
+
+    def delete_binding(
+        self, *, endpoint_id: str, resource_type: str, resource_id: str, timeout: float | None = None
+    ) -> _models.DeleteGatewayEndpointBindingResponse:
+        """DELETE /api/3.0/mlflow/gateway/endpoints/bindings/delete (deleteEndpointBinding)."""
+        return self._call(
+            _models.DeleteGatewayEndpointBindingResponse,
+            OPERATIONS["deleteEndpointBinding"],
+            {},
+            {"endpoint_id": endpoint_id, "resource_type": resource_type, "resource_id": resource_id},
+            timeout=timeout,
+        )
+
+    def delete_tag(
+        self, *, endpoint_id: str, key: str, timeout: float | None = None
+    ) -> _models.DeleteGatewayEndpointTagResponse:
+        """DELETE /api/3.0/mlflow/gateway/endpoints/delete-tag (deleteGatewayEndpointTag)."""
+        return self._call(
+            _models.DeleteGatewayEndpointTagResponse,
+            OPERATIONS["deleteGatewayEndpointTag"],
+            {},
+            {"endpoint_id": endpoint_id, "key": key},
+            timeout=timeout,
+        )
+
+    def detach_model(
+        self, *, endpoint_id: str, model_definition_id: str, timeout: float | None = None
+    ) -> _models.DetachModelFromGatewayEndpointResponse:
+        """POST /api/3.0/mlflow/gateway/endpoints/models/detach (detachModelFromEndpoint)."""
+        return self._call(
+            _models.DetachModelFromGatewayEndpointResponse,
+            OPERATIONS["detachModelFromEndpoint"],
+            {},
+            {"endpoint_id": endpoint_id, "model_definition_id": model_definition_id},
+            timeout=timeout,
+        )
+
+    def get(
+        self, *, endpoint_id: str | None = None, name: str | None = None, timeout: float | None = None
+    ) -> _models.GetGatewayEndpointResponse:
+        """GET /api/3.0/mlflow/gateway/endpoints/get (getGatewayEndpoint)."""
+        return self._call(
+            _models.GetGatewayEndpointResponse,
+            OPERATIONS["getGatewayEndpoint"],
+            {},
+            {"endpoint_id": endpoint_id, "name": name},
+            timeout=timeout,
+        )
+
+    def list(
+        self, *, provider: str | None = None, secret_id: str | None = None, timeout: float | None = None
+    ) -> _models.ListGatewayEndpointsResponse:
+        """GET /api/3.0/mlflow/gateway/endpoints/list (listGatewayEndpoints)."""
+        return self._call(
+            _models.ListGatewayEndpointsResponse,
+            OPERATIONS["listGatewayEndpoints"],
+            {},
+            {"provider": provider, "secret_id": secret_id},
+            timeout=timeout,
+        )
+
+    def list_bindings(
+        self,
+        *,
+        endpoint_id: str | None = None,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.ListGatewayEndpointBindingsResponse:
+        """GET /api/3.0/mlflow/gateway/endpoints/bindings/list (listEndpointBindings)."""
+        return self._call(
+            _models.ListGatewayEndpointBindingsResponse,
+            OPERATIONS["listEndpointBindings"],
+            {},
+            {"endpoint_id": endpoint_id, "resource_type": resource_type, "resource_id": resource_id},
+            timeout=timeout,
+        )
+
+    def set_tag(
+        self, *, endpoint_id: str, key: str, value: str | None = None, timeout: float | None = None
+    ) -> _models.SetGatewayEndpointTagResponse:
+        """POST /api/3.0/mlflow/gateway/endpoints/set-tag (setGatewayEndpointTag)."""
+        return self._call(
+            _models.SetGatewayEndpointTagResponse,
+            OPERATIONS["setGatewayEndpointTag"],
+            {},
+            {"endpoint_id": endpoint_id, "key": key, "value": value},
+            timeout=timeout,
+        )
+
+    def update(
+        self,
+        *,
+        endpoint_id: str,
+        name: str | None = None,
+        updated_by: str | None = None,
+        model_configs: List[_models.GatewayEndpointModelConfig] | None = None,
+        routing_strategy: Literal["ROUTING_STRATEGY_UNSPECIFIED", "REQUEST_BASED_TRAFFIC_SPLIT"] | None = None,
+        fallback_config: _models.FallbackConfig | None = None,
+        experiment_id: str | None = None,
+        usage_tracking: bool | None = None,
+        timeout: float | None = None,
+    ) -> _models.UpdateGatewayEndpointResponse:
+        """POST /api/3.0/mlflow/gateway/endpoints/update (updateGatewayEndpoint)."""
+        return self._call(
+            _models.UpdateGatewayEndpointResponse,
+            OPERATIONS["updateGatewayEndpoint"],
+            {},
+            {
+                "endpoint_id": endpoint_id,
+                "name": name,
+                "updated_by": updated_by,
+                "model_configs": model_configs,
+                "routing_strategy": routing_strategy,
+                "fallback_config": fallback_config,
+                "experiment_id": experiment_id,
+                "usage_tracking": usage_tracking,
+            },
+            timeout=timeout,
+        )
+
+
+class GatewayGuardrailsResource(Resource):
+    """Operations on gateway guardrails."""
+
+    def add_to_endpoint(
+        self, *, endpoint_id: str, guardrail_id: str, execution_order: int | None = None, timeout: float | None = None
+    ) -> _models.AddGuardrailToEndpointResponse:
+        """POST /api/3.0/mlflow/gateway/guardrails/add-to-endpoint (addGuardrailToEndpoint)."""
+        return self._call(
+            _models.AddGuardrailToEndpointResponse,
+            OPERATIONS["addGuardrailToEndpoint"],
+            {},
+            {"endpoint_id": endpoint_id, "guardrail_id": guardrail_id, "execution_order": execution_order},
+            timeout=timeout,
+        )
+
+    def create(
+        self,
+        *,
+        name: str,
+        scorer_id: str,
+        scorer_version: int,
+        stage: Literal["GUARDRAIL_STAGE_UNSPECIFIED", "BEFORE", "AFTER"],
+        action: Literal["GUARDRAIL_ACTION_UNSPECIFIED", "VALIDATION", "SANITIZATION"],
+        action_endpoint_id: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.CreateGatewayGuardrailResponse:
+        """POST /api/3.0/mlflow/gateway/guardrails/create (createGatewayGuardrail)."""
+        return self._call(
+            _models.CreateGatewayGuardrailResponse,
+            OPERATIONS["createGatewayGuardrail"],
+            {},
+            {
+                "name": name,
+                "scorer_id": scorer_id,
+                "scorer_version": scorer_version,
+                "stage": stage,
+                "action": action,
+                "action_endpoint_id": action_endpoint_id,
+            },
+            timeout=timeout,
+        )
+
+    def delete(self, *, guardrail_id: str, timeout: float | None = None) -> _models.DeleteGatewayGuardrailResponse:
+        """DELETE /api/3.0/mlflow/gateway/guardrails/delete (deleteGatewayGuardrail)."""
+        return self._call(
+            _models.DeleteGatewayGuardrailResponse,
+            OPERATIONS["deleteGatewayGuardrail"],
+            {},
+            {"guardrail_id": guardrail_id},
+            timeout=timeout,
+        )
+
+    def get(self, *, guardrail_id: str, timeout: float | None = None) -> _models.GetGatewayGuardrailResponse:
+        """GET /api/3.0/mlflow/gateway/guardrails/get (getGatewayGuardrail)."""
+        return self._call(
+            _models.GetGatewayGuardrailResponse,
+            OPERATIONS["getGatewayGuardrail"],
+            {},
+            {"guardrail_id": guardrail_id},
+            timeout=timeout,
+        )
+
+    def list(
+        self,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> Page[_models.ListGatewayGuardrailsResponse, _models.GatewayGuardrail]:
+        """GET /api/3.0/mlflow/gateway/guardrails/list (listGatewayGuardrails)."""
+        return self._paginate(
+            _models.ListGatewayGuardrailsResponse,
+            OPERATIONS["listGatewayGuardrails"],
+            {},
+            {"max_results": max_results, "page_token": page_token},
+            "guardrails",
+            timeout=timeout,
+            page_size=page_size,
+        )
+
+    def list_endpoint_configs(
+        self, *, endpoint_id: str, timeout: float | None = None
+    ) -> _models.ListEndpointGuardrailConfigsResponse:
+        """GET /api/3.0/mlflow/gateway/guardrails/list-for-endpoint (listEndpointGuardrailConfigs)."""
+        return self._call(
+            _models.ListEndpointGuardrailConfigsResponse,
+            OPERATIONS["listEndpointGuardrailConfigs"],
+            {},
+            {"endpoint_id": endpoint_id},
+            timeout=timeout,
+        )
+
+    def remove_from_endpoint(
+        self, *, endpoint_id: str, guardrail_id: str, timeout: float | None = None
+    ) -> _models.RemoveGuardrailFromEndpointResponse:
+        """DELETE /api/3.0/mlflow/gateway/guardrails/remove-from-endpoint (removeGuardrailFromEndpoint)."""
+        return self._call(
+            _models.RemoveGuardrailFromEndpointResponse,
+            OPERATIONS["removeGuardrailFromEndpoint"],
+            {},
+            {"endpoint_id": endpoint_id, "guardrail_id": guardrail_id},
+            timeout=timeout,
+        )
+
+    def update_endpoint_config(
+        self, *, endpoint_id: str, guardrail_id: str, execution_order: int | None = None, timeout: float | None = None
+    ) -> _models.UpdateEndpointGuardrailConfigResponse:
+        """PATCH /api/3.0/mlflow/gateway/guardrails/update-config (updateEndpointGuardrailConfig)."""
+        return self._call(
+            _models.UpdateEndpointGuardrailConfigResponse,
+            OPERATIONS["updateEndpointGuardrailConfig"],
+            {},
+            {"endpoint_id": endpoint_id, "guardrail_id": guardrail_id, "execution_order": execution_order},
+            timeout=timeout,
+        )
+
+
+class GatewayModelDefinitionsResource(Resource):
+    """Operations on gateway model definitions."""
+
+    def create(
+        self,
+        *,
+        name: str,
+        secret_id: str,
+        provider: str,
+        model_name: str,
+        created_by: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.CreateGatewayModelDefinitionResponse:
+        """POST /api/3.0/mlflow/gateway/model-definitions/create (createGatewayModelDefinition)."""
+        return self._call(
+            _models.CreateGatewayModelDefinitionResponse,
+            OPERATIONS["createGatewayModelDefinition"],
+            {},
+            {
+                "name": name,
+                "secret_id": secret_id,
+                "provider": provider,
+                "model_name": model_name,
+                "created_by": created_by,
+            },
+            timeout=timeout,
+        )
+
+    def delete(
+        self, *, model_definition_id: str, timeout: float | None = None
+    ) -> _models.DeleteGatewayModelDefinitionResponse:
+        """DELETE /api/3.0/mlflow/gateway/model-definitions/delete (deleteGatewayModelDefinition)."""
+        return self._call(
+            _models.DeleteGatewayModelDefinitionResponse,
+            OPERATIONS["deleteGatewayModelDefinition"],
+            {},
+            {"model_definition_id": model_definition_id},
+            timeout=timeout,
+        )
+
+    def get(
+        self, *, model_definition_id: str, timeout: float | None = None
+    ) -> _models.GetGatewayModelDefinitionResponse:
+        """GET /api/3.0/mlflow/gateway/model-definitions/get (getGatewayModelDefinition)."""
+        return self._call(
+            _models.GetGatewayModelDefinitionResponse,
+            OPERATIONS["getGatewayModelDefinition"],
+            {},
+            {"model_definition_id": model_definition_id},
+            timeout=timeout,
+        )
+
+    def list(
+        self, *, provider: str | None = None, secret_id: str | None = None, timeout: float | None = None
+    ) -> _models.ListGatewayModelDefinitionsResponse:
+        """GET /api/3.0/mlflow/gateway/model-definitions/list (listGatewayModelDefinitions)."""
+        return self._call(
+            _models.ListGatewayModelDefinitionsResponse,
+            OPERATIONS["listGatewayModelDefinitions"],
+            {},
+            {"provider": provider, "secret_id": secret_id},
+            timeout=timeout,
+        )
+
+    def update(
+        self,
+        *,
+        model_definition_id: str,
+        name: str | None = None,
+        secret_id: str | None = None,
+        model_name: str | None = None,
+        updated_by: str | None = None,
+        provider: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.UpdateGatewayModelDefinitionResponse:
+        """POST /api/3.0/mlflow/gateway/model-definitions/update (updateGatewayModelDefinition)."""
+        return self._call(
+            _models.UpdateGatewayModelDefinitionResponse,
+            OPERATIONS["updateGatewayModelDefinition"],
+            {},
+            {
+                "model_definition_id": model_definition_id,
+                "name": name,
+                "secret_id": secret_id,
+                "model_name": model_name,
+                "updated_by": updated_by,
+                "provider": provider,
+            },
+            timeout=timeout,
+        )
+
+
+class GatewaySecretsResource(Resource):
+    """Operations on gateway secrets."""
+
+    def create(
+        self,
+        *,
+        secret_name: str,
+        secret_value: Dict[str, str] | None = None,
+        provider: str | None = None,
+        auth_config: Dict[str, str] | None = None,
+        created_by: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.CreateGatewaySecretResponse:
+        """POST /api/3.0/mlflow/gateway/secrets/create (createGatewaySecret)."""
+        return self._call(
+            _models.CreateGatewaySecretResponse,
+            OPERATIONS["createGatewaySecret"],
+            {},
+            {
+                "secret_name": secret_name,
+                "secret_value": secret_value,
+                "provider": provider,
+                "auth_config": auth_config,
+                "created_by": created_by,
+            },
+            timeout=timeout,
+        )
+
+    def delete(self, *, secret_id: str, timeout: float | None = None) -> _models.DeleteGatewaySecretResponse:
+        """DELETE /api/3.0/mlflow/gateway/secrets/delete (deleteGatewaySecret)."""
+        return self._call(
+            _models.DeleteGatewaySecretResponse,
+            OPERATIONS["deleteGatewaySecret"],
+            {},
+            {"secret_id": secret_id},
+            timeout=timeout,
+        )
+
+    def get(
+        self, *, secret_id: str, secret_name: str | None = None, timeout: float | None = None
+    ) -> _models.GetGatewaySecretInfoResponse:
+        """GET /api/3.0/mlflow/gateway/secrets/get (getGatewaySecretInfo)."""
+        return self._call(
+            _models.GetGatewaySecretInfoResponse,
+            OPERATIONS["getGatewaySecretInfo"],
+            {},
+            {"secret_id": secret_id, "secret_name": secret_name},
+            timeout=timeout,
+        )
+
+    def list(
+        self, *, provider: str | None = None, timeout: float | None = None
+    ) -> _models.ListGatewaySecretInfosResponse:
+        """GET /api/3.0/mlflow/gateway/secrets/list (listGatewaySecretInfos)."""
+        return self._call(
+            _models.ListGatewaySecretInfosResponse,
+            OPERATIONS["listGatewaySecretInfos"],
+            {},
+            {"provider": provider},
+            timeout=timeout,
+        )
+
+    def update(
+        self,
+        *,
+        secret_id: str,
+        secret_value: Dict[str, str] | None = None,
+        auth_config: Dict[str, str] | None = None,
+        updated_by: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.UpdateGatewaySecretResponse:
+        """POST /api/3.0/mlflow/gateway/secrets/update (updateGatewaySecret)."""
+        return self._call(
+            _models.UpdateGatewaySecretResponse,
+            OPERATIONS["updateGatewaySecret"],
+            {},
+            {
+                "secret_id": secret_id,
+                "secret_value": secret_value,
+                "auth_config": auth_config,
+                "updated_by": updated_by,
+            },
+            timeout=timeout,
+        )
+
+
+class IssuesResource(Resource):
+    """Operations on issues."""
+
+    def create(
+        self,
+        *,
+        experiment_id: str,
+        name: str,
+        description: str,
+        status: str | None = None,
+        severity: str | None = None,
+        root_causes: List[str] | None = None,
+        source_run_id: str | None = None,
+        created_by: str | None = None,
+        categories: List[str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.IssuesCreateIssueResponse:
+        """POST /api/3.0/mlflow/issues (createIssue)."""
+        return self._call(
+            _models.IssuesCreateIssueResponse,
+            OPERATIONS["createIssue"],
+            {},
+            {
+                "experiment_id": experiment_id,
+                "name": name,
+                "description": description,
+                "status": status,
+                "severity": severity,
+                "root_causes": root_causes,
+                "source_run_id": source_run_id,
+                "created_by": created_by,
+                "categories": categories,
+            },
+            timeout=timeout,
+        )
+
+    def get(self, issue_id: str, *, timeout: float | None = None) -> _models.IssuesGetIssueResponse:
+        """GET /api/3.0/mlflow/issues/{issue_id} (getIssue)."""
+        return self._call(
+            _models.IssuesGetIssueResponse, OPERATIONS["getIssue"], {"issue_id": issue_id}, {}, timeout=timeout
+        )
+
+    def search(
+        self,
+        *,
+        experiment_id: str | None = None,
+        filter_string: str | None = None,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        include_trace_count: bool | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> Page[_models.IssuesSearchIssuesResponse, _models.IssuesIssue]:
+        """POST /api/3.0/mlflow/issues/search (searchIssues)."""
+        return self._paginate(
+            _models.IssuesSearchIssuesResponse,
+            OPERATIONS["searchIssues"],
+            {},
+            {
+                "experiment_id": experiment_id,
+                "filter_string": filter_string,
+                "max_results": max_results,
+                "page_token": page_token,
+                "include_trace_count": include_trace_count,
+            },
+            "issues",
+            timeout=timeout,
+            page_size=page_size,
+        )
+
+    def update(
+        self,
+        issue_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        status: str | None = None,
+        severity: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.IssuesUpdateIssueResponse:
+        """PATCH /api/3.0/mlflow/issues/{issue_id} (updateIssue)."""
+        return self._call(
+            _models.IssuesUpdateIssueResponse,
+            OPERATIONS["updateIssue"],
+            {"issue_id": issue_id},
+            {"issue_id": issue_id, "name": name, "description": description, "status": status, "severity": severity},
+            timeout=timeout,
+        )
+
+
+class LabelSchemasResource(Resource):
+    """Operations on label schemas."""
+
+    def create(
+        self,
+        *,
+        experiment_id: str,
+        name: str,
+        type: Literal["LABEL_SCHEMA_TYPE_UNSPECIFIED", "FEEDBACK", "EXPECTATION"],
+        input: _models.LabelSchemasLabelSchemaInput,
+        instruction: str | None = None,
+        enable_comment: bool | None = None,
+        timeout: float | None = None,
+    ) -> _models.LabelSchemasCreateLabelSchemaResponse:
+        """POST /api/3.0/mlflow/label-schemas/create (createLabelSchema)."""
+        return self._call(
+            _models.LabelSchemasCreateLabelSchemaResponse,
+            OPERATIONS["createLabelSchema"],
+            {},
+            {
+                "experiment_id": experiment_id,
+                "name": name,
+                "type": type,
+                "input": input,
+                "instruction": instruction,
+                "enable_comment": enable_comment,
+            },
+            timeout=timeout,
+        )
+
+    def delete(self, *, schema_id: str, timeout: float | None = None) -> _models.LabelSchemasDeleteLabelSchemaResponse:
+        """DELETE /api/3.0/mlflow/label-schemas/delete (deleteLabelSchema)."""
+        return self._call(
+            _models.LabelSchemasDeleteLabelSchemaResponse,
+            OPERATIONS["deleteLabelSchema"],
+            {},
+            {"schema_id": schema_id},
+            timeout=timeout,
+        )
+
+    def get(self, *, schema_id: str, timeout: float | None = None) -> _models.LabelSchemasGetLabelSchemaResponse:
+        """GET /api/3.0/mlflow/label-schemas/get (getLabelSchema)."""
+        return self._call(
+            _models.LabelSchemasGetLabelSchemaResponse,
+            OPERATIONS["getLabelSchema"],
+            {},
+            {"schema_id": schema_id},
+            timeout=timeout,
+        )
+
+    def get_by_name(
+        self, *, experiment_id: str, name: str, timeout: float | None = None
+    ) -> _models.LabelSchemasGetLabelSchemaByNameResponse:
+        """GET /api/3.0/mlflow/label-schemas/get-by-name (getLabelSchemaByName)."""
+        return self._call(
+            _models.LabelSchemasGetLabelSchemaByNameResponse,
+            OPERATIONS["getLabelSchemaByName"],
+            {},
+            {"experiment_id": experiment_id, "name": name},
+            timeout=timeout,
+        )
+
+    def list(
+        self,
+        *,
+        experiment_id: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> Page[_models.LabelSchemasListLabelSchemasResponse, _models.LabelSchemasLabelSchema]:
+        """GET /api/3.0/mlflow/label-schemas/list (listLabelSchemas)."""
+        return self._paginate(
+            _models.LabelSchemasListLabelSchemasResponse,
+            OPERATIONS["listLabelSchemas"],
+            {},
+            {"experiment_id": experiment_id, "max_results": max_results, "page_token": page_token},
+            "label_schemas",
+            timeout=timeout,
+            page_size=page_size,
+        )
+
+    def update(
+        self,
+        *,
+        schema_id: str,
+        name: str | None = None,
+        instruction: str | None = None,
+        enable_comment: bool | None = None,
+        input: _models.LabelSchemasLabelSchemaInput | None = None,
+        timeout: float | None = None,
+    ) -> _models.LabelSchemasUpdateLabelSchemaResponse:
+        """PATCH /api/3.0/mlflow/label-schemas/update (updateLabelSchema)."""
+        return self._call(
+            _models.LabelSchemasUpdateLabelSchemaResponse,
+            OPERATIONS["updateLabelSchema"],
+            {},
+            {
+                "schema_id": schema_id,
+                "name": name,
+                "instruction": instruction,
+                "enable_comment": enable_comment,
+                "input": input,
+            },
+            timeout=timeout,
+        )
+
+
 class LoggedModelsResource(Resource):
     """Operations on logged models."""
 
@@ -924,6 +1732,70 @@ class ModelVersionsResource(Resource):
         )
 
 
+class PromptOptimizationJobsResource(Resource):
+    """Operations on prompt optimization jobs."""
+
+    def cancel(self, job_id: str, *, timeout: float | None = None) -> _models.CancelPromptOptimizationJobResponse:
+        """POST /api/3.0/mlflow/prompt-optimization/jobs/{job_id}/cancel (cancelPromptOptimizationJob)."""
+        return self._call(
+            _models.CancelPromptOptimizationJobResponse,
+            OPERATIONS["cancelPromptOptimizationJob"],
+            {"job_id": job_id},
+            {},
+            timeout=timeout,
+        )
+
+    def create(
+        self,
+        *,
+        source_prompt_uri: str,
+        config: _models.PromptOptimizationJobConfig,
+        experiment_id: str | None = None,
+        tags: List[_models.PromptOptimizationJobTag] | None = None,
+        timeout: float | None = None,
+    ) -> _models.CreatePromptOptimizationJobResponse:
+        """POST /api/3.0/mlflow/prompt-optimization/jobs (createPromptOptimizationJob)."""
+        return self._call(
+            _models.CreatePromptOptimizationJobResponse,
+            OPERATIONS["createPromptOptimizationJob"],
+            {},
+            {"experiment_id": experiment_id, "source_prompt_uri": source_prompt_uri, "config": config, "tags": tags},
+            timeout=timeout,
+        )
+
+    def delete(self, job_id: str, *, timeout: float | None = None) -> _models.DeletePromptOptimizationJobResponse:
+        """DELETE /api/3.0/mlflow/prompt-optimization/jobs/{job_id} (deletePromptOptimizationJob)."""
+        return self._call(
+            _models.DeletePromptOptimizationJobResponse,
+            OPERATIONS["deletePromptOptimizationJob"],
+            {"job_id": job_id},
+            {},
+            timeout=timeout,
+        )
+
+    def get(self, job_id: str, *, timeout: float | None = None) -> _models.GetPromptOptimizationJobResponse:
+        """GET /api/3.0/mlflow/prompt-optimization/jobs/{job_id} (getPromptOptimizationJob)."""
+        return self._call(
+            _models.GetPromptOptimizationJobResponse,
+            OPERATIONS["getPromptOptimizationJob"],
+            {"job_id": job_id},
+            {},
+            timeout=timeout,
+        )
+
+    def search(
+        self, *, experiment_id: str, timeout: float | None = None
+    ) -> _models.SearchPromptOptimizationJobsResponse:
+        """POST /api/3.0/mlflow/prompt-optimization/jobs/search (searchPromptOptimizationJobs)."""
+        return self._call(
+            _models.SearchPromptOptimizationJobsResponse,
+            OPERATIONS["searchPromptOptimizationJobs"],
+            {},
+            {"experiment_id": experiment_id},
+            timeout=timeout,
+        )
+
+
 class RegisteredModelsResource(Resource):
     """Operations on registered models."""
 
@@ -1080,6 +1952,206 @@ class RegisteredModelsResource(Resource):
             OPERATIONS["updateRegisteredModel"],
             {},
             {"name": name, "description": description, "deployment_job_id": deployment_job_id},
+            timeout=timeout,
+        )
+
+
+class ReviewQueuesResource(Resource):
+    """Operations on review queues."""
+
+    def add_items(
+        self,
+        *,
+        queue_id: str,
+        item_type: Literal["REVIEW_ITEM_TYPE_UNSPECIFIED", "TRACE"] | None = None,
+        item_ids: List[str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.ReviewQueuesAddItemsToReviewQueueResponse:
+        """POST /api/3.0/mlflow/review-queues/items/add (addItemsToReviewQueue)."""
+        return self._call(
+            _models.ReviewQueuesAddItemsToReviewQueueResponse,
+            OPERATIONS["addItemsToReviewQueue"],
+            {},
+            {"queue_id": queue_id, "item_type": item_type, "item_ids": item_ids},
+            timeout=timeout,
+        )
+
+    def create(
+        self,
+        *,
+        experiment_id: str,
+        name: str,
+        queue_type: Literal["REVIEW_QUEUE_TYPE_UNSPECIFIED", "USER", "CUSTOM"],
+        created_by: str | None = None,
+        users: List[str] | None = None,
+        schema_ids: List[str] | None = None,
+        timeout: float | None = None,
+    ) -> _models.ReviewQueuesCreateReviewQueueResponse:
+        """POST /api/3.0/mlflow/review-queues/create (createReviewQueue)."""
+        return self._call(
+            _models.ReviewQueuesCreateReviewQueueResponse,
+            OPERATIONS["createReviewQueue"],
+            {},
+            {
+                "experiment_id": experiment_id,
+                "name": name,
+                "queue_type": queue_type,
+                "created_by": created_by,
+                "users": users,
+                "schema_ids": schema_ids,
+            },
+            timeout=timeout,
+        )
+
+    def delete(self, *, queue_id: str, timeout: float | None = None) -> _models.ReviewQueuesDeleteReviewQueueResponse:
+        """POST /api/3.0/mlflow/review-queues/delete (deleteReviewQueue)."""
+        return self._call(
+            _models.ReviewQueuesDeleteReviewQueueResponse,
+            OPERATIONS["deleteReviewQueue"],
+            {},
+            {"queue_id": queue_id},
+            timeout=timeout,
+        )
+
+    def get(self, *, queue_id: str, timeout: float | None = None) -> _models.ReviewQueuesGetReviewQueueResponse:
+        """GET /api/3.0/mlflow/review-queues/get (getReviewQueue)."""
+        return self._call(
+            _models.ReviewQueuesGetReviewQueueResponse,
+            OPERATIONS["getReviewQueue"],
+            {},
+            {"queue_id": queue_id},
+            timeout=timeout,
+        )
+
+    def get_by_name(
+        self, *, experiment_id: str, name: str, timeout: float | None = None
+    ) -> _models.ReviewQueuesGetReviewQueueByNameResponse:
+        """GET /api/3.0/mlflow/review-queues/get-by-name (getReviewQueueByName)."""
+        return self._call(
+            _models.ReviewQueuesGetReviewQueueByNameResponse,
+            OPERATIONS["getReviewQueueByName"],
+            {},
+            {"experiment_id": experiment_id, "name": name},
+            timeout=timeout,
+        )
+
+    def get_or_create_user(
+        self, *, experiment_id: str, user: str, created_by: str | None = None, timeout: float | None = None
+    ) -> _models.ReviewQueuesGetOrCreateUserQueueResponse:
+        """POST /api/3.0/mlflow/review-queues/get-or-create-user (getOrCreateUserQueue)."""
+        return self._call(
+            _models.ReviewQueuesGetOrCreateUserQueueResponse,
+            OPERATIONS["getOrCreateUserQueue"],
+            {},
+            {"experiment_id": experiment_id, "user": user, "created_by": created_by},
+            timeout=timeout,
+        )
+
+    def list(
+        self,
+        *,
+        experiment_id: str,
+        user: str | None = None,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        item_id: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> Page[_models.ReviewQueuesListReviewQueuesResponse, _models.ReviewQueuesReviewQueue]:
+        """GET /api/3.0/mlflow/review-queues/list (listReviewQueues)."""
+        return self._paginate(
+            _models.ReviewQueuesListReviewQueuesResponse,
+            OPERATIONS["listReviewQueues"],
+            {},
+            {
+                "experiment_id": experiment_id,
+                "user": user,
+                "max_results": max_results,
+                "page_token": page_token,
+                "item_id": item_id,
+            },
+            "review_queues",
+            timeout=timeout,
+            page_size=page_size,
+        )
+
+    def list_items(
+        self,
+        *,
+        queue_id: str,
+        status: Literal["REVIEW_STATUS_UNSPECIFIED", "PENDING", "COMPLETE", "DECLINED"] | None = None,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        page_size: int | None = None,
+        timeout: float | None = None,
+    ) -> Page[_models.ReviewQueuesListReviewQueueItemsResponse, _models.ReviewQueuesReviewQueueItem]:
+        """GET /api/3.0/mlflow/review-queues/items/list (listReviewQueueItems)."""
+        return self._paginate(
+            _models.ReviewQueuesListReviewQueueItemsResponse,
+            OPERATIONS["listReviewQueueItems"],
+            {},
+            {"queue_id": queue_id, "status": status, "max_results": max_results, "page_token": page_token},
+            "items",
+            timeout=timeout,
+            page_size=page_size,
+        )
+
+    def remove_items(
+        self, *, queue_id: str, item_ids: List[str] | None = None, timeout: float | None = None
+    ) -> _models.ReviewQueuesRemoveItemsFromReviewQueueResponse:
+        """POST /api/3.0/mlflow/review-queues/items/remove (removeItemsFromReviewQueue)."""
+        return self._call(
+            _models.ReviewQueuesRemoveItemsFromReviewQueueResponse,
+            OPERATIONS["removeItemsFromReviewQueue"],
+            {},
+            {"queue_id": queue_id, "item_ids": item_ids},
+            timeout=timeout,
+        )
+
+    def set_item_status(
+        self,
+        *,
+        queue_id: str,
+        item_id: str,
+        status: Literal["REVIEW_STATUS_UNSPECIFIED", "PENDING", "COMPLETE", "DECLINED"],
+        completed_by: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.ReviewQueuesSetReviewQueueItemStatusResponse:
+        """POST /api/3.0/mlflow/review-queues/items/set-status (setReviewQueueItemStatus)."""
+        return self._call(
+            _models.ReviewQueuesSetReviewQueueItemStatusResponse,
+            OPERATIONS["setReviewQueueItemStatus"],
+            {},
+            {"queue_id": queue_id, "item_id": item_id, "status": status, "completed_by": completed_by},
+            timeout=timeout,
+        )
+
+    def update(
+        self,
+        *,
+        queue_id: str,
+        update_users: bool | None = None,
+        users: List[str] | None = None,
+        update_schema_ids: bool | None = None,
+        schema_ids: List[str] | None = None,
+        name: str | None = None,
+        new_owner: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.ReviewQueuesUpdateReviewQueueResponse:
+        """POST /api/3.0/mlflow/review-queues/update (updateReviewQueue)."""
+        return self._call(
+            _models.ReviewQueuesUpdateReviewQueueResponse,
+            OPERATIONS["updateReviewQueue"],
+            {},
+            {
+                "queue_id": queue_id,
+                "update_users": update_users,
+                "users": users,
+                "update_schema_ids": update_schema_ids,
+                "schema_ids": schema_ids,
+                "name": name,
+                "new_owner": new_owner,
+            },
             timeout=timeout,
         )
 
@@ -1308,6 +2380,100 @@ class RunsResource(Resource):
             OPERATIONS["updateRun"],
             {},
             {"run_id": run_id, "run_uuid": run_uuid, "status": status, "end_time": end_time, "run_name": run_name},
+            timeout=timeout,
+        )
+
+
+class ScorersResource(Resource):
+    """Operations on scorers."""
+
+    def delete(
+        self, *, experiment_id: str, name: str, version: int | None = None, timeout: float | None = None
+    ) -> _models.DeleteScorerResponse:
+        """DELETE /api/3.0/mlflow/scorers/delete (deleteScorer)."""
+        return self._call(
+            _models.DeleteScorerResponse,
+            OPERATIONS["deleteScorer"],
+            {},
+            {"experiment_id": experiment_id, "name": name, "version": version},
+            timeout=timeout,
+        )
+
+    def get(
+        self, *, experiment_id: str, name: str, version: int | None = None, timeout: float | None = None
+    ) -> _models.GetScorerResponse:
+        """GET /api/3.0/mlflow/scorers/get (getScorer)."""
+        return self._call(
+            _models.GetScorerResponse,
+            OPERATIONS["getScorer"],
+            {},
+            {"experiment_id": experiment_id, "name": name, "version": version},
+            timeout=timeout,
+        )
+
+    def get_online_scoring_configs(
+        self, *, scorer_ids: List[str], timeout: float | None = None
+    ) -> _models.GetOnlineScoringConfigsResponse:
+        """GET /api/3.0/mlflow/scorers/online-configs (getOnlineScoringConfigs)."""
+        return self._call(
+            _models.GetOnlineScoringConfigsResponse,
+            OPERATIONS["getOnlineScoringConfigs"],
+            {},
+            {"scorer_ids": scorer_ids},
+            timeout=timeout,
+        )
+
+    def list(
+        self, *, experiment_id: str | None = None, experiment_ids: List[str] | None = None, timeout: float | None = None
+    ) -> _models.ListScorersResponse:
+        """GET /api/3.0/mlflow/scorers/list (listScorers)."""
+        return self._call(
+            _models.ListScorersResponse,
+            OPERATIONS["listScorers"],
+            {},
+            {"experiment_id": experiment_id, "experiment_ids": experiment_ids},
+            timeout=timeout,
+        )
+
+    def list_versions(
+        self, *, experiment_id: str, name: str, timeout: float | None = None
+    ) -> _models.ListScorerVersionsResponse:
+        """GET /api/3.0/mlflow/scorers/versions (listScorerVersions)."""
+        return self._call(
+            _models.ListScorerVersionsResponse,
+            OPERATIONS["listScorerVersions"],
+            {},
+            {"experiment_id": experiment_id, "name": name},
+            timeout=timeout,
+        )
+
+    def register(
+        self, *, experiment_id: str, name: str, serialized_scorer: str, timeout: float | None = None
+    ) -> _models.RegisterScorerResponse:
+        """POST /api/3.0/mlflow/scorers/register (registerScorer)."""
+        return self._call(
+            _models.RegisterScorerResponse,
+            OPERATIONS["registerScorer"],
+            {},
+            {"experiment_id": experiment_id, "name": name, "serialized_scorer": serialized_scorer},
+            timeout=timeout,
+        )
+
+    def upsert_online_scoring_config(
+        self,
+        *,
+        experiment_id: str,
+        name: str,
+        sample_rate: float,
+        filter_string: str | None = None,
+        timeout: float | None = None,
+    ) -> _models.UpsertOnlineScoringConfigResponse:
+        """PUT /api/3.0/mlflow/scorers/online-config (upsertOnlineScoringConfig)."""
+        return self._call(
+            _models.UpsertOnlineScoringConfigResponse,
+            OPERATIONS["upsertOnlineScoringConfig"],
+            {},
+            {"experiment_id": experiment_id, "name": name, "sample_rate": sample_rate, "filter_string": filter_string},
             timeout=timeout,
         )
 
@@ -1880,18 +3046,102 @@ class WebhooksResource(Resource):
         )
 
 
+class WorkspacesResource(Resource):
+    """Operations on workspaces."""
+
+    def create(
+        self,
+        *,
+        name: str,
+        description: str | None = None,
+        default_artifact_root: str | None = None,
+        trace_archival_config: _models.TraceArchivalConfig | None = None,
+        timeout: float | None = None,
+    ) -> _models.CreateWorkspaceResponse:
+        """POST /api/3.0/mlflow/workspaces (createWorkspace)."""
+        return self._call(
+            _models.CreateWorkspaceResponse,
+            OPERATIONS["createWorkspace"],
+            {},
+            {
+                "name": name,
+                "description": description,
+                "default_artifact_root": default_artifact_root,
+                "trace_archival_config": trace_archival_config,
+            },
+            timeout=timeout,
+        )
+
+    def delete(self, workspace_name: str, *, timeout: float | None = None) -> _models.DeleteWorkspaceResponse:
+        """DELETE /api/3.0/mlflow/workspaces/{workspace_name} (deleteWorkspace)."""
+        return self._call(
+            _models.DeleteWorkspaceResponse,
+            OPERATIONS["deleteWorkspace"],
+            {"workspace_name": workspace_name},
+            {},
+            timeout=timeout,
+        )
+
+    def get(self, workspace_name: str, *, timeout: float | None = None) -> _models.GetWorkspaceResponse:
+        """GET /api/3.0/mlflow/workspaces/{workspace_name} (getWorkspace)."""
+        return self._call(
+            _models.GetWorkspaceResponse,
+            OPERATIONS["getWorkspace"],
+            {"workspace_name": workspace_name},
+            {},
+            timeout=timeout,
+        )
+
+    def list(self, *, timeout: float | None = None) -> _models.ListWorkspacesResponse:
+        """GET /api/3.0/mlflow/workspaces (listWorkspaces)."""
+        return self._call(_models.ListWorkspacesResponse, OPERATIONS["listWorkspaces"], {}, {}, timeout=timeout)
+
+    def update(
+        self,
+        workspace_name: str,
+        *,
+        description: str | None = None,
+        default_artifact_root: str | None = None,
+        trace_archival_config: _models.TraceArchivalConfig | None = None,
+        timeout: float | None = None,
+    ) -> _models.UpdateWorkspaceResponse:
+        """PATCH /api/3.0/mlflow/workspaces/{workspace_name} (updateWorkspace)."""
+        return self._call(
+            _models.UpdateWorkspaceResponse,
+            OPERATIONS["updateWorkspace"],
+            {"workspace_name": workspace_name},
+            {
+                "description": description,
+                "default_artifact_root": default_artifact_root,
+                "trace_archival_config": trace_archival_config,
+            },
+            timeout=timeout,
+        )
+
+
 RESOURCES: dict[str, type[Resource]] = {
     "artifacts": ArtifactsResource,
     "databricks_artifacts": DatabricksArtifactsResource,
     "datasets": DatasetsResource,
     "experiments": ExperimentsResource,
+    "gateway_budgets": GatewayBudgetsResource,
+    "gateway_endpoints": GatewayEndpointsResource,
+    "gateway_guardrails": GatewayGuardrailsResource,
+    "gateway_model_definitions": GatewayModelDefinitionsResource,
+    "gateway_secrets": GatewaySecretsResource,
+    "issues": IssuesResource,
+    "label_schemas": LabelSchemasResource,
     "logged_models": LoggedModelsResource,
     "metrics": MetricsResource,
     "mlflow_artifacts": MlflowArtifactsResource,
     "model_versions": ModelVersionsResource,
+    "prompt_optimization_jobs": PromptOptimizationJobsResource,
     "registered_models": RegisteredModelsResource,
+    "review_queues": ReviewQueuesResource,
     "runs": RunsResource,
+    "scorers": ScorersResource,
     "server": ServerResource,
     "traces": TracesResource,
     "webhooks": WebhooksResource,
+    "workspaces": WorkspacesResource,
 }

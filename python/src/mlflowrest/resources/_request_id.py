@@ -47,7 +47,6 @@ def prepare(
     client: MlflowClient, op: Operation, values: Mapping[str, Any], answer: type[Model]
 ) -> tuple[dict[str, Any], Recover]:
     """The create's values with its request id added, and the lookup a retry runs first."""
-    lookup = rules.REQUEST_ID_LOOKUP[op.operation_id]
     request_id = new_request_id()
     values = dict(values)
     tags = values.get("tags")
@@ -58,15 +57,23 @@ def prepare(
         values["tags"] = json.dumps({**json.loads(tags or "{}"), REQUEST_ID_TAG: request_id})
     else:
         values["tags"] = [*(tags or []), {"key": REQUEST_ID_TAG, "value": request_id}]
-    fields = {"tag": REQUEST_ID_TAG, "id": _quote(request_id), "name": _quote(values.get("name", ""))}
-    find = _FINDERS[lookup["by"]]
-    before = find.prepare(client, values) if hasattr(find, "prepare") else None
+    find = finder(client, op.operation_id, values, request_id)
 
     def recover() -> Any:
-        found = find(client, lookup, fields, values, request_id, before)
+        found = find()
         return None if found is None else answer.model_validate(found)
 
     return values, recover
+
+
+def finder(client: MlflowClient, operation_id: str, values: Mapping[str, Any], request_id: str) -> Recover:
+    """The lookup for what an earlier try of this create (with `request_id`) made: its answer body
+    or None. Also used by sync with the request id the journal recorded."""
+    lookup = rules.REQUEST_ID_LOOKUP[operation_id]
+    fields = {"tag": REQUEST_ID_TAG, "id": _quote(request_id), "name": _quote(values.get("name", ""))}
+    find = _FINDERS[lookup["by"]]
+    before = find.prepare(client, values) if hasattr(find, "prepare") else None
+    return lambda: find(client, lookup, fields, values, request_id, before)
 
 
 # ---- one finder per lookup operation: returns the create's answer body, or None -------------------

@@ -40,6 +40,24 @@ class ArtifactsResource(_Generated):
         local = Path(local_path)
         if not local.exists():
             raise InvalidParameterValueError(f"no such file or folder: {local}", field="local_path")
+        journal = self._client._transport.journal
+        if journal is None:
+            return self._upload_now(run_id, local, artifact_path, progress)
+        if journal.records_artifacts(run_id):
+            return journal.artifact(run_id, local, artifact_path)  # uploaded by sync
+        try:
+            return self._upload_now(journal.bound(run_id), local, artifact_path, progress)
+        except MlflowError as exc:
+            from mlflowrest._journal._replay import final
+
+            if final(exc) or not journal.keeps:
+                raise
+            return journal.artifact(run_id, local, artifact_path)  # the server is away: a copy for later
+
+    def _upload_now(
+        self, run_id: str, local: Path, artifact_path: str | None, progress: bool | None = None
+    ) -> list[str]:
+        """upload() to the server, never into a journal (what a journal's replay sends)."""
         store, base = self._store(run_id)
         target = join(base, artifact_path or "")
         files = [(local, join(target, local.name))] if local.is_file() else [

@@ -1,6 +1,7 @@
 package io.mlflowrest;
 
 import io.mlflowrest.internal.Validation;
+import io.mlflowrest.internal.journal.Journal;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Runs;
 import java.nio.file.Path;
@@ -27,11 +28,20 @@ public final class ActiveRun implements AutoCloseable {
     private final Artifacts artifacts;
     private final boolean owned;
     private final BackgroundLogger background;
+    private final Journal journal;
+    private final Duration flushTimeout;
     private boolean ended;
     private boolean resumed;
     private boolean alreadyFinished;
 
     ActiveRun(RunInfo info, Runs runs, Artifacts artifacts, boolean owned, BackgroundLogger background) {
+        this(info, runs, artifacts, owned, background, null, null);
+    }
+
+    ActiveRun(RunInfo info, Runs runs, Artifacts artifacts, boolean owned, BackgroundLogger background,
+              Journal journal, Duration flushTimeout) {
+        this.journal = journal;
+        this.flushTimeout = flushTimeout;
         this.info = info;
         this.runs = runs;
         this.artifacts = artifacts;
@@ -285,6 +295,37 @@ public final class ActiveRun implements AutoCloseable {
         end(RunStatus.FINISHED);
     }
 
+    /**
+     * Journal mode, keep: after the flush timeout what is still queued is recorded in the journal
+     * without being sent (a request in flight may still take its retries), so ending never throws
+     * for an absent server and nothing queued is lost.
+     */
+    private void closeIntoJournal() {
+        try {
+            background.flush(flushTimeout);
+        } catch (io.mlflowrest.errors.RequestTimeoutError slow) {
+            journal.holdAll();
+        }
+        background.close(journal.requestBound().plus(flushTimeout));
+    }
+
+    /**
+     * With a journal, the run ends locally whatever the server's state: what it has not answered
+     * within the flush timeout is left for sync, and said so (never a secret: paths and counts only).
+     */
+    private void reportLeftForSync() {
+        if (journal == null) {
+            return;
+        }
+        long left = journal.offline() ? journal.leftForSync() : journal.drainFor(flushTimeout);
+        if (left > 0) {
+            System.getLogger("io.mlflowrest").log(System.Logger.Level.WARNING,
+                    "run {0} ended locally; {1} calls left in the journal {2}: send them with"
+                            + " `java -jar mlflowrest-cli.jar sync {3}`",
+                    getId(), left, journal.file(), journal.file().getParent());
+        }
+    }
+
     /** The exit hook's end: FAILED when the program died of an uncaught exception. */
     synchronized void endAtExit(boolean uncaught) {
         end(uncaught ? RunStatus.FAILED : RunStatus.FINISHED);
@@ -293,7 +334,9 @@ public final class ActiveRun implements AutoCloseable {
     private synchronized void end(RunStatus status) {
         RuntimeException failure = null;
         try {
-            if (background != null) {
+            if (background != null && journal != null && journal.keeps()) {
+                closeIntoJournal();
+            } else if (background != null) {
                 background.close();
             }
         } catch (RuntimeException e) {
@@ -306,6 +349,7 @@ public final class ActiveRun implements AutoCloseable {
                 }
                 ended = true;
             }
+            reportLeftForSync();
         } catch (RuntimeException e) {
             if (failure == null) {
                 failure = e;

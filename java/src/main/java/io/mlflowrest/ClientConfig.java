@@ -3,7 +3,6 @@ package io.mlflowrest;
 import io.mlflowrest.errors.InvalidParameterValueError;
 
 import io.mlflowrest.generated.Rules;
-import io.mlflowrest.internal.DatabricksProfile;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +40,10 @@ public final class ClientConfig implements java.io.Serializable {
     private final Duration timeout;
     private final int batchConcurrency;
     private final Duration flushTimeout;
+    private final Path journalDir;
+    private final String journalFsync;
+    private final double journalFsyncIntervalSeconds;
+    private final String journalOnUnreachable;
 
     private ClientConfig(Builder b) {
         this.trackingUri = b.trackingUri;
@@ -56,6 +59,10 @@ public final class ClientConfig implements java.io.Serializable {
         this.timeout = b.timeout;
         this.batchConcurrency = b.batchConcurrency;
         this.flushTimeout = b.flushTimeout;
+        this.journalDir = b.journalDir != null || !b.isOffline() ? b.journalDir : b.offlineDir();
+        this.journalFsync = b.journalFsync;
+        this.journalFsyncIntervalSeconds = b.journalFsyncIntervalSeconds;
+        this.journalOnUnreachable = b.journalOnUnreachable;
     }
 
     /** {@return an empty builder: only the tracking URI is required} */
@@ -137,6 +144,18 @@ public final class ClientConfig implements java.io.Serializable {
             }
             b.flushTimeout(seconds(seconds));
         }
+        if (env.containsKey("MLFLOWREST_JOURNAL_DIR") && !env.get("MLFLOWREST_JOURNAL_DIR").isBlank()) {
+            b.journalDir(Path.of(env.get("MLFLOWREST_JOURNAL_DIR")));
+        }
+        if (env.containsKey("MLFLOWREST_JOURNAL_FSYNC")) {
+            b.journalFsync(choice(env, "MLFLOWREST_JOURNAL_FSYNC"));
+        }
+        if (env.containsKey("MLFLOWREST_JOURNAL_FSYNC_INTERVAL")) {
+            b.journalFsyncIntervalSeconds(number(env, "MLFLOWREST_JOURNAL_FSYNC_INTERVAL"));
+        }
+        if (env.containsKey("MLFLOWREST_JOURNAL_ON_UNREACHABLE")) {
+            b.journalOnUnreachable(choice(env, "MLFLOWREST_JOURNAL_ON_UNREACHABLE"));
+        }
         return b.build();
     }
 
@@ -167,6 +186,34 @@ public final class ClientConfig implements java.io.Serializable {
             throw invalid(name, "a whole number up to " + Integer.MAX_VALUE, name + " must be a whole number, got '" + env.get(name) + "'");
         }
         return (int) value;
+    }
+
+    /** An enum variable's value, lower-cased, or an error naming the variable and the values it takes. */
+    private static String choice(Map<String, String> env, String name) {
+        for (Rules.Variable v : Rules.CONFIG_VARIABLES) {
+            if (v.env().equals(name)) {
+                return oneOf(v, name, env.get(name));
+            }
+        }
+        throw new IllegalStateException("family-rules.yaml has no config variable " + name);
+    }
+
+    private static String oneOf(Rules.Variable v, String field, String raw) {
+        String value = raw == null ? "" : raw.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!v.values().contains(value)) {
+            String limit = String.join("/", v.values());
+            throw invalid(field, "one of " + limit, field + "='" + raw + "' is not one of " + limit);
+        }
+        return value;
+    }
+
+    private static Rules.Variable variable(String name) {
+        for (Rules.Variable v : Rules.CONFIG_VARIABLES) {
+            if (v.name().equals(name)) {
+                return v;
+            }
+        }
+        throw new IllegalStateException("family-rules.yaml has no config variable " + name);
     }
 
     private static double number(Map<String, String> env, String name) {
@@ -204,6 +251,10 @@ public final class ClientConfig implements java.io.Serializable {
         b.timeout = timeout;
         b.batchConcurrency = batchConcurrency;
         b.flushTimeout = flushTimeout;
+        b.journalDir = journalDir;
+        b.journalFsync = journalFsync;
+        b.journalFsyncIntervalSeconds = journalFsyncIntervalSeconds;
+        b.journalOnUnreachable = journalOnUnreachable;
         return b;
     }
 
@@ -278,6 +329,36 @@ public final class ClientConfig implements java.io.Serializable {
         return flushTimeout;
     }
 
+    /**
+     * {@return the journal directory (MLFLOWREST_JOURNAL_DIR, or DIR of an offline:DIR URI); null: no journal}
+     */
+    public Path journalDir() {
+        return journalDir;
+    }
+
+    /** {@return true for an offline:DIR tracking URI: writes are recorded in the journal, nothing is sent} */
+    public boolean offline() {
+        return Rules.JOURNAL_OFFLINE_SCHEME.equals(trackingUri.getScheme());
+    }
+
+    /** {@return when journal records reach the disk: "always", "interval" or "never" (MLFLOWREST_JOURNAL_FSYNC)} */
+    public String journalFsync() {
+        return journalFsync;
+    }
+
+    /** {@return the longest time between two fsyncs of the journal, in seconds (MLFLOWREST_JOURNAL_FSYNC_INTERVAL)} */
+    public double journalFsyncIntervalSeconds() {
+        return journalFsyncIntervalSeconds;
+    }
+
+    /**
+     * {@return "keep" (logging goes on into the journal while the server is away) or "raise"
+     * (MLFLOWREST_JOURNAL_ON_UNREACHABLE)}
+     */
+    public String journalOnUnreachable() {
+        return journalOnUnreachable;
+    }
+
     private static double defaultOf(String name) {
         for (Rules.Variable v : Rules.CONFIG_VARIABLES) {
             if (v.name().equals(name)) {
@@ -297,7 +378,8 @@ public final class ClientConfig implements java.io.Serializable {
         return "ClientConfig{trackingUri=" + trackingUri + ", auth=" + auth + ", insecureTls=" + insecureTls
                 + ", maxRetries=" + maxRetries + ", backoffFactor=" + backoffFactorSeconds + "s, backoffJitter="
                 + backoffJitterSeconds + "s, timeout=" + timeout + ", batchConcurrency=" + batchConcurrency
-                + ", flushTimeout=" + flushTimeout + "}";
+                + ", flushTimeout=" + flushTimeout
+                + (journalDir == null ? "" : ", journalDir=" + journalDir + ", journalFsync=" + journalFsync) + "}";
     }
 
     /**
@@ -315,21 +397,27 @@ public final class ClientConfig implements java.io.Serializable {
     private record Serialized(String trackingUri, String username, String password, String token,
             boolean insecureTls, String serverCertPath, String clientCertPath, int maxRetries,
             double backoffFactorSeconds, double backoffJitterSeconds, long timeoutMillis, int batchConcurrency,
-            long flushTimeoutMillis)
+            long flushTimeoutMillis, String journalDir, String journalFsync, double journalFsyncIntervalSeconds,
+            String journalOnUnreachable)
             implements java.io.Serializable {
         Serialized(ClientConfig c) {
             this(c.trackingUri.toString(), c.username, c.password, c.token, c.insecureTls,
                     c.serverCertPath == null ? null : c.serverCertPath.toString(),
                     c.clientCertPath == null ? null : c.clientCertPath.toString(), c.maxRetries,
                     c.backoffFactorSeconds, c.backoffJitterSeconds, c.timeout.toMillis(), c.batchConcurrency,
-                    c.flushTimeout.toMillis());
+                    c.flushTimeout.toMillis(), c.journalDir == null ? null : c.journalDir.toString(), c.journalFsync,
+                    c.journalFsyncIntervalSeconds, c.journalOnUnreachable);
         }
 
         private Object readResolve() {
             Builder b = builder().trackingUri(trackingUri).insecureTls(insecureTls).maxRetries(maxRetries)
                     .backoffFactorSeconds(backoffFactorSeconds).backoffJitterSeconds(backoffJitterSeconds)
                     .timeout(Duration.ofMillis(timeoutMillis)).batchConcurrency(batchConcurrency)
-                    .flushTimeout(Duration.ofMillis(flushTimeoutMillis));
+                    .flushTimeout(Duration.ofMillis(flushTimeoutMillis)).journalFsync(journalFsync)
+                    .journalFsyncIntervalSeconds(journalFsyncIntervalSeconds).journalOnUnreachable(journalOnUnreachable);
+            if (journalDir != null) {
+                b.journalDir(Path.of(journalDir));
+            }
             if (username != null) {
                 b.basicAuth(username, password);
             }
@@ -369,8 +457,70 @@ public final class ClientConfig implements java.io.Serializable {
         private Duration timeout = Duration.ofMillis((long) (Rules.DEFAULT_TIMEOUT_SECONDS * 1000));
         private int batchConcurrency = DEFAULT_BATCH_CONCURRENCY;
         private Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
+        private Path journalDir;
+        private String journalFsync = variable("journal_fsync").defaultValue();
+        private double journalFsyncIntervalSeconds = defaultOf("journal_fsync_interval");
+        private String journalOnUnreachable = variable("journal_on_unreachable").defaultValue();
 
         private Builder() {}
+
+        private boolean isOffline() {
+            return trackingUri != null && Rules.JOURNAL_OFFLINE_SCHEME.equals(trackingUri.getScheme());
+        }
+
+        /** offline:/abs/dir, offline:///abs/dir and offline:relative/dir all name a directory. */
+        private Path offlineDir() {
+            String path = trackingUri.getPath() != null ? trackingUri.getPath() : trackingUri.getSchemeSpecificPart();
+            return Path.of(path);
+        }
+
+        /**
+         * Records every write in a journal in this directory before sending it (MLFLOWREST_JOURNAL_DIR,
+         * docs/journal.md); null: no journal. An offline:DIR tracking URI journals into DIR.
+         *
+         * @param dir the journal directory, created when missing
+         * @return this builder
+         */
+        public Builder journalDir(Path dir) {
+            this.journalDir = dir;
+            return this;
+        }
+
+        /**
+         * When journal records reach the disk (MLFLOWREST_JOURNAL_FSYNC).
+         *
+         * @param policy "always", "interval" or "never", any case
+         * @return this builder
+         * @throws io.mlflowrest.errors.InvalidParameterValueError for any other value
+         */
+        public Builder journalFsync(String policy) {
+            this.journalFsync = oneOf(variable("journal_fsync"), "journal_fsync", policy);
+            return this;
+        }
+
+        /**
+         * The longest time between two fsyncs with the "interval" policy (MLFLOWREST_JOURNAL_FSYNC_INTERVAL).
+         *
+         * @param seconds more than zero
+         * @return this builder
+         */
+        public Builder journalFsyncIntervalSeconds(double seconds) {
+            this.journalFsyncIntervalSeconds = seconds;
+            return this;
+        }
+
+        /**
+         * With a journal and the server away beyond the retry budget: "keep" logging into the journal, or
+         * "raise" the error (MLFLOWREST_JOURNAL_ON_UNREACHABLE).
+         *
+         * @param action "keep" or "raise", any case
+         * @return this builder
+         * @throws io.mlflowrest.errors.InvalidParameterValueError for any other value
+         */
+        public Builder journalOnUnreachable(String action) {
+            this.journalOnUnreachable = oneOf(variable("journal_on_unreachable"), "journal_on_unreachable", action);
+            return this;
+        }
 
         /**
          * Credentials written into the URI move to basic auth, so the URI can be shown anywhere.
@@ -538,8 +688,13 @@ public final class ClientConfig implements java.io.Serializable {
                 throw invalid("tracking_uri", "required", "trackingUri is required");
             }
             String scheme = trackingUri.getScheme();
-            if (!"http".equals(scheme) && !"https".equals(scheme) || trackingUri.getHost() == null) {
-                throw invalid("tracking_uri", "http(s)://host[:port][/prefix]", "got " + trackingUri);
+            if (isOffline()) {
+                String dir = trackingUri.getPath() != null ? trackingUri.getPath() : trackingUri.getSchemeSpecificPart();
+                if (dir == null || dir.isBlank()) {
+                    throw invalid("tracking_uri", "offline:DIR", "an offline URI names a directory, got " + trackingUri);
+                }
+            } else if (!"http".equals(scheme) && !"https".equals(scheme) || trackingUri.getHost() == null) {
+                throw invalid("tracking_uri", "http(s)://host[:port][/prefix] or offline:DIR", "got " + trackingUri);
             }
             if ((username == null) != (password == null)) {
                 throw invalid("username/password", "both or neither", "basic auth needs both username and password");
@@ -551,6 +706,7 @@ public final class ClientConfig implements java.io.Serializable {
             bound("timeout", timeout == null ? 0 : timeout.toNanos() / 1e9);
             bound("batch_concurrency", batchConcurrency);
             bound("flush_timeout", flushTimeout == null ? 0 : flushTimeout.toNanos() / 1e9);
+            bound("journal_fsync_interval", journalFsyncIntervalSeconds);
             return new ClientConfig(this);
         }
     }

@@ -1,11 +1,6 @@
 package io.mlflowrest;
 
-import io.mlflowrest.internal.Json;
-import io.mlflowrest.internal.Query;
-import io.mlflowrest.internal.RetryGuard;
-import io.mlflowrest.internal.Transport;
-import io.mlflowrest.internal.artifacts.ArtifactRepositories;
-import io.mlflowrest.internal.http.RequestBody;
+import io.mlflowrest.internal.journal.Journal;
 import io.mlflowrest.resources.Artifacts;
 import io.mlflowrest.resources.Experiments;
 import io.mlflowrest.resources.LoggedModels;
@@ -14,9 +9,9 @@ import io.mlflowrest.resources.ModelVersions;
 import io.mlflowrest.resources.RegisteredModels;
 import io.mlflowrest.resources.Runs;
 import io.mlflowrest.resources.StartedRun;
+import io.mlflowrest.generated.api.Api;
 import io.mlflowrest.resources.RawOperations;
 import io.mlflowrest.resources.Webhooks;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.mlflow.api.proto.Service.RunInfo;
 
@@ -31,7 +26,6 @@ import org.mlflow.api.proto.Service.RunInfo;
 public final class MlflowRestClient implements AutoCloseable, java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final ClientConfig config;
-    private final Transport transport;
     private final Experiments experiments;
     private final Runs runs;
     private final Metrics metrics;
@@ -41,21 +35,19 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
     private final Artifacts artifacts;
     private final Webhooks webhooks;
     private final RawOperations operations;
-    private final ArtifactRepositories repositories;
+    private volatile Api api;
 
     private MlflowRestClient(ClientConfig config) {
         this.config = config;
-        this.transport = new Transport(config);
-        this.experiments = new Experiments(transport);
-        this.runs = new Runs(transport, config.batchConcurrency());
-        this.metrics = new Metrics(transport);
-        this.registeredModels = new RegisteredModels(transport);
-        this.modelVersions = new ModelVersions(transport);
-        this.loggedModels = new LoggedModels(transport);
-        this.repositories = new ArtifactRepositories(transport, config, System.getenv(), Path.of(System.getProperty("user.home")));
-        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, repositories);
-        this.webhooks = new Webhooks(transport);
-        this.operations = new RawOperations(transport);
+        this.operations = new RawOperations(config);
+        this.experiments = new Experiments(operations);
+        this.runs = new Runs(operations);
+        this.metrics = new Metrics(operations);
+        this.registeredModels = new RegisteredModels(operations);
+        this.modelVersions = new ModelVersions(operations);
+        this.loggedModels = new LoggedModels(operations);
+        this.artifacts = new Artifacts(runs, registeredModels, modelVersions, loggedModels, operations);
+        this.webhooks = new Webhooks(operations);
     }
 
     /**
@@ -136,6 +128,26 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
     }
 
     /**
+     * Every operation of the spec as a typed method, generated from it: records in and out
+     * ({@code io.mlflowrest.generated.model}), through the same transport as the resources.
+     *
+     * @return the generated operation layer, by resource
+     */
+    public Api api() {
+        Api made = api;
+        if (made == null) {
+            synchronized (this) {
+                made = api;
+                if (made == null) {
+                    // made on first use: a client that never calls it loads none of its classes
+                    api = made = new Api(operations);
+                }
+            }
+        }
+        return made;
+    }
+
+    /**
      * Starts a run in the experiment; use it in try-with-resources.
      *
      * @param experimentId the experiment to start it in
@@ -179,8 +191,9 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
     private ActiveRun open(RunInfo info, boolean owned, Duration backgroundFlush) {
         BackgroundLogger background = backgroundFlush == null ? null
                 : new BackgroundLogger(runs, info.getRunId(), backgroundFlush, config.flushTimeout(),
-                        config.batchConcurrency(), transport::isClosed);
-        return new ActiveRun(info, runs, artifacts, owned, background);
+                        config.batchConcurrency(), operations::isClosed);
+        return new ActiveRun(info, runs, artifacts, owned, background, Journal.of(operations),
+                config.flushTimeout());
     }
 
     /**
@@ -244,8 +257,7 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
      * @return the answer's JSON text
      */
     public String rawJson(String method, String pathAndQuery, String jsonBody) {
-        return Json.write(transport.json(method, pathAndQuery, Query.of(),
-                jsonBody == null ? null : RequestBody.json(jsonBody), RetryGuard.NONE));
+        return operations.rawJson(method, pathAndQuery, jsonBody);
     }
 
     /**
@@ -259,10 +271,26 @@ public final class MlflowRestClient implements AutoCloseable, java.io.Serializab
         return config.trackingUri() + "/#/experiments/" + experimentId + "/runs/" + runId;
     }
 
+    /**
+     * The writes this client recorded in its journal that the server has not answered yet: what
+     * {@code sync} will send (every write, offline). 0 without a journal.
+     *
+     * @return the number of calls left for sync
+     */
+    public long leftForSync() {
+        Journal journal = Journal.of(operations);
+        return journal == null ? 0 : journal.leftForSync();
+    }
+
+    /** {@return this client's journal file (docs/journal.md), or null without a journal} */
+    public java.nio.file.Path journalFile() {
+        Journal journal = Journal.of(operations);
+        return journal == null ? null : journal.file();
+    }
+
     @Override
     public void close() {
-        transport.close();
-        repositories.close();
+        operations.close();
     }
 
     @Override

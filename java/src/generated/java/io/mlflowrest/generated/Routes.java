@@ -69,6 +69,98 @@ public final class Routes {
     public static final Route EXPERIMENTS_SET_TAG = new Route("setExperimentTag", "POST", "/api/2.0/mlflow/experiments/set-experiment-tag");
     /** updateExperiment: POST {@code /api/2.0/mlflow/experiments/update}. */
     public static final Route EXPERIMENTS_UPDATE = new Route("updateExperiment", "POST", "/api/2.0/mlflow/experiments/update");
+    /** createBudgetPolicy: POST {@code /api/3.0/mlflow/gateway/budgets/create}. */
+    public static final Route GATEWAY_BUDGETS_CREATE = new Route("createBudgetPolicy", "POST", "/api/3.0/mlflow/gateway/budgets/create");
+    /** deleteBudgetPolicy: DELETE {@code /api/3.0/mlflow/gateway/budgets/delete}. */
+    public static final Route GATEWAY_BUDGETS_DELETE = new Route("deleteBudgetPolicy", "DELETE", "/api/3.0/mlflow/gateway/budgets/delete");
+    /** getBudgetPolicy: GET {@code /api/3.0/mlflow/gateway/budgets/get}. */
+    public static final Route GATEWAY_BUDGETS_GET = new Route("getBudgetPolicy", "GET", "/api/3.0/mlflow/gateway/budgets/get");
+    /** listBudgetPolicies: GET {@code /api/3.0/mlflow/gateway/budgets/list}. */
+    public static final Route GATEWAY_BUDGETS_LIST = new Route("listBudgetPolicies", "GET", "/api/3.0/mlflow/gateway/budgets/list");
+    /** listBudgetWindows: GET {@code /api/3.0/mlflow/gateway/budgets/windows}. */
+    public static final Route GATEWAY_BUDGETS_LIST_WINDOWS = new Route("listBudgetWindows", "GET", "/api/3.0/mlflow/gateway/budgets/windows");
+    /** updateBudgetPolicy: POST {@code /api/3.0/mlflow/gateway/budgets/update}. */
+    public static final Route GATEWAY_BUDGETS_UPDATE = new Route("updateBudgetPolicy", "POST", "/api/3.0/mlflow/gateway/budgets/update");
+    /** attachModelToEndpoint: POST {@code /api/3.0/mlflow/gateway/endpoints/models/attach}. */
+    public static final Route GATEWAY_ENDPOINTS_ATTACH_MODEL = new Route("attachModelToEndpoint", "POST", "/api/3.0/mlflow/gateway/endpoints/models/attach");
+    /** createGatewayEndpoint: POST {@code /api/3.0/mlflow/gateway/endpoints/create}. */
+    public static final Route GATEWAY_ENDPOINTS_CREATE = new Route("createGatewayEndpoint", "POST", "/api/3.0/mlflow/gateway/endpoints/create");
+    /** createEndpointBinding: POST {@code /api/3.0/mlflow/gateway/endpoints/bindings/create}. */
+    public static final Route GATEWAY_ENDPOINTS_CREATE_BINDING = new Route("createEndpointBinding", "POST", "/api/3.0/mlflow/gateway/endpoints/bindings/create");
+    /** deleteGatewayEndpoint: DELETE {@code /api/3.0/mlflow/gateway/endpoints/delete}. */
+    public static final Route GATEWAY_ENDPOINTS_DELETE = new Route("deleteGatewayEndpoint", "DELETE", "/api/3.0/mlflow/gateway/endpoints/delete");
+    /** deleteEndpointBinding: DELETE {@code /api/3.0/mlflow/gateway/endpoints/bindings/delete}. */
+    public static final Route GATEWAY_ENDPOINTS_DELETE_BINDING = new Route("deleteEndpointBinding", "DELETE", "/api/3.0/mlflow/gateway/endpoints/bindings/delete");
+    /** deleteGatewayEndpointTag: DELETE {@code /api/3.0/mlflow/gateway/endpoints/delete-tag}. */
+    public static final Route GATEWAY_ENDPOINTS_DELETE_TAG = new Route("deleteGatewayEndpointTag", "DELETE", "/api/3.0/mlflow/gateway/endpoints/delete-tag");
+    /** detachModelFromEndpoint: POST {@code /api/3.0/mlflow/gateway/endpoints/models/detach}. */
+    public static final Route GATEWAY_ENDPOINTS_DETACH_MODEL = new Route("detachModelFromEndpoint", "POST", "/api/3.0/mlflow/gateway/endpoints/models/detach");
+    /** getGatewayEndpoint: GET {@code /api/3.0/mlflow/gateway/endpoints/get}. */
+    public static final Route GATEWAY_ENDPOINTS_GET = new Route("getGatewayEndpoint", "GET", "/api/3.0/mlflow/gateway/endpoints/get");
+    /** listGatewayEndpoints: GET {@code /api/3.0/mlflow/gateway/endpoints/list}. */
+    public static final Route GATEWAY_ENDPOINTS_LIST = new Route("listGatewayEndpoints", "GET", "/api/3.0/mlflow/gateway/endpoints/list");
+    /** listEndpointBindings: GET {@code /api/3.0/mlflow/gateway/endpoints/bindings/list}. */
+    public static final Route GATEWAY_ENDPOINTS_LIST_BINDINGS = new Route("listEndpointBindings", "GET", "/api/3.0/mlflow/gateway/endpoints/bindings/list");
+    /** setGatewayEndpointTag: POST {@code /api/3.0/mlflow/gateway/endpoints/set-tag}. */
+    public static final Route GATEWAY_ENDPOINTS_SET_TAG = new Route("setGatewayEndpointTag", "POST", "/api/3.0/mlflow/gateway/endpoints/set-tag");
+    /** updateGatewayEndpoint: POST {@code /api/3.0/mlflow/gateway/endpoints/update}. */
+    public static final Route GATEWAY_ENDPOINTS_UPDATE = new Route("updateGatewayEndpoint", "POST", "/api/3.0/mlflow/gateway/endpoints/update");
+    /** addGuardrailToEndpoint: POST {@code /api/3.0/mlflow/gateway/guardrails/add-to-endpoint}. */
+    public static final Route GATEWAY_GUARDRAILS_ADD_TO_ENDPOINT = new Route("addGuardrailToEndpoint", "POST", "/api/3.0/mlflow/gateway/guardrails/add-to-endpoint");
+    /** createGatewayGuardrail: POST {@code /api/3.0/mlflow/gateway/guardrails/create}. */
+    public static final Route GATEWAY_GUARDRAILS_CREATE = new Route("createGatewayGuardrail", "POST", "/api/3.0/mlflow/gateway/guardrails/create");
+    /** deleteGatewayGuardrail: DELETE {@code /api/3.0/mlflow/gateway/guardrails/delete}. */
+    public static final Route GATEWAY_GUARDRAILS_DELETE = new Route("deleteGatewayGuardrail", "DELETE", "/api/3.0/mlflow/gateway/guardrails/delete");
+    /** getGatewayGuardrail: GET {@code /api/3.0/mlflow/gateway/guardrails/get}. */
+    public static final Route GATEWAY_GUARDRAILS_GET = new Route("getGatewayGuardrail", "GET", "/api/3.0/mlflow/gateway/guardrails/get");
+    /** listGatewayGuardrails: GET {@code /api/3.0/mlflow/gateway/guardrails/list}. */
+    public static final Route GATEWAY_GUARDRAILS_LIST = new Route("listGatewayGuardrails", "GET", "/api/3.0/mlflow/gateway/guardrails/list");
+    /** listEndpointGuardrailConfigs: GET {@code /api/3.0/mlflow/gateway/guardrails/list-for-endpoint}. */
+    public static final Route GATEWAY_GUARDRAILS_LIST_ENDPOINT_CONFIGS = new Route("listEndpointGuardrailConfigs", "GET", "/api/3.0/mlflow/gateway/guardrails/list-for-endpoint");
+    /** removeGuardrailFromEndpoint: DELETE {@code /api/3.0/mlflow/gateway/guardrails/remove-from-endpoint}. */
+    public static final Route GATEWAY_GUARDRAILS_REMOVE_FROM_ENDPOINT = new Route("removeGuardrailFromEndpoint", "DELETE", "/api/3.0/mlflow/gateway/guardrails/remove-from-endpoint");
+    /** updateEndpointGuardrailConfig: PATCH {@code /api/3.0/mlflow/gateway/guardrails/update-config}. */
+    public static final Route GATEWAY_GUARDRAILS_UPDATE_ENDPOINT_CONFIG = new Route("updateEndpointGuardrailConfig", "PATCH", "/api/3.0/mlflow/gateway/guardrails/update-config");
+    /** createGatewayModelDefinition: POST {@code /api/3.0/mlflow/gateway/model-definitions/create}. */
+    public static final Route GATEWAY_MODEL_DEFINITIONS_CREATE = new Route("createGatewayModelDefinition", "POST", "/api/3.0/mlflow/gateway/model-definitions/create");
+    /** deleteGatewayModelDefinition: DELETE {@code /api/3.0/mlflow/gateway/model-definitions/delete}. */
+    public static final Route GATEWAY_MODEL_DEFINITIONS_DELETE = new Route("deleteGatewayModelDefinition", "DELETE", "/api/3.0/mlflow/gateway/model-definitions/delete");
+    /** getGatewayModelDefinition: GET {@code /api/3.0/mlflow/gateway/model-definitions/get}. */
+    public static final Route GATEWAY_MODEL_DEFINITIONS_GET = new Route("getGatewayModelDefinition", "GET", "/api/3.0/mlflow/gateway/model-definitions/get");
+    /** listGatewayModelDefinitions: GET {@code /api/3.0/mlflow/gateway/model-definitions/list}. */
+    public static final Route GATEWAY_MODEL_DEFINITIONS_LIST = new Route("listGatewayModelDefinitions", "GET", "/api/3.0/mlflow/gateway/model-definitions/list");
+    /** updateGatewayModelDefinition: POST {@code /api/3.0/mlflow/gateway/model-definitions/update}. */
+    public static final Route GATEWAY_MODEL_DEFINITIONS_UPDATE = new Route("updateGatewayModelDefinition", "POST", "/api/3.0/mlflow/gateway/model-definitions/update");
+    /** createGatewaySecret: POST {@code /api/3.0/mlflow/gateway/secrets/create}. */
+    public static final Route GATEWAY_SECRETS_CREATE = new Route("createGatewaySecret", "POST", "/api/3.0/mlflow/gateway/secrets/create");
+    /** deleteGatewaySecret: DELETE {@code /api/3.0/mlflow/gateway/secrets/delete}. */
+    public static final Route GATEWAY_SECRETS_DELETE = new Route("deleteGatewaySecret", "DELETE", "/api/3.0/mlflow/gateway/secrets/delete");
+    /** getGatewaySecretInfo: GET {@code /api/3.0/mlflow/gateway/secrets/get}. */
+    public static final Route GATEWAY_SECRETS_GET = new Route("getGatewaySecretInfo", "GET", "/api/3.0/mlflow/gateway/secrets/get");
+    /** listGatewaySecretInfos: GET {@code /api/3.0/mlflow/gateway/secrets/list}. */
+    public static final Route GATEWAY_SECRETS_LIST = new Route("listGatewaySecretInfos", "GET", "/api/3.0/mlflow/gateway/secrets/list");
+    /** updateGatewaySecret: POST {@code /api/3.0/mlflow/gateway/secrets/update}. */
+    public static final Route GATEWAY_SECRETS_UPDATE = new Route("updateGatewaySecret", "POST", "/api/3.0/mlflow/gateway/secrets/update");
+    /** createIssue: POST {@code /api/3.0/mlflow/issues}. */
+    public static final Route ISSUES_CREATE = new Route("createIssue", "POST", "/api/3.0/mlflow/issues");
+    /** getIssue: GET {@code /api/3.0/mlflow/issues/{issue_id}}. */
+    public static final Route ISSUES_GET = new Route("getIssue", "GET", "/api/3.0/mlflow/issues/{issue_id}");
+    /** searchIssues: POST {@code /api/3.0/mlflow/issues/search}. */
+    public static final Route ISSUES_SEARCH = new Route("searchIssues", "POST", "/api/3.0/mlflow/issues/search");
+    /** updateIssue: PATCH {@code /api/3.0/mlflow/issues/{issue_id}}. */
+    public static final Route ISSUES_UPDATE = new Route("updateIssue", "PATCH", "/api/3.0/mlflow/issues/{issue_id}");
+    /** createLabelSchema: POST {@code /api/3.0/mlflow/label-schemas/create}. */
+    public static final Route LABEL_SCHEMAS_CREATE = new Route("createLabelSchema", "POST", "/api/3.0/mlflow/label-schemas/create");
+    /** deleteLabelSchema: DELETE {@code /api/3.0/mlflow/label-schemas/delete}. */
+    public static final Route LABEL_SCHEMAS_DELETE = new Route("deleteLabelSchema", "DELETE", "/api/3.0/mlflow/label-schemas/delete");
+    /** getLabelSchema: GET {@code /api/3.0/mlflow/label-schemas/get}. */
+    public static final Route LABEL_SCHEMAS_GET = new Route("getLabelSchema", "GET", "/api/3.0/mlflow/label-schemas/get");
+    /** getLabelSchemaByName: GET {@code /api/3.0/mlflow/label-schemas/get-by-name}. */
+    public static final Route LABEL_SCHEMAS_GET_BY_NAME = new Route("getLabelSchemaByName", "GET", "/api/3.0/mlflow/label-schemas/get-by-name");
+    /** listLabelSchemas: GET {@code /api/3.0/mlflow/label-schemas/list}. */
+    public static final Route LABEL_SCHEMAS_LIST = new Route("listLabelSchemas", "GET", "/api/3.0/mlflow/label-schemas/list");
+    /** updateLabelSchema: PATCH {@code /api/3.0/mlflow/label-schemas/update}. */
+    public static final Route LABEL_SCHEMAS_UPDATE = new Route("updateLabelSchema", "PATCH", "/api/3.0/mlflow/label-schemas/update");
     /** createLoggedModel: POST {@code /api/2.0/mlflow/logged-models}. */
     public static final Route LOGGED_MODELS_CREATE = new Route("createLoggedModel", "POST", "/api/2.0/mlflow/logged-models");
     /** deleteLoggedModel: DELETE {@code /api/2.0/mlflow/logged-models/{model_id}}. */
@@ -125,6 +217,16 @@ public final class Routes {
     public static final Route MODEL_VERSIONS_TRANSITION_STAGE = new Route("transitionModelVersionStage", "POST", "/api/2.0/mlflow/model-versions/transition-stage");
     /** updateModelVersion: PATCH {@code /api/2.0/mlflow/model-versions/update}. */
     public static final Route MODEL_VERSIONS_UPDATE = new Route("updateModelVersion", "PATCH", "/api/2.0/mlflow/model-versions/update");
+    /** cancelPromptOptimizationJob: POST {@code /api/3.0/mlflow/prompt-optimization/jobs/{job_id}/cancel}. */
+    public static final Route PROMPT_OPTIMIZATION_JOBS_CANCEL = new Route("cancelPromptOptimizationJob", "POST", "/api/3.0/mlflow/prompt-optimization/jobs/{job_id}/cancel");
+    /** createPromptOptimizationJob: POST {@code /api/3.0/mlflow/prompt-optimization/jobs}. */
+    public static final Route PROMPT_OPTIMIZATION_JOBS_CREATE = new Route("createPromptOptimizationJob", "POST", "/api/3.0/mlflow/prompt-optimization/jobs");
+    /** deletePromptOptimizationJob: DELETE {@code /api/3.0/mlflow/prompt-optimization/jobs/{job_id}}. */
+    public static final Route PROMPT_OPTIMIZATION_JOBS_DELETE = new Route("deletePromptOptimizationJob", "DELETE", "/api/3.0/mlflow/prompt-optimization/jobs/{job_id}");
+    /** getPromptOptimizationJob: GET {@code /api/3.0/mlflow/prompt-optimization/jobs/{job_id}}. */
+    public static final Route PROMPT_OPTIMIZATION_JOBS_GET = new Route("getPromptOptimizationJob", "GET", "/api/3.0/mlflow/prompt-optimization/jobs/{job_id}");
+    /** searchPromptOptimizationJobs: POST {@code /api/3.0/mlflow/prompt-optimization/jobs/search}. */
+    public static final Route PROMPT_OPTIMIZATION_JOBS_SEARCH = new Route("searchPromptOptimizationJobs", "POST", "/api/3.0/mlflow/prompt-optimization/jobs/search");
     /** createRegisteredModel: POST {@code /api/2.0/mlflow/registered-models/create}. */
     public static final Route REGISTERED_MODELS_CREATE = new Route("createRegisteredModel", "POST", "/api/2.0/mlflow/registered-models/create");
     /** deleteRegisteredModel: DELETE {@code /api/2.0/mlflow/registered-models/delete}. */
@@ -149,6 +251,28 @@ public final class Routes {
     public static final Route REGISTERED_MODELS_SET_TAG = new Route("setRegisteredModelTag", "POST", "/api/2.0/mlflow/registered-models/set-tag");
     /** updateRegisteredModel: PATCH {@code /api/2.0/mlflow/registered-models/update}. */
     public static final Route REGISTERED_MODELS_UPDATE = new Route("updateRegisteredModel", "PATCH", "/api/2.0/mlflow/registered-models/update");
+    /** addItemsToReviewQueue: POST {@code /api/3.0/mlflow/review-queues/items/add}. */
+    public static final Route REVIEW_QUEUES_ADD_ITEMS = new Route("addItemsToReviewQueue", "POST", "/api/3.0/mlflow/review-queues/items/add");
+    /** createReviewQueue: POST {@code /api/3.0/mlflow/review-queues/create}. */
+    public static final Route REVIEW_QUEUES_CREATE = new Route("createReviewQueue", "POST", "/api/3.0/mlflow/review-queues/create");
+    /** deleteReviewQueue: POST {@code /api/3.0/mlflow/review-queues/delete}. */
+    public static final Route REVIEW_QUEUES_DELETE = new Route("deleteReviewQueue", "POST", "/api/3.0/mlflow/review-queues/delete");
+    /** getReviewQueue: GET {@code /api/3.0/mlflow/review-queues/get}. */
+    public static final Route REVIEW_QUEUES_GET = new Route("getReviewQueue", "GET", "/api/3.0/mlflow/review-queues/get");
+    /** getReviewQueueByName: GET {@code /api/3.0/mlflow/review-queues/get-by-name}. */
+    public static final Route REVIEW_QUEUES_GET_BY_NAME = new Route("getReviewQueueByName", "GET", "/api/3.0/mlflow/review-queues/get-by-name");
+    /** getOrCreateUserQueue: POST {@code /api/3.0/mlflow/review-queues/get-or-create-user}. */
+    public static final Route REVIEW_QUEUES_GET_OR_CREATE_USER = new Route("getOrCreateUserQueue", "POST", "/api/3.0/mlflow/review-queues/get-or-create-user");
+    /** listReviewQueues: GET {@code /api/3.0/mlflow/review-queues/list}. */
+    public static final Route REVIEW_QUEUES_LIST = new Route("listReviewQueues", "GET", "/api/3.0/mlflow/review-queues/list");
+    /** listReviewQueueItems: GET {@code /api/3.0/mlflow/review-queues/items/list}. */
+    public static final Route REVIEW_QUEUES_LIST_ITEMS = new Route("listReviewQueueItems", "GET", "/api/3.0/mlflow/review-queues/items/list");
+    /** removeItemsFromReviewQueue: POST {@code /api/3.0/mlflow/review-queues/items/remove}. */
+    public static final Route REVIEW_QUEUES_REMOVE_ITEMS = new Route("removeItemsFromReviewQueue", "POST", "/api/3.0/mlflow/review-queues/items/remove");
+    /** setReviewQueueItemStatus: POST {@code /api/3.0/mlflow/review-queues/items/set-status}. */
+    public static final Route REVIEW_QUEUES_SET_ITEM_STATUS = new Route("setReviewQueueItemStatus", "POST", "/api/3.0/mlflow/review-queues/items/set-status");
+    /** updateReviewQueue: POST {@code /api/3.0/mlflow/review-queues/update}. */
+    public static final Route REVIEW_QUEUES_UPDATE = new Route("updateReviewQueue", "POST", "/api/3.0/mlflow/review-queues/update");
     /** createRun: POST {@code /api/2.0/mlflow/runs/create}. */
     public static final Route RUNS_CREATE = new Route("createRun", "POST", "/api/2.0/mlflow/runs/create");
     /** deleteRun: POST {@code /api/2.0/mlflow/runs/delete}. */
@@ -177,6 +301,20 @@ public final class Routes {
     public static final Route RUNS_SET_TAG = new Route("setTag", "POST", "/api/2.0/mlflow/runs/set-tag");
     /** updateRun: POST {@code /api/2.0/mlflow/runs/update}. */
     public static final Route RUNS_UPDATE = new Route("updateRun", "POST", "/api/2.0/mlflow/runs/update");
+    /** deleteScorer: DELETE {@code /api/3.0/mlflow/scorers/delete}. */
+    public static final Route SCORERS_DELETE = new Route("deleteScorer", "DELETE", "/api/3.0/mlflow/scorers/delete");
+    /** getScorer: GET {@code /api/3.0/mlflow/scorers/get}. */
+    public static final Route SCORERS_GET = new Route("getScorer", "GET", "/api/3.0/mlflow/scorers/get");
+    /** getOnlineScoringConfigs: GET {@code /api/3.0/mlflow/scorers/online-configs}. The online-scoring configuration of each scorer id asked for (scorers without one are left out). */
+    public static final Route SCORERS_GET_ONLINE_SCORING_CONFIGS = new Route("getOnlineScoringConfigs", "GET", "/api/3.0/mlflow/scorers/online-configs");
+    /** listScorers: GET {@code /api/3.0/mlflow/scorers/list}. */
+    public static final Route SCORERS_LIST = new Route("listScorers", "GET", "/api/3.0/mlflow/scorers/list");
+    /** listScorerVersions: GET {@code /api/3.0/mlflow/scorers/versions}. */
+    public static final Route SCORERS_LIST_VERSIONS = new Route("listScorerVersions", "GET", "/api/3.0/mlflow/scorers/versions");
+    /** registerScorer: POST {@code /api/3.0/mlflow/scorers/register}. */
+    public static final Route SCORERS_REGISTER = new Route("registerScorer", "POST", "/api/3.0/mlflow/scorers/register");
+    /** upsertOnlineScoringConfig: PUT {@code /api/3.0/mlflow/scorers/online-config}. Set a registered scorer's online sampling rate and trace filter. */
+    public static final Route SCORERS_UPSERT_ONLINE_SCORING_CONFIG = new Route("upsertOnlineScoringConfig", "PUT", "/api/3.0/mlflow/scorers/online-config");
     /** getServerInfo: GET {@code /api/3.0/mlflow/server-info}. Server metadata (registered outside the protos). */
     public static final Route SERVER_INFO = new Route("getServerInfo", "GET", "/api/3.0/mlflow/server-info");
     /** batchGetTraces: GET {@code /api/3.0/mlflow/traces/batchGet}. */
@@ -243,4 +381,14 @@ public final class Routes {
     public static final Route WEBHOOKS_TEST = new Route("testWebhook", "POST", "/api/2.0/mlflow/webhooks/{webhook_id}/test");
     /** updateWebhook: PATCH {@code /api/2.0/mlflow/webhooks/{webhook_id}}. */
     public static final Route WEBHOOKS_UPDATE = new Route("updateWebhook", "PATCH", "/api/2.0/mlflow/webhooks/{webhook_id}");
+    /** createWorkspace: POST {@code /api/3.0/mlflow/workspaces}. */
+    public static final Route WORKSPACES_CREATE = new Route("createWorkspace", "POST", "/api/3.0/mlflow/workspaces");
+    /** deleteWorkspace: DELETE {@code /api/3.0/mlflow/workspaces/{workspace_name}}. */
+    public static final Route WORKSPACES_DELETE = new Route("deleteWorkspace", "DELETE", "/api/3.0/mlflow/workspaces/{workspace_name}");
+    /** getWorkspace: GET {@code /api/3.0/mlflow/workspaces/{workspace_name}}. */
+    public static final Route WORKSPACES_GET = new Route("getWorkspace", "GET", "/api/3.0/mlflow/workspaces/{workspace_name}");
+    /** listWorkspaces: GET {@code /api/3.0/mlflow/workspaces}. */
+    public static final Route WORKSPACES_LIST = new Route("listWorkspaces", "GET", "/api/3.0/mlflow/workspaces");
+    /** updateWorkspace: PATCH {@code /api/3.0/mlflow/workspaces/{workspace_name}}. */
+    public static final Route WORKSPACES_UPDATE = new Route("updateWorkspace", "PATCH", "/api/3.0/mlflow/workspaces/{workspace_name}");
 }

@@ -12,8 +12,12 @@ public final class Rules {
     /** An overload answer: retried with backoff whatever its status. Null fields match anything. */
     public record Overload(Integer status, String errorCode, String contains) {}
 
-    /** A configuration setting: its environment variable, type ("uri", "string", "bool", "path", "int", "float"), default and bound. */
-    public record Variable(String name, String env, String type, String defaultValue, Double min, boolean minExclusive, boolean secret) {}
+    /**
+     * A configuration setting: its environment variable, type ("uri", "string", "bool", "path", "int", "float",
+     * "enum"), default, bound and (enums) the values it takes, matched case-insensitively.
+     */
+    public record Variable(String name, String env, String type, String defaultValue, Double min, boolean minExclusive,
+            boolean secret, List<String> values) {}
 
     /** A Databricks variable, the profile key it may come from instead, and the setting it fills. */
     public record DatabricksVariable(String env, String profileKey, String field) {}
@@ -31,7 +35,8 @@ public final class Rules {
             Map.entry("ConflictError", "ApiError"),
             Map.entry("RateLimitedError", "ApiError"),
             Map.entry("ServerError", "ApiError"),
-            Map.entry("UnexpectedResponseError", "ApiError"));
+            Map.entry("UnexpectedResponseError", "ApiError"),
+            Map.entry("JournalError", "MlflowError"));
     /** MLflow error_code in an error body -> the error class it raises; checked before the status. */
     public static final Map<String, String> BY_ERROR_CODE = Map.ofEntries(
             Map.entry("INVALID_PARAMETER_VALUE", "InvalidParameterValueError"),
@@ -83,21 +88,36 @@ public final class Rules {
     public static final Map<String, String> OPERATION_SAFETY = Map.ofEntries(
             Map.entry("abortMultipartUpload", "safe"),
             Map.entry("addDatasetToExperiments", "safe"),
+            Map.entry("addGuardrailToEndpoint", "safe"),
+            Map.entry("addItemsToReviewQueue", "safe"),
+            Map.entry("attachModelToEndpoint", "safe"),
             Map.entry("batchGetTraceInfos", "safe"),
             Map.entry("batchGetTraces", "safe"),
             Map.entry("calculateTraceFilterCorrelation", "safe"),
+            Map.entry("cancelPromptOptimizationJob", "safe"),
             Map.entry("completeMultipartUpload", "never"),
             Map.entry("createAssessment", "never"),
+            Map.entry("createBudgetPolicy", "never"),
             Map.entry("createDataset", "recover-by-request-id"),
+            Map.entry("createEndpointBinding", "safe"),
             Map.entry("createExperiment", "recover-by-request-id"),
+            Map.entry("createGatewayEndpoint", "never"),
+            Map.entry("createGatewayGuardrail", "never"),
+            Map.entry("createGatewayModelDefinition", "never"),
+            Map.entry("createGatewaySecret", "never"),
+            Map.entry("createIssue", "never"),
+            Map.entry("createLabelSchema", "never"),
             Map.entry("createLoggedModel", "recover-by-request-id"),
             Map.entry("createModelVersion", "recover-by-request-id"),
             Map.entry("createMultipartUpload", "safe"),
             Map.entry("createPresignedDownloadUrl", "safe"),
             Map.entry("createPresignedUploadUrl", "safe"),
+            Map.entry("createPromptOptimizationJob", "never"),
             Map.entry("createRegisteredModel", "recover-by-request-id"),
+            Map.entry("createReviewQueue", "never"),
             Map.entry("createRun", "recover-by-request-id"),
             Map.entry("createWebhook", "recover-by-request-id"),
+            Map.entry("createWorkspace", "never"),
             Map.entry("databricksCompleteMultipartUpload", "never"),
             Map.entry("databricksCreateMultipartUpload", "safe"),
             Map.entry("databricksGetCredentialsForLoggedModelDownload", "safe"),
@@ -107,34 +127,55 @@ public final class Rules {
             Map.entry("databricksGetPresignedUploadPartUrl", "safe"),
             Map.entry("deleteArtifact", "safe"),
             Map.entry("deleteAssessment", "safe"),
+            Map.entry("deleteBudgetPolicy", "safe"),
             Map.entry("deleteDataset", "safe"),
             Map.entry("deleteDatasetRecords", "safe"),
             Map.entry("deleteDatasetTag", "safe"),
+            Map.entry("deleteEndpointBinding", "safe"),
             Map.entry("deleteExperiment", "safe"),
             Map.entry("deleteExperimentTag", "safe"),
+            Map.entry("deleteGatewayEndpoint", "safe"),
+            Map.entry("deleteGatewayEndpointTag", "safe"),
+            Map.entry("deleteGatewayGuardrail", "safe"),
+            Map.entry("deleteGatewayModelDefinition", "safe"),
+            Map.entry("deleteGatewaySecret", "safe"),
+            Map.entry("deleteLabelSchema", "safe"),
             Map.entry("deleteLoggedModel", "safe"),
             Map.entry("deleteLoggedModelTag", "safe"),
             Map.entry("deleteModelVersion", "safe"),
             Map.entry("deleteModelVersionTag", "safe"),
+            Map.entry("deletePromptOptimizationJob", "safe"),
             Map.entry("deleteRegisteredModel", "safe"),
             Map.entry("deleteRegisteredModelAlias", "safe"),
             Map.entry("deleteRegisteredModelTag", "safe"),
+            Map.entry("deleteReviewQueue", "safe"),
             Map.entry("deleteRun", "safe"),
+            Map.entry("deleteScorer", "safe"),
             Map.entry("deleteTag", "safe"),
             Map.entry("deleteTraceTag", "safe"),
             Map.entry("deleteTraceTagV3", "safe"),
             Map.entry("deleteTraces", "safe"),
             Map.entry("deleteTracesV3", "safe"),
             Map.entry("deleteWebhook", "safe"),
+            Map.entry("deleteWorkspace", "safe"),
+            Map.entry("detachModelFromEndpoint", "safe"),
             Map.entry("downloadArtifact", "safe"),
             Map.entry("endTrace", "safe"),
             Map.entry("finalizeLoggedModel", "safe"),
             Map.entry("getAssessment", "safe"),
+            Map.entry("getBudgetPolicy", "safe"),
             Map.entry("getDataset", "safe"),
             Map.entry("getDatasetExperimentIds", "safe"),
             Map.entry("getDatasetRecords", "safe"),
             Map.entry("getExperiment", "safe"),
             Map.entry("getExperimentByName", "safe"),
+            Map.entry("getGatewayEndpoint", "safe"),
+            Map.entry("getGatewayGuardrail", "safe"),
+            Map.entry("getGatewayModelDefinition", "safe"),
+            Map.entry("getGatewaySecretInfo", "safe"),
+            Map.entry("getIssue", "safe"),
+            Map.entry("getLabelSchema", "safe"),
+            Map.entry("getLabelSchemaByName", "safe"),
             Map.entry("getLatestVersions", "safe"),
             Map.entry("getLatestVersionsViaGet", "safe"),
             Map.entry("getLoggedModel", "safe"),
@@ -143,21 +184,42 @@ public final class Rules {
             Map.entry("getModelVersion", "safe"),
             Map.entry("getModelVersionByAlias", "safe"),
             Map.entry("getModelVersionDownloadUri", "safe"),
+            Map.entry("getOnlineScoringConfigs", "safe"),
             Map.entry("getOnlineTraceDetails", "safe"),
+            Map.entry("getOrCreateUserQueue", "safe"),
             Map.entry("getPresignedDownloadUrl", "safe"),
+            Map.entry("getPromptOptimizationJob", "safe"),
             Map.entry("getRegisteredModel", "safe"),
+            Map.entry("getReviewQueue", "safe"),
+            Map.entry("getReviewQueueByName", "safe"),
             Map.entry("getRun", "safe"),
+            Map.entry("getScorer", "safe"),
             Map.entry("getServerInfo", "safe"),
             Map.entry("getTrace", "safe"),
             Map.entry("getTraceInfo", "safe"),
             Map.entry("getTraceInfoV3", "safe"),
             Map.entry("getWebhook", "safe"),
+            Map.entry("getWorkspace", "safe"),
             Map.entry("linkPromptsToTrace", "safe"),
             Map.entry("linkTracesToRun", "safe"),
             Map.entry("listArtifacts", "safe"),
+            Map.entry("listBudgetPolicies", "safe"),
+            Map.entry("listBudgetWindows", "safe"),
+            Map.entry("listEndpointBindings", "safe"),
+            Map.entry("listEndpointGuardrailConfigs", "safe"),
+            Map.entry("listGatewayEndpoints", "safe"),
+            Map.entry("listGatewayGuardrails", "safe"),
+            Map.entry("listGatewayModelDefinitions", "safe"),
+            Map.entry("listGatewaySecretInfos", "safe"),
+            Map.entry("listLabelSchemas", "safe"),
             Map.entry("listLoggedModelArtifacts", "safe"),
             Map.entry("listProxiedArtifacts", "safe"),
+            Map.entry("listReviewQueueItems", "safe"),
+            Map.entry("listReviewQueues", "safe"),
+            Map.entry("listScorerVersions", "safe"),
+            Map.entry("listScorers", "safe"),
             Map.entry("listWebhooks", "safe"),
+            Map.entry("listWorkspaces", "safe"),
             Map.entry("logBatch", "safe"),
             Map.entry("logInputs", "safe"),
             Map.entry("logLoggedModelParams", "safe"),
@@ -166,7 +228,10 @@ public final class Rules {
             Map.entry("logOutputs", "safe"),
             Map.entry("logParam", "safe"),
             Map.entry("queryTraceMetrics", "safe"),
+            Map.entry("registerScorer", "never"),
             Map.entry("removeDatasetFromExperiments", "safe"),
+            Map.entry("removeGuardrailFromEndpoint", "safe"),
+            Map.entry("removeItemsFromReviewQueue", "safe"),
             Map.entry("renameRegisteredModel", "never"),
             Map.entry("restoreExperiment", "safe"),
             Map.entry("restoreRun", "safe"),
@@ -175,8 +240,11 @@ public final class Rules {
             Map.entry("searchEvaluationDatasetsViaGet", "safe"),
             Map.entry("searchExperiments", "safe"),
             Map.entry("searchExperimentsViaGet", "safe"),
+            Map.entry("searchIssues", "safe"),
             Map.entry("searchLoggedModels", "safe"),
             Map.entry("searchModelVersions", "safe"),
+            Map.entry("searchPromptOptimizationJobs", "safe"),
+            Map.entry("searchPromptOptimizationJobsViaGet", "safe"),
             Map.entry("searchRegisteredModels", "safe"),
             Map.entry("searchRuns", "safe"),
             Map.entry("searchTraces", "safe"),
@@ -184,10 +252,12 @@ public final class Rules {
             Map.entry("searchUnifiedTraceHandler", "safe"),
             Map.entry("setDatasetTags", "safe"),
             Map.entry("setExperimentTag", "safe"),
+            Map.entry("setGatewayEndpointTag", "safe"),
             Map.entry("setLoggedModelTags", "safe"),
             Map.entry("setModelVersionTag", "safe"),
             Map.entry("setRegisteredModelAlias", "safe"),
             Map.entry("setRegisteredModelTag", "safe"),
+            Map.entry("setReviewQueueItemStatus", "safe"),
             Map.entry("setTag", "safe"),
             Map.entry("setTraceTag", "safe"),
             Map.entry("setTraceTagV3", "safe"),
@@ -196,13 +266,23 @@ public final class Rules {
             Map.entry("testWebhook", "never"),
             Map.entry("transitionModelVersionStage", "safe"),
             Map.entry("updateAssessment", "safe"),
+            Map.entry("updateBudgetPolicy", "safe"),
+            Map.entry("updateEndpointGuardrailConfig", "safe"),
             Map.entry("updateExperiment", "safe"),
+            Map.entry("updateGatewayEndpoint", "safe"),
+            Map.entry("updateGatewayModelDefinition", "safe"),
+            Map.entry("updateGatewaySecret", "safe"),
+            Map.entry("updateIssue", "safe"),
+            Map.entry("updateLabelSchema", "safe"),
             Map.entry("updateModelVersion", "safe"),
             Map.entry("updateRegisteredModel", "safe"),
+            Map.entry("updateReviewQueue", "safe"),
             Map.entry("updateRun", "safe"),
             Map.entry("updateWebhook", "safe"),
+            Map.entry("updateWorkspace", "safe"),
             Map.entry("uploadArtifact", "safe"),
-            Map.entry("upsertDatasetRecords", "safe"));
+            Map.entry("upsertDatasetRecords", "safe"),
+            Map.entry("upsertOnlineScoringConfig", "safe"));
 
     /** The tag a create that the server does not deduplicate carries, so a retry can find what the first try made; hidden by MLflow's UI. */
     public static final String REQUEST_ID_TAG = "mlflow.mlflowrest.requestId";
@@ -224,19 +304,23 @@ public final class Rules {
     public static final Set<String> FALSY = Set.of("", "0", "false");
     /** Every setting ClientConfig reads, with its environment variable. */
     public static final List<Variable> CONFIG_VARIABLES = List.of(
-            new Variable("tracking_uri", "MLFLOW_TRACKING_URI", "uri", null, null, false, false),
-            new Variable("username", "MLFLOW_TRACKING_USERNAME", "string", null, null, false, false),
-            new Variable("password", "MLFLOW_TRACKING_PASSWORD", "string", null, null, false, true),
-            new Variable("token", "MLFLOW_TRACKING_TOKEN", "string", null, null, false, true),
-            new Variable("insecure_tls", "MLFLOW_TRACKING_INSECURE_TLS", "bool", "false", null, false, false),
-            new Variable("server_cert_path", "MLFLOW_TRACKING_SERVER_CERT_PATH", "path", null, null, false, false),
-            new Variable("client_cert_path", "MLFLOW_TRACKING_CLIENT_CERT_PATH", "path", null, null, false, false),
-            new Variable("max_retries", "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "int", "7", 0.0, false, false),
-            new Variable("backoff_factor", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "float", "0.5", 0.0, false, false),
-            new Variable("backoff_jitter", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "float", "1.0", 0.0, false, false),
-            new Variable("timeout", "MLFLOW_HTTP_REQUEST_TIMEOUT", "float", "120.0", 0.0, true, false),
-            new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false),
-            new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false));
+            new Variable("tracking_uri", "MLFLOW_TRACKING_URI", "uri", null, null, false, false, List.of()),
+            new Variable("username", "MLFLOW_TRACKING_USERNAME", "string", null, null, false, false, List.of()),
+            new Variable("password", "MLFLOW_TRACKING_PASSWORD", "string", null, null, false, true, List.of()),
+            new Variable("token", "MLFLOW_TRACKING_TOKEN", "string", null, null, false, true, List.of()),
+            new Variable("insecure_tls", "MLFLOW_TRACKING_INSECURE_TLS", "bool", "false", null, false, false, List.of()),
+            new Variable("server_cert_path", "MLFLOW_TRACKING_SERVER_CERT_PATH", "path", null, null, false, false, List.of()),
+            new Variable("client_cert_path", "MLFLOW_TRACKING_CLIENT_CERT_PATH", "path", null, null, false, false, List.of()),
+            new Variable("max_retries", "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "int", "7", 0.0, false, false, List.of()),
+            new Variable("backoff_factor", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "float", "0.5", 0.0, false, false, List.of()),
+            new Variable("backoff_jitter", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "float", "1.0", 0.0, false, false, List.of()),
+            new Variable("timeout", "MLFLOW_HTTP_REQUEST_TIMEOUT", "float", "120.0", 0.0, true, false, List.of()),
+            new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false, List.of()),
+            new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false, List.of()),
+            new Variable("journal_dir", "MLFLOWREST_JOURNAL_DIR", "path", null, null, false, false, List.of()),
+            new Variable("journal_fsync", "MLFLOWREST_JOURNAL_FSYNC", "enum", "interval", null, false, false, List.of("always", "interval", "never")),
+            new Variable("journal_fsync_interval", "MLFLOWREST_JOURNAL_FSYNC_INTERVAL", "float", "1.0", 0.0, true, false, List.of()),
+            new Variable("journal_on_unreachable", "MLFLOWREST_JOURNAL_ON_UNREACHABLE", "enum", "keep", null, false, false, List.of("keep", "raise")));
     /** Tries after the first, unless configured. */
     public static final int DEFAULT_MAX_RETRIES = 7;
     /** The first backoff sleep, in seconds, doubled per retry up to MAX_BACKOFF_SECONDS. */
@@ -247,6 +331,11 @@ public final class Rules {
     public static final double DEFAULT_TIMEOUT_SECONDS = 120.0;
     /** Metric-only log-batch requests in flight at once, unless configured. */
     public static final int DEFAULT_BATCH_CONCURRENCY = 2;
+
+    /** Proxy environment variables by the tracking URI's scheme ("http", "https"), the first set wins. */
+    public static final Map<String, List<String>> PROXY_ENV = Map.of("http", List.of("http_proxy", "HTTP_PROXY"), "https", List.of("https_proxy", "HTTPS_PROXY"));
+    /** The variables listing hosts reached without a proxy, the first set wins. */
+    public static final List<String> NO_PROXY_ENV = List.of("no_proxy", "NO_PROXY");
 
     /** The variable naming the Databricks profile file. */
     public static final String DATABRICKS_CONFIG_FILE_ENV = "DATABRICKS_CONFIG_FILE";
@@ -275,6 +364,27 @@ public final class Rules {
 
     /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = 4096;
+
+    /** The journal's format name, written in every file's open record (docs/journal.md). */
+    public static final String JOURNAL_FORMAT = "mlflowrest-journal";
+    /** The journal format's version. */
+    public static final int JOURNAL_VERSION = 1;
+    /** The tracking URI scheme that records offline into a journal: offline:DIR. */
+    public static final String JOURNAL_OFFLINE_SCHEME = "offline";
+    /** A journal file's name is this, a 32-hex session id, then the suffix. */
+    public static final String JOURNAL_FILE_PREFIX = "journal-";
+    /** The suffix of a journal file's name. */
+    public static final String JOURNAL_FILE_SUFFIX = ".jsonl";
+    /** The folder of a journal directory holding copies of artifacts logged while the server was away. */
+    public static final String JOURNAL_ARTIFACTS_DIR = "artifacts";
+    /** The folder that exists while a sync runs on a journal directory. */
+    public static final String JOURNAL_LOCK_DIR = "sync.lock";
+    /** A client-made id is this prefix and 32 hex digits. */
+    public static final String JOURNAL_LOCAL_ID_PREFIX = "local-";
+    /** Body fields whose string values are local ids replaced at sync, at any depth. */
+    public static final Set<String> JOURNAL_ID_FIELDS = Set.of("experiment_id", "experiment_ids", "run_id", "run_uuid");
+    /** Operations whose id starts so are reads even when they POST (searchRuns): never journaled. */
+    public static final List<String> JOURNAL_READ_PREFIXES = List.of("get", "search", "list", "batchGet", "calculate", "query");
 
     /** operationId -> the body fields the spec gives a default, sent when the caller gives none. */
     public static final Map<String, Map<String, Object>> REQUEST_DEFAULTS = Map.ofEntries(

@@ -6,6 +6,8 @@ package io.mlflowrest.errors;
  * the same as the Python SDK's.
  */
 public class ApiError extends MlflowError {
+    private static final long serialVersionUID = 1L;
+
     /** The HTTP status, or null. */
     private final Integer httpStatus;
     /** MLflow's error_code, or null. */

@@ -2,6 +2,8 @@ package io.mlflowrest.errors;
 
 /** 409: ABORTED, RESOURCE_CONFLICT. */
 public class ConflictError extends ApiError {
+    private static final long serialVersionUID = 1L;
+
     /**
      * Built by the transport from an error answer.
      *

@@ -6,6 +6,8 @@ package io.mlflowrest.errors;
  * and {@link #limit()} name what was violated.
  */
 public class InvalidParameterValueError extends ApiError {
+    private static final long serialVersionUID = 1L;
+
     /** The field at fault when found before sending, else null. */
     private final String field;
     /** The rule it broke, else null. */

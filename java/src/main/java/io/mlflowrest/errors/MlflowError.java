@@ -5,6 +5,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Base of every error mlflowrest raises; unchecked, like the official client's exceptions. */
 public class MlflowError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     /** Context added after the error was made, appended to the message. */
     private final List<String> notes = new CopyOnWriteArrayList<>();
 

@@ -2,6 +2,8 @@ package io.mlflowrest.errors;
 
 /** 403: not allowed (also the server's Host-header guard, which answers text/plain). */
 public class PermissionDeniedError extends ApiError {
+    private static final long serialVersionUID = 1L;
+
     /**
      * Built by the transport from an error answer.
      *

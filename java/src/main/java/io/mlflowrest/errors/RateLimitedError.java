@@ -2,6 +2,8 @@ package io.mlflowrest.errors;
 
 /** 429 still answered after every retry. */
 public class RateLimitedError extends ApiError {
+    private static final long serialVersionUID = 1L;
+
     /**
      * Built by the transport from an error answer.
      *

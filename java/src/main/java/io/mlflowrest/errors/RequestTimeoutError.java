@@ -2,6 +2,8 @@ package io.mlflowrest.errors;
 
 /** The request's timeout expired before an answer came. */
 public class RequestTimeoutError extends TransportError {
+    private static final long serialVersionUID = 1L;
+
     /**
      * Built by the transport when a request's timeout expires.
      *

@@ -2,6 +2,8 @@ package io.mlflowrest.errors;
 
 /** The entity already exists (RESOURCE_ALREADY_EXISTS, ALREADY_EXISTS). */
 public class ResourceAlreadyExistsError extends ApiError {
+    private static final long serialVersionUID = 1L;
+
     /**
      * Built by the transport from an error answer.
      *

@@ -2,6 +2,8 @@ package io.mlflowrest.errors;
 
 /** Not found (404: RESOURCE_DOES_NOT_EXIST, NOT_FOUND, ENDPOINT_NOT_FOUND, unknown routes). */
 public class ResourceDoesNotExistError extends ApiError {
+    private static final long serialVersionUID = 1L;
+
     /**
      * Built by the transport from an error answer.
      *

@@ -2,6 +2,8 @@ package io.mlflowrest.errors;
 
 /** No HTTP answer came: connection refused or reset, DNS, TLS. */
 public class TransportError extends MlflowError {
+    private static final long serialVersionUID = 1L;
+
     /** The request's HTTP method. */
     private final String method;
     /** The request's path. */

@@ -2,6 +2,8 @@ package io.mlflowrest.errors;
 
 /** 401: missing or wrong credentials (also the basic-auth app's HTML answer). */
 public class UnauthenticatedError extends ApiError {
+    private static final long serialVersionUID = 1L;
+
     /**
      * Built by the transport from an error answer.
      *

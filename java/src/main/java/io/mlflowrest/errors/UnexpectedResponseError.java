@@ -2,6 +2,8 @@ package io.mlflowrest.errors;
 
 /** A success status whose body is not the JSON expected (HTML from a proxy, a truncated body). */
 public class UnexpectedResponseError extends ApiError {
+    private static final long serialVersionUID = 1L;
+
     /**
      * Built by the transport from an error answer.
      *

@@ -95,6 +95,30 @@ public final class Json {
         return out.toString();
     }
 
+    /**
+     * A copy without the fields set to null, at any depth: the body as the spec describes it.
+     *
+     * @param node a JSON tree
+     * @return the copy (the node itself when it is neither object nor array)
+     */
+    public static JsonNode withoutNulls(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode copy = NODES.objectNode();
+            node.fields().forEachRemaining(e -> {
+                if (!e.getValue().isNull()) {
+                    copy.set(e.getKey(), withoutNulls(e.getValue()));
+                }
+            });
+            return copy;
+        }
+        if (node.isArray()) {
+            ArrayNode copy = NODES.arrayNode();
+            node.forEach(item -> copy.add(withoutNulls(item)));
+            return copy;
+        }
+        return node;
+    }
+
     private static void writeWithoutNulls(JsonGenerator g, JsonNode node) throws IOException {
         if (node.isObject()) {
             g.writeStartObject();

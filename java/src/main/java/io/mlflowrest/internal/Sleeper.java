@@ -12,5 +12,5 @@ public interface Sleeper {
     void sleep(Duration duration) throws InterruptedException;
 
     /** Thread.sleep. */
-    Sleeper REAL = d -> Thread.sleep(d.toMillis(), (int) (d.toNanosPart() % 1_000_000));
+    Sleeper REAL = d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
 }

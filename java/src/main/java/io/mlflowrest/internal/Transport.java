@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlflowrest.ClientConfig;
 import io.mlflowrest.errors.ApiError;
+import io.mlflowrest.errors.JournalError;
 import io.mlflowrest.errors.MlflowError;
 import io.mlflowrest.errors.RequestTimeoutError;
 import io.mlflowrest.errors.TransportError;
@@ -12,9 +13,11 @@ import io.mlflowrest.generated.Route;
 import io.mlflowrest.generated.Rules;
 import io.mlflowrest.internal.http.Http11Client;
 import io.mlflowrest.internal.http.Origin;
+import io.mlflowrest.internal.http.Proxy;
 import io.mlflowrest.internal.http.RawResponse;
 import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.internal.http.StaleConnectionException;
+import io.mlflowrest.internal.journal.Journal;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -46,6 +49,7 @@ public final class Transport implements Closeable {
     // Writes in flight across the client's threads, adapted to overload answers (WriteLimit).
     private final WriteLimit writeLimit;
     private final Duration timeout;
+    private volatile Journal journal;
 
     /**
      * The client's one request helper.
@@ -63,12 +67,14 @@ public final class Transport implements Closeable {
      * @param sleeper sleeps between tries
      */
     public Transport(ClientConfig config, Sleeper sleeper) {
-        URI uri = config.trackingUri();
+        // offline: nothing is ever sent (send() refuses), so the origin is a placeholder
+        URI uri = config.offline() ? URI.create("http://offline.invalid:1") : config.trackingUri();
         boolean https = uri.getScheme().equals("https");
         int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
         Origin origin = new Origin(uri.getHost(), port, https ? TlsFactory.create(config) : null, !config.insecureTls());
         int timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
-        this.http = new Http11Client(origin, uri.getPort() <= 0, timeoutMs, timeoutMs);
+        Proxy proxy = Proxy.select(uri.getScheme(), uri.getHost(), System.getProperties(), System.getenv());
+        this.http = new Http11Client(origin, proxy, uri.getPort() <= 0, timeoutMs, timeoutMs);
         this.hostPort = uri.getHost() + ":" + port;
         this.basePath = uri.getRawPath() == null ? "" : uri.getRawPath();
         this.retry = new RetryPolicy(config.maxRetries(), config.backoffFactorSeconds(), config.backoffJitterSeconds());
@@ -102,6 +108,29 @@ public final class Transport implements Closeable {
      */
     public Duration timeout() {
         return timeout;
+    }
+
+    /**
+     * Records every write of the spec in this journal before sending it (docs/journal.md); offline, answers
+     * them from it and refuses every read.
+     *
+     * @param journal the client's journal
+     */
+    public void useJournal(Journal journal) {
+        this.journal = journal;
+    }
+
+    /**
+     * Sends a call the journal kept while the server was away, with the operation's retries.
+     *
+     * @param route the operation
+     * @param path the path to send to
+     * @param body the JSON body
+     * @return the answer's JSON
+     */
+    public JsonNode resend(Route route, String path, JsonNode body) {
+        String safety = Rules.OPERATION_SAFETY.getOrDefault(route.operationId(), "safe");
+        return json(route.method(), path, Query.of(), RequestBody.json(Json.write(body)), RetryGuard.NONE, safety);
     }
 
     /**
@@ -164,6 +193,12 @@ public final class Transport implements Closeable {
             });
         }
         String safety = Rules.OPERATION_SAFETY.getOrDefault(route.operationId(), "safe");
+        Journal j = journal;
+        if (j != null && Journal.records(route)) {
+            String filled = route.path(encoded);
+            return j.write(route, filled, body, () -> json(route.method(), filled, query,
+                    body == null ? null : RequestBody.json(Json.write(body)), guard, safety));
+        }
         return json(route.method(), route.path(encoded), query, body == null ? null : RequestBody.json(Json.write(body)),
                 guard, safety);
     }
@@ -239,6 +274,11 @@ public final class Transport implements Closeable {
             String safety) {
         if (closed) {
             throw new MlflowError("this MlflowRestClient is closed (" + method + " " + path + "); create a new client");
+        }
+        Journal j = journal;
+        if (j != null && j.offline()) {
+            throw new JournalError("offline (" + j.file().getParent() + "): " + method + " " + path
+                    + " needs a server; offline runs are read after `sync`", j.file(), 0, null);
         }
         String target = basePath + path + query.suffix();
         boolean resentOnStale = false;

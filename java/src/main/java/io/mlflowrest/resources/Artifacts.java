@@ -8,6 +8,7 @@ import io.mlflowrest.internal.artifacts.ArtifactNames;
 import io.mlflowrest.internal.artifacts.ArtifactRepositories;
 import io.mlflowrest.internal.artifacts.ArtifactRepository;
 import io.mlflowrest.internal.artifacts.RepoPaths;
+import io.mlflowrest.internal.journal.Journal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -28,6 +29,7 @@ import org.mlflow.api.proto.Service.FileInfo;
 public final class Artifacts {
     private final ArtifactLocations locations;
     private final ArtifactRepositories repositories;
+    private final Journal journal;
 
     /**
      * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.artifacts()}.
@@ -36,12 +38,16 @@ public final class Artifacts {
      * @param registeredModels resolves {@code models:/<name>@<alias>}
      * @param modelVersions resolves {@code models:/<name>/<version>}
      * @param loggedModels resolves {@code models:/m-<id>}
-     * @param repositories the artifact stores, by URI scheme
+     * @param operations the client's operation layer: the artifact stores send through its transport and
+     *     close with it; their credentials come from its configuration and the environment
      */
     public Artifacts(Runs runs, RegisteredModels registeredModels, ModelVersions modelVersions, LoggedModels loggedModels,
-                     ArtifactRepositories repositories) {
+                     RawOperations operations) {
         this.locations = new ArtifactLocations(runs, registeredModels, modelVersions, loggedModels);
-        this.repositories = repositories;
+        this.repositories = new ArtifactRepositories(operations.transport(), operations.config(), System.getenv(),
+                java.nio.file.Path.of(System.getProperty("user.home")));
+        operations.own(repositories);
+        this.journal = operations.journal();
     }
 
     /**
@@ -63,6 +69,11 @@ public final class Artifacts {
      * @param artifactPath a folder below the artifact root, e.g. {@code plots}; null for the root
      */
     public void upload(String runId, Path local, String artifactPath) {
+        if (journal != null && journal.offline()) {
+            ArtifactNames.check("artifact_path", artifactPath);
+            journal.artifact(runId, local, artifactPath);
+            return;
+        }
         uploadToUri(runArtifactUri(runId), local, artifactPath);
     }
 
@@ -76,6 +87,11 @@ public final class Artifacts {
     public void uploadContents(String runId, Path localDir, String artifactPath) {
         if (!Files.isDirectory(localDir)) {
             throw InvalidParameterValueError.clientSide("local_dir", "an existing folder", localDir + " is not a directory");
+        }
+        if (journal != null && journal.offline()) {
+            ArtifactNames.check("artifact_path", artifactPath);
+            journal.artifact(runId, localDir, artifactPath);
+            return;
         }
         uploadTree(repositories.forUri(runArtifactUri(runId)), localDir, artifactPath);
     }

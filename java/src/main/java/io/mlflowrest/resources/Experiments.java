@@ -25,10 +25,10 @@ public final class Experiments {
     /**
      * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.experiments()}.
      *
-     * @param transport the client's one request helper
+     * @param operations the client's operation layer, whose transport this sends through
      */
-    public Experiments(Transport transport) {
-        this.transport = transport;
+    public Experiments(RawOperations operations) {
+        this.transport = operations.transport();
     }
 
     /**

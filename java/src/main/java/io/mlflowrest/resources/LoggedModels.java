@@ -31,10 +31,10 @@ public final class LoggedModels {
     /**
      * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.loggedModels()}.
      *
-     * @param transport the client's one request helper
+     * @param operations the client's operation layer, whose transport this sends through
      */
-    public LoggedModels(Transport transport) {
-        this.transport = transport;
+    public LoggedModels(RawOperations operations) {
+        this.transport = operations.transport();
     }
 
     /**

@@ -20,10 +20,10 @@ public final class Metrics {
     /**
      * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.metrics()}.
      *
-     * @param transport the client's one request helper
+     * @param operations the client's operation layer, whose transport this sends through
      */
-    public Metrics(Transport transport) {
-        this.transport = transport;
+    public Metrics(RawOperations operations) {
+        this.transport = operations.transport();
     }
 
     /**

@@ -24,10 +24,10 @@ public final class ModelVersions {
     /**
      * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.modelVersions()}.
      *
-     * @param transport the client's one request helper
+     * @param operations the client's operation layer, whose transport this sends through
      */
-    public ModelVersions(Transport transport) {
-        this.transport = transport;
+    public ModelVersions(RawOperations operations) {
+        this.transport = operations.transport();
     }
 
     /**

@@ -26,10 +26,10 @@ public final class RegisteredModels {
     /**
      * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.registeredModels()}.
      *
-     * @param transport the client's one request helper
+     * @param operations the client's operation layer, whose transport this sends through
      */
-    public RegisteredModels(Transport transport) {
-        this.transport = transport;
+    public RegisteredModels(RawOperations operations) {
+        this.transport = operations.transport();
     }
 
     /**

@@ -3,7 +3,6 @@ package io.mlflowrest.resources;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mlflowrest.ClientConfig;
 import io.mlflowrest.Page;
 import io.mlflowrest.PagedIterable;
 import io.mlflowrest.SearchOptions;
@@ -39,21 +38,12 @@ public final class Runs {
     /**
      * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.runs()}.
      *
-     * @param transport the client's one request helper
+     * @param operations the client's operation layer, whose transport this sends through; its
+     *     configuration's {@code batchConcurrency} is how many metric-only log-batch requests are in flight
      */
-    public Runs(Transport transport) {
-        this(transport, ClientConfig.DEFAULT_BATCH_CONCURRENCY);
-    }
-
-    /**
-     * {@code batchConcurrency}: metric-only log-batch requests in flight at once, as in ClientConfig.
-     *
-     * @param transport the client's one request helper
-     * @param batchConcurrency at least 1
-     */
-    public Runs(Transport transport, int batchConcurrency) {
-        this.transport = transport;
-        this.batchConcurrency = batchConcurrency;
+    public Runs(RawOperations operations) {
+        this.transport = operations.transport();
+        this.batchConcurrency = operations.config().batchConcurrency();
     }
 
     /**

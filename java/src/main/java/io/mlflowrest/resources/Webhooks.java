@@ -34,10 +34,10 @@ public final class Webhooks {
     /**
      * Made by {@link io.mlflowrest.MlflowRestClient}; reach it through {@code client.webhooks()}.
      *
-     * @param transport the client's one request helper
+     * @param operations the client's operation layer, whose transport this sends through
      */
-    public Webhooks(Transport transport) {
-        this.transport = transport;
+    public Webhooks(RawOperations operations) {
+        this.transport = operations.transport();
     }
 
     /**

@@ -157,6 +157,7 @@ class CompatibilityIntegrationTest {
         mlflow.close();
     }
 
+    @SuppressWarnings("deprecation") // the official client's deprecated methods are among those probed
     private void registerClientProbes() {
         String why = "ignores MLFLOW_TRACKING_TOKEN/USERNAME/PASSWORD/INSECURE_TLS (checked: no Authorization header"
                 + " from it, Bearer from the bridge, in SecretsTest)";

@@ -11,7 +11,9 @@ import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.errors.ServerError;
 import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.WriteLimit;
-import io.mlflowrest.resources.Runs;
+import io.mlflowrest.generated.Routes;
+import io.mlflowrest.internal.Json;
+import io.mlflowrest.internal.Query;
 import io.mlflowrest.unit.StubServer.Answer;
 import io.mlflowrest.unit.StubServer.Request;
 import java.time.Duration;
@@ -127,33 +129,34 @@ class WriteLimitTest {
     void onlyOverloadAnswersLowerTheClientsLimit() throws Exception {
         try (StubServer stub = new StubServer();
              Transport transport = new Transport(stub.config().maxRetries(5).build())) {
-            Runs runs = new Runs(transport, 2);
             WriteLimit limit = transport.writeLimit();
+            Runnable logBatch = () -> transport.call(Routes.RUNS_LOG_BATCH, Query.of(),
+                    Json.tryParse("{\"run_id\":\"r1\",\"metrics\":[{\"key\":\"m\",\"value\":1,\"timestamp\":1,\"step\":0}]}"));
             assertEquals(8, limit.limit(), "batchConcurrency 2 x 4 calls' worth");
 
             stub.then(POOL_TIMEOUT).then(POOL_TIMEOUT).then(POOL_TIMEOUT).then(Answer.json(200, "{}"));
-            runs.logBatch("r1", ConcurrentBatchTest.metrics(10), List.of(), List.of());
+            logBatch.run();
             assertEquals(3, limit.decreases(), "each overload answer, retried, halved the limit");
-            assertEquals(2, limit.limit(), "8 -> 4 -> 2 -> 1, then one stored batch: 2");
+            assertEquals(1, limit.limit(), "8 -> 4 -> 2 -> 1");
 
             stub.then(Answer.json(503, "{}")).then(Answer.json(200, "{}"));
-            runs.logBatch("r1", ConcurrentBatchTest.metrics(10), List.of(), List.of());
+            logBatch.run();
             assertEquals(4, limit.decreases(), "a proxy's 503 is overload too");
 
             stub.then(Answer.json(500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"boom\"}"))
                     .then(Answer.json(200, "{}"));
-            runs.logBatch("r1", ConcurrentBatchTest.metrics(10), List.of(), List.of());
+            logBatch.run();
             assertEquals(4, limit.decreases(), "a plain 500 is retried but says nothing about load");
 
             stub.then(Answer.json(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"bad\"}"));
             assertThrows(InvalidParameterValueError.class,
-                    () -> runs.logBatch("r1", ConcurrentBatchTest.metrics(10), List.of(), List.of()));
+                    logBatch::run);
             assertEquals(4, limit.decreases(), "a refused request is not overload");
 
             int before = stub.requests.size();
             stub.otherwise(r -> Answer.json(500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"boom\"}"));
             assertThrows(ServerError.class,
-                    () -> runs.logBatch("r1", ConcurrentBatchTest.metrics(10), List.of(), List.of()));
+                    logBatch::run);
             assertEquals(6, stub.requests.size() - before, "retries spent");
             assertEquals(4, limit.decreases());
         }

@@ -11,6 +11,7 @@ import io.mlflowrest.internal.Sleeper;
 import io.mlflowrest.internal.TlsFactory;
 import io.mlflowrest.internal.http.Http11Client;
 import io.mlflowrest.internal.http.Origin;
+import io.mlflowrest.internal.http.Proxy;
 import io.mlflowrest.internal.http.RawResponse;
 import io.mlflowrest.internal.http.RequestBody;
 import io.mlflowrest.internal.http.StaleConnectionException;
@@ -190,7 +191,8 @@ public final class StoreHttp implements Closeable {
         return clients.computeIfAbsent(scheme + "://" + url.getHost() + ":" + port(url), k -> {
             boolean https = scheme.equals("https");
             Origin origin = new Origin(url.getHost(), port(url), https ? TlsFactory.forStore(insecure) : null, !insecure);
-            return new Http11Client(origin, url.getPort() <= 0, timeoutMs, timeoutMs);
+            Proxy proxy = Proxy.select(scheme, url.getHost(), System.getProperties(), System.getenv());
+            return new Http11Client(origin, proxy, url.getPort() <= 0, timeoutMs, timeoutMs);
         });
     }
 

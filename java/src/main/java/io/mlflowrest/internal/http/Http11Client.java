@@ -31,6 +31,7 @@ public final class Http11Client implements Closeable {
     private static final int MAX_IDLE_CONNECTIONS = 8;
 
     private final Origin origin;
+    private final Proxy proxy;
     private final boolean defaultPort;
     private final int connectTimeoutMs;
     private final int readTimeoutMs;
@@ -44,7 +45,19 @@ public final class Http11Client implements Closeable {
      * @param readTimeoutMs read timeout in milliseconds
      */
     public Http11Client(Origin origin, boolean defaultPort, int connectTimeoutMs, int readTimeoutMs) {
+        this(origin, null, defaultPort, connectTimeoutMs, readTimeoutMs);
+    }
+
+    /**
+     * @param origin host, port and TLS
+     * @param proxy the HTTP proxy connections go through ({@link Proxy#select}), or null for none
+     * @param defaultPort whether the port was left out of the URI (then left out of the Host header)
+     * @param connectTimeoutMs connect timeout in milliseconds
+     * @param readTimeoutMs read timeout in milliseconds
+     */
+    public Http11Client(Origin origin, Proxy proxy, boolean defaultPort, int connectTimeoutMs, int readTimeoutMs) {
         this.origin = origin;
+        this.proxy = proxy;
         this.defaultPort = defaultPort;
         this.connectTimeoutMs = connectTimeoutMs;
         this.readTimeoutMs = readTimeoutMs;
@@ -74,7 +87,8 @@ public final class Http11Client implements Closeable {
             }
         }
         try {
-            return exchange(HttpConnection.open(origin, connectTimeoutMs, readTimeoutMs), method, target, headers, body);
+            return exchange(HttpConnection.open(origin, proxy, connectTimeoutMs, readTimeoutMs), method, target, headers,
+                    body);
         } catch (NoAnswerException e) {
             throw e.cause;
         }
@@ -105,8 +119,14 @@ public final class Http11Client implements Closeable {
     private void writeRequest(OutputStream out, String method, String target, Map<String, String> headers,
                               RequestBody body) throws IOException {
         StringBuilder head = new StringBuilder(256);
-        head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+        // plain http through a proxy is forwarded: the target names the origin; https is tunnelled
+        boolean forwarded = proxy != null && origin.tls() == null;
+        head.append(method).append(' ').append(forwarded ? proxy.target("http", origin.hostHeader(defaultPort), target)
+                : target).append(" HTTP/1.1\r\n");
         head.append("Host: ").append(origin.hostHeader(defaultPort)).append("\r\n");
+        if (forwarded && proxy.authorization() != null) {
+            head.append("Proxy-Authorization: ").append(proxy.authorization()).append("\r\n");
+        }
         for (Map.Entry<String, String> h : headers.entrySet()) {
             head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
         }
@@ -205,6 +225,7 @@ public final class Http11Client implements Closeable {
 
     /** The request failed before any byte of an answer arrived. */
     private static final class NoAnswerException extends IOException {
+        private static final long serialVersionUID = 1L;
         final IOException cause;
 
         NoAnswerException(IOException cause) {

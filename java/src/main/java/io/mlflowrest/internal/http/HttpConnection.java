@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ConnectException;
 import java.net.Socket;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -29,14 +30,19 @@ final class HttpConnection implements Closeable {
         this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
     }
 
-    static HttpConnection open(Origin origin, int connectTimeoutMs, int readTimeoutMs) throws IOException {
+    static HttpConnection open(Origin origin, Proxy proxy, int connectTimeoutMs, int readTimeoutMs) throws IOException {
         Socket tcp = new Socket();
         try {
             tcp.setTcpNoDelay(true);
-            tcp.connect(new InetSocketAddress(origin.host(), origin.port()), connectTimeoutMs);
+            InetSocketAddress to = proxy == null ? new InetSocketAddress(origin.host(), origin.port())
+                    : new InetSocketAddress(proxy.host(), proxy.port());
+            tcp.connect(to, connectTimeoutMs);
             tcp.setSoTimeout(readTimeoutMs);
             if (origin.tls() == null) {
                 return new HttpConnection(tcp, tcp);
+            }
+            if (proxy != null) {
+                tunnel(tcp, origin, proxy);
             }
             SSLSocketFactory factory = origin.tls();
             SSLSocket ssl = (SSLSocket) factory.createSocket(tcp, origin.host(), origin.port(), true);
@@ -50,6 +56,33 @@ final class HttpConnection implements Closeable {
         } catch (IOException | RuntimeException e) {
             tcp.close();
             throw e;
+        }
+    }
+
+    /**
+     * Asks the proxy for a tunnel to the origin (CONNECT); TLS then runs end to end through it.
+     * Read byte by byte: what follows the proxy's answer belongs to the TLS handshake.
+     */
+    private static void tunnel(Socket tcp, Origin origin, Proxy proxy) throws IOException {
+        String authority = origin.hostHeader(false);
+        StringBuilder head = new StringBuilder("CONNECT ").append(authority).append(" HTTP/1.1\r\nHost: ")
+                .append(authority).append("\r\n");
+        if (proxy.authorization() != null) {
+            head.append("Proxy-Authorization: ").append(proxy.authorization()).append("\r\n");
+        }
+        OutputStream out = tcp.getOutputStream();
+        out.write(HttpLines.ascii(head.append("\r\n").toString()));
+        out.flush();
+        InputStream in = tcp.getInputStream();
+        String status = HttpLines.readLine(in);
+        while (!HttpLines.readLine(in).isEmpty()) {
+            // the proxy's headers say nothing the tunnel needs
+        }
+        String[] parts = status.split(" ", 3);
+        if (parts.length < 2 || !parts[1].equals("200")) {
+            // the status line only: the request's credentials are not in it
+            throw new ProxyRefusedException("proxy " + proxy.host() + ":" + proxy.port() + " (" + proxy.source()
+                    + ") refused a tunnel to " + authority + ": " + status.substring(0, Math.min(80, status.length())));
         }
     }
 
@@ -98,6 +131,18 @@ final class HttpConnection implements Closeable {
             int n = super.read(buf, off, len);
             quickAck();
             return n;
+        }
+    }
+
+    /**
+     * The proxy answered CONNECT with an error (407 without credentials, 403 for a host it
+     * forbids): nothing reached the server, so the request may be retried like a refused connection.
+     */
+    static final class ProxyRefusedException extends ConnectException {
+        private static final long serialVersionUID = 1L;
+
+        ProxyRefusedException(String message) {
+            super(message);
         }
     }
 

@@ -8,6 +8,8 @@ import java.io.IOException;
  * the server may also have died mid-request, so a create asks its RetryGuard first.
  */
 public final class StaleConnectionException extends IOException {
+    private static final long serialVersionUID = 1L;
+
     StaleConnectionException(IOException cause) {
         super("kept-alive connection failed before an answer: " + cause, cause);
     }

@@ -68,6 +68,7 @@ class DropInIntegrationTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // existing code calls the official client's deprecated searchRuns: so does this
     void runsLifecycle() {
         try (MlflowClient client = Live.dropIn()) {
             String exp = client.createExperiment(Live.unique("dropin-runs"));

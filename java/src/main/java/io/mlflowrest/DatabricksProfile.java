@@ -1,8 +1,8 @@
-package io.mlflowrest.internal;
+package io.mlflowrest;
 
-import io.mlflowrest.ClientConfig;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.generated.Rules;
+import io.mlflowrest.internal.IniFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +13,9 @@ import java.util.Map;
  * Resolves {@code databricks} and {@code databricks://<profile>} as databricks-sdk (and so MLflow)
  * does: each field from its DATABRICKS_* variable, else from the profile in ~/.databrickscfg (or
  * DATABRICKS_CONFIG_FILE); a profile named in the URI must exist (openapi/family-rules.yaml).
+ * Package-private beside ClientConfig, which alone reads it.
  */
-public record DatabricksProfile(String host, String token, String username, String password, boolean insecure) {
+record DatabricksProfile(String host, String token, String username, String password, boolean insecure) {
     /**
      * @param uri {@code databricks} or {@code databricks://<profile>}
      * @param env the environment
@@ -23,7 +24,7 @@ public record DatabricksProfile(String host, String token, String username, Stri
      * @throws io.mlflowrest.errors.InvalidParameterValueError when a named profile is missing or no host is
      *     found, naming the profile and the file
      */
-    public static DatabricksProfile resolve(String uri, Map<String, String> env, Path home) {
+    static DatabricksProfile resolve(String uri, Map<String, String> env, Path home) {
         String named = uri.startsWith("databricks://") ? uri.substring("databricks://".length()) : "";
         String profile = named.isEmpty() ? Rules.DATABRICKS_DEFAULT_PROFILE : named;
         String configured = env.get(Rules.DATABRICKS_CONFIG_FILE_ENV);
@@ -58,7 +59,7 @@ public record DatabricksProfile(String host, String token, String username, Stri
      *
      * @param builder the builder
      */
-    public void applyTo(ClientConfig.Builder builder) {
+    void applyTo(ClientConfig.Builder builder) {
         builder.trackingUri(host.startsWith("http") ? host : "https://" + host);
         if (username != null && password != null) {
             builder.basicAuth(username, password);
