@@ -44,7 +44,7 @@ LABEL = {
     ("r", "raw"): "R raw curl (floor)",
     ("r", "sdk"): "R mlflowrest",
 }
-JAR = ROOT / "java" / "target" / "mlflowrest.jar"
+JAR = ROOT / "java" / "example" / "target" / "mlflowrest-example.jar"  # the library with its dependencies (make setup-java)
 JAVA_CLASSES = ROOT / ".work" / "bench-java-writer"
 RLIB = ROOT / ".work" / "rlib"
 

@@ -1,6 +1,6 @@
 // One Java writer process of bench/many_writers.py, as bench/writer.py is for Python: logs POINTS
 // metric points to one run in 500-point log-batch requests through one client, once GO_FILE appears.
-//   java -cp java/target/mlflowrest.jar:.work/bench-java Writer CLIENT URI RUN_ID POINTS GO_FILE
+//   java -cp java/example/target/mlflowrest-example.jar:.work/bench-java-writer Writer CLIENT URI RUN_ID POINTS GO_FILE
 // CLIENT: sdk (mlflowrest), raw (java.net.http, no retries: the floor), official (mlflow-client).
 // Prints one JSON line: points sent, errors surfaced, CPU seconds and the wall-clock window.
 
