@@ -226,6 +226,11 @@ test_that("offline: local ids, nothing contacts a server, reads of offline entit
   withr::local_envvar(MLFLOW_TRACKING_URI = paste0("offline:", dir), MLFLOW_EXPERIMENT_ID = NA,
                       MLFLOW_EXPERIMENT_NAME = NA)
   withr::defer(.globals$active_experiment_id <- NULL)
+  # A URI set by mlflow_set_tracking_uri() in an earlier test wins over the variable (as in CRAN's
+  # package): clear it for this test, and put it back after.
+  set_uri <- .globals$tracking_uri
+  .globals$tracking_uri <- NULL
+  withr::defer(.globals$tracking_uri <- set_uri)
   experiment_id <- mlflow_set_experiment("offline-exp")
   expect_match(experiment_id, "^local-[0-9a-f]{32}$")
   run <- mlflow_start_run(tags = list(mlflow.runName = "r1"))
