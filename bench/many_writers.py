@@ -44,7 +44,8 @@ LABEL = {
     ("r", "raw"): "R raw curl (floor)",
     ("r", "sdk"): "R mlflowrest",
 }
-JAR = ROOT / "java" / "example" / "target" / "mlflowrest-example.jar"  # the library with its dependencies (make setup-java)
+# The library with its dependencies (make setup-java).
+JAR = ROOT / "java" / "example" / "target" / "mlflowrest-example.jar"
 JAVA_CLASSES = ROOT / ".work" / "bench-java-writer"
 RLIB = ROOT / ".work" / "rlib"
 

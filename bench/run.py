@@ -287,8 +287,9 @@ def _jvm_and_r_startup(uri: str, quick: bool, langs: tuple[str, ...] = ("java", 
     drop-in (io.mlflowrest.compat) and the official client, interleaved so load hits all alike;
     with `--java-startup` and BENCH_JAVA_BEFORE_JAR, an earlier build of the library beside them."""
     out: dict[str, Any] = {}
-    java = [*([("java", "sdk-before")] if JAVA_BEFORE_JAR and langs == ("java",) else []), ("java", "sdk"),
-            *([("java", "sdk-cds")] if JAVA_CDS.is_file() else []), ("java", "dropin"), ("java", "official")]  # fmt: skip
+    before = [("java", "sdk-before")] if JAVA_BEFORE_JAR and langs == ("java",) else []
+    cds = [("java", "sdk-cds")] if JAVA_CDS.is_file() else []
+    java = [*before, ("java", "sdk"), *cds, ("java", "dropin"), ("java", "official")]
     clients = [c for c in (*java, ("r", "sdk"), ("r", "floor")) if c[0] in langs]
     runs: dict[tuple[str, str], list[float]] = {c: [] for c in clients}
     failed: dict[tuple[str, str], dict[str, Any]] = {}
