@@ -148,3 +148,21 @@ test_that("an int64 beyond a double's precision, given as digits, goes out as th
                       class = "mlflowrest_invalid_parameter_value")
   expect_equal(err$field, "step")
 })
+
+test_that("an int64 given as a double is checked too: outside int64, or beyond 2^53, it is refused", {
+  client <- mlflow_client("http://127.0.0.1:9")  # nothing listens: a request would fail otherwise
+  # A JSON reader hands 9223372036854775813 over as a double (it does not fit int64).
+  err <- expect_error(mlflow_call_operation("logMetric", run_id = "r", key = "k", value = 1, timestamp = 1,
+                                            step = 9223372036854775813, client = client),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$field, "step")
+  expect_match(err$limit, "le=9223372036854775807", fixed = TRUE)
+  err <- expect_error(mlflow_call_operation("logMetric", run_id = "r", key = "k", value = 1, step = 0,
+                                            timestamp = -9223372036854775809, client = client),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$field, "timestamp")
+  err <- expect_error(mlflow_call_operation("logMetric", run_id = "r", key = "k", value = 1, timestamp = 1,
+                                            step = 2^53 + 2, client = client),
+                      class = "mlflowrest_invalid_parameter_value")
+  expect_equal(err$limit, "2^53")
+})
