@@ -27,6 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import javac  # noqa: E402
 from mlflowrest import MlflowClient  # noqa: E402
 from tests.harness import MlflowServer  # noqa: E402
 from tests.harness.postgres import PostgresServer  # noqa: E402
@@ -63,15 +64,7 @@ def writer_command(lang: str, client: str) -> list[str] | None:
 
 
 def _java_writer() -> bool:
-    """Compile bench/java/Writer.java once, so no writer's start is charged with compiling it."""
-    if not JAR.is_file() or not shutil.which("javac"):
-        return False
-    source = ROOT / "bench" / "java" / "Writer.java"
-    target = JAVA_CLASSES / "Writer.class"
-    if not target.is_file() or target.stat().st_mtime < max(source.stat().st_mtime, JAR.stat().st_mtime):
-        JAVA_CLASSES.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["javac", "-cp", str(JAR), "-d", str(JAVA_CLASSES), str(source)], check=True)
-    return True
+    return javac.compile_once(ROOT / "bench" / "java" / "Writer.java", JAVA_CLASSES, [JAR])
 
 
 def cell(server: MlflowServer, lang: str, client: str, writers: int, points: int) -> dict[str, Any]:

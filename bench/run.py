@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import report  # noqa: E402
+from bench import javac, report  # noqa: E402
 from tests.harness import MlflowServer  # noqa: E402
 
 PY = sys.executable
@@ -106,15 +106,7 @@ JAVA_CLASSES = ROOT / ".work" / "bench-java"
 
 
 def _java_classes() -> bool:
-    """Compile bench/java/Bench.java once, so JVM start-up is not charged with compiling it."""
-    if not JAR.is_file() or not shutil.which("javac"):
-        return False
-    source = ROOT / "bench" / "java" / "Bench.java"
-    target = JAVA_CLASSES / "Bench.class"
-    if not target.is_file() or target.stat().st_mtime < max(source.stat().st_mtime, JAR.stat().st_mtime):
-        JAVA_CLASSES.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["javac", "-cp", f"{JAR}:{COMPAT_CLASSES}", "-d", str(JAVA_CLASSES), str(source)], check=True)
-    return True
+    return javac.compile_once(ROOT / "bench" / "java" / "Bench.java", JAVA_CLASSES, [JAR, COMPAT_CLASSES])
 
 
 def measure(lang: str, workload: str, client: str, size: int, uri: str,
