@@ -207,11 +207,11 @@ check_field <- function(name, value, rule) {
     fail(sprintf("has %d items, over the limit of %d", length(value), rule$max_items), rule$max_items)
   }
   if (is.character(value) && length(value) == 1L && !is.na(value)) check_text(value, rule, fail)
-  if (is.numeric(value) && length(value) == 1L && !is.na(value)) check_number(name, value, rule, fail)
+  if (is.numeric(value) && length(value) == 1L && !is.na(value)) check_rule_number(name, value, rule, fail)
   value
 }
 
-check_number <- function(name, value, rule, fail) {
+check_rule_number <- function(name, value, rule, fail) {
   # A double int64 is checked too: beyond int64 (a JSON reader's 2^63 + 5 arrives as one) or
   # beyond 2^53 it would reach the server as another number.
   if (isTRUE(rule$int64)) check_int64_values(value, name)
