@@ -367,7 +367,8 @@ def rules_java(spec: dict) -> str:
         return ", ".join(java_string(v) for v in values)
 
     overload = ",\n".join(
-        f"            new Overload({java_value(o['status'])}, {java_value(o['error_code'])}, {java_value(o['contains'])})"
+        f"            new Overload({java_value(o['status'])}, {java_value(o['error_code'])}, {java_value(o['contains'])}, "
+        f"{java_value(o['outlasts_max_retries'])})"
         for o in retry["overload"]
     )
     variables = ",\n".join(
@@ -395,8 +396,15 @@ import java.util.Set;
 public final class Rules {{
     private Rules() {{}}
 
-    /** An overload answer: retried with backoff whatever its status. Null fields match anything. */
-    public record Overload(Integer status, String errorCode, String contains) {{}}
+    /**
+     * An overload answer: retried with backoff whatever its status. Null fields match anything.
+     *
+     * @param status the HTTP status, or null for any
+     * @param errorCode the body's error_code, or null for any
+     * @param contains a substring of the message, or null for any
+     * @param outlastsMaxRetries retried past maxRetries until the client's overloadTimeout
+     */
+    public record Overload(Integer status, String errorCode, String contains, boolean outlastsMaxRetries) {{}}
 
     /**
      * A configuration setting: its environment variable, type ("uri", "string", "bool", "path", "int", "float",

@@ -106,7 +106,8 @@ def retry_table(rules: dict[str, Any]) -> list[str]:
     for o in retry["overload"]:
         status = o["status"] if o["status"] is not None else "any status"
         what = " ".join(str(w) for w in (status, o["error_code"], o["contains"] and f"“{o['contains']}”") if w)
-        lines.append(f"| {_cell(what)} | yes (overload) | {_cell(' '.join(o['why'].split()))} |")
+        retried = "yes (overload, up to overload_timeout)" if o["outlasts_max_retries"] else "yes (overload)"
+        lines.append(f"| {_cell(what)} | {retried} | {_cell(' '.join(o['why'].split()))} |")
     by_safety: dict[str, list[str]] = {}
     for op_id, entry in retry["operations"].items():
         by_safety.setdefault(entry["safety"], []).append(op_id)

@@ -353,11 +353,12 @@ def generate_rules(spec: dict[str, Any]) -> None:
         + const("UNAMBIGUOUS_STATUSES", "Final[frozenset[int]]", frozenset(retry["unambiguous_statuses"]))
         + const("MAX_RETRY_AFTER_SECONDS", "Final[float]", float(retry["max_retry_after_seconds"]))
         + const("MAX_BACKOFF_SECONDS", "Final[float]", float(retry["max_backoff_seconds"]))
-        + "# (status or None for any, error_code or None for any, message substring or None for any)\n"
+        + "# (status or None for any, error_code or None for any, message substring or None for any,\n"
+        + "#  retried past max_retries until overload_timeout)\n"
         + const(
             "OVERLOAD",
-            "Final[tuple[tuple[int | None, str | None, str | None], ...]]",
-            tuple((o["status"], o["error_code"], o["contains"]) for o in retry["overload"]),
+            "Final[tuple[tuple[int | None, str | None, str | None, bool], ...]]",
+            tuple((o["status"], o["error_code"], o["contains"], o["outlasts_max_retries"]) for o in retry["overload"]),
         )
         + "# safe | recover-by-request-id | never, per operationId\n"
         + const("OPERATION_SAFETY", "Final[dict[str, str]]", {k: v["safety"] for k, v in retry["operations"].items()})

@@ -229,8 +229,9 @@ batch_answered <- function(logger, id, res) {
                      rules_operations$logBatch$path)
   # Retried like the request helper's: a retried status or an overload answer (family-rules.yaml).
   if (is_retried_answer(res$status_code, details)) {
-    if (is_overload_answer(res$status_code, details)) window_overloaded(logger$window)
-    return(batch_failed(logger, id, error, retry_after_header(res$headers)))
+    signature <- overload_signature(res$status_code, details)
+    if (!is.null(signature)) window_overloaded(logger$window)
+    return(batch_failed(logger, id, error, retry_after_header(res$headers), isTRUE(signature$outlasts_max_retries)))
   }
   # Final: handled by pump() once curl's callbacks are done (it may make a request of its own).
   logger$answers[[length(logger$answers) + 1L]] <- list(batch = logger$sending[[id]], error = error)
@@ -240,11 +241,13 @@ batch_answered <- function(logger, id, res) {
 
 # No answer, or one worth retrying: the batch goes back to the head of the queue with its
 # points, to be sent again after the backoff.
-batch_failed <- function(logger, id, error, retry_after = NULL) {
+batch_failed <- function(logger, id, error, retry_after = NULL, busy = FALSE) {
   batch <- logger$sending[[id]]
   logger$sending[[id]] <- NULL
   if (split_slow_batch(logger, batch, error)) return(invisible())
+  if (batch$attempts == 0L) batch$failing_since <- as.numeric(Sys.time())
   batch$attempts <- batch$attempts + 1L
+  batch$busy <- busy  # the server said it is busy: retried past max_retries up to overload_timeout
   batch$error <- error
   client <- logger$client
   batch$not_before <- as.numeric(Sys.time()) +
@@ -333,7 +336,10 @@ logger_flush <- function(logger, timeout = logger$client$flush_timeout) {
     # Checked before the pump, which would send an exhausted batch again at once.
     for (batch in logger$queue) {
       # Journal kept: the retry budget ends no flush, the flush timeout does.
-      if (batch$attempts > logger$client$max_retries && !logger$keep) give_up(logger, batch)
+      if (out_of_retries(logger$client, batch$attempts - 1L, batch$busy,
+                         as.numeric(Sys.time()) - (batch$failing_since %||% 0)) && !logger$keep) {
+        give_up(logger, batch)
+      }
     }
     now <- as.numeric(Sys.time())
     pump(logger, now, every = 0)

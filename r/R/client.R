@@ -95,6 +95,7 @@ mlflow_client <- function(tracking_uri = NULL) {
       timeout = env_setting("timeout"),
       batch_concurrency = env_setting("batch_concurrency"),
       flush_timeout = env_setting("flush_timeout"),
+      overload_timeout = env_setting("overload_timeout"),
       # curl handles built from these settings, reused by mlflow_request().
       handles = new.env(parent = emptyenv()),
       # Each run's artifact root by run id: it never changes, so it is looked up once.

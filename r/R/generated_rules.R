@@ -53,10 +53,10 @@ rules_max_retry_after_seconds <- 60.0
 rules_max_backoff_seconds <- 60.0
 # Overload answers, retried whatever their status; NULL matches anything.
 rules_overload <- list(
-  list(status = 400L, error_code = "BAD_REQUEST", contains = "QueuePool limit of size"),
-  list(status = NULL, error_code = NULL, contains = "database is locked"),
-  list(status = 503L, error_code = NULL, contains = NULL),
-  list(status = 504L, error_code = NULL, contains = NULL)
+  list(status = 400L, error_code = "BAD_REQUEST", contains = "QueuePool limit of size", outlasts_max_retries = TRUE),
+  list(status = NULL, error_code = NULL, contains = "database is locked", outlasts_max_retries = TRUE),
+  list(status = 503L, error_code = NULL, contains = NULL, outlasts_max_retries = FALSE),
+  list(status = 504L, error_code = NULL, contains = NULL, outlasts_max_retries = FALSE)
 )
 # Each operation's retry safety: safe, recover-by-request-id or never.
 rules_operation_safety <- c(
@@ -309,6 +309,7 @@ rules_config_variables <- list(
   backoff_jitter = list(env = "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", type = "float", default = 1.0, min = 0L, min_exclusive = NULL, values = NULL, secret = FALSE),
   timeout = list(env = "MLFLOW_HTTP_REQUEST_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, values = NULL, secret = FALSE),
   batch_concurrency = list(env = "MLFLOWREST_BATCH_CONCURRENCY", type = "int", default = 2L, min = 1L, min_exclusive = NULL, values = NULL, secret = FALSE),
+  overload_timeout = list(env = "MLFLOWREST_OVERLOAD_TIMEOUT", type = "float", default = 600.0, min = 0L, min_exclusive = NULL, values = NULL, secret = FALSE),
   flush_timeout = list(env = "MLFLOWREST_FLUSH_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, values = NULL, secret = FALSE),
   journal_dir = list(env = "MLFLOWREST_JOURNAL_DIR", type = "path", default = NULL, min = NULL, min_exclusive = NULL, values = NULL, secret = FALSE),
   journal_fsync = list(env = "MLFLOWREST_JOURNAL_FSYNC", type = "enum", default = "interval", min = NULL, min_exclusive = NULL, values = c("always", "interval", "never"), secret = FALSE),

@@ -255,15 +255,18 @@ is_retried_answer <- function(status, details) {
 }
 
 # The server refused for load, not for the request (family-rules.yaml, retry.overload).
-is_overload_answer <- function(status, details) {
+is_overload_answer <- function(status, details) !is.null(overload_signature(status, details))
+
+# The overload signature an answer matches (family-rules.yaml, retry.overload), or NULL.
+overload_signature <- function(status, details) {
   for (o in rules_overload) {
     if ((is.null(o$status) || identical(as.integer(o$status), as.integer(status))) &&
         (is.null(o$error_code) || identical(o$error_code, details$error_code)) &&
         (is.null(o$contains) || grepl(o$contains, details$message %||% "", fixed = TRUE))) {
-      return(TRUE)
+      return(o)
     }
   }
-  FALSE
+  NULL
 }
 
 # What the family rules say about the operation behind a method and path: its retry safety
@@ -307,8 +310,17 @@ attempt_verdict <- function(client, outcome) {
   if (outcome$status < rules_error_from_status) return(list(retry = FALSE, ambiguous = FALSE))
   details <- error_details(outcome$text, outcome$status)
   retry <- is_retried_answer(outcome$status, details)
-  if (is_overload_answer(outcome$status, details)) window_overloaded(write_window(client))
-  list(retry = retry, ambiguous = retry && !outcome$status %in% rules_unambiguous_statuses)
+  signature <- overload_signature(outcome$status, details)
+  if (!is.null(signature)) window_overloaded(write_window(client))
+  # busy: the server itself says so, and the call may outlast max_retries (out_of_retries()).
+  list(retry = retry, ambiguous = retry && !outcome$status %in% rules_unambiguous_statuses,
+       busy = isTRUE(signature$outlasts_max_retries))
+}
+
+# Retries are spent; an overload answer is retried on until overload_timeout has passed since
+# the call's first try (family-rules.yaml, retry.overload). spent: seconds since the first try.
+out_of_retries <- function(client, attempt, busy, spent) {
+  attempt >= client$max_retries && !(isTRUE(busy) && spent < (client$overload_timeout %||% 0))
 }
 
 #' The request helper
@@ -337,6 +349,8 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
   safety <- route_safety(method, path)
   attempt <- 0L
   ambiguous <- FALSE  # an earlier try may have reached the server
+  started <- Sys.time()
+  waited <- 0
   repeat {
     if (ambiguous && !is.null(before_retry)) {
       found <- tryCatch(before_retry(), mlflowrest_transport_error = function(e) e)
@@ -355,9 +369,11 @@ mlflow_request <- function(client, method, path, query = NULL, body = NULL,
     # what its first try made (family-rules.yaml, retry.operations).
     resendable <- !ambiguous || safety == "safe" ||
       (safety == "recover-by-request-id" && !is.null(before_retry))
-    if (!retryable || !resendable || attempt >= client$max_retries) break
-    Sys.sleep(retry_wait(attempt, retry_after_header(outcome$headers),
-                         client$backoff_factor, client$backoff_jitter))
+    spent <- max(as.numeric(difftime(Sys.time(), started, units = "secs")), waited)
+    if (!retryable || !resendable || out_of_retries(client, attempt, verdict$busy, spent)) break
+    wait <- retry_wait(attempt, retry_after_header(outcome$headers), client$backoff_factor, client$backoff_jitter)
+    Sys.sleep(wait)
+    waited <- waited + wait
     attempt <- attempt + 1L
   }
   attempts <- attempt + 1L

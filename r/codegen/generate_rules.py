@@ -135,7 +135,7 @@ def render() -> str:
         f"rules_max_backoff_seconds <- {lit(float(retry['max_backoff_seconds']))}",
         "# Overload answers, retried whatever their status; NULL matches anything.",
         "rules_overload <- list(\n"
-        + ",\n".join(f"  {record({k: o[k] for k in ('status', 'error_code', 'contains')})}" for o in retry["overload"])
+        + ",\n".join(f"  {record({k: o[k] for k in ('status', 'error_code', 'contains', 'outlasts_max_retries')})}" for o in retry["overload"])
         + "\n)",
         "# Each operation's retry safety: safe, recover-by-request-id or never.",
         "rules_operation_safety <- " + named([(k, v["safety"]) for k, v in retry["operations"].items()]),

@@ -36,6 +36,8 @@ class Config:
     # Metric chunks of one log_batch in flight at once: the default multi-worker server stores
     # ~1.7x the points a second with two; 1 sends strictly one after another.
     batch_concurrency: int = int(DEFAULTS["batch_concurrency"])
+    # How long one call keeps retrying the server's overload answers after max_retries are spent.
+    overload_timeout: float = DEFAULTS["overload_timeout"]
     # The longest the background logger's flush / end-of-run waits for queued points to be stored.
     flush_timeout: float = DEFAULTS["flush_timeout"]
     # The on-disk journal (docs/journal.md): writes are recorded there before they are sent.

@@ -208,6 +208,7 @@ class Transport:
         payload = json.dumps(json_body, allow_nan=False).encode() if json_body is not None else data
         attempt = 0
         ambiguous = False  # an earlier try may have reached the server
+        started, waited = time.monotonic(), 0.0
         while True:
             if ambiguous and recover is not None:
                 found = recover()
@@ -222,19 +223,21 @@ class Transport:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failure: errors.MlflowError = _transport_error(exc, method, path)
                 ambiguous = ambiguous or (not isinstance(exc, requests.ConnectTimeout) and not _refused(exc))
-                wait = None
+                wait, busy = None, False
             else:
                 if response.status_code < rules.ERROR_FROM_STATUS:
                     return response
                 failure = _api_error(response, method, path)
                 if not retryable(failure):
                     raise failure
-                if overload(failure):
+                signature = _overload_signature(failure)
+                if signature is not None:
                     self.write_limit.overloaded()
+                busy = signature is not None and signature[3]  # the server says it is busy: time-bounded
                 ambiguous = ambiguous or response.status_code not in rules.UNAMBIGUOUS_STATUSES
                 wait = _retry_after(response)
             if (
-                attempt >= cfg.max_retries
+                out_of_retries(attempt, cfg, busy, max(time.monotonic() - started, waited))
                 or not _replayable(payload)
                 or (ambiguous and not retry_writes and not recover)
             ):
@@ -244,6 +247,7 @@ class Transport:
             log.info("retrying %s %s in %.2fs after %s (retry %d/%d)", method, path, delay, failure, attempt + 1,
                      cfg.max_retries)  # fmt: skip
             self.sleep(delay)
+            waited += delay
             attempt += 1
 
     def _headers(self, has_json: bool) -> dict[str, str]:
@@ -281,6 +285,12 @@ def _auth_header(config: Config) -> str | None:
     return None
 
 
+def out_of_retries(attempt: int, cfg: Config, overloaded: bool, spent: float) -> bool:
+    """Retries are spent; an overload answer is retried on until overload_timeout has passed
+    since the first try (family-rules.yaml, retry.overload). spent: seconds since the first try."""
+    return attempt >= cfg.max_retries and not (overloaded and spent < cfg.overload_timeout)
+
+
 def retryable(error: errors.ApiError) -> bool:
     """A retried status, or an overload answer whatever its status (family-rules.yaml, retry)."""
     return error.http_status in rules.RETRY_STATUSES or overload(error)
@@ -288,12 +298,20 @@ def retryable(error: errors.ApiError) -> bool:
 
 def overload(error: errors.ApiError) -> bool:
     """The server (or a proxy in front of it) refused for load: family-rules.yaml, retry.overload."""
+    return _overload_signature(error) is not None
+
+
+def _overload_signature(error: errors.ApiError) -> tuple[int | None, str | None, str | None, bool] | None:
     text = error.message or ""
-    return any(
-        (status is None or status == error.http_status)
-        and (code is None or code == error.error_code)
-        and (contains is None or contains in text)
-        for status, code, contains in rules.OVERLOAD
+    return next(
+        (
+            signature
+            for signature in rules.OVERLOAD
+            if (signature[0] is None or signature[0] == error.http_status)
+            and (signature[1] is None or signature[1] == error.error_code)
+            and (signature[2] is None or signature[2] in text)
+        ),
+        None,
     )
 
 

@@ -10,6 +10,7 @@ from mlflowrest import (
     ApiError,
     InvalidParameterValueError,
     MlflowClient,
+    MlflowError,
     PermissionDeniedError,
     RateLimitedError,
     ResourceDoesNotExistError,
@@ -234,6 +235,52 @@ def test_overload_answers_are_retried_then_succeed(offline: MlflowClient, status
     responses.post(LOG_METRIC, json={})
     offline.runs.log_metric(run_id="r1", key="m", value=1.0, timestamp=1)
     assert len(responses.calls) == 2
+
+
+POOL_TIMEOUT = {"error_code": "BAD_REQUEST", "message": "QueuePool limit of size 5 overflow 10 reached"}
+
+
+@responses.activate
+def test_overload_outlives_max_retries_until_overload_timeout() -> None:
+    """64 writers on a --workers 1 server: a batch refused for load more than max_retries times is
+    still stored, because overload answers are bounded by time (family-rules.yaml, retry.overload)."""
+    client = MlflowClient(BASE, max_retries=2, backoff_factor=1.0, backoff_jitter=0.0, overload_timeout=100.0)
+    slept: list[float] = []
+    client._transport.sleep = slept.append
+    for _ in range(6):
+        responses.post(LOG_METRIC, status=400, json=POOL_TIMEOUT)
+    responses.post(LOG_METRIC, json={})
+    client.runs.log_metric(run_id="r1", key="m", value=1.0, timestamp=1)
+    assert len(responses.calls) == 7
+    assert slept == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]  # 63 s waited, under the 100 s budget
+
+
+@responses.activate
+def test_overload_gives_up_typed_once_overload_timeout_has_passed() -> None:
+    client = MlflowClient(BASE, max_retries=2, backoff_factor=1.0, backoff_jitter=0.0, overload_timeout=20.0)
+    slept: list[float] = []
+    client._transport.sleep = slept.append
+    responses.post(LOG_METRIC, status=400, json=POOL_TIMEOUT)
+    with pytest.raises(InvalidParameterValueError) as info:
+        client.runs.log_metric(run_id="r1", key="m", value=1.0, timestamp=1)
+    assert "QueuePool" in str(info.value)
+    assert slept == [1.0, 2.0, 4.0, 8.0, 16.0]  # the budget is spent after 31 s, not after 2 retries
+    assert len(responses.calls) == 6
+
+
+@responses.activate
+@pytest.mark.parametrize(("overload_timeout", "body", "status"), [
+    (0.0, POOL_TIMEOUT, 400),  # 0: overload answers count like any other failure
+    (100.0, {"error_code": "INTERNAL_ERROR", "message": "boom"}, 500),  # not an overload answer
+    (100.0, {}, 503),  # a proxy's 503 may be an outage: max_retries, then the journal's
+])  # fmt: skip
+def test_only_overload_answers_outlive_max_retries(overload_timeout: float, body: object, status: int) -> None:
+    client = MlflowClient(BASE, max_retries=2, backoff_jitter=0.0, overload_timeout=overload_timeout)
+    client._transport.sleep = lambda _: None
+    responses.post(LOG_METRIC, status=status, json=body)
+    with pytest.raises(MlflowError):
+        client.runs.log_metric(run_id="r1", key="m", value=1.0, timestamp=1)
+    assert len(responses.calls) == 3
 
 
 @responses.activate

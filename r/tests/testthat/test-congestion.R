@@ -36,6 +36,31 @@ test_that("overload answers to log_batch shrink the window and every point is st
   expect_equal(sort(steps), 0:2999)
 })
 
+test_that("overload answers outlive max_retries until overload_timeout, then raise the server's error", {
+  web <- stub_server()
+  metrics <- data.frame(key = "m", value = 1, step = 0, timestamp = 1)
+  # busy-*: three QueuePool answers, then stored; one retry allowed, the time budget does the rest.
+  client <- test_client(web$url(), MLFLOW_HTTP_REQUEST_MAX_RETRIES = "1")
+  expect_equal(client$overload_timeout, 600)
+  mlflow_log_batch(metrics = metrics, run_id = "busy-2", client = client)
+  expect_equal(mlflow_request(client, "GET", "/hits/batch-busy-2")$hits, 4L)
+  # 0: overload answers count like any other failure (two tries, then the 400 is the caller's).
+  client <- test_client(web$url(), MLFLOW_HTTP_REQUEST_MAX_RETRIES = "1", MLFLOWREST_OVERLOAD_TIMEOUT = "0")
+  expect_error(mlflow_log_batch(metrics = metrics, run_id = "busy-3", client = client),
+               "QueuePool limit", class = "mlflowrest_invalid_parameter_value")
+  expect_equal(mlflow_request(client, "GET", "/hits/batch-busy-3")$hits, 2L)
+  # The budget is time: with backoff waits of 1 s, 2 s and a 2.5 s budget, the third try is the last.
+  client <- test_client(web$url(), MLFLOW_HTTP_REQUEST_MAX_RETRIES = "0", MLFLOWREST_OVERLOAD_TIMEOUT = "2.5",
+                        MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR = "1")
+  expect_error(mlflow_log_batch(metrics = metrics, run_id = "busy-4", client = client), class = "mlflowrest_api_error")
+  expect_equal(mlflow_request(client, "GET", "/hits/batch-busy-4")$hits, 3L)
+  # A proxy's 503 may be an outage: max_retries bound it, not the overload budget.
+  client <- test_client(web$url(), MLFLOW_HTTP_REQUEST_MAX_RETRIES = "1")
+  expect_error(mlflow_log_batch(metrics = metrics, run_id = "down-5", client = client),
+               class = "mlflowrest_server_error")
+  expect_equal(mlflow_request(client, "GET", "/hits/batch-down-5")$hits, 2L)
+})
+
 test_that("the background logger backs off on overload and keeps every point", {
   web <- stub_server()
   client <- test_client(web$url())

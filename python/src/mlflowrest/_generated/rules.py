@@ -51,12 +51,13 @@ RETRY_STATUSES: Final[frozenset[int]] = frozenset({408, 429, 500, 502, 503, 504}
 UNAMBIGUOUS_STATUSES: Final[frozenset[int]] = frozenset({408, 429})
 MAX_RETRY_AFTER_SECONDS: Final[float] = 60.0
 MAX_BACKOFF_SECONDS: Final[float] = 60.0
-# (status or None for any, error_code or None for any, message substring or None for any)
-OVERLOAD: Final[tuple[tuple[int | None, str | None, str | None], ...]] = (
-    (400, "BAD_REQUEST", "QueuePool limit of size"),
-    (None, None, "database is locked"),
-    (503, None, None),
-    (504, None, None),
+# (status or None for any, error_code or None for any, message substring or None for any,
+#  retried past max_retries until overload_timeout)
+OVERLOAD: Final[tuple[tuple[int | None, str | None, str | None, bool], ...]] = (
+    (400, "BAD_REQUEST", "QueuePool limit of size", True),
+    (None, None, "database is locked", True),
+    (503, None, None, False),
+    (504, None, None, False),
 )
 # safe | recover-by-request-id | never, per operationId
 OPERATION_SAFETY: Final[dict[str, str]] = {
@@ -335,6 +336,14 @@ CONFIG_VARIABLES: Final[tuple[dict[str, Any], ...]] = (
         "type": "int",
         "default": 2,
         "min": 1,
+        "secret": False,
+    },
+    {
+        "name": "overload_timeout",
+        "env": "MLFLOWREST_OVERLOAD_TIMEOUT",
+        "type": "float",
+        "default": 600.0,
+        "min": 0,
         "secret": False,
     },
     {

@@ -26,6 +26,8 @@ public final class ClientConfig implements java.io.Serializable {
     public static final int DEFAULT_BATCH_CONCURRENCY = Rules.DEFAULT_BATCH_CONCURRENCY;
     /** The background logger's flush and end-of-run wait (family-rules.yaml, flush_timeout). */
     public static final Duration DEFAULT_FLUSH_TIMEOUT = seconds(defaultOf("flush_timeout"));
+    /** How long one call retries overload answers after maxRetries (family-rules.yaml, overload_timeout). */
+    public static final Duration DEFAULT_OVERLOAD_TIMEOUT = seconds(defaultOf("overload_timeout"));
 
     private final URI trackingUri;
     private final String username;
@@ -40,6 +42,7 @@ public final class ClientConfig implements java.io.Serializable {
     private final Duration timeout;
     private final int batchConcurrency;
     private final Duration flushTimeout;
+    private final Duration overloadTimeout;
     private final Path journalDir;
     private final String journalFsync;
     private final double journalFsyncIntervalSeconds;
@@ -59,6 +62,7 @@ public final class ClientConfig implements java.io.Serializable {
         this.timeout = b.timeout;
         this.batchConcurrency = b.batchConcurrency;
         this.flushTimeout = b.flushTimeout;
+        this.overloadTimeout = b.overloadTimeout;
         this.journalDir = b.journalDir != null || !b.isOffline() ? b.journalDir : b.offlineDir();
         this.journalFsync = b.journalFsync;
         this.journalFsyncIntervalSeconds = b.journalFsyncIntervalSeconds;
@@ -143,6 +147,13 @@ public final class ClientConfig implements java.io.Serializable {
                 throw invalid("MLFLOWREST_FLUSH_TIMEOUT", "at most " + Long.MAX_VALUE / 1000 + " seconds", "got " + env.get("MLFLOWREST_FLUSH_TIMEOUT"));
             }
             b.flushTimeout(seconds(seconds));
+        }
+        if (env.containsKey("MLFLOWREST_OVERLOAD_TIMEOUT")) {
+            double seconds = number(env, "MLFLOWREST_OVERLOAD_TIMEOUT");
+            if (seconds * 1000 >= Long.MAX_VALUE) {
+                throw invalid("MLFLOWREST_OVERLOAD_TIMEOUT", "at most " + Long.MAX_VALUE / 1000 + " seconds", "got " + env.get("MLFLOWREST_OVERLOAD_TIMEOUT"));
+            }
+            b.overloadTimeout(seconds(seconds));
         }
         if (env.containsKey("MLFLOWREST_JOURNAL_DIR") && !env.get("MLFLOWREST_JOURNAL_DIR").isBlank()) {
             b.journalDir(Path.of(env.get("MLFLOWREST_JOURNAL_DIR")));
@@ -251,6 +262,7 @@ public final class ClientConfig implements java.io.Serializable {
         b.timeout = timeout;
         b.batchConcurrency = batchConcurrency;
         b.flushTimeout = flushTimeout;
+        b.overloadTimeout = overloadTimeout;
         b.journalDir = journalDir;
         b.journalFsync = journalFsync;
         b.journalFsyncIntervalSeconds = journalFsyncIntervalSeconds;
@@ -330,6 +342,17 @@ public final class ClientConfig implements java.io.Serializable {
     }
 
     /**
+     * How long one call keeps retrying the server's overload answers (a full connection pool, a
+     * locked database, a proxy's 503/504) after maxRetries are spent, counted from its first try.
+     * Zero: they count like any other failure.
+     *
+     * @return the budget
+     */
+    public Duration overloadTimeout() {
+        return overloadTimeout;
+    }
+
+    /**
      * {@return the journal directory (MLFLOWREST_JOURNAL_DIR, or DIR of an offline:DIR URI); null: no journal}
      */
     public Path journalDir() {
@@ -378,7 +401,7 @@ public final class ClientConfig implements java.io.Serializable {
         return "ClientConfig{trackingUri=" + trackingUri + ", auth=" + auth + ", insecureTls=" + insecureTls
                 + ", maxRetries=" + maxRetries + ", backoffFactor=" + backoffFactorSeconds + "s, backoffJitter="
                 + backoffJitterSeconds + "s, timeout=" + timeout + ", batchConcurrency=" + batchConcurrency
-                + ", flushTimeout=" + flushTimeout
+                + ", flushTimeout=" + flushTimeout + ", overloadTimeout=" + overloadTimeout
                 + (journalDir == null ? "" : ", journalDir=" + journalDir + ", journalFsync=" + journalFsync) + "}";
     }
 
@@ -397,7 +420,7 @@ public final class ClientConfig implements java.io.Serializable {
     private record Serialized(String trackingUri, String username, String password, String token,
             boolean insecureTls, String serverCertPath, String clientCertPath, int maxRetries,
             double backoffFactorSeconds, double backoffJitterSeconds, long timeoutMillis, int batchConcurrency,
-            long flushTimeoutMillis, String journalDir, String journalFsync, double journalFsyncIntervalSeconds,
+            long flushTimeoutMillis, long overloadTimeoutMillis, String journalDir, String journalFsync, double journalFsyncIntervalSeconds,
             String journalOnUnreachable)
             implements java.io.Serializable {
         Serialized(ClientConfig c) {
@@ -405,7 +428,7 @@ public final class ClientConfig implements java.io.Serializable {
                     c.serverCertPath == null ? null : c.serverCertPath.toString(),
                     c.clientCertPath == null ? null : c.clientCertPath.toString(), c.maxRetries,
                     c.backoffFactorSeconds, c.backoffJitterSeconds, c.timeout.toMillis(), c.batchConcurrency,
-                    c.flushTimeout.toMillis(), c.journalDir == null ? null : c.journalDir.toString(), c.journalFsync,
+                    c.flushTimeout.toMillis(), c.overloadTimeout.toMillis(), c.journalDir == null ? null : c.journalDir.toString(), c.journalFsync,
                     c.journalFsyncIntervalSeconds, c.journalOnUnreachable);
         }
 
@@ -413,7 +436,8 @@ public final class ClientConfig implements java.io.Serializable {
             Builder b = builder().trackingUri(trackingUri).insecureTls(insecureTls).maxRetries(maxRetries)
                     .backoffFactorSeconds(backoffFactorSeconds).backoffJitterSeconds(backoffJitterSeconds)
                     .timeout(Duration.ofMillis(timeoutMillis)).batchConcurrency(batchConcurrency)
-                    .flushTimeout(Duration.ofMillis(flushTimeoutMillis)).journalFsync(journalFsync)
+                    .flushTimeout(Duration.ofMillis(flushTimeoutMillis))
+                    .overloadTimeout(Duration.ofMillis(overloadTimeoutMillis)).journalFsync(journalFsync)
                     .journalFsyncIntervalSeconds(journalFsyncIntervalSeconds).journalOnUnreachable(journalOnUnreachable);
             if (journalDir != null) {
                 b.journalDir(Path.of(journalDir));
@@ -457,6 +481,7 @@ public final class ClientConfig implements java.io.Serializable {
         private Duration timeout = Duration.ofMillis((long) (Rules.DEFAULT_TIMEOUT_SECONDS * 1000));
         private int batchConcurrency = DEFAULT_BATCH_CONCURRENCY;
         private Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
+        private Duration overloadTimeout = DEFAULT_OVERLOAD_TIMEOUT;
         private Path journalDir;
         private String journalFsync = variable("journal_fsync").defaultValue();
         private double journalFsyncIntervalSeconds = defaultOf("journal_fsync_interval");
@@ -679,6 +704,18 @@ public final class ClientConfig implements java.io.Serializable {
         }
 
         /**
+         * How long one call keeps retrying overload answers after maxRetries are spent, from its
+         * first try; zero counts them like any other failure. Env: MLFLOWREST_OVERLOAD_TIMEOUT.
+         *
+         * @param timeout zero or more
+         * @return this builder
+         */
+        public Builder overloadTimeout(Duration timeout) {
+            this.overloadTimeout = timeout;
+            return this;
+        }
+
+        /**
          * @return the immutable configuration
          * @throws io.mlflowrest.errors.InvalidParameterValueError naming the setting and its limit when one
          *     is missing or out of bounds
@@ -706,6 +743,7 @@ public final class ClientConfig implements java.io.Serializable {
             bound("timeout", timeout == null ? 0 : timeout.toNanos() / 1e9);
             bound("batch_concurrency", batchConcurrency);
             bound("flush_timeout", flushTimeout == null ? 0 : flushTimeout.toNanos() / 1e9);
+            bound("overload_timeout", overloadTimeout == null ? -1 : overloadTimeout.toNanos() / 1e9);
             bound("journal_fsync_interval", journalFsyncIntervalSeconds);
             return new ClientConfig(this);
         }

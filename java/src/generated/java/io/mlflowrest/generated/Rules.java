@@ -9,8 +9,15 @@ import java.util.Set;
 public final class Rules {
     private Rules() {}
 
-    /** An overload answer: retried with backoff whatever its status. Null fields match anything. */
-    public record Overload(Integer status, String errorCode, String contains) {}
+    /**
+     * An overload answer: retried with backoff whatever its status. Null fields match anything.
+     *
+     * @param status the HTTP status, or null for any
+     * @param errorCode the body's error_code, or null for any
+     * @param contains a substring of the message, or null for any
+     * @param outlastsMaxRetries retried past maxRetries until the client's overloadTimeout
+     */
+    public record Overload(Integer status, String errorCode, String contains, boolean outlastsMaxRetries) {}
 
     /**
      * A configuration setting: its environment variable, type ("uri", "string", "bool", "path", "int", "float",
@@ -80,10 +87,10 @@ public final class Rules {
     public static final double MAX_BACKOFF_SECONDS = 60.0;
     /** Answers retried like a 5xx whatever their status (a full connection pool, a locked SQLite store). */
     public static final List<Overload> OVERLOAD = List.of(
-            new Overload(400, "BAD_REQUEST", "QueuePool limit of size"),
-            new Overload(null, null, "database is locked"),
-            new Overload(503, null, null),
-            new Overload(504, null, null));
+            new Overload(400, "BAD_REQUEST", "QueuePool limit of size", true),
+            new Overload(null, null, "database is locked", true),
+            new Overload(503, null, null, false),
+            new Overload(504, null, null, false));
     /** operationId -> "safe", "recover-by-request-id" or "never". */
     public static final Map<String, String> OPERATION_SAFETY = Map.ofEntries(
             Map.entry("abortMultipartUpload", "safe"),
@@ -316,6 +323,7 @@ public final class Rules {
             new Variable("backoff_jitter", "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "float", "1.0", 0.0, false, false, List.of()),
             new Variable("timeout", "MLFLOW_HTTP_REQUEST_TIMEOUT", "float", "120.0", 0.0, true, false, List.of()),
             new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false, List.of()),
+            new Variable("overload_timeout", "MLFLOWREST_OVERLOAD_TIMEOUT", "float", "600.0", 0.0, false, false, List.of()),
             new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false, List.of()),
             new Variable("journal_dir", "MLFLOWREST_JOURNAL_DIR", "path", null, null, false, false, List.of()),
             new Variable("journal_fsync", "MLFLOWREST_JOURNAL_FSYNC", "enum", "interval", null, false, false, List.of("always", "interval", "never")),

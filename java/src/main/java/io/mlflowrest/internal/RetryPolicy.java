@@ -10,10 +10,42 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * docs/design.md's retry policy: connection errors, timeouts, 408, 429, 500, 502, 503, 504 are
  * retried; no other 4xx ever is. The wait is Retry-After (capped at 60 s) when the answer has
- * one, else min(factor * 2^n, 60) + uniform(0, jitter) seconds.
+ * one, else min(factor * 2^n, 60) + uniform(0, jitter) seconds. Overload answers are retried on
+ * after maxRetries until overloadTimeoutSeconds have passed since the call's first try.
+ *
+ * @param maxRetries retries after the first try
+ * @param backoffFactorSeconds the first backoff wait, doubled per retry
+ * @param backoffJitterSeconds the most random time added to a backoff wait
+ * @param overloadTimeoutSeconds how long overload answers are retried past maxRetries; 0: not at all
  */
-public record RetryPolicy(int maxRetries, double backoffFactorSeconds, double backoffJitterSeconds) {
+public record RetryPolicy(int maxRetries, double backoffFactorSeconds, double backoffJitterSeconds,
+        double overloadTimeoutSeconds) {
     private static final double CAP_SECONDS = Rules.MAX_BACKOFF_SECONDS;
+
+    /**
+     * A policy with no overload budget (storage services, which answer no overload signature).
+     *
+     * @param maxRetries retries after the first try
+     * @param backoffFactorSeconds the first backoff wait, doubled per retry
+     * @param backoffJitterSeconds the most random time added to a backoff wait
+     */
+    public RetryPolicy(int maxRetries, double backoffFactorSeconds, double backoffJitterSeconds) {
+        this(maxRetries, backoffFactorSeconds, backoffJitterSeconds, 0);
+    }
+
+    /**
+     * Whether a call stops retrying: its retries are spent, unless the server said it is busy (an
+     * overload signature that outlasts max_retries) and less than the overload budget has passed
+     * (family-rules.yaml, retry.overload).
+     *
+     * @param attempt retries made so far
+     * @param overload whether the last answer said the server is busy
+     * @param spentSeconds seconds since the first try (the larger of the clock's and the waits' sum)
+     * @return true when the call gives up
+     */
+    public boolean outOfRetries(int attempt, boolean overload, double spentSeconds) {
+        return attempt >= maxRetries && !(overload && spentSeconds < overloadTimeoutSeconds);
+    }
 
     /**
      * Whether an answer with this status is retried (408, 429, 5xx).
@@ -43,16 +75,26 @@ public record RetryPolicy(int maxRetries, double backoffFactorSeconds, double ba
      * @return true when the answer matches an overload signature
      */
     public static boolean isOverload(ApiError error) {
+        return overloadSignature(error) != null;
+    }
+
+    /**
+     * The overload signature an answer matches (family-rules.yaml, retry.overload).
+     *
+     * @param error the answer's typed error
+     * @return the first matching signature, or null
+     */
+    public static Rules.Overload overloadSignature(ApiError error) {
         int status = error.httpStatus() == null ? 0 : error.httpStatus();
         String text = error.serverMessage() == null ? "" : error.serverMessage();
         for (Rules.Overload o : Rules.OVERLOAD) {
             if ((o.status() == null || o.status() == status)
                     && (o.errorCode() == null || o.errorCode().equals(error.errorCode()))
                     && (o.contains() == null || text.contains(o.contains()))) {
-                return true;
+                return o;
             }
         }
-        return false;
+        return null;
     }
 
     /**

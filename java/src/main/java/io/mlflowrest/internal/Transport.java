@@ -77,7 +77,8 @@ public final class Transport implements Closeable {
         this.http = new Http11Client(origin, proxy, uri.getPort() <= 0, timeoutMs, timeoutMs);
         this.hostPort = uri.getHost() + ":" + port;
         this.basePath = uri.getRawPath() == null ? "" : uri.getRawPath();
-        this.retry = new RetryPolicy(config.maxRetries(), config.backoffFactorSeconds(), config.backoffJitterSeconds());
+        this.retry = new RetryPolicy(config.maxRetries(), config.backoffFactorSeconds(), config.backoffJitterSeconds(),
+                config.overloadTimeout().toNanos() / 1e9);
         this.sleeper = sleeper;
         this.timeout = config.timeout();
         this.writeLimit = new WriteLimit(config.batchConcurrency());
@@ -283,6 +284,8 @@ public final class Transport implements Closeable {
         String target = basePath + path + query.suffix();
         boolean resentOnStale = false;
         boolean ambiguous = false;
+        long started = System.nanoTime();
+        double waited = 0;  // seconds slept: the budget ends even when a test's sleeper does not sleep
         for (int attempt = 0; ; attempt++) {
             if (ambiguous) {
                 Optional<JsonNode> earlier = guard.answerOfEarlierTry();
@@ -307,7 +310,7 @@ public final class Transport implements Closeable {
                 if (attempt >= retry.maxRetries() || !mayResend(ambiguous, safety, guard)) {
                     throw error;
                 }
-                pause(attempt, null, method, path, e.toString());
+                waited += pause(attempt, null, method, path, e.toString());
                 continue;
             }
             int status = response.status();
@@ -319,14 +322,18 @@ public final class Transport implements Closeable {
             if (!RetryPolicy.isRetried(error)) {
                 throw error;
             }
-            if (RetryPolicy.isOverload(error)) {
+            Rules.Overload signature = RetryPolicy.overloadSignature(error);
+            if (signature != null) {
                 writeLimit.overloaded();
             }
+            // The server itself says it is busy: retried past maxRetries up to overloadTimeout.
+            boolean busy = signature != null && signature.outlastsMaxRetries();
             ambiguous |= !Rules.UNAMBIGUOUS_STATUSES.contains(status);
-            if (attempt >= retry.maxRetries() || !mayResend(ambiguous, safety, guard)) {
+            double spent = Math.max((System.nanoTime() - started) / 1e9, waited);
+            if (retry.outOfRetries(attempt, busy, spent) || !mayResend(ambiguous, safety, guard)) {
                 throw error;
             }
-            pause(attempt, response.header("retry-after"), method, path, "HTTP " + status);
+            waited += pause(attempt, response.header("retry-after"), method, path, "HTTP " + status);
         }
     }
 
@@ -334,7 +341,8 @@ public final class Transport implements Closeable {
         return !ambiguous || safety.equals("safe") || safety.equals("recover-by-request-id") && guard != RetryGuard.NONE;
     }
 
-    private void pause(int attempt, String retryAfter, String method, String path, String why) {
+    /** Waits before retry {@code attempt}; returns the seconds waited. */
+    private double pause(int attempt, String retryAfter, String method, String path, String why) {
         var delay = retry.delay(attempt, retryAfter);
         LOG.log(System.Logger.Level.DEBUG, "retry {0} of {1} {2} in {3} ms after {4}", attempt + 1, method, path,
                 delay.toMillis(), why);
@@ -344,6 +352,7 @@ public final class Transport implements Closeable {
             Thread.currentThread().interrupt();
             throw new TransportError("interrupted while waiting to retry", method, path, e);
         }
+        return delay.toNanos() / 1e9;
     }
 
     private MlflowError failure(IOException e, String method, String path) {

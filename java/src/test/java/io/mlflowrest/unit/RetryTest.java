@@ -83,6 +83,61 @@ class RetryTest {
         assertEquals(List.of(Duration.ofSeconds(7)), waits);
     }
 
+    private static final String POOL_TIMEOUT =
+            "{\"error_code\":\"BAD_REQUEST\",\"message\":\"QueuePool limit of size 5 overflow 10 reached\"}";
+    private static final String BATCH = "{\"run_id\":\"r1\",\"metrics\":[{\"key\":\"m\",\"value\":1,\"timestamp\":1,\"step\":0}]}";
+
+    @Test
+    void overloadOutlivesMaxRetriesUntilOverloadTimeout() {
+        // 64 writers on a --workers 1 server: refused for load six times, stored on the seventh.
+        for (int i = 0; i < 6; i++) {
+            stub.then(Answer.json(400, POOL_TIMEOUT));
+        }
+        stub.then(Answer.json(200, "{}"));
+        List<Duration> waits = new ArrayList<>();
+        var config = stub.config().maxRetries(2).backoffFactorSeconds(1).overloadTimeout(Duration.ofSeconds(100));
+        try (Transport transport = new Transport(config.build(), waits::add)) {
+            transport.call(io.mlflowrest.generated.Routes.RUNS_LOG_BATCH, Query.of(), Json.tryParse(BATCH));
+        }
+        assertEquals(7, stub.requests.size());
+        assertEquals(List.of(1L, 2L, 4L, 8L, 16L, 32L), waits.stream().map(Duration::toSeconds).toList(),
+                "63 s waited, under the 100 s budget");
+    }
+
+    @Test
+    void overloadGivesUpTypedOnceOverloadTimeoutHasPassed() {
+        stub.otherwise(r -> Answer.json(400, POOL_TIMEOUT));
+        List<Duration> waits = new ArrayList<>();
+        var config = stub.config().maxRetries(2).backoffFactorSeconds(1).overloadTimeout(Duration.ofSeconds(20));
+        try (Transport transport = new Transport(config.build(), waits::add)) {
+            InvalidParameterValueError e = assertThrows(InvalidParameterValueError.class, () -> transport.call(
+                    io.mlflowrest.generated.Routes.RUNS_LOG_BATCH, Query.of(), Json.tryParse(BATCH)));
+            assertTrue(e.getMessage().contains("QueuePool"), e.getMessage());
+        }
+        assertEquals(List.of(1L, 2L, 4L, 8L, 16L), waits.stream().map(Duration::toSeconds).toList(),
+                "the budget is spent after 31 s, not after 2 retries");
+        assertEquals(6, stub.requests.size());
+    }
+
+    @Test
+    void onlyTheServersOwnOverloadAnswersOutliveMaxRetries() {
+        var config = stub.config().maxRetries(2).overloadTimeout(Duration.ofSeconds(100));
+        // A proxy's 503 may be an outage: max_retries, then the journal's.
+        stub.otherwise(r -> Answer.text(503, "text/html", "<html>no healthy upstream</html>"));
+        try (Transport transport = new Transport(config.build(), w -> { })) {
+            assertThrows(ServerError.class, () -> transport.call(
+                    io.mlflowrest.generated.Routes.RUNS_LOG_BATCH, Query.of(), Json.tryParse(BATCH)));
+        }
+        assertEquals(3, stub.requests.size());
+        // overloadTimeout 0: the server's own overload answers count like any other failure.
+        stub.otherwise(r -> Answer.json(400, POOL_TIMEOUT));
+        try (Transport transport = new Transport(config.overloadTimeout(Duration.ZERO).build(), w -> { })) {
+            assertThrows(InvalidParameterValueError.class, () -> transport.call(
+                    io.mlflowrest.generated.Routes.RUNS_LOG_BATCH, Query.of(), Json.tryParse(BATCH)));
+        }
+        assertEquals(6, stub.requests.size());
+    }
+
     @Test
     void rateLimitedAfterRetriesRunOut() {
         stub.otherwise(r -> Answer.json(429, "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\",\"message\":\"slow\"}")
