@@ -1,6 +1,6 @@
 # Benchmarks (included by the root Makefile). bench-quick is a smoke check inside make test:
 # no timing assertions, it only proves every workload still runs.
-.PHONY: bench bench-quick bench-writers
+.PHONY: bench bench-quick bench-writers bench-spark
 
 # make bench BENCH_ARGS=--issue-sizes runs the issue's sizes (1M-point log_batch: about an hour).
 BENCH_ARGS ?=
@@ -8,11 +8,17 @@ BENCH_ARGS ?=
 bench: $(addprefix setup-,$(LANGS)) setup-stores $(if $(filter java,$(LANGS)),bench-java-cds)
 	cd $(ROOT) && $(PY) bench/run.py $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-writers
+	$(MAKE) --no-print-directory bench-spark
 
 # Many writer processes on one server (bench/many_writers.py), Python, Java and R writers in one
 # run: bench/results_writers.md, and its section of bench/results.md.
 bench-writers: $(addprefix setup-,$(LANGS)) setup-postgres
 	cd $(ROOT) && $(PY) bench/many_writers.py
+
+# The Spark many-models jobs at the issue's size (bench/spark.py): PySpark and JVM, mlflowrest
+# beside the official clients and the unlogged job, under injected task failures.
+bench-spark: setup-python setup-spark-java setup-postgres
+	cd $(ROOT) && $(PY) bench/spark.py
 
 bench-quick: $(addprefix setup-,$(LANGS)) setup-stores
 	cd $(ROOT) && $(PY) bench/run.py --quick --out $(ROOT)/.work

@@ -1,6 +1,6 @@
 """Many models on Spark: one MLflow run per group, logged from the executors, exactly once.
 
-    python examples/spark/many_models.py --groups 200 --fail 20 [--client mlflowrest|official]
+    python examples/spark/many_models.py --groups 200 --fail 20 [--client mlflowrest|official|none]
 
 Each group of a synthetic data set (fixed seed) fits a small scikit-learn model and logs params,
 a metric, the pickled model and a JSON summary. `--fail K` makes K groups raise once after they
@@ -99,6 +99,18 @@ def mlflowrest_task(
     return train_and_log
 
 
+def unlogged_task(markers: Path, failing: set[int]):
+    """The same fits and injected failures with no logging: the job's own time (bench/spark.py's floor)."""
+
+    def train(pdf: pd.DataFrame) -> pd.DataFrame:
+        group = int(pdf.group.iloc[0])
+        _, _, rmse = fit(pdf)
+        fail_once(markers, group, failing)
+        return pd.DataFrame({"group": [group], "run_id": [""], "rmse": [rmse]})
+
+    return train
+
+
 def official_task(
     uri: str, experiment_id: str, job_ts: int, markers: Path, failing: set[int]
 ):
@@ -193,7 +205,8 @@ def main() -> int:
         help="groups that fail once after creating their run",
     )
     parser.add_argument(
-        "--client", choices=["mlflowrest", "official"], default="mlflowrest"
+        "--client", choices=["mlflowrest", "official", "none"], default="mlflowrest",
+        help="none: the same job without logging",
     )
     parser.add_argument(
         "--partitions",
@@ -229,6 +242,8 @@ def main() -> int:
         failing = choose_failing(spark, args.groups, args.partitions, args.fail)
         if args.client == "mlflowrest":
             task = mlflowrest_task(client, experiment_id, job, job_ts, markers, failing)
+        elif args.client == "none":
+            task = unlogged_task(markers, failing)
         else:
             task = official_task(uri, experiment_id, job_ts, markers, failing)
         began = time.monotonic()
