@@ -318,9 +318,11 @@ attempt_verdict <- function(client, outcome) {
 }
 
 # Retries are spent; an overload answer is retried on until overload_timeout has passed since
-# the call's first try (family-rules.yaml, retry.overload). spent: seconds since the first try.
+# the call's first try (family-rules.yaml, retry.overload), unless retries are off (0: a probe,
+# or the user's choice). spent: seconds since the first try.
 out_of_retries <- function(client, attempt, busy, spent) {
-  attempt >= client$max_retries && !(isTRUE(busy) && spent < (client$overload_timeout %||% 0))
+  busy <- isTRUE(busy) && client$max_retries > 0 && spent < (client$overload_timeout %||% 0)
+  attempt >= client$max_retries && !busy
 }
 
 #' The request helper

@@ -287,8 +287,10 @@ def _auth_header(config: Config) -> str | None:
 
 def out_of_retries(attempt: int, cfg: Config, overloaded: bool, spent: float) -> bool:
     """Retries are spent; an overload answer is retried on until overload_timeout has passed
-    since the first try (family-rules.yaml, retry.overload). spent: seconds since the first try."""
-    return attempt >= cfg.max_retries and not (overloaded and spent < cfg.overload_timeout)
+    since the first try (family-rules.yaml, retry.overload), unless retries are off (0: a probe,
+    or the user's choice). spent: seconds since the first try."""
+    busy = overloaded and cfg.max_retries > 0 and spent < cfg.overload_timeout
+    return attempt >= cfg.max_retries and not busy
 
 
 def retryable(error: errors.ApiError) -> bool:

@@ -284,6 +284,16 @@ def test_only_overload_answers_outlive_max_retries(overload_timeout: float, body
 
 
 @responses.activate
+def test_retries_off_means_no_retry_even_for_overload() -> None:
+    client = MlflowClient(BASE, max_retries=0, overload_timeout=100.0)
+    client._transport.sleep = lambda _: None
+    responses.post(LOG_METRIC, status=400, json=POOL_TIMEOUT)
+    with pytest.raises(InvalidParameterValueError):
+        client.runs.log_metric(run_id="r1", key="m", value=1.0, timestamp=1)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
 def test_a_plain_400_is_still_final(offline: MlflowClient) -> None:
     responses.post(LOG_METRIC, status=400, json={"error_code": "BAD_REQUEST", "message": "bad key"})
     with pytest.raises(InvalidParameterValueError):

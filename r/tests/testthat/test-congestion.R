@@ -50,7 +50,7 @@ test_that("overload answers outlive max_retries until overload_timeout, then rai
                "QueuePool limit", class = "mlflowrest_invalid_parameter_value")
   expect_equal(mlflow_request(client, "GET", "/hits/batch-busy-3")$hits, 2L)
   # The budget is time: with backoff waits of 1 s, 2 s and a 2.5 s budget, the third try is the last.
-  client <- test_client(web$url(), MLFLOW_HTTP_REQUEST_MAX_RETRIES = "0", MLFLOWREST_OVERLOAD_TIMEOUT = "2.5",
+  client <- test_client(web$url(), MLFLOW_HTTP_REQUEST_MAX_RETRIES = "1", MLFLOWREST_OVERLOAD_TIMEOUT = "2.5",
                         MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR = "1")
   expect_error(mlflow_log_batch(metrics = metrics, run_id = "busy-4", client = client), class = "mlflowrest_api_error")
   expect_equal(mlflow_request(client, "GET", "/hits/batch-busy-4")$hits, 3L)
@@ -59,6 +59,10 @@ test_that("overload answers outlive max_retries until overload_timeout, then rai
   expect_error(mlflow_log_batch(metrics = metrics, run_id = "down-5", client = client),
                class = "mlflowrest_server_error")
   expect_equal(mlflow_request(client, "GET", "/hits/batch-down-5")$hits, 2L)
+  # Retries off: not even an overload answer is resent.
+  client <- test_client(web$url(), MLFLOW_HTTP_REQUEST_MAX_RETRIES = "0")
+  expect_error(mlflow_log_batch(metrics = metrics, run_id = "busy-6", client = client), class = "mlflowrest_api_error")
+  expect_equal(mlflow_request(client, "GET", "/hits/batch-busy-6")$hits, 1L)
 })
 
 test_that("the background logger backs off on overload and keeps every point", {

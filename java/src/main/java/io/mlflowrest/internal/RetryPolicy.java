@@ -44,7 +44,8 @@ public record RetryPolicy(int maxRetries, double backoffFactorSeconds, double ba
      * @return true when the call gives up
      */
     public boolean outOfRetries(int attempt, boolean overload, double spentSeconds) {
-        return attempt >= maxRetries && !(overload && spentSeconds < overloadTimeoutSeconds);
+        // maxRetries 0 turns every retry off (a probe, or the user's choice), overload's too.
+        return attempt >= maxRetries && !(overload && maxRetries > 0 && spentSeconds < overloadTimeoutSeconds);
     }
 
     /**

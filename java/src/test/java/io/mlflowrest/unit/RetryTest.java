@@ -117,6 +117,13 @@ class RetryTest {
         assertEquals(List.of(1L, 2L, 4L, 8L, 16L), waits.stream().map(Duration::toSeconds).toList(),
                 "the budget is spent after 31 s, not after 2 retries");
         assertEquals(6, stub.requests.size());
+        // maxRetries 0: no retry at all, not even for overload.
+        try (Transport transport = new Transport(config.maxRetries(0).overloadTimeout(Duration.ofSeconds(100)).build(),
+                w -> { })) {
+            assertThrows(InvalidParameterValueError.class, () -> transport.call(
+                    io.mlflowrest.generated.Routes.RUNS_LOG_BATCH, Query.of(), Json.tryParse(BATCH)));
+        }
+        assertEquals(7, stub.requests.size());
     }
 
     @Test
