@@ -115,13 +115,28 @@ def _stored(sdk: MlflowClient, run_id: str) -> int:
     return sum(len(list(sdk.metrics.get_history(run_id=run_id, metric_key=f"m{k}"))) for k in range(10))
 
 
-def run_config(name: str, server: MlflowServer, writer_counts: list[int], points: int) -> list[dict[str, Any]]:
-    out = []
+# With 64 writers a --workers 1 server stores ~240 points/s, so each cell there takes ~10 minutes:
+# the cells the issue's targets name run first, so a run stopped early still has them.
+FIRST_WHEN_SLOW = [("python", "sdk"), ("python", "raw"), ("r", "raw"), ("r", "sdk")]
+
+
+def run_config(name: str, server: MlflowServer, writer_counts: list[int], points: int,
+               done: list[dict[str, Any]], report: Any = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Every client at each writer count; `report(rows)` after each cell, so a long run's table is
+    on disk as it goes. Rows come back in CLIENTS order whatever order they ran in."""
+    out: list[dict[str, Any]] = []
     for writers in writer_counts:
-        for lang, client in CLIENTS:
+        slow = name.startswith("sqlite") and writers >= 64
+        rank = {c: FIRST_WHEN_SLOW.index(c) if c in FIRST_WHEN_SLOW and slow else 99 for c in CLIENTS}
+        measured: dict[tuple[str, str], dict[str, Any]] = {}
+        order = sorted(CLIENTS, key=lambda c: rank[c])  # stable: CLIENTS order unless slow
+        for lang, client in order:
             row = {"config": name, **cell(server, lang, client, writers, points)}
             print(json.dumps(row), flush=True)
-            out.append(row)
+            measured[(lang, client)] = row
+            if report is not None:
+                report(done + out + [measured[c] for c in CLIENTS if c in measured])
+        out += [measured[c] for c in CLIENTS]
     return out
 
 
@@ -140,6 +155,20 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(f"| {r['config']} | {r['writers']} | {label} | {r['points_per_s']:,} | {ratio} | "
                      f"{r['stored']:,} / {r['points']:,} | {r['errors']} | {r['cpu_us_per_point']} |")  # fmt: skip
     return "\n".join(lines)
+
+
+def write(out: Path, rows: list[dict[str, Any]], began: float, quick: bool, planned: int) -> None:
+    """results_writers.json / .md and (full runs) the section of bench/results.md, as measured so far."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results_writers.json").write_text(json.dumps(rows, indent=1) + "\n")
+    status = "" if len(rows) >= planned else f" (stopped early: {len(rows)} of {planned} cells)"
+    md = ("# Many writers\n\nN writer processes x M points each, 500-point log_batch requests, all started at "
+          "once (`python bench/many_writers.py`). Ratios are to the same language's raw floor on the same server "
+          f"and writer count, measured in one run on {time.strftime('%Y-%m-%d')}{status}.\n\n"
+          f"{table(rows)}\n")  # fmt: skip
+    (out / "results_writers.md").write_text(md)
+    if not quick:
+        _into_results_md(out / "results.md", md, began)
 
 
 def _into_results_md(path: Path, md: str, began: float) -> None:
@@ -161,29 +190,28 @@ def main() -> int:
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     began = time.monotonic()
+    out = Path(args.out)
+    planned = len(CLIENTS) * (1 if args.quick else 4)
+
+    def report(so_far: list[dict[str, Any]]) -> None:
+        write(out, so_far, began, args.quick, planned)
+
     if args.quick:
         with MlflowServer(workers=1) as server:
             server.wait_quiet()
-            rows += run_config("sqlite, --workers 1", server, [4], 1000)
+            rows += run_config("sqlite, --workers 1", server, [4], 1000, rows)
     else:
-        with MlflowServer(workers=1) as server:
-            server.wait_quiet()
-            rows += run_config("sqlite, --workers 1", server, [16, 64], 2000)
+        # PostgreSQL first: its cells take a minute each, the 64-writer SQLite ones ten.
         with (
             PostgresServer() as pg,
             MlflowServer(workers=4, backend_store_uri=pg.uri) as server,
         ):
             server.wait_quiet()
-            rows += run_config("postgres, 4 workers", server, [16, 64], 2000)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results_writers.json").write_text(json.dumps(rows, indent=1) + "\n")
-    md = ("# Many writers\n\nN writer processes x M points each, 500-point log_batch requests, all started at "
-          "once (`python bench/many_writers.py`). Ratios are to the same language's raw floor on the same server "
-          f"and writer count, measured in one run on {time.strftime('%Y-%m-%d')}.\n\n{table(rows)}\n")  # fmt: skip
-    (out / "results_writers.md").write_text(md)
-    if not args.quick:
-        _into_results_md(out / "results.md", md, began)
+            rows += run_config("postgres, 4 workers", server, [16, 64], 2000, rows, report)
+        with MlflowServer(workers=1) as server:
+            server.wait_quiet()
+            rows += run_config("sqlite, --workers 1", server, [16, 64], 2000, rows, report)
+    write(out, rows, began, args.quick, planned)
     print(table(rows))
     failed = [r for r in rows if "error" in r]
     for r in failed:
