@@ -33,12 +33,16 @@ JOBS = [("python", "none"), ("python", "mlflowrest"), ("python", "official"),
 LABEL = {"none": "no logging (floor)", "mlflowrest": "mlflowrest", "official": "official client"}
 
 
-def run_job(url: str, lang: str, client: str, groups: int, fail: int, partitions: int) -> dict[str, Any]:
+def job_command(lang: str, client: str, groups: int, fail: int, partitions: int) -> list[str]:
+    """The PySpark or JVM job's command line, run from the repository root (also tests/examples/test_spark.py)."""
     if lang == "python":
-        cmd = [sys.executable, "examples/spark/many_models.py", "--groups", str(groups), "--fail", str(fail),
-               "--partitions", str(partitions), "--client", client]  # fmt: skip
-    else:
-        cmd = ["examples/spark-java/run.sh", str(groups), str(fail), str(partitions), client]
+        return [sys.executable, "examples/spark/many_models.py", "--groups", str(groups), "--fail", str(fail),
+                "--partitions", str(partitions), "--client", client]  # fmt: skip
+    return ["examples/spark-java/run.sh", str(groups), str(fail), str(partitions), client]
+
+
+def run_job(url: str, lang: str, client: str, groups: int, fail: int, partitions: int) -> dict[str, Any]:
+    cmd = job_command(lang, client, groups, fail, partitions)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800,
                           env={**os.environ, "MLFLOW_TRACKING_URI": url})  # fmt: skip
     if proc.returncode != 0 or not proc.stdout.strip():

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from bench.spark import job_command
 from tests.contract.runner.engine import ROOT
 from tests.harness import MlflowServer
 
@@ -31,11 +31,7 @@ def server() -> Iterator[MlflowServer]:
 
 
 def job(server: MlflowServer, client: str, language: str = "python") -> dict[str, Any]:
-    if language == "python":
-        cmd = [sys.executable, "examples/spark/many_models.py", "--groups", str(GROUPS), "--fail", str(FAILING),
-               "--partitions", str(PARTITIONS), "--client", client]  # fmt: skip
-    else:
-        cmd = ["examples/spark-java/run.sh", str(GROUPS), str(FAILING), str(PARTITIONS), client]
+    cmd = job_command(language, client, GROUPS, FAILING, PARTITIONS)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "MLFLOW_TRACKING_URI": server.url})  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
