@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import javac  # noqa: E402
+from bench import javac, report  # noqa: E402
 from mlflowrest import MlflowClient  # noqa: E402
 from tests.harness import MlflowServer  # noqa: E402
 from tests.harness.postgres import PostgresServer  # noqa: E402
@@ -173,14 +173,10 @@ def write(out: Path, rows: list[dict[str, Any]], began: float, quick: bool, plan
 
 def _into_results_md(path: Path, md: str, began: float) -> None:
     """The table as a section of bench/results.md (which bench/run.py rewrites; make bench runs this after it)."""
-    start, end = "<!-- many-writers -->", "<!-- /many-writers -->"
-    text = path.read_text() if path.is_file() else ""
-    if start in text:
-        text = text[: text.index(start)] + text[text.index(end) + len(end) :].lstrip("\n")
     section = md.replace("# Many writers", "## Many writers", 1).rstrip("\n")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    path.write_text(f"{text.rstrip()}\n\n{start}\n{section}\n\nThe run took {time.monotonic() - began:.0f} s; "
-                    f"load average at its end {load} on {os.cpu_count()} cores.\n{end}\n")  # fmt: skip
+    report.write_section(path, "many-writers", f"{section}\n\nThe run took {time.monotonic() - began:.0f} s; "
+                         f"load average at its end {load} on {os.cpu_count()} cores.")  # fmt: skip
 
 
 def main() -> int:

@@ -12,6 +12,16 @@ ROOT = Path(__file__).resolve().parents[1]
 OFFICIAL = {"python": "official", "java": "official"}
 
 
+def write_section(path: Path, name: str, md: str) -> None:
+    """Put md between `<!-- name -->` and `<!-- /name -->` at the end of a results file, replacing
+    that section if it is there (make bench adds its many-writers and Spark sections this way)."""
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    text = path.read_text() if path.is_file() else ""
+    if start in text:
+        text = text[: text.index(start)] + text[text.index(end) + len(end) :].lstrip("\n")
+    path.write_text(f"{text.rstrip()}\n\n{start}\n{md.rstrip()}\n{end}\n")
+
+
 def versions() -> dict[str, str]:
     def run(cmd: list[str]) -> str:
         try:

@@ -25,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import report  # noqa: E402
 from tests.harness import MlflowServer  # noqa: E402
 from tests.harness.postgres import PostgresServer  # noqa: E402
 
@@ -68,14 +69,6 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def into_results_md(path: Path, md: str) -> None:
-    start, end = "<!-- spark -->", "<!-- /spark -->"
-    text = path.read_text() if path.is_file() else ""
-    if start in text:
-        text = text[: text.index(start)] + text[text.index(end) + len(end) :].lstrip("\n")
-    path.write_text(f"{text.rstrip()}\n\n{start}\n{md.rstrip()}\n{end}\n")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--groups", type=int, default=200)
@@ -99,7 +92,7 @@ def main() -> int:
           "runs; duplicates counts FINISHED runs beyond one per group; x floor is to the same PySpark job "
           f"without logging.\n\n{table(rows)}\n\nThe run took {time.monotonic() - began:.0f} s; load average at "
           f"its end {load} on {os.cpu_count()} cores.\n")  # fmt: skip
-    into_results_md(Path(args.out), md)
+    report.write_section(Path(args.out), "spark", md)
     print(table(rows))
     return 1 if any("error" in r for r in rows) else 0
 

@@ -64,7 +64,8 @@ storage_client <- function(client, host, insecure = FALSE) {
     host = sub("/+$", "", host), token = NULL, username = NULL, password = NULL,
     insecure = isTRUE(insecure), server_cert_path = NULL, client_cert_path = NULL,
     max_retries = client$max_retries, backoff_factor = client$backoff_factor,
-    backoff_jitter = client$backoff_jitter, timeout = client$timeout
+    backoff_jitter = client$backoff_jitter, timeout = client$timeout,
+    overload_timeout = 0  # storage services answer no MLflow overload signature
   ), class = "mlflow_client")
 }
 

@@ -321,7 +321,7 @@ attempt_verdict <- function(client, outcome) {
 # the call's first try (family-rules.yaml, retry.overload), unless retries are off (0: a probe,
 # or the user's choice). spent: seconds since the first try.
 out_of_retries <- function(client, attempt, busy, spent) {
-  busy <- isTRUE(busy) && client$max_retries > 0 && spent < (client$overload_timeout %||% 0)
+  busy <- isTRUE(busy) && client$max_retries > 0 && spent < client$overload_timeout
   attempt >= client$max_retries && !busy
 }
 

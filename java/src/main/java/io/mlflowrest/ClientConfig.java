@@ -132,28 +132,16 @@ public final class ClientConfig implements java.io.Serializable {
             b.backoffJitterSeconds(number(env, "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER"));
         }
         if (env.containsKey("MLFLOW_HTTP_REQUEST_TIMEOUT")) {
-            double seconds = number(env, "MLFLOW_HTTP_REQUEST_TIMEOUT");
-            if (seconds * 1000 >= Long.MAX_VALUE) {
-                throw invalid("MLFLOW_HTTP_REQUEST_TIMEOUT", "at most " + Long.MAX_VALUE / 1000 + " seconds", "got " + env.get("MLFLOW_HTTP_REQUEST_TIMEOUT"));
-            }
-            b.timeout(Duration.ofMillis((long) (seconds * 1000)));
+            b.timeout(duration(env, "MLFLOW_HTTP_REQUEST_TIMEOUT"));
         }
         if (env.containsKey("MLFLOWREST_BATCH_CONCURRENCY")) {
             b.batchConcurrency(integer(env, "MLFLOWREST_BATCH_CONCURRENCY"));
         }
         if (env.containsKey("MLFLOWREST_FLUSH_TIMEOUT")) {
-            double seconds = number(env, "MLFLOWREST_FLUSH_TIMEOUT");
-            if (seconds * 1000 >= Long.MAX_VALUE) {
-                throw invalid("MLFLOWREST_FLUSH_TIMEOUT", "at most " + Long.MAX_VALUE / 1000 + " seconds", "got " + env.get("MLFLOWREST_FLUSH_TIMEOUT"));
-            }
-            b.flushTimeout(seconds(seconds));
+            b.flushTimeout(duration(env, "MLFLOWREST_FLUSH_TIMEOUT"));
         }
         if (env.containsKey("MLFLOWREST_OVERLOAD_TIMEOUT")) {
-            double seconds = number(env, "MLFLOWREST_OVERLOAD_TIMEOUT");
-            if (seconds * 1000 >= Long.MAX_VALUE) {
-                throw invalid("MLFLOWREST_OVERLOAD_TIMEOUT", "at most " + Long.MAX_VALUE / 1000 + " seconds", "got " + env.get("MLFLOWREST_OVERLOAD_TIMEOUT"));
-            }
-            b.overloadTimeout(seconds(seconds));
+            b.overloadTimeout(duration(env, "MLFLOWREST_OVERLOAD_TIMEOUT"));
         }
         if (env.containsKey("MLFLOWREST_JOURNAL_DIR") && !env.get("MLFLOWREST_JOURNAL_DIR").isBlank()) {
             b.journalDir(Path.of(env.get("MLFLOWREST_JOURNAL_DIR")));
@@ -225,6 +213,15 @@ public final class ClientConfig implements java.io.Serializable {
             }
         }
         throw new IllegalStateException("family-rules.yaml has no config variable " + name);
+    }
+
+    /** A variable in seconds (bounds from family-rules.yaml) as a Duration, refused past what a Duration of millis holds. */
+    private static Duration duration(Map<String, String> env, String name) {
+        double seconds = number(env, name);
+        if (seconds * 1000 >= Long.MAX_VALUE) {
+            throw invalid(name, "at most " + Long.MAX_VALUE / 1000 + " seconds", "got " + env.get(name));
+        }
+        return seconds(seconds);
     }
 
     private static double number(Map<String, String> env, String name) {
@@ -420,15 +417,16 @@ public final class ClientConfig implements java.io.Serializable {
     private record Serialized(String trackingUri, String username, String password, String token,
             boolean insecureTls, String serverCertPath, String clientCertPath, int maxRetries,
             double backoffFactorSeconds, double backoffJitterSeconds, long timeoutMillis, int batchConcurrency,
-            long flushTimeoutMillis, long overloadTimeoutMillis, String journalDir, String journalFsync, double journalFsyncIntervalSeconds,
-            String journalOnUnreachable)
+            long flushTimeoutMillis, long overloadTimeoutMillis, String journalDir, String journalFsync,
+            double journalFsyncIntervalSeconds, String journalOnUnreachable)
             implements java.io.Serializable {
         Serialized(ClientConfig c) {
             this(c.trackingUri.toString(), c.username, c.password, c.token, c.insecureTls,
                     c.serverCertPath == null ? null : c.serverCertPath.toString(),
                     c.clientCertPath == null ? null : c.clientCertPath.toString(), c.maxRetries,
                     c.backoffFactorSeconds, c.backoffJitterSeconds, c.timeout.toMillis(), c.batchConcurrency,
-                    c.flushTimeout.toMillis(), c.overloadTimeout.toMillis(), c.journalDir == null ? null : c.journalDir.toString(), c.journalFsync,
+                    c.flushTimeout.toMillis(), c.overloadTimeout.toMillis(),
+                    c.journalDir == null ? null : c.journalDir.toString(), c.journalFsync,
                     c.journalFsyncIntervalSeconds, c.journalOnUnreachable);
         }
 
