@@ -7,8 +7,13 @@ the first start to the last end, the client CPU per point, the points the server
 those sent, and the errors each client surfaced. Each language's floor is its plain HTTP client
 without retries (requests, java.net.http, curl); mlflowrest and the official clients run beside it.
 
-    python bench/many_writers.py [--quick] [--out DIR]
+    python bench/many_writers.py [--quick] [--servers postgres,sqlite] [--out DIR]
         --quick: 4 writers x 1000 points per client on the --workers 1 SQLite server only (make test's smoke check)
+        --servers: measure only these; the other server's rows are kept from the last results_writers.json
+
+On PostgreSQL each cell is measured in ROUNDS_PG interleaved rounds and the median is reported: the
+server's own connection pool (5 + 10 per worker) sometimes keeps a request waiting its full 30 s, in
+any client's cell, so one round can be 5x slower than the next for reasons outside the client.
 """
 
 from __future__ import annotations
@@ -120,29 +125,51 @@ def _stored(sdk: MlflowClient, run_id: str) -> int:
 FIRST_WHEN_SLOW = [("python", "sdk"), ("python", "raw"), ("r", "raw"), ("r", "sdk")]
 
 
+ROUNDS_PG = 3
+
+
 def run_config(name: str, server: MlflowServer, writer_counts: list[int], points: int,
-               done: list[dict[str, Any]], report: Any = None) -> list[dict[str, Any]]:  # fmt: skip
-    """Every client at each writer count; `report(rows)` after each cell, so a long run's table is
-    on disk as it goes. Rows come back in CLIENTS order whatever order they ran in."""
+               done: list[dict[str, Any]], report: Any = None, rounds: int = 1) -> list[dict[str, Any]]:  # fmt: skip
+    """Every client at each writer count, `rounds` times interleaved (median reported); `report(rows)`
+    after each cell, so a long run's table is on disk as it goes. Rows come back in CLIENTS order
+    whatever order they ran in."""
     out: list[dict[str, Any]] = []
     for writers in writer_counts:
         slow = name.startswith("sqlite") and writers >= 64
         rank = {c: FIRST_WHEN_SLOW.index(c) if c in FIRST_WHEN_SLOW and slow else 99 for c in CLIENTS}
-        measured: dict[tuple[str, str], dict[str, Any]] = {}
+        measured: dict[tuple[str, str], list[dict[str, Any]]] = {}
         order = sorted(CLIENTS, key=lambda c: rank[c])  # stable: CLIENTS order unless slow
-        for lang, client in order:
-            row = {"config": name, **cell(server, lang, client, writers, points)}
-            print(json.dumps(row), flush=True)
-            measured[(lang, client)] = row
-            if report is not None:
-                report(done + out + [measured[c] for c in CLIENTS if c in measured])
-        out += [measured[c] for c in CLIENTS]
+        for _ in range(rounds):
+            for lang, client in order:
+                row = {"config": name, "measured": time.strftime("%Y-%m-%d %H:%M"),
+                       **cell(server, lang, client, writers, points)}  # fmt: skip
+                print(json.dumps(row), flush=True)
+                measured.setdefault((lang, client), []).append(row)
+                if report is not None:
+                    report(done + out + [merged(measured[c]) for c in CLIENTS if c in measured])
+        out += [merged(measured[c]) for c in CLIENTS]
     return out
+
+
+def merged(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One cell's rounds as one row: the median round's throughput and window, totals of points,
+    points stored and errors (so a loss in any round shows), CPU per point over all rounds."""
+    failed = next((r for r in rows if "error" in r), None)
+    if failed is not None or len(rows) == 1:
+        return failed or rows[0]
+    ranked = sorted(rows, key=lambda r: r["points_per_s"])
+    middle = ranked[len(ranked) // 2]
+    sent = sum(r["sent"] for r in rows)
+    return {
+        **middle, "rounds": [r["points_per_s"] for r in rows],
+        **{k: sum(r[k] for r in rows) for k in ("points", "sent", "stored", "errors")},
+        "cpu_us_per_point": round(sum(r["cpu_us_per_point"] * r["sent"] for r in rows) / max(sent, 1), 1),
+    }  # fmt: skip
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     """One line per cell; x raw is to the same language's floor on the same server and writer count."""
-    lines = ["| server | writers | client | points/s | x raw | stored / sent | errors | client CPU µs/point |",
+    lines = ["| server | writers | client | points/s (rounds) | x raw | stored / sent | errors | client CPU µs/point |",
              "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
         label = LABEL[(r["lang"], r["client"])]
@@ -152,23 +179,50 @@ def table(rows: list[dict[str, Any]]) -> str:
         raw = next((x for x in rows if (x["config"], x["writers"], x["lang"], x["client"]) ==
                     (r["config"], r["writers"], r["lang"], "raw") and x.get("points_per_s")), None)  # fmt: skip
         ratio = f"{r['points_per_s'] / raw['points_per_s']:.2f}" if raw else "-"
-        lines.append(f"| {r['config']} | {r['writers']} | {label} | {r['points_per_s']:,} | {ratio} | "
+        spread = f" ({min(r['rounds']):,}-{max(r['rounds']):,})" if len(r.get("rounds", [])) > 1 else ""
+        lines.append(f"| {r['config']} | {r['writers']} | {label} | {r['points_per_s']:,}{spread} | {ratio} | "
                      f"{r['stored']:,} / {r['points']:,} | {r['errors']} | {r['cpu_us_per_point']} |")  # fmt: skip
     return "\n".join(lines)
+
+
+SERVERS = ("postgres", "sqlite")
 
 
 def write(out: Path, rows: list[dict[str, Any]], began: float, quick: bool, planned: int) -> None:
     """results_writers.json / .md and (full runs) the section of bench/results.md, as measured so far."""
     out.mkdir(parents=True, exist_ok=True)
+    rows = sorted(rows, key=lambda r: SERVERS.index(r["config"].split(",")[0]))  # stable within a server
     (out / "results_writers.json").write_text(json.dumps(rows, indent=1) + "\n")
-    status = "" if len(rows) >= planned else f" (stopped early: {len(rows)} of {planned} cells)"
+    measured = len([r for r in rows if not r.get("kept")])
+    status = "" if measured >= planned else f" (stopped early: {measured} of {planned} cells)"
+    when = "; ".join(f"{name} rows {_when(rows, name)}" for name in SERVERS if _when(rows, name))
     md = ("# Many writers\n\nN writer processes x M points each, 500-point log_batch requests, all started at "
           "once (`python bench/many_writers.py`). Ratios are to the same language's raw floor on the same server "
-          f"and writer count, measured in one run on {time.strftime('%Y-%m-%d')}{status}.\n\n"
+          f"and writer count. PostgreSQL cells are the median of {ROUNDS_PG} interleaved rounds (the range in "
+          f"brackets), stored / sent and errors their totals; SQLite cells are one round. {when}{status}.\n\n"
           f"{table(rows)}\n")  # fmt: skip
     (out / "results_writers.md").write_text(md)
     if not quick:
         _into_results_md(out / "results.md", md, began)
+
+
+def _when(rows: list[dict[str, Any]], server: str) -> str:
+    stamps = sorted(r.get("measured", "") for r in rows if r["config"].startswith(server))
+    if not stamps:
+        return ""
+    if not stamps[0]:
+        return "from an earlier run"
+    return f"measured {stamps[0]} to {stamps[-1][-5:]} UTC" + (", kept from an earlier run" if any(
+        r.get("kept") for r in rows if r["config"].startswith(server)) else "")  # fmt: skip
+
+
+def _kept(out: Path, servers: set[str]) -> list[dict[str, Any]]:
+    """The other servers' rows of the last full table, when only some servers are measured now."""
+    path = out / "results_writers.json"
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text())
+    return [{**r, "kept": True} for r in rows if r["config"].split(",")[0] not in servers]
 
 
 def _into_results_md(path: Path, md: str, began: float) -> None:
@@ -182,33 +236,39 @@ def _into_results_md(path: Path, md: str, began: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated: postgres, sqlite")
     parser.add_argument("--out", default=str(ROOT / "bench"))
     args = parser.parse_args()
+    servers = set(args.servers.split(","))
+    if not servers <= set(SERVERS):
+        parser.error(f"--servers: one or more of {', '.join(SERVERS)}")
     rows: list[dict[str, Any]] = []
     began = time.monotonic()
     out = Path(args.out)
-    planned = len(CLIENTS) * (1 if args.quick else 4)
+    kept = [] if args.quick else _kept(out, servers)
+    planned = len(CLIENTS) * (1 if args.quick else 2 * len(servers))
 
     def report(so_far: list[dict[str, Any]]) -> None:
-        write(out, so_far, began, args.quick, planned)
+        write(out, kept + so_far, began, args.quick, planned)
 
     if args.quick:
         with MlflowServer(workers=1) as server:
             server.wait_quiet()
             rows += run_config("sqlite, --workers 1", server, [4], 1000, rows)
-    else:
+    if not args.quick and "postgres" in servers:
         # PostgreSQL first: its cells take a minute each, the 64-writer SQLite ones ten.
         with (
             PostgresServer() as pg,
             MlflowServer(workers=4, backend_store_uri=pg.uri) as server,
         ):
             server.wait_quiet()
-            rows += run_config("postgres, 4 workers", server, [16, 64], 2000, rows, report)
+            rows += run_config("postgres, 4 workers", server, [16, 64], 2000, rows, report, rounds=ROUNDS_PG)
+    if not args.quick and "sqlite" in servers:
         with MlflowServer(workers=1) as server:
             server.wait_quiet()
             rows += run_config("sqlite, --workers 1", server, [16, 64], 2000, rows, report)
-    write(out, rows, began, args.quick, planned)
-    print(table(rows))
+    write(out, kept + rows, began, args.quick, planned)
+    print(table(kept + rows))
     failed = [r for r in rows if "error" in r]
     for r in failed:
         print(f"could not measure: {r['config']} {r['writers']} {r['lang']} {r['client']}: {r['error']}")

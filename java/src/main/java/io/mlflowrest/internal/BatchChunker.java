@@ -3,7 +3,6 @@ package io.mlflowrest.internal;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlflowrest.generated.Limits;
-import java.nio.charset.StandardCharsets;
 import io.mlflowrest.errors.ApiError;
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -135,7 +134,7 @@ public final class BatchChunker implements Iterator<ObjectNode> {
 
         void take(ArrayNode array) {
             entities++;
-            bytes += array.get(array.size() - 1).toString().getBytes(StandardCharsets.UTF_8).length + 1;
+            bytes += Json.sizeBound(array.get(array.size() - 1)) + 1; // with its comma
         }
     }
 }

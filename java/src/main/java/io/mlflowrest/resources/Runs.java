@@ -19,9 +19,11 @@ import io.mlflowrest.generated.Routes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.mlflow.api.proto.Service.DatasetInput;
 import org.mlflow.api.proto.Service.Metric;
 import org.mlflow.api.proto.Service.Param;
@@ -300,8 +302,11 @@ public final class Runs {
         }
         // Checked whole before sending: one bad item past the first request must write nothing.
         List<ObjectNode> m = new ArrayList<>();
+        Set<String> goodKeys = new HashSet<>(); // a batch repeats few keys: each is checked once
         for (Metric x : items(metrics)) {
-            Validation.key("metrics[" + m.size() + "].key", x.getKey());
+            if (goodKeys.add(x.getKey())) {
+                Validation.key("metrics[" + m.size() + "].key", x.getKey());
+            }
             m.add(metricJson(x.getKey(), x.getValue(), x.getTimestamp(), x.getStep()));
         }
         List<ObjectNode> p = new ArrayList<>();

@@ -92,4 +92,30 @@ class ChunkingTest {
     void nothingToLogSendsNothing() throws Exception {
         assertEquals(0, send(List.of(), List.of(), List.of()).size());
     }
+
+    @Test
+    void sizeBoundIsNeverBelowTheWrittenSizeAndExactWithoutFractions() {
+        // Batches are cut by Json.sizeBound: under-counting could send a body over the server's limit.
+        java.util.Random random = new java.util.Random(7);
+        String[] pieces = {"a", "é", "€", "\uD83D\uDE00", "\"", "\\", "\n", "\u0001", "/", " ", "<", "\u2028"};
+        for (int round = 0; round < 500; round++) {
+            StringBuilder text = new StringBuilder();
+            for (int k = random.nextInt(40); k > 0; k--) {
+                text.append(pieces[random.nextInt(pieces.length)]);
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode exact = Json.object().put("key", text.toString())
+                    .put("timestamp", random.nextLong()).put("step", (long) random.nextInt()).putNull("dropped");
+            exact.putArray("list").add(text.toString()).add(random.nextLong()).add(true).addNull();
+            long written = Json.write(exact).getBytes(StandardCharsets.UTF_8).length;
+            assertEquals(written, Json.sizeBound(exact), Json.write(exact));
+            double[] values = {random.nextDouble(), -Double.MAX_VALUE, Double.MIN_VALUE, Double.NaN,
+                Double.NEGATIVE_INFINITY, -2.2250738585072014E-308, random.nextGaussian() * 1e300};
+            for (double v : values) {
+                com.fasterxml.jackson.databind.node.ObjectNode metric = exact.deepCopy().put("value", v);
+                long size = Json.write(metric).getBytes(StandardCharsets.UTF_8).length;
+                long bound = Json.sizeBound(metric);
+                assertTrue(bound >= size && bound <= size + 24, bound + " for " + size + ": " + Json.write(metric));
+            }
+        }
+    }
 }
