@@ -57,8 +57,9 @@ def _sender(kind: str, uri: str, run_id: str):
         _ = sdk.runs  # resources load on first use: before the clock, as the other clients' imports
 
         def send_sdk(rows: list[tuple[str, float, int, int]]) -> None:
+            # The validated constructor, as users write it (model_construct is no cheaper: 3.4 against 2.2 µs).
             sdk.runs.log_batch(run_id=run_id, metrics=[
-                models.Metric.model_construct(key=k, value=v, timestamp=t, step=s) for k, v, t, s in rows])  # fmt: skip
+                models.Metric(key=k, value=v, timestamp=t, step=s) for k, v, t, s in rows])  # fmt: skip
 
         return send_sdk
     if kind == "raw":

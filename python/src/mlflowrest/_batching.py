@@ -53,9 +53,13 @@ def chunk_batch(
     kinds: tuple[tuple[str, Sequence[models.Metric | models.Param | models.RunTag]], ...] = (
         ("params", params), ("tags", tags), ("metrics", metrics),
     )  # fmt: skip
+    key_sizes: dict[str | None, int] = {}  # a batch repeats few metric keys: each is measured once
     for kind, items in kinds:
         for index, item in enumerate(items):
-            size = _size(item)
+            known = key_sizes.get(item.key) if kind == "metrics" else None
+            size = _size(item) if known is None else known
+            if kind == "metrics":
+                key_sizes[item.key] = size
             full = (
                 chunk.entities >= MAX_ENTITIES
                 or chunk.size + size > MAX_BYTES

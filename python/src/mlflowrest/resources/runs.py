@@ -5,7 +5,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import pydantic
 
@@ -186,15 +186,28 @@ def _noted(exc: MlflowError, stored: int, total: int) -> MlflowError:
     return exc
 
 
+# One list validator per entity model: a 500-metric batch is checked in one pydantic call.
+_LIST_ADAPTERS: dict[type[Model], pydantic.TypeAdapter[list[Any]]] = {}
+
+
 def _checked(model: type[M], kind: str, items: list[M] | None, op: Operation) -> list[M]:
-    """Each entity through its model (one built with model_construct() skipped the limits)."""
-    out = []
-    for i, item in enumerate(items or []):
-        try:
-            out.append(model.model_validate(_fields(item)))
-        except pydantic.ValidationError as exc:
-            raise from_pydantic(exc, prefix=f"{kind}[{i}].", method=op.method, path=op.path) from None
-    return out
+    """Each entity through its model (one built with model_construct() skipped the limits), the
+    whole list at once; a refused list is checked again item by item, so the error names the
+    caller's index exactly as one entity's check does."""
+    if not items:
+        return []
+    adapter = _LIST_ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _LIST_ADAPTERS[model] = pydantic.TypeAdapter(list[model])  # type: ignore[valid-type]
+    try:
+        return cast("list[M]", adapter.validate_python([_fields(item) for item in items]))
+    except pydantic.ValidationError as whole:
+        for i, item in enumerate(items):
+            try:
+                model.model_validate(_fields(item))
+            except pydantic.ValidationError as exc:
+                raise from_pydantic(exc, prefix=f"{kind}[{i}].", method=op.method, path=op.path) from None
+        raise from_pydantic(whole, prefix=f"{kind}.", method=op.method, path=op.path) from None
 
 
 _INDEX = re.compile(r"\b(metrics|params|tags)\[(\d+)\]")
