@@ -500,6 +500,8 @@ public final class Rules {{
     public static final int CONGESTION_INITIAL_WINDOW_PER_BATCH_CONCURRENCY = {int(congestion["initial_window"])};
     /** Write window (AIMD): the largest window, per unit of batch concurrency. */
     public static final int CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY = {int(congestion["max_window"])};
+    /** Write window (AIMD): the most writes one client keeps in flight, whatever its batch concurrency. */
+    public static final int CONGESTION_WINDOW_CAP = {int(congestion["window_cap"])};
     /** Write window (AIMD): the smallest window; overload answers never shrink it below this. */
     public static final double CONGESTION_MIN_WINDOW = {float(congestion["min_window"])};
     /** Write window (AIMD): added per window's worth of stored writes (each adds increase / window). */

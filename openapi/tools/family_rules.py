@@ -65,7 +65,9 @@ def load(spec: dict[str, Any] | None = None) -> dict[str, Any]:
         )
     rules["retry"]["operations"] = dict(sorted(ops.items()))
     c = rules["congestion"]
-    windows_ok = 0 < c["initial_window_per_batch_concurrency"] <= c["max_window_per_batch_concurrency"]
+    windows_ok = 0 < c["initial_window_per_batch_concurrency"] <= c["max_window_per_batch_concurrency"] and (
+        c["min_window"] <= c["window_cap"]
+    )
     if not (0 < c["decrease_factor"] < 1 and c["increase"] > 0 and c["min_window"] >= 1 and windows_ok):
         raise RulesError(f"congestion: need 0 < decrease_factor < 1, increase > 0, 1 <= min_window <= windows: {c}")
     return rules

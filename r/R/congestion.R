@@ -13,8 +13,9 @@ write_window <- function(client) {
   window <- windows[[key]]
   if (is.null(window)) {
     window <- new.env(parent = emptyenv())
-    window$size <- per * rules_congestion$initial_window_per_batch_concurrency
-    window$max <- per * rules_congestion$max_window_per_batch_concurrency
+    # Under the server's pool, however many requests per call (family-rules.yaml, window_cap).
+    window$max <- min(rules_congestion$window_cap, per * rules_congestion$max_window_per_batch_concurrency)
+    window$size <- min(window$max, per * rules_congestion$initial_window_per_batch_concurrency)
     window$decreases <- 0L
     assign(key, window, envir = windows)
   }

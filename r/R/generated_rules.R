@@ -333,7 +333,7 @@ rules_batch_envelope_reserve_bytes <- 4096L
 rules_journal <- list(format = "mlflowrest-journal", version = 1L, offline_scheme = "offline", file_prefix = "journal-", file_suffix = ".jsonl", artifacts_dir = "artifacts", lock_dir = "sync.lock", local_id_prefix = "local-", id_fields = c("run_id", "run_uuid", "experiment_id", "experiment_ids"), read_prefixes = c("get", "search", "list", "batchGet", "calculate", "query"))
 
 # The write window's AIMD rule (congestion.R); windows scale with batch_concurrency.
-rules_congestion <- list(initial_window_per_batch_concurrency = 4.0, max_window_per_batch_concurrency = 4.0, min_window = 1.0, increase = 1.0, decrease_factor = 0.5)
+rules_congestion <- list(initial_window_per_batch_concurrency = 4.0, max_window_per_batch_concurrency = 4.0, window_cap = 14.0, min_window = 1.0, increase = 1.0, decrease_factor = 0.5)
 
 # From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().
 rules_operations <- list(

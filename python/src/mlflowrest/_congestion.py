@@ -21,9 +21,10 @@ class WriteLimit:
 
     def __init__(self, batch_concurrency: int) -> None:
         per = max(1, batch_concurrency)
-        self.ceiling = int(per * CONGESTION["max_window_per_batch_concurrency"])
+        cap = int(CONGESTION["window_cap"])  # under the server's pool, however many per call
+        self.ceiling = min(cap, int(per * CONGESTION["max_window_per_batch_concurrency"]))
         self.floor = float(CONGESTION["min_window"])
-        self.limit = float(per * CONGESTION["initial_window_per_batch_concurrency"])
+        self.limit = float(min(self.ceiling, per * CONGESTION["initial_window_per_batch_concurrency"]))
         self.in_flight = 0
         self.peak = 0
         self.decreases = 0

@@ -36,6 +36,16 @@ def test_aimd_halves_on_overload_and_climbs_back_by_one_per_limits_worth() -> No
     assert limit.limit == 1.0
 
 
+def test_the_window_stays_under_the_servers_pool_whatever_batch_concurrency() -> None:
+    # 15 log_batch requests in one server worker deadlock its pool (tests/faults/test_pool_deadlock.py).
+    assert WriteLimit(3).limit == 12.0
+    wide = WriteLimit(8)  # 4 per unit would be 32
+    assert wide.limit == 14.0 and wide.ceiling == 14
+    for _ in range(100):
+        wide.stored()
+    assert wide.limit == 14.0
+
+
 def test_threads_never_exceed_the_limit_and_a_full_limit_does_not_hang() -> None:
     limit = WriteLimit(1)  # a window of 4
     seen: list[int] = []

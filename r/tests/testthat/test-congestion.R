@@ -20,6 +20,15 @@ test_that("the window follows the family's AIMD rule", {
   expect_false(identical(write_window(list(host = "http://other.test", batch_concurrency = 2L)), window))
 })
 
+test_that("the window stays under the server's pool whatever batch_concurrency", {
+  # 15 log_batch requests in one server worker deadlock its pool (tests/faults/test_pool_deadlock.py).
+  expect_equal(write_window(list(host = "http://cap.test", batch_concurrency = 3L))$max, 12)
+  wide <- write_window(list(host = "http://cap.test", batch_concurrency = 8L))
+  expect_equal(c(wide$size, wide$max), c(14, 14))
+  for (i in 1:100) window_stored(wide)
+  expect_equal(wide$size, 14)
+})
+
 test_that("overload answers to log_batch shrink the window and every point is stored", {
   web <- stub_server()
   client <- test_client(web$url())

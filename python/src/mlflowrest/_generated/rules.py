@@ -397,6 +397,7 @@ BATCH_ENVELOPE_RESERVE_BYTES: Final[int] = 4096
 CONGESTION: Final[dict[str, float]] = {
     "initial_window_per_batch_concurrency": 4,
     "max_window_per_batch_concurrency": 4,
+    "window_cap": 14,
     "min_window": 1,
     "increase": 1,
     "decrease_factor": 0.5,

@@ -26,9 +26,10 @@ public final class WriteLimit {
      */
     public WriteLimit(int batchConcurrency) {
         int per = Math.max(1, batchConcurrency);
-        this.ceiling = per * Rules.CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY;
+        // Under the server's pool, however many requests per call (family-rules.yaml, window_cap).
+        this.ceiling = Math.min(Rules.CONGESTION_WINDOW_CAP, per * Rules.CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY);
         this.floor = Rules.CONGESTION_MIN_WINDOW;
-        this.limit = per * Rules.CONGESTION_INITIAL_WINDOW_PER_BATCH_CONCURRENCY;
+        this.limit = Math.min(ceiling, per * Rules.CONGESTION_INITIAL_WINDOW_PER_BATCH_CONCURRENCY);
     }
 
     /**

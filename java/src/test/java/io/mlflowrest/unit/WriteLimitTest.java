@@ -100,6 +100,19 @@ class WriteLimitTest {
     }
 
     @Test
+    void theLimitStaysUnderTheServersPoolWhateverTheBatchConcurrency() {
+        // 15 log-batch requests in one server worker deadlock its pool (tests/faults/test_pool_deadlock.py).
+        assertEquals(12, new WriteLimit(3).limit());
+        WriteLimit wide = new WriteLimit(8); // 4 per unit would be 32
+        assertEquals(14, wide.limit());
+        assertEquals(14, wide.ceiling());
+        for (int i = 0; i < 100; i++) {
+            wide.stored();
+        }
+        assertEquals(14, wide.limit());
+    }
+
+    @Test
     void aFullLimitWaitsForAFreedSlotAndAtMostTheTimeout() throws Exception {
         WriteLimit limit = new WriteLimit(1);
         for (int i = 0; i < 3; i++) {
