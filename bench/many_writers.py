@@ -7,13 +7,17 @@ the first start to the last end, the client CPU per point, the points the server
 those sent, and the errors each client surfaced. Each language's floor is its plain HTTP client
 without retries (requests, java.net.http, curl); mlflowrest and the official clients run beside it.
 
-    python bench/many_writers.py [--quick] [--servers postgres,sqlite] [--out DIR]
+    python bench/many_writers.py [--quick] [--servers postgres,postgres+pool,sqlite] [--rounds N] [--out DIR]
         --quick: 4 writers x 1000 points per client on the --workers 1 SQLite server only (make test's smoke check)
-        --servers: measure only these; the other server's rows are kept from the last results_writers.json
+        --servers: measure only these (postgres, postgres+pool, sqlite); the others' rows are kept from the
+            last results_writers.json
+        --rounds: interleaved rounds per PostgreSQL cell (default ROUNDS_PG)
 
 On PostgreSQL each cell is measured in ROUNDS_PG interleaved rounds and the median is reported: the
-server's own connection pool (5 + 10 per worker) sometimes keeps a request waiting its full 30 s, in
-any client's cell, so one round can be 5x slower than the next for reasons outside the client.
+server's log_batch deadlocks its pool (5 + 10 connections per worker) when 15 requests meet in one
+worker (tests/faults/test_pool_deadlock.py), and with 64 writers on 4 workers that happens in any
+client's cell, a round then taking 30-100 s. `postgres+pool` is the same server with room in every
+worker's pool for every writer (5 + 60), so its cells measure the clients rather than that deadlock.
 """
 
 from __future__ import annotations
@@ -185,21 +189,24 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-SERVERS = ("postgres", "sqlite")
+SERVERS = ("postgres", "postgres+pool", "sqlite")
+# Room for all 64 writers in one worker's pool, so log_batch's two connections cannot deadlock it.
+POOL_ENV = {"MLFLOW_SQLALCHEMYSTORE_POOL_SIZE": "5", "MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW": "60"}
 
 
 def write(out: Path, rows: list[dict[str, Any]], began: float, quick: bool, planned: int) -> None:
     """results_writers.json / .md and (full runs) the section of bench/results.md, as measured so far."""
     out.mkdir(parents=True, exist_ok=True)
-    rows = sorted(rows, key=lambda r: SERVERS.index(r["config"].split(",")[0]))  # stable within a server
+    rows = sorted(rows, key=lambda r: SERVERS.index(_server(r)))  # stable within a server
     (out / "results_writers.json").write_text(json.dumps(rows, indent=1) + "\n")
     measured = len([r for r in rows if not r.get("kept")])
     status = "" if measured >= planned else f" (stopped early: {measured} of {planned} cells)"
     when = "; ".join(f"{name} rows {_when(rows, name)}" for name in SERVERS if _when(rows, name))
     md = ("# Many writers\n\nN writer processes x M points each, 500-point log_batch requests, all started at "
           "once (`python bench/many_writers.py`). Ratios are to the same language's raw floor on the same server "
-          f"and writer count. PostgreSQL cells are the median of {ROUNDS_PG} interleaved rounds (the range in "
-          f"brackets), stored / sent and errors their totals; SQLite cells are one round. {when}{status}.\n\n"
+          "and writer count. PostgreSQL cells are the median of their interleaved rounds (the range in brackets "
+          f"when there were several), stored / sent and errors their totals; SQLite cells are one round. {when}"
+          f"{status}.\n\n"
           f"{table(rows)}\n")  # fmt: skip
     (out / "results_writers.md").write_text(md)
     if not quick:
@@ -207,13 +214,13 @@ def write(out: Path, rows: list[dict[str, Any]], began: float, quick: bool, plan
 
 
 def _when(rows: list[dict[str, Any]], server: str) -> str:
-    stamps = sorted(r.get("measured", "") for r in rows if r["config"].startswith(server))
+    stamps = sorted(r.get("measured", "") for r in rows if _server(r) == server)
     if not stamps:
         return ""
     if not stamps[0]:
         return "from an earlier run"
     return f"measured {stamps[0]} to {stamps[-1][-5:]} UTC" + (", kept from an earlier run" if any(
-        r.get("kept") for r in rows if r["config"].startswith(server)) else "")  # fmt: skip
+        r.get("kept") for r in rows if _server(r) == server) else "")  # fmt: skip
 
 
 def _kept(out: Path, servers: set[str]) -> list[dict[str, Any]]:
@@ -222,7 +229,12 @@ def _kept(out: Path, servers: set[str]) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     rows = json.loads(path.read_text())
-    return [{**r, "kept": True} for r in rows if r["config"].split(",")[0] not in servers]
+    return [{**r, "kept": True} for r in rows if _server(r) not in servers]
+
+
+def _server(row: dict[str, Any]) -> str:
+    """The server a row was measured on: its config's first word (postgres, postgres+pool, sqlite)."""
+    return str(row["config"].split(",")[0])
 
 
 def _into_results_md(path: Path, md: str, began: float) -> None:
@@ -236,7 +248,8 @@ def _into_results_md(path: Path, md: str, began: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated: postgres, sqlite")
+    parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma-separated: {', '.join(SERVERS)}")
+    parser.add_argument("--rounds", type=int, default=ROUNDS_PG, help="rounds per PostgreSQL cell")
     parser.add_argument("--out", default=str(ROOT / "bench"))
     args = parser.parse_args()
     servers = set(args.servers.split(","))
@@ -262,7 +275,15 @@ def main() -> int:
             MlflowServer(workers=4, backend_store_uri=pg.uri) as server,
         ):
             server.wait_quiet()
-            rows += run_config("postgres, 4 workers", server, [16, 64], 2000, rows, report, rounds=ROUNDS_PG)
+            rows += run_config("postgres, 4 workers", server, [16, 64], 2000, rows, report, rounds=args.rounds)
+    if not args.quick and "postgres+pool" in servers:
+        with (
+            PostgresServer(max_connections=400) as pg,  # 4 workers x 65, and the registry's engines
+            MlflowServer(workers=4, backend_store_uri=pg.uri, env=POOL_ENV) as server,
+        ):
+            server.wait_quiet()
+            rows += run_config("postgres+pool, 4 workers, pool 5 + 60", server, [16, 64], 2000, rows, report,
+                               rounds=args.rounds)  # fmt: skip
     if not args.quick and "sqlite" in servers:
         with MlflowServer(workers=1) as server:
             server.wait_quiet()

@@ -27,8 +27,9 @@ def _bin(name: str) -> str:
 
 
 class PostgresServer:
-    def __init__(self, database: str = "mlflow") -> None:
+    def __init__(self, database: str = "mlflow", max_connections: int = 100) -> None:
         self.database = database
+        self.max_connections = max_connections  # PostgreSQL's default; MLflow pools may need more
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="mlflowrest-pg-"))
         self.data = self.dir / "data"
@@ -48,7 +49,7 @@ class PostgresServer:
             entry = pwd.getpwnam(self._user)
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
         self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off"
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c max_connections={self.max_connections}"
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.dir / "pg.log"), "-w", "start")
         self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", self.database)
         stop = [_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]
