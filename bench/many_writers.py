@@ -201,7 +201,7 @@ def write(out: Path, rows: list[dict[str, Any]], began: float, quick: bool, plan
     (out / "results_writers.json").write_text(json.dumps(rows, indent=1) + "\n")
     measured = len([r for r in rows if not r.get("kept")])
     status = "" if measured >= planned else f" (stopped early: {measured} of {planned} cells)"
-    when = "; ".join(f"{name} rows {_when(rows, name)}" for name in SERVERS if _when(rows, name))
+    when = "; ".join(f"{name} rows {w}" for name in SERVERS if (w := _when(rows, name)))
     md = ("# Many writers\n\nN writer processes x M points each, 500-point log_batch requests, all started at "
           "once (`python bench/many_writers.py`). Ratios are to the same language's raw floor on the same server "
           "and writer count. PostgreSQL cells are the median of their interleaved rounds (the range in brackets "

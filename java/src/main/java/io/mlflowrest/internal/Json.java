@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ValueNode;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 import org.mlflow_project.google.protobuf.InvalidProtocolBufferException;
@@ -141,7 +142,7 @@ public final class Json {
         if (node.isNull() || node.isMissingNode()) {
             return 4;
         }
-        return write(node).getBytes(java.nio.charset.StandardCharsets.UTF_8).length; // binary and POJO: rare
+        return write(node).getBytes(StandardCharsets.UTF_8).length; // binary and POJO: rare
     }
 
     /** A quoted string's UTF-8 size as Jackson escapes it: quote, backslash and \n-style controls in 2 bytes, other controls in 6. */
