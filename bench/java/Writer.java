@@ -15,8 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.mlflow.api.proto.Service.Metric;
 import org.mlflow.tracking.MlflowClient;
 
@@ -72,7 +74,11 @@ public class Writer {
     static Sender sender(String kind, String uri, String runId) {
         switch (kind) {
             case "sdk": {
-                MlflowRestClient c = MlflowRestClient.create(ClientConfig.builder().trackingUri(uri).build());
+                // As users configure it: the MLFLOW_* / MLFLOWREST_* variables, with the URI given.
+                Map<String, String> env = new HashMap<>(System.getenv());
+                env.put("MLFLOW_TRACKING_URI", uri);
+                MlflowRestClient c = MlflowRestClient.create(
+                        ClientConfig.fromEnvironment(env, Path.of(System.getProperty("user.home"))));
                 return rows -> c.runs().logBatch(runId, rows, List.of(), List.of());
             }
             case "official": {

@@ -353,6 +353,7 @@ def rules_java(spec: dict) -> str:
     rules = family_rules.load(spec)
     errors, retry, config = rules["errors"], rules["retry"], rules["config"]
     congestion = {k.removesuffix("_per_batch_concurrency"): v for k, v in rules["congestion"].items()}
+    host = rules["host_slots"]
 
     def entries(pairs, key=java_value, value=java_value) -> str:
         return ",\n".join(f"            Map.entry({key(k)}, {value(v)})" for k, v in pairs)
@@ -508,6 +509,18 @@ public final class Rules {{
     public static final double CONGESTION_INCREASE = {float(congestion["increase"])};
     /** Write window (AIMD): the window is multiplied by this on every overload answer. */
     public static final double CONGESTION_DECREASE_FACTOR = {float(congestion["decrease_factor"])};
+
+    /** Host write slots: their directory under the temporary directory ({{user}}, {{key}} filled in). */
+    public static final String HOST_SLOTS_DIRECTORY = {java_string(host["directory"])};
+    /** Host write slots: hex characters of the server address's SHA-256 in the directory's name. */
+    public static final int HOST_SLOTS_KEY_HEX_CHARS = {int(host["key_hex_chars"])};
+    /** Host write slots: the first sleep between rounds of tries, doubling up to the next. */
+    public static final int HOST_SLOTS_FIRST_POLL_MS = {int(host["first_poll_ms"])};
+    /** Host write slots: the longest sleep between rounds of tries. */
+    public static final int HOST_SLOTS_MAX_POLL_MS = {int(host["max_poll_ms"])};
+    /** Host write slots: tracking URIs and the keys every SDK derives from them. */
+    public static final Map<String, String> HOST_SLOTS_KEY_EXAMPLES = Map.ofEntries(
+{entries((e["uri"], e["key"]) for e in host["key_examples"])});
 
     /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = {rules["batch"]["envelope_reserve_bytes"]};

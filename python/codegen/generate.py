@@ -373,6 +373,8 @@ def generate_rules(spec: dict[str, Any]) -> None:
         + const("BATCH_ENVELOPE_RESERVE_BYTES", "Final[int]", rules["batch"]["envelope_reserve_bytes"])
         + "# The write window's AIMD rule (_congestion.py); windows scale with batch_concurrency.\n"
         + const("CONGESTION", "Final[dict[str, float]]", rules["congestion"])
+        + "# Write slots shared by the processes of one host (_host_slots.py).\n"
+        + const("HOST_SLOTS", "Final[dict[str, Any]]", rules["host_slots"])
         + const("IDEMPOTENCY_KEY_TAG", "Final[str]", rules["idempotency"]["tag"])
         + const("IDEMPOTENCY_MAX_KEY_LENGTH", "Final[int]", rules["idempotency"]["max_key_length"])
         + const("IDEMPOTENCY_SETTLE_MIN_MS", "Final[int]", rules["idempotency"]["settle_min_ms"])

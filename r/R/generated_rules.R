@@ -310,6 +310,7 @@ rules_config_variables <- list(
   timeout = list(env = "MLFLOW_HTTP_REQUEST_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, values = NULL, secret = FALSE),
   batch_concurrency = list(env = "MLFLOWREST_BATCH_CONCURRENCY", type = "int", default = 2L, min = 1L, min_exclusive = NULL, values = NULL, secret = FALSE),
   overload_timeout = list(env = "MLFLOWREST_OVERLOAD_TIMEOUT", type = "float", default = 600.0, min = 0L, min_exclusive = NULL, values = NULL, secret = FALSE),
+  host_write_slots = list(env = "MLFLOWREST_HOST_WRITE_SLOTS", type = "int", default = 14L, min = 0L, min_exclusive = NULL, values = NULL, secret = FALSE),
   flush_timeout = list(env = "MLFLOWREST_FLUSH_TIMEOUT", type = "float", default = 120.0, min = NULL, min_exclusive = 0L, values = NULL, secret = FALSE),
   journal_dir = list(env = "MLFLOWREST_JOURNAL_DIR", type = "path", default = NULL, min = NULL, min_exclusive = NULL, values = NULL, secret = FALSE),
   journal_fsync = list(env = "MLFLOWREST_JOURNAL_FSYNC", type = "enum", default = "interval", min = NULL, min_exclusive = NULL, values = c("always", "interval", "never"), secret = FALSE),
@@ -334,6 +335,10 @@ rules_journal <- list(format = "mlflowrest-journal", version = 1L, offline_schem
 
 # The write window's AIMD rule (congestion.R); windows scale with batch_concurrency.
 rules_congestion <- list(initial_window_per_batch_concurrency = 4.0, max_window_per_batch_concurrency = 4.0, window_cap = 14.0, min_window = 1.0, increase = 1.0, decrease_factor = 0.5)
+
+# Write slots shared by the processes of one host (host_slots.R).
+rules_host_slots <- list(directory = "mlflowrest-{user}/writes-{key}", key_hex_chars = 16L, first_poll_ms = 1L, max_poll_ms = 20L)
+rules_host_slots_key_examples <- c("http://127.0.0.1:5000" = "f9413619c3096789", "HTTPS://Example.com/mlflow/?x=1" = "3276d403185d4a1a", "http://user:secret@example.com:8080/" = "e0ddde96f675ccf3")
 
 # From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().
 rules_operations <- list(

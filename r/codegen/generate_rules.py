@@ -169,6 +169,11 @@ def render() -> str:
         "# The write window's AIMD rule (congestion.R); windows scale with batch_concurrency.",
         "rules_congestion <- " + record({k: float(v) for k, v in rules["congestion"].items()}),
         "",
+        "# Write slots shared by the processes of one host (host_slots.R).",
+        "rules_host_slots <- " + record({k: v for k, v in rules["host_slots"].items() if k != "key_examples"}),
+        "rules_host_slots_key_examples <- "
+        + "c(" + ", ".join(lit(e["uri"]) + " = " + lit(e["key"]) for e in rules["host_slots"]["key_examples"]) + ")",
+        "",
         "# From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().",
         "rules_operations <- " + operations(spec),
         "",

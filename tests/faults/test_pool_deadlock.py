@@ -12,20 +12,30 @@ on a 4-worker PostgreSQL server alike.
 
 One mlflowrest client never causes it: its write window (family-rules.yaml, `congestion`) keeps at
 most 4 x batch_concurrency writes in flight (8 by default) and never more than `window_cap` (14),
-under the pool's 15, however many threads log through it. Many processes can, and then each waits
-the answer out (tests in the three SDKs' unit suites and `bench/many_writers.py`)."""
+under the pool's 15, however many threads log through it. Nor do many processes of one host: each
+write also holds one of `host_write_slots` (14) lock files that every process writing to the server
+shares, in all three languages (family-rules.yaml, `host_slots`). Writers on other hosts still add
+up; then each SDK waits the answer out (retry.overload)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
+from bench.many_writers import RLIB, writer_command
 from mlflowrest import MlflowClient, models
+from mlflowrest._host_slots import slots_directory
+from tests.contract.runner.engine import languages
 from tests.harness import MlflowServer
 
 WRITERS = 64  # concurrent log_batch requests: with 32 the pool deadlocked in one burst of two, with 64 in 2 of 2
@@ -111,3 +121,56 @@ def test_one_client_shared_by_many_threads_stays_under_the_pool(
     assert stored == WRITERS * POINTS
     overloads = [r.getMessage() for r in caplog.records if "QueuePool" in r.getMessage()]
     assert not overloads, f"one client's writes exhausted the server's pool: {overloads[:2]}"
+
+# 64 writer processes, as the many-writers benchmark starts them, in every language built.
+PROCESSES = {"python": 48, "java": 8, "r": 8}
+
+
+def test_many_processes_in_three_languages_share_the_hosts_write_slots(server: MlflowServer) -> None:
+    langs = [lang for lang in PROCESSES if lang in languages()]
+    sdk = MlflowClient(server.url)
+    exp = sdk.experiments.get_or_create(f"pool-processes-{time.time_ns()}")
+    work = Path(tempfile.mkdtemp(prefix="pool-processes-"))
+    go = work / "go"
+    # Overload answers surface as errors (max retries 0) instead of being waited out: the pool's
+    # deadlock ends only by refusing a request. (The slowest write's time says little: it includes
+    # the wait for a slot.) A fresh TMPDIR holds the slot files, so the test sees which were used.
+    env = {**os.environ, "R_LIBS": str(RLIB), "TMPDIR": str(work), "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"}
+    procs: list[tuple[str, str, subprocess.Popen[str]]] = []
+    for lang in langs:
+        head = writer_command(lang, "sdk")
+        assert head is not None, f"the {lang} writer is not built"
+        for _ in range(PROCESSES[lang]):
+            rid = sdk.runs.create(experiment_id=exp).run.info.run_id  # type: ignore[union-attr]
+            cmd = [*head, server.url, rid, str(POINTS), str(go)]
+            procs.append((lang, rid, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                                      env=env, start_new_session=True)))  # fmt: skip
+    try:
+        deadline = time.monotonic() + BOUND
+        while len(list(work.glob("go.ready.*"))) < len(procs) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(list(work.glob("go.ready.*"))) == len(procs), "not every writer started"
+        go.touch()
+        rows = []
+        for lang, rid, proc in procs:
+            out, err = proc.communicate(timeout=BOUND)
+            row = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"error": err[-300:]}
+            rows.append((lang, rid, row))
+    finally:
+        for _, _, proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    bad = [(lang, r) for lang, _, r in rows if r.get("errors") or r.get("sent") != POINTS]
+    assert not bad, f"writers met errors (an overload answer with retries off): {bad[:3]}"
+    windows = {lang: max(r["end"] - r["start"] for g, _, r in rows if g == lang) for lang in langs}
+    print(
+        f"\n{len(procs)} writer processes ({', '.join(f'{PROCESSES[g]} {g}' for g in langs)}), {POINTS} points each; "
+        "slowest write: " + ", ".join(f"{g} {w:.1f} s" for g, w in windows.items())
+    )
+    assert sum(_stored(sdk, rid) for _, rid, _ in rows) == len(procs) * POINTS
+    used = sorted(p.name for p in slots_directory(server.url, str(work)).iterdir())
+    assert used and set(used) <= {f"{i}.lock" for i in range(14)}, used
+
+
+def _stored(client: MlflowClient, run_id: str) -> int:
+    return sum(len(list(client.metrics.get_history(run_id=run_id, metric_key=f"m{k}"))) for k in range(10))

@@ -38,6 +38,8 @@ class Config:
     batch_concurrency: int = int(DEFAULTS["batch_concurrency"])
     # How long one call keeps retrying the server's overload answers after max_retries are spent.
     overload_timeout: float = DEFAULTS["overload_timeout"]
+    # Write slots shared with every process of this host writing to the same server (_host_slots.py).
+    host_write_slots: int = int(DEFAULTS["host_write_slots"])
     # The longest the background logger's flush / end-of-run waits for queued points to be stored.
     flush_timeout: float = DEFAULTS["flush_timeout"]
     # The on-disk journal (docs/journal.md): writes are recorded there before they are sent.

@@ -3,8 +3,9 @@
 Additive increase, multiplicative decrease (docs/design.md, "Overload"): every overload answer
 the transport sees (family-rules.yaml, retry.overload: the server's pool timeout, a locked
 database, 503/504) shrinks the limit, every stored batch grows it back: the rule and its numbers are
-family-rules.yaml `congestion`, shared with Java and R. Processes do not share it:
-each backs off on the answers it gets, which is what spreads many writers out over time.
+family-rules.yaml `congestion`, shared with Java and R. Processes do not share the window:
+each backs off on the answers it gets; what the processes of one host share is a number of
+write slots (_host_slots.py), taken after the window's.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mlflowrest._generated.rules import CONGESTION
+from mlflowrest._host_slots import HostSlots
 
 
 class WriteLimit:
     """The window of family-rules.yaml `congestion`, for a client with this batch_concurrency."""
 
-    def __init__(self, batch_concurrency: int) -> None:
+    def __init__(self, batch_concurrency: int, host: HostSlots | None = None, host_slots: int = 0) -> None:
+        self.host, self.host_slots = host, host_slots
         per = max(1, batch_concurrency)
         cap = int(CONGESTION["window_cap"])  # under the server's pool, however many per call
         self.ceiling = min(cap, int(per * CONGESTION["max_window_per_batch_concurrency"]))
@@ -38,7 +41,11 @@ class WriteLimit:
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
         try:
-            yield
+            if self.host is None:
+                yield
+            else:
+                with self.host.slot(self.host_slots, timeout):
+                    yield
         finally:
             with self._cond:
                 self.in_flight -= 1

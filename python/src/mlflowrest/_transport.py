@@ -25,6 +25,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from mlflowrest import _exceptions as errors
 from mlflowrest._config import Config, check_header_value
 from mlflowrest._congestion import WriteLimit
+from mlflowrest._host_slots import host_slots
 from mlflowrest._generated import rules
 from mlflowrest._operation import Operation
 from mlflowrest._types import Model
@@ -131,7 +132,12 @@ class Transport:
             )
         self._providers = header_providers()
         # Writes in flight across the client's threads, adapted to overload (_congestion.py).
-        self.write_limit = WriteLimit(config.batch_concurrency)
+        # ... and the write slots of every process of this host writing to this server (_host_slots.py).
+        self.write_limit = WriteLimit(
+            config.batch_concurrency,
+            None if config.offline else host_slots(config.tracking_uri),
+            config.host_write_slots,
+        )
         self.sleep: Callable[[float], None] = time.sleep
         # Set by the client when configured: writes are recorded before they are sent (docs/journal.md).
         self.journal: Journal | None = None

@@ -347,6 +347,14 @@ CONFIG_VARIABLES: Final[tuple[dict[str, Any], ...]] = (
         "secret": False,
     },
     {
+        "name": "host_write_slots",
+        "env": "MLFLOWREST_HOST_WRITE_SLOTS",
+        "type": "int",
+        "default": 14,
+        "min": 0,
+        "secret": False,
+    },
+    {
         "name": "flush_timeout",
         "env": "MLFLOWREST_FLUSH_TIMEOUT",
         "type": "float",
@@ -401,6 +409,18 @@ CONGESTION: Final[dict[str, float]] = {
     "min_window": 1,
     "increase": 1,
     "decrease_factor": 0.5,
+}
+# Write slots shared by the processes of one host (_host_slots.py).
+HOST_SLOTS: Final[dict[str, Any]] = {
+    "directory": "mlflowrest-{user}/writes-{key}",
+    "key_hex_chars": 16,
+    "first_poll_ms": 1,
+    "max_poll_ms": 20,
+    "key_examples": [
+        {"uri": "http://127.0.0.1:5000", "key": "f9413619c3096789"},
+        {"uri": "HTTPS://Example.com/mlflow/?x=1", "key": "3276d403185d4a1a"},
+        {"uri": "http://user:secret@example.com:8080/", "key": "e0ddde96f675ccf3"},
+    ],
 }
 IDEMPOTENCY_KEY_TAG: Final[str] = "mlflowrest.idempotency_key"
 IDEMPOTENCY_MAX_KEY_LENGTH: Final[int] = 250

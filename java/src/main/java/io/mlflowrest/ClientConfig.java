@@ -28,6 +28,8 @@ public final class ClientConfig implements java.io.Serializable {
     public static final Duration DEFAULT_FLUSH_TIMEOUT = seconds(defaultOf("flush_timeout"));
     /** How long one call retries overload answers after maxRetries (family-rules.yaml, overload_timeout). */
     public static final Duration DEFAULT_OVERLOAD_TIMEOUT = seconds(defaultOf("overload_timeout"));
+    /** Write slots shared by the processes of this host writing to one server (family-rules.yaml, host_write_slots). */
+    public static final int DEFAULT_HOST_WRITE_SLOTS = (int) defaultOf("host_write_slots");
 
     private final URI trackingUri;
     private final String username;
@@ -43,6 +45,7 @@ public final class ClientConfig implements java.io.Serializable {
     private final int batchConcurrency;
     private final Duration flushTimeout;
     private final Duration overloadTimeout;
+    private final int hostWriteSlots;
     private final Path journalDir;
     private final String journalFsync;
     private final double journalFsyncIntervalSeconds;
@@ -63,6 +66,7 @@ public final class ClientConfig implements java.io.Serializable {
         this.batchConcurrency = b.batchConcurrency;
         this.flushTimeout = b.flushTimeout;
         this.overloadTimeout = b.overloadTimeout;
+        this.hostWriteSlots = b.hostWriteSlots;
         this.journalDir = b.journalDir != null || !b.isOffline() ? b.journalDir : b.offlineDir();
         this.journalFsync = b.journalFsync;
         this.journalFsyncIntervalSeconds = b.journalFsyncIntervalSeconds;
@@ -142,6 +146,9 @@ public final class ClientConfig implements java.io.Serializable {
         }
         if (env.containsKey("MLFLOWREST_OVERLOAD_TIMEOUT")) {
             b.overloadTimeout(duration(env, "MLFLOWREST_OVERLOAD_TIMEOUT"));
+        }
+        if (env.containsKey("MLFLOWREST_HOST_WRITE_SLOTS")) {
+            b.hostWriteSlots(integer(env, "MLFLOWREST_HOST_WRITE_SLOTS"));
         }
         if (env.containsKey("MLFLOWREST_JOURNAL_DIR") && !env.get("MLFLOWREST_JOURNAL_DIR").isBlank()) {
             b.journalDir(Path.of(env.get("MLFLOWREST_JOURNAL_DIR")));
@@ -260,6 +267,7 @@ public final class ClientConfig implements java.io.Serializable {
         b.batchConcurrency = batchConcurrency;
         b.flushTimeout = flushTimeout;
         b.overloadTimeout = overloadTimeout;
+        b.hostWriteSlots = hostWriteSlots;
         b.journalDir = journalDir;
         b.journalFsync = journalFsync;
         b.journalFsyncIntervalSeconds = journalFsyncIntervalSeconds;
@@ -350,6 +358,17 @@ public final class ClientConfig implements java.io.Serializable {
     }
 
     /**
+     * How many write slots the processes of this host writing to the same server share: every
+     * log-batch request holds one while in flight, so no server worker gets more of this host's
+     * writes than its connection pool serves. 0: this process takes none.
+     *
+     * @return the number of slots
+     */
+    public int hostWriteSlots() {
+        return hostWriteSlots;
+    }
+
+    /**
      * {@return the journal directory (MLFLOWREST_JOURNAL_DIR, or DIR of an offline:DIR URI); null: no journal}
      */
     public Path journalDir() {
@@ -399,6 +418,7 @@ public final class ClientConfig implements java.io.Serializable {
                 + ", maxRetries=" + maxRetries + ", backoffFactor=" + backoffFactorSeconds + "s, backoffJitter="
                 + backoffJitterSeconds + "s, timeout=" + timeout + ", batchConcurrency=" + batchConcurrency
                 + ", flushTimeout=" + flushTimeout + ", overloadTimeout=" + overloadTimeout
+                + ", hostWriteSlots=" + hostWriteSlots
                 + (journalDir == null ? "" : ", journalDir=" + journalDir + ", journalFsync=" + journalFsync) + "}";
     }
 
@@ -417,15 +437,15 @@ public final class ClientConfig implements java.io.Serializable {
     private record Serialized(String trackingUri, String username, String password, String token,
             boolean insecureTls, String serverCertPath, String clientCertPath, int maxRetries,
             double backoffFactorSeconds, double backoffJitterSeconds, long timeoutMillis, int batchConcurrency,
-            long flushTimeoutMillis, long overloadTimeoutMillis, String journalDir, String journalFsync,
-            double journalFsyncIntervalSeconds, String journalOnUnreachable)
+            long flushTimeoutMillis, long overloadTimeoutMillis, int hostWriteSlots, String journalDir,
+            String journalFsync, double journalFsyncIntervalSeconds, String journalOnUnreachable)
             implements java.io.Serializable {
         Serialized(ClientConfig c) {
             this(c.trackingUri.toString(), c.username, c.password, c.token, c.insecureTls,
                     c.serverCertPath == null ? null : c.serverCertPath.toString(),
                     c.clientCertPath == null ? null : c.clientCertPath.toString(), c.maxRetries,
                     c.backoffFactorSeconds, c.backoffJitterSeconds, c.timeout.toMillis(), c.batchConcurrency,
-                    c.flushTimeout.toMillis(), c.overloadTimeout.toMillis(),
+                    c.flushTimeout.toMillis(), c.overloadTimeout.toMillis(), c.hostWriteSlots,
                     c.journalDir == null ? null : c.journalDir.toString(), c.journalFsync,
                     c.journalFsyncIntervalSeconds, c.journalOnUnreachable);
         }
@@ -435,7 +455,8 @@ public final class ClientConfig implements java.io.Serializable {
                     .backoffFactorSeconds(backoffFactorSeconds).backoffJitterSeconds(backoffJitterSeconds)
                     .timeout(Duration.ofMillis(timeoutMillis)).batchConcurrency(batchConcurrency)
                     .flushTimeout(Duration.ofMillis(flushTimeoutMillis))
-                    .overloadTimeout(Duration.ofMillis(overloadTimeoutMillis)).journalFsync(journalFsync)
+                    .overloadTimeout(Duration.ofMillis(overloadTimeoutMillis)).hostWriteSlots(hostWriteSlots)
+                    .journalFsync(journalFsync)
                     .journalFsyncIntervalSeconds(journalFsyncIntervalSeconds).journalOnUnreachable(journalOnUnreachable);
             if (journalDir != null) {
                 b.journalDir(Path.of(journalDir));
@@ -480,6 +501,7 @@ public final class ClientConfig implements java.io.Serializable {
         private int batchConcurrency = DEFAULT_BATCH_CONCURRENCY;
         private Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
         private Duration overloadTimeout = DEFAULT_OVERLOAD_TIMEOUT;
+        private int hostWriteSlots = DEFAULT_HOST_WRITE_SLOTS;
         private Path journalDir;
         private String journalFsync = variable("journal_fsync").defaultValue();
         private double journalFsyncIntervalSeconds = defaultOf("journal_fsync_interval");
@@ -714,6 +736,19 @@ public final class ClientConfig implements java.io.Serializable {
         }
 
         /**
+         * Write slots shared by every process of this host (Python, Java and R alike) writing to
+         * the same server: each log-batch request holds one while in flight, waiting at most the
+         * request timeout for it. Env: MLFLOWREST_HOST_WRITE_SLOTS.
+         *
+         * @param slots zero or more; 0 takes none (this process keeps only its own window)
+         * @return this builder
+         */
+        public Builder hostWriteSlots(int slots) {
+            this.hostWriteSlots = slots;
+            return this;
+        }
+
+        /**
          * @return the immutable configuration
          * @throws io.mlflowrest.errors.InvalidParameterValueError naming the setting and its limit when one
          *     is missing or out of bounds
@@ -742,6 +777,7 @@ public final class ClientConfig implements java.io.Serializable {
             bound("batch_concurrency", batchConcurrency);
             bound("flush_timeout", flushTimeout == null ? 0 : flushTimeout.toNanos() / 1e9);
             bound("overload_timeout", overloadTimeout == null ? -1 : overloadTimeout.toNanos() / 1e9);
+            bound("host_write_slots", hostWriteSlots);
             bound("journal_fsync_interval", journalFsyncIntervalSeconds);
             return new ClientConfig(this);
         }

@@ -324,6 +324,7 @@ public final class Rules {
             new Variable("timeout", "MLFLOW_HTTP_REQUEST_TIMEOUT", "float", "120.0", 0.0, true, false, List.of()),
             new Variable("batch_concurrency", "MLFLOWREST_BATCH_CONCURRENCY", "int", "2", 1.0, false, false, List.of()),
             new Variable("overload_timeout", "MLFLOWREST_OVERLOAD_TIMEOUT", "float", "600.0", 0.0, false, false, List.of()),
+            new Variable("host_write_slots", "MLFLOWREST_HOST_WRITE_SLOTS", "int", "14", 0.0, false, false, List.of()),
             new Variable("flush_timeout", "MLFLOWREST_FLUSH_TIMEOUT", "float", "120.0", 0.0, true, false, List.of()),
             new Variable("journal_dir", "MLFLOWREST_JOURNAL_DIR", "path", null, null, false, false, List.of()),
             new Variable("journal_fsync", "MLFLOWREST_JOURNAL_FSYNC", "enum", "interval", null, false, false, List.of("always", "interval", "never")),
@@ -371,6 +372,20 @@ public final class Rules {
     public static final double CONGESTION_INCREASE = 1.0;
     /** Write window (AIMD): the window is multiplied by this on every overload answer. */
     public static final double CONGESTION_DECREASE_FACTOR = 0.5;
+
+    /** Host write slots: their directory under the temporary directory ({user}, {key} filled in). */
+    public static final String HOST_SLOTS_DIRECTORY = "mlflowrest-{user}/writes-{key}";
+    /** Host write slots: hex characters of the server address's SHA-256 in the directory's name. */
+    public static final int HOST_SLOTS_KEY_HEX_CHARS = 16;
+    /** Host write slots: the first sleep between rounds of tries, doubling up to the next. */
+    public static final int HOST_SLOTS_FIRST_POLL_MS = 1;
+    /** Host write slots: the longest sleep between rounds of tries. */
+    public static final int HOST_SLOTS_MAX_POLL_MS = 20;
+    /** Host write slots: tracking URIs and the keys every SDK derives from them. */
+    public static final Map<String, String> HOST_SLOTS_KEY_EXAMPLES = Map.ofEntries(
+            Map.entry("http://127.0.0.1:5000", "f9413619c3096789"),
+            Map.entry("HTTPS://Example.com/mlflow/?x=1", "3276d403185d4a1a"),
+            Map.entry("http://user:secret@example.com:8080/", "e0ddde96f675ccf3"));
 
     /** Bytes kept free under the server's request limit for the batch's JSON envelope when splitting. */
     public static final int BATCH_ENVELOPE_RESERVE_BYTES = 4096;

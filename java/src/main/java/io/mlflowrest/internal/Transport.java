@@ -81,7 +81,10 @@ public final class Transport implements Closeable {
                 config.overloadTimeout().toNanos() / 1e9);
         this.sleeper = sleeper;
         this.timeout = config.timeout();
-        this.writeLimit = new WriteLimit(config.batchConcurrency());
+        // ... each write also holding one of the slots every process of this host shares for this
+        // server (HostSlots), keyed by the address requests go to; offline, nothing is sent.
+        this.writeLimit = new WriteLimit(config.batchConcurrency(),
+                config.offline() ? HostSlots.none() : HostSlots.forServer(uri, config.hostWriteSlots()));
         Map<String, String> h = new LinkedHashMap<>();
         h.put("User-Agent", USER_AGENT);
         h.put("Accept", "application/json");

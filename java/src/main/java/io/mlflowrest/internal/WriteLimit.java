@@ -9,9 +9,12 @@ import java.time.Duration;
  * decrease (docs/design.md, "Overload"; the numbers are family-rules.yaml {@code congestion},
  * shared with Python and R): every overload answer the transport sees (retry.overload) shrinks
  * the limit, every stored batch grows it back, by one per limit's worth of successes. Clients
- * do not share it, nor do processes: each backs off on the answers it gets, as in Python.
+ * do not share it, nor do processes: each backs off on the answers it gets, as in Python. What
+ * the processes of one host share is a number of write slots ({@link HostSlots}), taken after
+ * the window's and given back with it.
  */
 public final class WriteLimit {
+    private final HostSlots host;
     private final int ceiling;
     private final double floor;
     private double limit;
@@ -25,6 +28,17 @@ public final class WriteLimit {
      * @param batchConcurrency the client's requests in flight per logBatch call (below 1 counts as 1)
      */
     public WriteLimit(int batchConcurrency) {
+        this(batchConcurrency, HostSlots.none());
+    }
+
+    /**
+     * As above, each slot also holding one of the host's write slots.
+     *
+     * @param batchConcurrency the client's requests in flight per logBatch call (below 1 counts as 1)
+     * @param host the write slots shared with the host's other processes writing to the same server
+     */
+    public WriteLimit(int batchConcurrency, HostSlots host) {
+        this.host = host;
         int per = Math.max(1, batchConcurrency);
         // Under the server's pool, however many requests per call (family-rules.yaml, window_cap).
         this.ceiling = Math.min(Rules.CONGESTION_WINDOW_CAP, per * Rules.CONGESTION_MAX_WINDOW_PER_BATCH_CONCURRENCY);
@@ -33,13 +47,30 @@ public final class WriteLimit {
     }
 
     /**
-     * Waits for a slot, at most {@code timeout}, then goes anyway: a limit must not turn into a
-     * hang. Closing the slot gives it back.
+     * Waits for a slot, at most {@code timeout}, then for a host write slot, at most
+     * {@code timeout} again, then goes anyway: a limit must not turn into a hang. Closing the
+     * slot gives both back.
      *
-     * @param timeout the longest wait
+     * @param timeout the longest wait, for each of the two
      * @return the slot, to close once the request is answered
      */
-    public synchronized Slot acquire(Duration timeout) {
+    public Slot acquire(Duration timeout) {
+        window(timeout);
+        // Outside this object's monitor: waiting for another process must not block releases.
+        HostSlots.Held shared;
+        try {
+            shared = host.acquire(timeout);
+        } catch (RuntimeException | Error e) {
+            release();
+            throw e;
+        }
+        return () -> {
+            shared.close();
+            release();
+        };
+    }
+
+    private synchronized void window(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean interrupted = false;
         while (inFlight >= (int) limit) {
@@ -59,7 +90,6 @@ public final class WriteLimit {
         }
         inFlight++;
         peak = Math.max(peak, inFlight);
-        return this::release;
     }
 
     private synchronized void release() {
@@ -82,6 +112,11 @@ public final class WriteLimit {
     /** {@return requests allowed in flight now (the whole part of the limit)} */
     public synchronized int limit() {
         return (int) limit;
+    }
+
+    /** {@return the host write slots each slot also holds} */
+    public HostSlots hostSlots() {
+        return host;
     }
 
     /** {@return the ceiling the limit climbs back to} */

@@ -187,7 +187,7 @@ class FamilyRulesTest {
     @ParameterizedTest
     @ValueSource(strings = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES=-1", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR=-0.5",
         "MLFLOW_HTTP_REQUEST_TIMEOUT=0", "MLFLOWREST_BATCH_CONCURRENCY=0",
-        "MLFLOWREST_OVERLOAD_TIMEOUT=-1"})
+        "MLFLOWREST_OVERLOAD_TIMEOUT=-1", "MLFLOWREST_HOST_WRITE_SLOTS=-1", "MLFLOWREST_HOST_WRITE_SLOTS=2.5"})
     void outOfBoundsNumbersAreRejectedNamingTheVariable(String setting) {
         String[] kv = setting.split("=");
         InvalidParameterValueError e = assertThrows(InvalidParameterValueError.class, () -> ClientConfig.fromEnvironment(

@@ -33,7 +33,7 @@ class SerializationTest {
     void clientTravelsAsItsConfigurationAndOpensItsOwnConnections() throws Exception {
         ClientConfig config = ClientConfig.builder().trackingUri("http://127.0.0.1:5999").token("s3cret-token")
                 .maxRetries(3).backoffFactorSeconds(0.25).timeout(Duration.ofSeconds(7)).batchConcurrency(3)
-                .serverCertPath(Path.of("/tmp/ca.pem")).build();
+                .hostWriteSlots(5).serverCertPath(Path.of("/tmp/ca.pem")).build();
         try (MlflowRestClient client = MlflowRestClient.create(config)) {
             byte[][] wire = new byte[1][];
             MlflowRestClient copy = roundTrip(client, wire);
@@ -45,6 +45,7 @@ class SerializationTest {
             assertEquals(0.25, back.backoffFactorSeconds());
             assertEquals(Duration.ofSeconds(7), back.timeout());
             assertEquals(3, back.batchConcurrency());
+            assertEquals(5, back.hostWriteSlots());
             assertEquals(Path.of("/tmp/ca.pem"), back.serverCertPath());
             assertEquals(config.toString(), back.toString());
             copy.close();

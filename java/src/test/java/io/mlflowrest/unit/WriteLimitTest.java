@@ -9,6 +9,7 @@ import io.mlflowrest.MlflowRestClient;
 import io.mlflowrest.RunOptions;
 import io.mlflowrest.errors.InvalidParameterValueError;
 import io.mlflowrest.errors.ServerError;
+import io.mlflowrest.internal.HostSlots;
 import io.mlflowrest.internal.Transport;
 import io.mlflowrest.internal.WriteLimit;
 import io.mlflowrest.generated.Routes;
@@ -16,6 +17,8 @@ import io.mlflowrest.internal.Json;
 import io.mlflowrest.internal.Query;
 import io.mlflowrest.unit.StubServer.Answer;
 import io.mlflowrest.unit.StubServer.Request;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The client-wide adaptive write limit (docs/design.md, "Overload"): overload answers halve it,
@@ -136,6 +140,25 @@ class WriteLimitTest {
         assertEquals(2, limit.peak(), "a limit never turns into a hang");
         a.close();
         b.close();
+    }
+
+    @Test
+    void aSlotHoldsAHostWriteSlotUntilItIsClosed(@TempDir Path tmp) {
+        URI server = URI.create("http://127.0.0.1:5000");
+        WriteLimit limit = new WriteLimit(2, HostSlots.forServer(server, 1, tmp));
+        HostSlots sameHost = HostSlots.forServer(server, 1, tmp); // another client of the server in this JVM
+        WriteLimit.Slot slot = limit.acquire(Duration.ofSeconds(1));
+        assertEquals(-1, sameHost.acquire(Duration.ofMillis(50)).index(), "the one host slot is held by the write");
+        // The window has room for a second write, the host none: it waits the timeout, then goes anyway.
+        long start = System.nanoTime();
+        WriteLimit.Slot second = limit.acquire(Duration.ofMillis(150));
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(140), "waited for a host slot");
+        assertEquals(2, limit.peak());
+        second.close();
+        slot.close();
+        HostSlots.Held freed = sameHost.acquire(Duration.ofMillis(50));
+        assertEquals(0, freed.index(), "closing the slot gave the host slot back");
+        freed.close();
     }
 
     @Test

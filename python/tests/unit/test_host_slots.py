@@ -1,0 +1,125 @@
+"""Host write slots (_host_slots.py, family-rules.yaml `host_slots`): lock files every process of a
+host shares per server, taken with each write's window slot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from mlflowrest import MlflowClient
+from mlflowrest._config import DEFAULTS
+from mlflowrest._congestion import WriteLimit
+from mlflowrest._generated.rules import CONGESTION, HOST_SLOTS
+from mlflowrest._host_slots import HostSlots, host_slots, server_key, slots_directory
+
+HOLDER = textwrap.dedent(
+    """
+    import fcntl, os, sys, time
+    fds = [os.open(os.path.join(sys.argv[1], f"{i}.lock"), os.O_RDWR | os.O_CREAT) for i in range(int(sys.argv[2]))]
+    for fd in fds:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    print("held", flush=True)
+    time.sleep(60)
+    """
+)
+
+
+@pytest.mark.parametrize("example", HOST_SLOTS["key_examples"], ids=lambda e: e["uri"])
+def test_the_key_is_the_one_every_sdk_derives(example: dict[str, str]) -> None:
+    assert server_key(example["uri"]) == example["key"]
+
+
+def test_no_credential_path_or_query_reaches_the_directory(tmp_path: Path) -> None:
+    directory = slots_directory("https://alice:s3cret@Example.com/mlflow/?token=abc", str(tmp_path))
+    assert directory.parent.parent == tmp_path
+    assert directory.parent.name.startswith("mlflowrest-")
+    assert directory.name == "writes-" + server_key("https://example.com:443")
+    assert not any(word in str(directory) for word in ("s3cret", "alice", "mlflow/", "abc"))
+
+
+def test_ipv6_hosts_keep_their_brackets() -> None:
+    assert server_key("http://[::1]:5000/") == server_key("http://[::1]:5000")
+    assert server_key("http://[::1]:5000") != server_key("http://127.0.0.1:5000")
+
+
+def test_a_third_write_waits_for_a_slot_then_goes_without_one(tmp_path: Path) -> None:
+    slots = HostSlots(tmp_path / "w")
+    with slots.slot(2, 1.0) as first, slots.slot(2, 1.0) as second:
+        assert {first, second} == {0, 1}
+        began = time.monotonic()
+        with slots.slot(2, 0.2) as third:
+            assert third is None
+        assert time.monotonic() - began >= 0.2
+        assert slots.waited_out == 1
+    with slots.slot(2, 0.2) as again:
+        assert again in (0, 1)  # released on leaving the block
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == ["0.lock", "1.lock"]
+
+
+def test_zero_slots_take_nothing_and_create_nothing(tmp_path: Path) -> None:
+    slots = HostSlots(tmp_path / "w")
+    with slots.slot(0, 1.0) as index:
+        assert index is None
+    assert not (tmp_path / "w").exists()
+
+
+def test_an_unwritable_directory_turns_the_slots_off(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    slots = HostSlots(tmp_path / "file" / "w")
+    began = time.monotonic()
+    with slots.slot(4, 5.0) as index:
+        assert index is None
+    assert slots.disabled and time.monotonic() - began < 1
+
+
+def test_another_process_holding_every_slot_makes_writes_wait(tmp_path: Path) -> None:
+    directory = tmp_path / "w"
+    directory.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(directory), "2"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        slots = HostSlots(directory)
+        with slots.slot(2, 0.3) as index:
+            assert index is None  # the other process's record locks are seen
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    with slots.slot(2, 5.0) as index:
+        assert index in (0, 1)  # the kernel dropped the dead process's locks
+
+
+def test_a_forked_child_does_not_inherit_the_parents_slot(tmp_path: Path) -> None:
+    slots = HostSlots(tmp_path / "w")
+    with slots.slot(1, 1.0) as index:
+        assert index == 0
+        pid = os.fork()
+        if pid == 0:  # the child: the parent holds the only slot
+            with slots.slot(1, 0.2) as child_index:
+                os._exit(0 if child_index is None else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_the_window_holds_a_host_slot_while_a_write_is_in_flight(tmp_path: Path) -> None:
+    slots = HostSlots(tmp_path / "w")
+    limit = WriteLimit(2, slots, 1)
+    with limit.slot(1.0):
+        assert slots._held == {0}
+        with slots.slot(1, 0.1) as other:
+            assert other is None
+    assert slots._held == set()
+
+
+def test_every_client_of_a_process_shares_one_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    a = MlflowClient("http://127.0.0.1:1", host_write_slots=3)
+    b = MlflowClient("http://127.0.0.1:1/")
+    assert a._transport.write_limit.host is b._transport.write_limit.host is host_slots("http://127.0.0.1:1")
+    assert a._transport.write_limit.host_slots == 3
+    assert b._transport.write_limit.host_slots == DEFAULTS["host_write_slots"] == CONGESTION["window_cap"]
