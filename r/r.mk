@@ -6,13 +6,14 @@
 R_DIR := $(ROOT)/r
 R_LIB := $(ROOT)/.work/rlib
 R_CHECK_DIR := $(ROOT)/.work/r-check
-# Runtime (curl, jsonlite, yaml, tibble; digest and xml2 for S3 and Azure), Suggests (httpuv
+# Runtime (curl, jsonlite, yaml, tibble; digest and xml2 for S3 and Azure; filelock for the host's
+# write slots, fcntl record locks shared with the Python and Java SDKs), Suggests (httpuv
 # for mlflow_rfunc_serve, knitr and markdown for the vignette), generate (roxygen2 writes man/
 # and NAMESPACE), tests (testthat, withr, webfakes), check (qpdf, which --as-cran asks for),
 # example (the rest).
 R_DEBS := r-base-core r-cran-curl r-cran-jsonlite r-cran-yaml r-cran-tibble r-cran-digest \
-  r-cran-xml2 r-cran-httpuv r-cran-knitr r-cran-markdown r-cran-roxygen2 r-cran-testthat \
-  r-cran-withr r-cran-lintr qpdf \
+  r-cran-filelock r-cran-xml2 r-cran-httpuv r-cran-knitr r-cran-markdown r-cran-roxygen2 \
+  r-cran-testthat r-cran-withr r-cran-lintr qpdf \
   r-cran-webfakes r-cran-randomforest r-cran-mass r-cran-caret r-cran-e1071
 R_SOURCES := $(R_DIR)/DESCRIPTION $(R_DIR)/NAMESPACE $(wildcard $(R_DIR)/R/*.R $(R_DIR)/man/*.Rd)
 R_ENV := R_LIBS=$(R_LIB) R_LIBS_USER=$(R_LIB)

@@ -40,6 +40,11 @@ new_background_logger <- function(client, run_id, flush_interval = 1) {
   logger$answers <- list()    # final answers met in curl's callbacks, handled by pump()
   logger$fatal <- NULL        # the answer that stopped the logger
   logger$window <- write_window(client)
+  # Each batch in flight also holds one of the host's write slots (host_slots.R), by batch id;
+  # slot_wait_since: when the head of the queue began waiting for one.
+  logger$host_slots <- host_slots_for(client)
+  logger$slots <- new.env(parent = emptyenv())
+  logger$slot_wait_since <- NULL
   logger$pool <- new_logger_pool(logger)
   # With a journal each batch is a call record before it is sent (journal_mode.R); a run with a
   # local id (offline, or created while the server was away) is only recorded, for sync.
@@ -84,7 +89,11 @@ start_background_logger <- function(client, run_id, flush_interval) {
 }
 
 stop_background_logger <- function(run_id) {
-  if (!is.null(background_logger(run_id))) rm(list = run_id, envir = .globals$loggers)
+  logger <- background_logger(run_id)
+  if (is.null(logger)) return(invisible())
+  # Requests a failed flush left in flight will never be answered here: their slots go back.
+  for (id in ls(logger$slots)) logger_slot_release(logger, id)
+  rm(list = run_id, envir = .globals$loggers)
 }
 
 pending_points <- function(logger) {
@@ -185,23 +194,62 @@ pump <- function(logger, now = as.numeric(Sys.time()), every = 0.001) {
   handle_final_answers(logger)
   while (is.null(logger$fatal) && window_has_room(logger$window) && length(logger$queue) &&
          logger$queue[[1L]]$not_before <= now) {
+    slot <- logger_slot(logger, now)
+    if (is.null(slot)) break  # every host slot taken: the batch waits, the training loop goes on
     batch <- logger$queue[[1L]]
     logger$queue[[1L]] <- NULL
-    send_batch(logger, batch)
+    send_batch(logger, batch, slot)
   }
   invisible()
 }
 
-send_batch <- function(logger, batch) {
+# A host write slot for the next batch, without waiting: the loop must never block on other
+# processes. NULL while the slots are taken, until the batch has waited the client's timeout
+# (then a handle without a slot: the write goes anyway, as host_slot_acquire() would).
+# Tries are spaced as host_slot_acquire() spaces them (first_poll_ms doubling up to max_poll_ms),
+# not one round of lock calls per logged point.
+logger_slot <- function(logger, now) {
+  if (!is.null(logger$slot_wait_since) && now < logger$slot_next_try) return(NULL)
+  slot <- host_slot_try(logger$host_slots)
+  if (is.null(slot)) {
+    if (is.null(logger$slot_wait_since)) {
+      logger$slot_wait_since <- now
+      logger$slot_pause <- rules_host_slots$first_poll_ms / 1000
+    } else {
+      logger$slot_pause <- min(logger$slot_pause * 2, rules_host_slots$max_poll_ms / 1000)
+    }
+    logger$slot_next_try <- now + logger$slot_pause
+    if (now - logger$slot_wait_since < logger$client$timeout) return(NULL)
+    slot <- host_slot_waited_out(logger$host_slots)
+  }
+  logger$slot_wait_since <- NULL
+  slot
+}
+
+logger_slot_release <- function(logger, id) {
+  slot <- logger$slots[[id]]
+  if (is.null(slot)) return(invisible())
+  rm(list = id, envir = logger$slots)
+  host_slot_release(slot)
+}
+
+# The slot is held exactly while the batch is in `sending` (what the window counts): taken here,
+# given back first thing in either callback, success or failure.
+send_batch <- function(logger, batch, slot = NULL) {
   handle <- new_request_handle(logger$client, "POST", batch$body)
   curl::handle_setopt(handle, url = logger$url)
   id <- as.character(logger$next_id <- logger$next_id + 1L)
   logger$sending[[id]] <- batch
+  if (!is.null(slot)) assign(id, slot, envir = logger$slots)
   logger$peak_in_flight <- max(logger$peak_in_flight, length(logger$sending))
   curl::multi_add(
     handle, pool = logger$pool,
-    done = function(res) batch_answered(logger, id, res),
+    done = function(res) {
+      logger_slot_release(logger, id)
+      batch_answered(logger, id, res)
+    },
     fail = function(message) {
+      logger_slot_release(logger, id)
       batch_failed(logger, id, transport_error(message, "POST", rules_operations$logBatch$path,
                                                timeout = is_timeout(message)))
     }
@@ -354,11 +402,7 @@ logger_flush <- function(logger, timeout = logger$client$flush_timeout) {
         c("mlflowrest_timeout", "mlflowrest_transport_error"),
         unsent = pending_points(logger), stored = logger$stored))
     }
-    if (length(logger$sending)) {
-      curl::multi_run(timeout = min(0.5, max(0.01, deadline - now)), poll = TRUE, pool = logger$pool)
-    } else if (length(logger$queue)) {
-      Sys.sleep(min(1, max(0, deadline - now), max(0, logger$queue[[1L]]$not_before - now)))
-    }
+    flush_wait(logger, now, deadline)
   }
   if (length(logger$refused) > logger$reported) {
     first <- logger$refused[[logger$reported + 1L]]$error
@@ -366,6 +410,18 @@ logger_flush <- function(logger, timeout = logger$client$flush_timeout) {
     stop(logger_summary(logger, first, sprintf("%d refused", length(logger$refused))))
   }
   invisible()
+}
+
+# Until an answer comes, a backoff ends or the deadline; the head of the queue waiting for a host
+# write slot looks again within max_poll_ms.
+flush_wait <- function(logger, now, deadline) {
+  slot_poll <- if (!is.null(logger$slot_wait_since)) rules_host_slots$max_poll_ms / 1000
+  if (length(logger$sending)) {
+    curl::multi_run(timeout = min(0.5, slot_poll, max(0.01, deadline - now)), poll = TRUE, pool = logger$pool)
+  } else if (length(logger$queue)) {
+    wait <- slot_poll %||% max(0, logger$queue[[1L]]$not_before - now)
+    Sys.sleep(min(1, max(0, deadline - now), wait))
+  }
 }
 
 # Journal kept, server away: the batches stay recorded for mlflow_sync(); the count goes back.

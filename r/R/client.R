@@ -96,6 +96,8 @@ mlflow_client <- function(tracking_uri = NULL) {
       batch_concurrency = env_setting("batch_concurrency"),
       flush_timeout = env_setting("flush_timeout"),
       overload_timeout = env_setting("overload_timeout"),
+      # Lock files shared by the host's writers to this server; 0: none (host_slots.R).
+      host_write_slots = as.integer(env_setting("host_write_slots")),
       # curl handles built from these settings, reused by mlflow_request().
       handles = new.env(parent = emptyenv()),
       # Each run's artifact root by run id: it never changes, so it is looked up once.

@@ -137,10 +137,14 @@ mlflow_log_batch <- function(metrics = NULL, params = NULL, tags = NULL, run_id 
   run_id <- resolve_run_id(run_id)
   bodies <- batch_bodies(run_id, entities)
   # One request at a time (R has no threads), so always within the write window; its answers
-  # still move the window the session's background loggers share.
+  # still move the window the session's background loggers share. Each request, its retries
+  # included, holds one of the host's write slots, shared with the host's other writers
+  # (host_slots.R): 64 processes each within its own window still deadlock the server.
   window <- write_window(client)
+  slots <- host_slots_for(client)
   for (body in bodies) {
-    api_runs_log_batch(client, .body = json_text(body))
+    slot <- host_slot_acquire(slots, client$timeout)
+    tryCatch(api_runs_log_batch(client, .body = json_text(body)), finally = host_slot_release(slot))
     window_stored(window)
   }
   notify_observers("log_batch", list(run_id = run_id, metrics = metrics, params = params, tags = tags))

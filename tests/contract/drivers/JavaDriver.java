@@ -152,7 +152,7 @@ public class JavaDriver {
                 .put("client_cert_path", c.clientCertPath() == null ? null : c.clientCertPath().toString())
                 .put("max_retries", c.maxRetries()).put("backoff_factor", c.backoffFactorSeconds())
                 .put("backoff_jitter", c.backoffJitterSeconds()).put("timeout", c.timeout().toNanos() / 1e9)
-                .put("batch_concurrency", c.batchConcurrency())
+                .put("batch_concurrency", c.batchConcurrency()).put("host_write_slots", c.hostWriteSlots())
                 .put("overload_timeout", c.overloadTimeout().toMillis() / 1000.0)
                 .put("flush_timeout", c.flushTimeout().toMillis() / 1000.0)
                 .put("journal_dir", c.journalDir() == null ? null : c.journalDir().toString())

@@ -106,7 +106,7 @@ def effective_config(env: dict[str, str]) -> Any:
             "insecure_tls": cfg.insecure_tls, "server_cert_path": cfg.server_cert_path,
             "client_cert_path": cfg.client_cert_path, "max_retries": cfg.max_retries,
             "backoff_factor": cfg.backoff_factor, "backoff_jitter": cfg.backoff_jitter, "timeout": cfg.timeout,
-            "batch_concurrency": cfg.batch_concurrency,
+            "batch_concurrency": cfg.batch_concurrency, "host_write_slots": cfg.host_write_slots,
             "overload_timeout": cfg.overload_timeout, "journal_dir": cfg.journal_dir,
             "journal_fsync": cfg.journal_fsync, "journal_fsync_interval": cfg.journal_fsync_interval,
             "journal_on_unreachable": cfg.journal_on_unreachable}  # fmt: skip

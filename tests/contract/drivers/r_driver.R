@@ -88,7 +88,7 @@ effective_config <- function(env) {
        token = masked(client$token), insecure_tls = client$insecure, server_cert_path = client$server_cert_path,
        client_cert_path = client$client_cert_path, max_retries = client$max_retries,
        backoff_factor = client$backoff_factor, backoff_jitter = client$backoff_jitter, timeout = client$timeout,
-       batch_concurrency = client$batch_concurrency,
+       batch_concurrency = client$batch_concurrency, host_write_slots = client$host_write_slots,
        overload_timeout = client$overload_timeout, journal_dir = client$journal_dir,
        journal_fsync = client$journal_fsync, journal_fsync_interval = client$journal_fsync_interval,
        journal_on_unreachable = client$journal_on_unreachable)

@@ -1,0 +1,131 @@
+# Write slots shared by every process of this host that writes to one server, in any language
+# (family-rules.yaml `host_slots`, the rule Python's _host_slots.py and Java follow byte for byte).
+# The write window (congestion.R) bounds one session's requests; 64 writer processes still had 64
+# in flight, and 15 log_batch requests in one server worker deadlock on its pool for 30 s. So every
+# write that the window counts also holds one of `host_write_slots` lock files while it is in
+# flight. They are POSIX record locks: filelock takes them with fcntl() on Unix, as Python's
+# fcntl.lockf and Java's FileChannel.tryLock do, so the three SDKs see each other's, and the kernel
+# drops a dead process's locks (a killed writer keeps no slot).
+# A slot is a courtesy to the server, never a reason to fail or hang: no directory or no lock
+# support means no slots, and a writer that waited the client's timeout goes without one.
+
+# "scheme://host:port" of the server's resolved address, hashed: no credentials, paths or query
+# strings reach the file system. NULL for what is not an http(s) URL (offline:DIR).
+host_slots_key <- function(url) {
+  parts <- regmatches(url, regexec(
+    "^([A-Za-z][A-Za-z0-9+.-]*)://(?:[^/?#@]*@)?(\\[[^]/?#]*\\]|[^:/?#]*)(?::([0-9]*))?(?:[/?#].*)?$",
+    url, perl = TRUE))[[1]]
+  if (length(parts) != 4L) return(NULL)
+  scheme <- tolower(parts[2])
+  if (!scheme %in% c("http", "https")) return(NULL)
+  port <- if (nzchar(parts[4])) as.integer(parts[4]) else c(http = 80L, https = 443L)[[scheme]]
+  text <- sprintf("%s://%s:%d", scheme, tolower(parts[3]), port)
+  substr(digest::digest(text, algo = "sha256", serialize = FALSE), 1L, rules_host_slots$key_hex_chars)
+}
+
+# {tmp}/mlflowrest-{user}/writes-{key}. Not tempdir(): that is this session's own, and the slots
+# are the host's. `tmp` is there for tests.
+host_slots_directory <- function(url, tmp = NULL) {
+  key <- host_slots_key(url)
+  if (is.null(key)) return(NULL)
+  root <- tmp %||% non_empty(Sys.getenv("TMPDIR")) %||% "/tmp"
+  user <- gsub("[^A-Za-z0-9._-]", "_", Sys.info()[["effective_user"]])
+  file.path(root, sub("{key}", key, sub("{user}", user, rules_host_slots$directory, fixed = TRUE), fixed = TRUE))
+}
+
+# This process's slots of one directory, shared by every client of the session. Record locks
+# belong to the process: locking a slot it already holds would succeed again, so `held` (slot
+# index -> filelock object, kept so its finalizer cannot unlock it) says which never to try.
+host_slots_state <- function(directory) {
+  registry <- .globals$host_slots %||% (.globals$host_slots <- new.env(parent = emptyenv()))
+  state <- registry[[directory]]
+  # A forked child (parallel::mcparallel) inherits the registry but none of the locks.
+  if (is.null(state) || !identical(state$pid, Sys.getpid())) {
+    state <- new.env(parent = emptyenv())
+    state$directory <- directory
+    state$pid <- Sys.getpid()
+    state$held <- list()
+    state$disabled <- FALSE
+    state$waited_out <- 0L  # writes that went without a slot after the timeout
+    assign(directory, state, envir = registry)
+  }
+  state
+}
+
+# The client's slots, or NULL when it takes none (host_write_slots 0, offline).
+host_slots_for <- function(client, tmp = NULL) {
+  count <- as.integer(client$host_write_slots %||% 0L)
+  if (count < 1L || isTRUE(client$offline)) return(NULL)
+  directory <- host_slots_directory(client$host, tmp)
+  if (is.null(directory)) return(NULL)
+  state <- host_slots_state(directory)
+  state$count <- count
+  state
+}
+
+# One round over the free slots, without waiting, from a random one (spreads the processes).
+# A handle with the slot, or NULL when every slot is taken. A failure that is not contention
+# (no directory, a foreign file) turns the slots off: a handle without a slot.
+host_slot_try <- function(state) {
+  if (is.null(state) || state$disabled) return(host_slot_handle(state, NULL))
+  count <- state$count
+  start <- sample.int(count, 1L) - 1L
+  for (step in seq_len(count) - 1L) {
+    index <- (start + step) %% count
+    if (!is.null(state$held[[as.character(index)]])) next
+    lock <- tryCatch({
+      if (!dir.exists(state$directory) && !dir.create(state$directory, showWarnings = FALSE, recursive = TRUE) &&
+          !dir.exists(state$directory)) {  # (another process may just have made it)
+        stop("cannot create ", state$directory)
+      }
+      filelock::lock(file.path(state$directory, paste0(index, ".lock")), exclusive = TRUE, timeout = 0)
+    }, error = function(e) e)
+    if (inherits(lock, "error")) {
+      state$disabled <- TRUE  # read-only file system, foreign owner: writes go without slots
+      return(host_slot_handle(state, NULL))
+    }
+    if (is.null(lock)) next  # another process holds it
+    state$held[[as.character(index)]] <- lock
+    return(host_slot_handle(state, index))
+  }
+  NULL
+}
+
+# Holds a slot for one write: tries every free slot, then again after first_poll_ms, doubling
+# up to max_poll_ms; after `timeout` seconds, or with no slots, a handle without a slot.
+host_slot_acquire <- function(state, timeout) {
+  deadline <- as.numeric(Sys.time()) + timeout
+  pause <- rules_host_slots$first_poll_ms / 1000
+  repeat {
+    handle <- host_slot_try(state)
+    if (!is.null(handle)) return(handle)
+    left <- deadline - as.numeric(Sys.time())
+    if (left <= 0) return(host_slot_waited_out(state))
+    Sys.sleep(min(pause, left))
+    pause <- min(pause * 2, rules_host_slots$max_poll_ms / 1000)
+  }
+}
+
+host_slot_waited_out <- function(state) {
+  state$waited_out <- state$waited_out + 1L
+  host_slot_handle(state, NULL)
+}
+
+host_slot_handle <- function(state, index) {
+  handle <- new.env(parent = emptyenv())
+  handle$state <- state
+  handle$index <- index  # NULL: the write goes without a slot
+  handle
+}
+
+# Gives the slot back when the write's answer (or failure) is in; twice is harmless.
+host_slot_release <- function(handle) {
+  if (is.null(handle) || is.null(handle$index)) return(invisible())
+  key <- as.character(handle$index)
+  handle$index <- NULL
+  state <- handle$state
+  lock <- state$held[[key]]
+  state$held[[key]] <- NULL
+  if (!is.null(lock)) filelock::unlock(lock)
+  invisible()
+}
