@@ -10,6 +10,11 @@ $(STAMP)/postgres:
 	@touch $@
 setup-postgres: $(STAMP)/postgres
 
+# Two groups at once (tests/harness/groups.py), balanced by the --durations each prints.
+RELIABILITY_GROUPS := \
+  --group "tests/faults/test_faults.py tests/faults/test_java_dropin.py tests/faults/test_pool_deadlock.py tests/auth" \
+  --group "tests/faults/test_journal.py tests/faults/test_logger.py tests/bad_input"
+
 test-reliability: $(addprefix setup-,$(LANGS)) setup-postgres
 	cd $(ROOT) && CONTRACT_LANGS=$(subst $(space),$(comma),$(strip $(LANGS))) \
-	  $(PY) -m pytest -q -s tests/faults tests/bad_input tests/auth
+	  $(PY) -m tests.harness.groups --timeout 1800 $(RELIABILITY_GROUPS) -q -s --durations=8
