@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -151,7 +152,7 @@ def test_many_processes_in_three_languages_share_the_hosts_write_slots(server: M
             time.sleep(0.05)
         assert len(list(work.glob("go.ready.*"))) == len(procs), "not every writer started"
         go.touch()
-        rows = []
+        rows: list[tuple[str, str, dict[str, Any]]] = []
         for lang, rid, proc in procs:
             out, err = proc.communicate(timeout=BOUND)
             row = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"error": err[-300:]}

@@ -25,8 +25,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from mlflowrest import _exceptions as errors
 from mlflowrest._config import Config, check_header_value
 from mlflowrest._congestion import WriteLimit
-from mlflowrest._host_slots import host_slots
 from mlflowrest._generated import rules
+from mlflowrest._host_slots import host_slots
 from mlflowrest._operation import Operation
 from mlflowrest._types import Model
 
