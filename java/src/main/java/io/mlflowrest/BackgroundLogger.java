@@ -162,7 +162,8 @@ final class BackgroundLogger implements AutoCloseable {
 
     private void sendAll() {
         boolean checkedRun = false;
-        while (fatal == null && (!parts.isEmpty() || unsent() > 0)) {
+        // stopped: close() gave up; no new request starts (the one in flight may still land)
+        while (fatal == null && !stopped && (!parts.isEmpty() || unsent() > 0)) {
             if (parts.isEmpty()) {
                 List<Metric> taken = take();
                 if (taken.isEmpty()) {

@@ -153,7 +153,9 @@ class BackgroundLoggerTest {
             assertTrue(e.getMessage().contains("7 metric points of run r1 still unsent"), e.getMessage());
             assertThrows(io.mlflowrest.errors.RequestTimeoutError.class, run::flush, "the configured flushTimeout");
             assertThrows(io.mlflowrest.errors.RequestTimeoutError.class, run::close);
-            assertTrue(stub.requests.get(stub.requests.size() - 1).uri().endsWith("runs/update"), "the run is still ended");
+            // A log-batch in flight when close gave up may still land after the run's end.
+            assertTrue(stub.requests.stream().anyMatch(r -> r.uri().endsWith("runs/update") && r.body().contains("FINISHED")),
+                    "the run is still ended");
         }
     }
 
