@@ -265,27 +265,27 @@ def main() -> int:
         write(out, kept + so_far, began, args.quick, planned)
 
     if args.quick:
-        with MlflowServer(workers=1) as server:
+        with MlflowServer(workers=1) as server:  # a smoke check: no job runner to wait for
             server.wait_quiet()
             rows += run_config("sqlite, --workers 1", server, [4], 1000, rows)
     if not args.quick and "postgres" in servers:
         # PostgreSQL first: its cells take a minute each, the 64-writer SQLite ones ten.
         with (
             PostgresServer() as pg,
-            MlflowServer(workers=4, backend_store_uri=pg.uri) as server,
+            MlflowServer(workers=4, backend_store_uri=pg.uri, jobs=True) as server,
         ):
             server.wait_quiet()
             rows += run_config("postgres, 4 workers", server, [16, 64], 2000, rows, report, rounds=args.rounds)
     if not args.quick and "postgres+pool" in servers:
         with (
             PostgresServer(max_connections=400) as pg,  # 4 workers x 65, and the registry's engines
-            MlflowServer(workers=4, backend_store_uri=pg.uri, env=POOL_ENV) as server,
+            MlflowServer(workers=4, backend_store_uri=pg.uri, env=POOL_ENV, jobs=True) as server,
         ):
             server.wait_quiet()
             rows += run_config("postgres+pool, 4 workers, pool 5 + 60", server, [16, 64], 2000, rows, report,
                                rounds=args.rounds)  # fmt: skip
     if not args.quick and "sqlite" in servers:
-        with MlflowServer(workers=1) as server:
+        with MlflowServer(workers=1, jobs=True) as server:
             server.wait_quiet()
             rows += run_config("sqlite, --workers 1", server, [16, 64], 2000, rows, report)
     write(out, kept + rows, began, args.quick, planned)

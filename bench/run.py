@@ -134,9 +134,10 @@ def measure(lang: str, workload: str, client: str, size: int, uri: str,
 
 
 @contextmanager
-def server(workers: int | None) -> Iterator[tuple[MlflowServer, float]]:
-    """A fresh server, quiet and warm; also how long it stayed busy after /health answered."""
-    with MlflowServer(workers=workers, startup_timeout=180) as s:
+def server(workers: int | None, jobs: bool = True) -> Iterator[tuple[MlflowServer, float]]:
+    """A fresh server, quiet and warm; also how long it stayed busy after /health answered.
+    jobs: with MLflow's job runner, as users run it (the quick smoke check goes without)."""
+    with MlflowServer(workers=workers, startup_timeout=180, jobs=jobs) as s:
         busy = s.wait_quiet()
         warm_up(s.url)
         s.wait_quiet(timeout=10)
@@ -208,7 +209,7 @@ def main() -> None:
         # --quick shares one server per configuration; the full run starts one per workload.
         groups = [list(sizes)] if args.quick else [[w] for w in sizes]
         for group_no, group in enumerate(groups):
-            with server(workers) as (s, busy_s):
+            with server(workers, jobs=not args.quick) as (s, busy_s):
                 starts.setdefault(label, []).append(s.start_seconds or 0.0)
                 busy.setdefault(label, []).append(busy_s)
                 print(f"[{label}] server ready in {s.start_seconds:.1f} s, busy {busy_s:.1f} s more", flush=True)

@@ -78,7 +78,7 @@ def main() -> int:
     args = parser.parse_args()
     began = time.monotonic()
     rows = []
-    with PostgresServer() as pg, MlflowServer(workers=4, backend_store_uri=pg.uri) as server:
+    with PostgresServer() as pg, MlflowServer(workers=4, backend_store_uri=pg.uri, jobs=True) as server:
         server.wait_quiet()
         for lang, client in JOBS:
             row = run_job(server.url, lang, client, args.groups, args.fail, args.partitions)
