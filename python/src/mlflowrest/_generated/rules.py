@@ -415,7 +415,7 @@ HOST_SLOTS: Final[dict[str, Any]] = {
     "directory": "mlflowrest-{user}/writes-{key}",
     "key_hex_chars": 16,
     "first_poll_ms": 1,
-    "max_poll_ms": 20,
+    "max_poll_ms": 100,
     "key_examples": [
         {"uri": "http://127.0.0.1:5000", "key": "f9413619c3096789"},
         {"uri": "HTTPS://Example.com/mlflow/?x=1", "key": "3276d403185d4a1a"},

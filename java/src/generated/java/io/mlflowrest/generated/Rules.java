@@ -380,7 +380,7 @@ public final class Rules {
     /** Host write slots: the first sleep between rounds of tries, doubling up to the next. */
     public static final int HOST_SLOTS_FIRST_POLL_MS = 1;
     /** Host write slots: the longest sleep between rounds of tries. */
-    public static final int HOST_SLOTS_MAX_POLL_MS = 20;
+    public static final int HOST_SLOTS_MAX_POLL_MS = 100;
     /** Host write slots: tracking URIs and the keys every SDK derives from them. */
     public static final Map<String, String> HOST_SLOTS_KEY_EXAMPLES = Map.ofEntries(
             Map.entry("http://127.0.0.1:5000", "f9413619c3096789"),
