@@ -3,12 +3,17 @@
 A client's write window (_congestion.py) bounds its own requests; 64 writer processes still had 64
 in flight, and 15 in one server worker deadlock log_batch on its pool for 30 s. So each write also
 holds one of `host_write_slots` lock files (family-rules.yaml `host_slots`). They are POSIX record
-locks (fcntl.lockf, as Java's FileChannel.tryLock and R's filelock take them), so the three SDKs
-see each other's, and the kernel drops a dead process's locks: a killed writer keeps no slot.
+locks (fcntl.lockf, as Java's FileChannel and R's filelock take them), so the three SDKs see each
+other's, and the kernel drops a dead process's locks: a killed writer keeps no slot.
+
+When every slot is taken, a writer waits in the kernel's queue for one (blocking lockf), not by
+polling: a release wakes it at once and waiting costs no CPU. lockf cannot be interrupted, so a
+helper thread blocks in it and the writer waits for the hand-over at most its timeout.
 
 Record locks belong to the process, not to a file descriptor or thread: locking a slot this
-process already holds would succeed again. So one registry per directory is shared by every client
-of the process and remembers which slots it holds; after a fork the child holds none.
+process already holds, or two of its threads waiting on one slot, would be granted twice. So one
+registry per directory is shared by every client of the process and remembers which slots it holds
+and waits on; after a fork the child holds none.
 """
 
 from __future__ import annotations
@@ -60,6 +65,18 @@ def slots_directory(tracking_uri: str, tmp: str | None = None) -> Path:
     return Path(root) / str(HOST_SLOTS["directory"]).format(user=user, key=server_key(tracking_uri))
 
 
+class _Wait:
+    """One writer's place in the kernel's queue for a slot, which a helper thread blocks in."""
+
+    __slots__ = ("abandoned", "done", "granted", "index")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.granted = False  # the helper got the lock and handed it over
+        self.abandoned = False  # the writer left (its timeout) before the grant
+        self.done = threading.Event()
+
+
 class HostSlots:
     """The slot files of one directory; `slot(count, timeout)` holds one of the first `count`
     while a write is in flight."""
@@ -67,8 +84,9 @@ class HostSlots:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._held: set[int] = set()
+        self._waiting: dict[int, _Wait] = {}  # slots a helper thread of ours blocks on
         self._files: dict[int, int] = {}  # slot -> descriptor, open for the process's life
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
         self.disabled = fcntl is None
         self.waited_out = 0  # writes that went without a slot after the timeout
 
@@ -85,28 +103,82 @@ class HostSlots:
             self._files[index] = fd  # closing any descriptor of the file would drop our lock on it
         return fd
 
+    def _mine(self, index: int) -> bool:
+        return index in self._held or index in self._waiting
+
     def _try_one(self, count: int) -> int | None:
-        start = random.randrange(count)  # spread the processes over the slots
-        with self._lock:
-            for step in range(count):
-                index = (start + step) % count
-                if index in self._held:
-                    continue
-                fd = self._fd(index)
-                if fd is None:
+        """One round without blocking, from a random slot (spreads the processes); under _cond."""
+        start = random.randrange(count)
+        for step in range(count):
+            index = (start + step) % count
+            if self._mine(index):
+                continue  # locking it again would be granted to this process at once
+            fd = self._fd(index)
+            if fd is None:
+                return None
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # another process holds it
+            self._held.add(index)
+            return index
+        return None
+
+    def _block(self, wait: _Wait) -> None:
+        """In a helper thread: wait in the kernel's queue, then hand the slot over or give it back."""
+        fd = self._files[wait.index]
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+            got = True
+        except OSError as exc:  # EDEADLK: see family-rules host_slots; the writer tries again
+            log.debug("host write slot %d of %s: %s", wait.index, self.directory, exc)
+            got = False
+        with self._cond:
+            del self._waiting[wait.index]
+            if got and wait.abandoned:
+                fcntl.lockf(fd, fcntl.LOCK_UN)
+            elif got:
+                wait.granted = True
+                self._held.add(wait.index)
+            wait.done.set()  # under _cond: the writer reads granted and done together
+            self._cond.notify_all()
+
+    def _take(self, count: int, deadline: float) -> int | None:
+        """A slot: one round without blocking, then a wait in the kernel's queue for one slot
+        this process neither holds nor waits on, ending at the deadline (None)."""
+        while not self.disabled:
+            with self._cond:
+                index = self._try_one(count)
+                if index is not None or self.disabled:
+                    return index
+                left = deadline - time.monotonic()
+                if left <= 0:
                     return None
-                try:
-                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    continue  # another process holds it
-                self._held.add(index)
-                return index
+                free = [i for i in range(count) if not self._mine(i)]
+                if not free:  # this process holds or waits on every slot: wait for one back
+                    self._cond.wait(left)
+                    continue
+                wait = _Wait(random.choice(free))
+                self._waiting[wait.index] = wait
+            threading.Thread(target=self._block, args=(wait,), name="mlflowrest-host-slot", daemon=True).start()
+            wait.done.wait(left)
+            with self._cond:
+                if wait.granted:
+                    return wait.index
+                if not wait.done.is_set():  # the deadline: the helper gives the slot back when granted
+                    wait.abandoned = True
+                    return None
+            # refused (EDEADLK): another round after a pause, within the deadline
+            pause = min(HOST_SLOTS["max_poll_ms"] / 1000, deadline - time.monotonic())
+            if pause > 0:
+                time.sleep(pause)
         return None
 
     def _release(self, index: int) -> None:
-        with self._lock:
+        with self._cond:
             fcntl.lockf(self._files[index], fcntl.LOCK_UN)
             self._held.discard(index)
+            self._cond.notify_all()
 
     @contextmanager
     def slot(self, count: int, timeout: float) -> Iterator[int | None]:
@@ -114,16 +186,10 @@ class HostSlots:
         count 0, go without (None)."""
         index = None
         if count > 0 and not self.disabled:
-            deadline = time.monotonic() + timeout
-            pause = HOST_SLOTS["first_poll_ms"] / 1000
-            while (index := self._try_one(count)) is None and not self.disabled:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self.waited_out += 1
-                    log.debug("no host write slot in %.1f s: writing without one", timeout)
-                    break
-                time.sleep(min(pause, left))
-                pause = min(pause * 2, HOST_SLOTS["max_poll_ms"] / 1000)
+            index = self._take(count, time.monotonic() + timeout)
+            if index is None and not self.disabled:
+                self.waited_out += 1
+                log.debug("no host write slot in %.1f s: writing without one", timeout)
         try:
             yield index
         finally:
@@ -131,9 +197,11 @@ class HostSlots:
                 self._release(index)
 
     def _forget(self) -> None:
-        """In a forked child: the parent's locks are not the child's (it reuses the descriptors)."""
-        self._lock = threading.Lock()
+        """In a forked child: the parent's locks and waits are not the child's (it reuses the
+        descriptors; no helper thread survives a fork)."""
+        self._cond = threading.Condition()
         self._held.clear()
+        self._waiting.clear()
 
 
 _registry: dict[Path, HostSlots] = {}
