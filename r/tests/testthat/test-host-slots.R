@@ -134,3 +134,28 @@ test_that("log_batch and the background logger hold a slot per request in flight
   expect_length(slots$held, 0L)
   expect_length(ls(logger$slots), 0L)
 })
+
+test_that("a writer waiting in the kernel's queue gets the slot when the other process lets go", {
+  skip_if(Sys.which("python3") == "", "no python3")
+  slots <- slots_under(1L)
+  dir.create(slots$directory, recursive = TRUE)
+  out <- withr::local_tempfile()
+  script <- paste(
+    "import fcntl, os, sys, time",
+    "fd = os.open(os.path.join(sys.argv[1], '0.lock'), os.O_RDWR | os.O_CREAT, 0o600)",
+    "fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)",
+    "open(sys.argv[2], 'w').write('held')",
+    "time.sleep(1)",
+    sep = "\n")
+  system2("python3", c("-c", shQuote(script), shQuote(slots$directory), shQuote(out)), wait = FALSE)
+  deadline <- Sys.time() + 10
+  while (!(file.exists(out) && identical(readLines(out, warn = FALSE), "held")) && Sys.time() < deadline) {
+    Sys.sleep(0.02)
+  }
+  expect_true(file.exists(out))
+  took <- elapsed(handle <- host_slot_acquire(slots, 30))
+  expect_equal(handle$index, 0L)
+  expect_lt(took, 10)  # far from the 30 s timeout: the holder's exit woke the writer
+  host_slot_release(handle)
+  expect_length(slots$held, 0L)
+})
