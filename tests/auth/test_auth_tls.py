@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import base64
+import configparser
 import datetime
 import ipaddress
 import secrets
@@ -38,9 +39,27 @@ DRIVER_ENV = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_BACKO
 REPORT: dict[str, dict[str, Any]] = {}
 
 
+def auth_config(folder: Path) -> Path:
+    """MLflow's own basic_auth.ini with its credential cache on (auth_cache_ttl_seconds, off by
+    default). Without it the server re-runs the password hash on every request, 0.3 s of CPU each,
+    and this module's ~600 requests took three minutes. Only a (user, password) that passed the
+    full check is cached, so a wrong or missing password still meets it and is refused."""
+    import mlflow
+
+    config = configparser.ConfigParser()
+    config.read(Path(mlflow.__file__).parent / "server" / "auth" / "basic_auth.ini")
+    config["mlflow"]["auth_cache_ttl_seconds"] = "3600"
+    path = folder / "basic_auth.ini"
+    with path.open("w") as out:
+        config.write(out)
+    return path
+
+
 @pytest.fixture(scope="module")
 def auth_server() -> Iterator[dict[str, Any]]:
-    env = {"MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(16), "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    folder = Path(tempfile.mkdtemp(prefix="mlflowrest-auth-"))
+    env = {"MLFLOW_FLASK_SERVER_SECRET_KEY": secrets.token_hex(16), "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
+           "MLFLOW_AUTH_CONFIG_PATH": str(auth_config(folder))}  # fmt: skip
     dump: list[Exchange] = []
     lock = threading.Lock()
 
@@ -58,9 +77,9 @@ def auth_server() -> Iterator[dict[str, Any]]:
                             json={"name": "admins-only"}).json()["experiment_id"]  # fmt: skip
         run = requests.post(f"{server.url}/api/2.0/mlflow/runs/create", auth=admin,
                             json={"experiment_id": exp}).json()["run"]["info"]["run_id"]  # fmt: skip
-        fixtures = make_fixtures(Path(tempfile.mkdtemp(prefix="mlflowrest-auth-")))
+        fixtures = make_fixtures(folder / "fixtures")
         yield {"url": proxy.url, "dump": dump, "admin_run": run, "fixtures": str(fixtures)}
-        shutil.rmtree(fixtures, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def connect(driver: Driver, url: str, **credentials: Any) -> dict[str, Any]:
