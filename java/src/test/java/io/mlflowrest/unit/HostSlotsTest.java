@@ -10,8 +10,6 @@ import io.mlflowrest.ClientConfig;
 import io.mlflowrest.generated.Rules;
 import io.mlflowrest.internal.HostSlots;
 import io.mlflowrest.internal.Transport;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,8 +19,18 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -30,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The write slots the processes of one host share per server (family-rules.yaml host_slots):
- * the key and directory every SDK derives, waiting and giving up, and POSIX record locks that
- * Python's fcntl.lockf sees (and the other way round). Each test has its own temporary directory,
+ * the key and directory every SDK derives, waiting in the kernel's queue and giving up, and POSIX
+ * record locks that Python's fcntl.lockf sees (and the other way round). Each test has its own temporary directory,
  * so its own slots: the registry is per directory and lives as long as the JVM.
  */
 class HostSlotsTest {
@@ -60,6 +68,31 @@ class HostSlotsTest {
             "    print('free', flush=True)",
             "except OSError:",
             "    print('busy', flush=True)");
+
+    /** Waits in the kernel's queue for slot file 0 of DIR (at most 10 s): prints "got", then exits. */
+    private static final String PY_WAIT = String.join("\n",
+            "import fcntl, os, signal, sys",
+            "signal.alarm(10)",
+            "fd = os.open(os.path.join(sys.argv[1], '0.lock'), os.O_RDWR | os.O_CREAT, 0o600)",
+            "fcntl.lockf(fd, fcntl.LOCK_EX)",
+            "print('got', flush=True)");
+
+    /**
+     * Holds slot file 1 of DIR, says "held", then waits in the kernel's queue for slot file 0 (held
+     * by the JVM): a JVM that then waits for 1 makes a cycle the kernel refuses (EDEADLK). Says
+     * "got" once it has 0, and exits, giving both back.
+     */
+    private static final String PY_CROSS = String.join("\n",
+            "import fcntl, os, sys",
+            "one = os.open(os.path.join(sys.argv[1], '1.lock'), os.O_RDWR | os.O_CREAT, 0o600)",
+            "fcntl.lockf(one, fcntl.LOCK_EX | fcntl.LOCK_NB)",
+            "zero = os.open(os.path.join(sys.argv[1], '0.lock'), os.O_RDWR | os.O_CREAT, 0o600)",
+            "print('held', flush=True)",
+            "try:",
+            "    fcntl.lockf(zero, fcntl.LOCK_EX)",
+            "    print('got', flush=True)",
+            "except OSError as e:",
+            "    print('refused: %s' % e, flush=True)");
 
     @Test
     void everySdksKeyExamplesMatch() {
@@ -168,18 +201,9 @@ class HostSlotsTest {
         Files.createDirectories(dir);
 
         // Python holds both: Java gets none, waits its timeout, then goes without.
-        Process holder = new ProcessBuilder("python3", "-c", PY_HOLD, dir.toString(), "2")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process holder = start(PY_HOLD, dir.toString(), "2");
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-            String said = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return out.readLine();
-                } catch (java.io.IOException e) {
-                    return e.toString();
-                }
-            }).get(20, TimeUnit.SECONDS);
-            assertEquals("held", said);
+            assertEquals("held", line(holder));
             long start = System.nanoTime();
             assertEquals(-1, slots.acquire(Duration.ofMillis(300)).index(), "Python's locks are seen");
             assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(290));
@@ -199,6 +223,157 @@ class HostSlotsTest {
         assertEquals("busy", python(PY_TRY, dir.toString()));
         zero.close();
         assertEquals("free", python(PY_TRY, dir.toString()));
+    }
+
+    @Test
+    void aWaiterBehindAnotherProcessGetsTheSlotAsSoonAsItIsReleased(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(python3(), "python3 is needed");
+        HostSlots slots = HostSlots.forServer(SERVER, 1, tmp);
+        Path dir = Files.createDirectories(slots.directory());
+        Process holder = start(PY_HOLD, dir.toString(), "1");
+        try {
+            assertEquals("held", line(holder));
+            CompletableFuture<Void> release = CompletableFuture.runAsync(() -> {
+                try {
+                    Thread.sleep(1000);
+                    holder.getOutputStream().close(); // Python exits, and the kernel drops its lock
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long start = System.nanoTime();
+            HostSlots.Held held = slots.acquire(Duration.ofSeconds(20));
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            release.get(20, TimeUnit.SECONDS);
+            assertEquals(0, held.index(), "the slot, not its timeout");
+            assertTrue(waitedMs >= 900 && waitedMs < 10_000, "waited " + waitedMs + " ms");
+            assertEquals("busy", python(PY_TRY, dir.toString()), "held by this JVM");
+            held.close();
+            assertEquals("free", python(PY_TRY, dir.toString()));
+        } finally {
+            holder.destroyForcibly();
+            assertTrue(holder.waitFor(20, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aWaiterWhoseTimeoutPassesGoesWithoutAndTheLateGrantIsGivenBack(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(python3(), "python3 is needed");
+        HostSlots slots = HostSlots.forServer(SERVER, 1, tmp);
+        Path dir = Files.createDirectories(slots.directory());
+        Process holder = start(PY_HOLD, dir.toString(), "1");
+        try {
+            assertEquals("held", line(holder));
+            long start = System.nanoTime();
+            assertEquals(-1, slots.acquire(Duration.ofMillis(500)).index());
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(waitedMs >= 490 && waitedMs < 5000, "waited " + waitedMs + " ms");
+            assertTrue(slots.enabled(), "a wait that ends is no failure");
+            // Python gives the slot back: the kernel grants it to the abandoned wait still queued
+            holder.getOutputStream().close();
+            assertTrue(holder.waitFor(20, TimeUnit.SECONDS));
+        } finally {
+            holder.destroyForcibly();
+        }
+        // ... which gives it back at once: another process queued for it gets it
+        assertEquals("got", python(PY_WAIT, dir.toString()));
+        HostSlots.Held again = slots.acquire(Duration.ofSeconds(5));
+        assertEquals(0, again.index(), "the slot is neither kept nor still waited for");
+        again.close();
+    }
+
+    @Test
+    void twoThreadsWaitingForTheOneSlotTakeItInTurn(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(python3(), "python3 is needed");
+        HostSlots slots = HostSlots.forServer(SERVER, 1, tmp);
+        Path dir = Files.createDirectories(slots.directory());
+        AtomicInteger holders = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        Callable<Integer> writer = () -> {
+            try (HostSlots.Held held = slots.acquire(Duration.ofSeconds(20))) {
+                if (held.index() >= 0) {
+                    most.accumulateAndGet(holders.incrementAndGet(), Math::max);
+                    Thread.sleep(300);
+                    holders.decrementAndGet(); // before close: an overlap would count 2
+                }
+                return held.index();
+            }
+        };
+        Process holder = start(PY_HOLD, dir.toString(), "1");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            assertEquals("held", line(holder));
+            Future<Integer> a = pool.submit(writer);
+            Future<Integer> b = pool.submit(writer);
+            Thread.sleep(500);
+            assertFalse(a.isDone() || b.isDone(), "both wait while Python holds the slot");
+            holder.getOutputStream().close();
+            assertEquals(0, a.get(10, TimeUnit.SECONDS));
+            assertEquals(0, b.get(10, TimeUnit.SECONDS));
+            assertEquals(1, most.get(), "never two holders of one slot");
+        } finally {
+            pool.shutdownNow();
+            holder.destroyForcibly();
+            assertTrue(holder.waitFor(20, TimeUnit.SECONDS));
+        }
+        assertEquals("free", python(PY_TRY, dir.toString()));
+    }
+
+    @Test
+    void aWaitTheKernelRefusesAsADeadlockIsTriedAgain(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(python3(), "python3 is needed");
+        HostSlots slots = HostSlots.forServer(SERVER, 2, tmp);
+        // this JVM holds slot 0
+        HostSlots.Held first = slots.acquire(Duration.ofSeconds(5));
+        HostSlots.Held second = slots.acquire(Duration.ofSeconds(5));
+        HostSlots.Held zero = first.index() == 0 ? first : second;
+        (zero == first ? second : first).close();
+        assertEquals(0, zero.index());
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(new SimpleFormatter().formatMessage(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger("io.mlflowrest");
+        Level level = logger.getLevel();
+        logger.setLevel(Level.FINE);
+        logger.addHandler(capture);
+        // Python holds 1 and waits for 0: this JVM's wait for 1 would close a cycle
+        Process crossing = start(PY_CROSS, slots.directory().toString());
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            assertEquals("held", line(crossing));
+            Thread.sleep(300); // Python is queued for slot 0
+            long start = System.nanoTime();
+            Future<HostSlots.Held> waiter = pool.submit(() -> slots.acquire(Duration.ofSeconds(20)));
+            Thread.sleep(1000);
+            assertFalse(waiter.isDone(), "waits on, though the kernel refused its wait");
+            zero.close(); // Python gets 0, exits, and both come back (or this JVM's waiter takes 0 first)
+            HostSlots.Held got = waiter.get(10, TimeUnit.SECONDS);
+            assertTrue(got.index() >= 0, "a slot after the refusal");
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
+            got.close();
+            assertEquals("got", line(crossing));
+            assertTrue(slots.enabled(), "a refused wait does not turn the slots off");
+            assertTrue(logged.stream().anyMatch(m -> m.startsWith("waiting for host write slot 1")
+                    && m.toLowerCase(java.util.Locale.ROOT).contains("deadlock")), logged.toString());
+        } finally {
+            logger.removeHandler(capture);
+            logger.setLevel(level);
+            pool.shutdownNow();
+            crossing.destroyForcibly();
+            assertTrue(crossing.waitFor(20, TimeUnit.SECONDS));
+        }
     }
 
     @Test
@@ -231,6 +406,29 @@ class HostSlotsTest {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /** Starts a Python script that talks on its stdout and stops when its stdin closes. */
+    private static Process start(String script, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("python3", "-c", script));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** The next line a started script says, waited for at most 20 s (unbuffered: more may follow). */
+    private static String line(Process p) throws Exception {
+        java.io.InputStream out = p.getInputStream();
+        return CompletableFuture.supplyAsync(() -> {
+            java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+            try {
+                for (int b = out.read(); b >= 0 && b != '\n'; b = out.read()) {
+                    said.write(b);
+                }
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+            return said.toString(StandardCharsets.UTF_8);
+        }).get(20, TimeUnit.SECONDS);
     }
 
     /** Runs a short Python script and returns its first line, bounded. */
