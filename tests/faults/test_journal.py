@@ -34,12 +34,13 @@ from typing import Any
 import pytest
 
 from mlflowrest import MlflowClient
-from tests.contract.runner.engine import ROOT, Driver, driver_command, languages
+from tests.contract.runner.engine import ROOT, Driver, driver_command, java_program, languages
 from tests.faults.journal import reader
 from tests.harness import MlflowServer
 
 LANGS = languages()
 HERE = Path(__file__).resolve().parent / "journal"
+CLI_JAR = ROOT / "java" / "cli" / "target" / "mlflowrest-cli.jar"  # what worker-java runs on
 BOUND = 300.0  # seconds any one program may take before it counts as hung
 BASE_TS = 1_700_000_000_000
 # A short retry budget: a request gives up within seconds, so a 30 s outage is ten budgets long.
@@ -142,6 +143,8 @@ class Program:
 
 
 def worker(lang: str, args: list[str], env: dict[str, str]) -> Program:
+    if lang == "java":  # worker-java's program, compiled once rather than at each of its two dozen starts
+        return Program([*java_program(HERE / "JournalWorker.java", CLI_JAR), *args], env)
     return Program([str(HERE / f"worker-{lang}"), *args], env)
 
 

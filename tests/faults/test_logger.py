@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from mlflowrest import MlflowClient
-from tests.contract.runner.engine import ROOT, Driver, driver_command, family_class, languages
+from tests.contract.runner.engine import ROOT, Driver, driver_command, family_class, java_program, languages
 from tests.harness import MlflowServer
 
 LANGS = languages()
@@ -157,7 +157,7 @@ def exit_command(lang: str, *args: str) -> list[str]:
         return [str(ROOT / ".venv" / "bin" / "python"), str(EXIT / "exit_python.py"), *args]
     if lang == "java":
         jar = ROOT / "java" / "example" / "target" / "mlflowrest-example.jar"
-        return ["java", "-cp", str(jar), str(EXIT / "Exit.java"), *args]
+        return [*java_program(EXIT / "Exit.java", jar), *args]
     if lang == "r":
         return ["Rscript", "--vanilla", str(EXIT / "exit.R"), *args]
     raise ValueError(lang)
