@@ -1,7 +1,7 @@
 # AutoML examples (included by the root Makefile, which defines ROOT, PY, STAMP and HARNESS).
 # PyCaret 3.3.2 needs the mlflow 2.9.2 client, so it gets a venv of its own; it logs over HTTP
 # to the pinned 3.17.2 server like every other client here.
-.PHONY: setup-automl demo-automl test-automl
+.PHONY: setup-automl demo-automl test-automl run-test-automl
 
 AUTOML_DIR := $(ROOT)/examples/automl
 AUTOML_VENV := $(ROOT)/.venv-automl
@@ -35,6 +35,11 @@ AUTOML_SETUP := $(if $(filter java,$(LANGS)),automl-java-classpath) $(if $(filte
 automl-java-classpath: setup-java
 	mvn -B -q -f $(ROOT)/java/pom.xml compile dependency:build-classpath -Dmdep.outputFile=$(ROOT)/java/target/classpath.txt
 
-test-automl: setup-python setup-automl $(AUTOML_SETUP)
-	cd $(ROOT) && AUTOML_PYTHON=$(AUTOML_PY) AUTOML_READERS="$(AUTOML_READERS)" \
-	  $(PY) -m pytest -q -s tests/automl python/tests/plugins
+AUTOML_TEST_SETUP := setup-python setup-automl $(AUTOML_SETUP)
+AUTOML_TESTS = cd $(ROOT) && AUTOML_PYTHON=$(AUTOML_PY) AUTOML_READERS="$(AUTOML_READERS)" \
+  $(PY) -m pytest -q -s tests/automl python/tests/plugins
+test-automl: $(AUTOML_TEST_SETUP)
+	$(AUTOML_TESTS)
+# Without its set-up: make test runs it beside the contract suite (Makefile, test-side-by-side).
+run-test-automl:
+	$(AUTOML_TESTS)

@@ -1,7 +1,7 @@
 # Artifact stores for the harness's backends (included by the root Makefile): s3proxy's jar into
 # ~/.m2 with Maven, Azurite into .work/azurite with npm, boto3 and azure-storage-blob into the venv
 # (the harness presigns with boto3 and creates containers; the official client needs both).
-.PHONY: setup-stores test-harness
+.PHONY: setup-stores test-harness run-test-harness
 
 S3PROXY_VERSION := 2.6.0
 AZURITE_VERSION := 3.37.0
@@ -15,5 +15,9 @@ $(STAMP)/stores: $(STAMP)/python $(ROOT)/requirements/stores.txt $(ROOT)/tests/h
 setup-stores: $(STAMP)/stores
 
 # The harness's own checks: each backend real, the Databricks stand-in faithful to the official client.
+HARNESS_TESTS = cd $(ROOT) && $(PY) -m pytest -q -s tests/harness
 test-harness: setup-stores
-	cd $(ROOT) && $(PY) -m pytest -q -s tests/harness
+	$(HARNESS_TESTS)
+# Without its set-up: make test runs it beside the contract suite (Makefile, test-side-by-side).
+run-test-harness:
+	$(HARNESS_TESTS)
