@@ -71,8 +71,10 @@ def load(spec: dict[str, Any] | None = None) -> dict[str, Any]:
     if not (0 < c["decrease_factor"] < 1 and c["increase"] > 0 and c["min_window"] >= 1 and windows_ok):
         raise RulesError(f"congestion: need 0 < decrease_factor < 1, increase > 0, 1 <= min_window <= windows: {c}")
     h = rules["host_slots"]
-    if not (0 < h["first_poll_ms"] <= h["max_poll_ms"] and 8 <= h["key_hex_chars"] <= 64):
-        raise RulesError(f"host_slots: need 0 < first_poll_ms <= max_poll_ms and 8 <= key_hex_chars <= 64: {h}")
+    if not (0 < h["first_poll_ms"] <= min(h["max_poll_ms"], h["queue_poll_ms"]) and 8 <= h["key_hex_chars"] <= 64):
+        raise RulesError(
+            f"host_slots: need 0 < first_poll_ms <= max_poll_ms, queue_poll_ms and 8 <= key_hex_chars <= 64: {h}"
+        )
     slots = next(v for v in rules["config"]["variables"] if v["name"] == "host_write_slots")
     if slots["default"] > c["window_cap"]:
         raise RulesError("host_write_slots' default must not exceed congestion.window_cap (one worker's pool)")

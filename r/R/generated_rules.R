@@ -337,7 +337,7 @@ rules_journal <- list(format = "mlflowrest-journal", version = 1L, offline_schem
 rules_congestion <- list(initial_window_per_batch_concurrency = 4.0, max_window_per_batch_concurrency = 4.0, window_cap = 14.0, min_window = 1.0, increase = 1.0, decrease_factor = 0.5)
 
 # Write slots shared by the processes of one host (host_slots.R).
-rules_host_slots <- list(directory = "mlflowrest-{user}/writes-{key}", key_hex_chars = 16L, first_poll_ms = 1L, max_poll_ms = 100L)
+rules_host_slots <- list(directory = "mlflowrest-{user}/writes-{key}", key_hex_chars = 16L, queue_file = "queue.lock", queue_poll_ms = 10L, first_poll_ms = 1L, max_poll_ms = 100L)
 rules_host_slots_key_examples <- c("http://127.0.0.1:5000" = "f9413619c3096789", "HTTPS://Example.com/mlflow/?x=1" = "3276d403185d4a1a", "http://user:secret@example.com:8080/" = "e0ddde96f675ccf3")
 
 # From openapi/mlflow.yaml: every operation by operationId, for mlflow_call_operation().

@@ -6,14 +6,15 @@ holds one of `host_write_slots` lock files (family-rules.yaml `host_slots`). The
 locks (fcntl.lockf, as Java's FileChannel and R's filelock take them), so the three SDKs see each
 other's, and the kernel drops a dead process's locks: a killed writer keeps no slot.
 
-When every slot is taken, a writer waits in the kernel's queue for one (blocking lockf), not by
-polling: a release wakes it at once and waiting costs no CPU. lockf cannot be interrupted, so a
-helper thread blocks in it and the writer waits for the hand-over at most its timeout.
+A writer stands in the host's queue, the kernel's queue for the record lock on queue.lock, and at
+its head tries the slots until one is free: one writer per host polls, the others sleep, and they
+go in turn. lockf cannot be interrupted, so a helper thread waits in the kernel's queue and the
+writer waits for the hand-over at most its timeout.
 
 Record locks belong to the process, not to a file descriptor or thread: locking a slot this
-process already holds, or two of its threads waiting on one slot, would be granted twice. So one
-registry per directory is shared by every client of the process and remembers which slots it holds
-and waits on; after a fork the child holds none.
+process already holds would succeed again. So one registry per directory is shared by every
+client of the process, remembers which slots it holds, and lets one of its threads at a time into
+the queue; after a fork the child holds none.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ except ImportError:  # Windows: no record locks; each process keeps only its own
 
 log = logging.getLogger("mlflowrest")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+QUEUE = -1  # the host's queue: the lock file HOST_SLOTS["queue_file"], beside the slots
 
 
 def server_key(tracking_uri: str) -> str:
@@ -66,7 +68,7 @@ def slots_directory(tracking_uri: str, tmp: str | None = None) -> Path:
 
 
 class _Wait:
-    """One writer's place in the kernel's queue for a slot, which a helper thread blocks in."""
+    """One writer's place in the kernel's queue for a lock, which a helper thread blocks in."""
 
     __slots__ = ("abandoned", "done", "granted", "index")
 
@@ -84,9 +86,10 @@ class HostSlots:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._held: set[int] = set()
-        self._waiting: dict[int, _Wait] = {}  # slots a helper thread of ours blocks on
+        self._waiting: dict[int, _Wait] = {}  # locks a helper thread of ours blocks on (the queue's)
         self._files: dict[int, int] = {}  # slot -> descriptor, open for the process's life
         self._cond = threading.Condition()
+        self._head = threading.Lock()  # held by the one thread of this process in the host's queue
         self.disabled = fcntl is None
         self.waited_out = 0  # writes that went without a slot after the timeout
 
@@ -95,7 +98,8 @@ class HostSlots:
         if fd is None and not self.disabled:
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.directory / f"{index}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                name = HOST_SLOTS["queue_file"] if index == QUEUE else f"{index}.lock"
+                fd = os.open(self.directory / name, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as exc:  # read-only or foreign directory: writes go without slots
                 log.debug("host write slots off for %s: %s", self.directory, exc)
                 self.disabled = True
@@ -103,15 +107,12 @@ class HostSlots:
             self._files[index] = fd  # closing any descriptor of the file would drop our lock on it
         return fd
 
-    def _mine(self, index: int) -> bool:
-        return index in self._held or index in self._waiting
-
     def _try_one(self, count: int) -> int | None:
         """One round without blocking, from a random slot (spreads the processes); under _cond."""
         start = random.randrange(count)
         for step in range(count):
             index = (start + step) % count
-            if self._mine(index):
+            if index in self._held:
                 continue  # locking it again would be granted to this process at once
             fd = self._fd(index)
             if fd is None:
@@ -125,13 +126,13 @@ class HostSlots:
         return None
 
     def _block(self, wait: _Wait) -> None:
-        """In a helper thread: wait in the kernel's queue, then hand the slot over or give it back."""
+        """In a helper thread: wait in the kernel's queue, then hand the lock over or give it back."""
         fd = self._files[wait.index]
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX)
             got = True
-        except OSError as exc:  # EDEADLK: see family-rules host_slots; the writer tries again
-            log.debug("host write slot %d of %s: %s", wait.index, self.directory, exc)
+        except OSError as exc:  # EDEADLK or another refusal: the writer tries again after a pause
+            log.debug("host write lock %d of %s: %s", wait.index, self.directory, exc)
             got = False
         with self._cond:
             del self._waiting[wait.index]
@@ -144,35 +145,70 @@ class HostSlots:
             self._cond.notify_all()
 
     def _take(self, count: int, deadline: float) -> int | None:
-        """A slot: one round without blocking, then a wait in the kernel's queue for one slot
-        this process neither holds nor waits on, ending at the deadline (None)."""
+        """A slot, or None at the deadline. The writer stands in the host's queue (the kernel's
+        queue for queue.lock) and, at its head, tries the slots until one is free."""
+        # Record locks are the process's: one thread of it at a time may stand in the queue.
+        if not self._head.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return None
+        try:
+            if not self._enter_queue(deadline):
+                return None
+            try:
+                return self._poll(count, deadline)
+            finally:
+                with self._cond:
+                    fcntl.lockf(self._files[QUEUE], fcntl.LOCK_UN)
+        finally:
+            self._head.release()
+
+    def _enter_queue(self, deadline: float) -> bool:
+        """Holds queue.lock: at once when nobody waits, else after the kernel's queue; False at
+        the deadline (or with the slots off)."""
         while not self.disabled:
             with self._cond:
-                index = self._try_one(count)
-                if index is not None or self.disabled:
-                    return index
+                fd = self._fd(QUEUE)
+                if fd is None:
+                    return False
+                try:
+                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except OSError:
+                    pass
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return None
-                free = [i for i in range(count) if not self._mine(i)]
-                if not free:  # this process holds or waits on every slot: wait for one back
-                    self._cond.wait(left)
-                    continue
-                wait = _Wait(random.choice(free))
-                self._waiting[wait.index] = wait
+                    return False
+                wait = _Wait(QUEUE)
+                self._waiting[QUEUE] = wait
             threading.Thread(target=self._block, args=(wait,), name="mlflowrest-host-slot", daemon=True).start()
             wait.done.wait(left)
             with self._cond:
                 if wait.granted:
-                    return wait.index
-                if not wait.done.is_set():  # the deadline: the helper gives the slot back when granted
+                    self._held.discard(QUEUE)
+                    return True
+                if not wait.done.is_set():  # the deadline: the helper gives the lock back when granted
                     wait.abandoned = True
-                    return None
-            # refused (EDEADLK): another round after a pause, within the deadline
+                    return False
+            # refused (EDEADLK, should another process's thread hold a slot while one waits here):
+            # try again after a pause, within the deadline
             pause = min(HOST_SLOTS["max_poll_ms"] / 1000, deadline - time.monotonic())
             if pause > 0:
                 time.sleep(pause)
-        return None
+        return False
+
+    def _poll(self, count: int, deadline: float) -> int | None:
+        """At the head of the queue: rounds over the slots, first_poll_ms apart doubling up to
+        queue_poll_ms, until one is free or the deadline."""
+        pause = HOST_SLOTS["first_poll_ms"] / 1000
+        while True:
+            with self._cond:
+                index = self._try_one(count)
+            if index is not None or self.disabled:
+                return index
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, HOST_SLOTS["queue_poll_ms"] / 1000)
 
     def _release(self, index: int) -> None:
         with self._cond:
@@ -200,6 +236,7 @@ class HostSlots:
         """In a forked child: the parent's locks and waits are not the child's (it reuses the
         descriptors; no helper thread survives a fork)."""
         self._cond = threading.Condition()
+        self._head = threading.Lock()
         self._held.clear()
         self._waiting.clear()
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def test_a_third_write_waits_for_a_slot_then_goes_without_one(tmp_path: Path) ->
         assert slots.waited_out == 1
     with slots.slot(2, 0.2) as again:
         assert again in (0, 1)  # released on leaving the block
-    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == ["0.lock", "1.lock"]
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == ["0.lock", "1.lock", HOST_SLOTS["queue_file"]]
 
 
 def test_zero_slots_take_nothing_and_create_nothing(tmp_path: Path) -> None:
@@ -125,64 +126,79 @@ def test_every_client_of_a_process_shares_one_registry(monkeypatch: pytest.Monke
     assert b._transport.write_limit.host_slots == DEFAULTS["host_write_slots"] == CONGESTION["window_cap"]
 
 
-# Holds slot 0 of directory argv[1] for argv[2] seconds, saying "held" once it has it, then exits
-# (the kernel drops its lock).
+# Holds lock file argv[2] of directory argv[1] for argv[3] seconds, saying "held" once it has it,
+# then exits (the kernel drops its lock).
 BRIEF_HOLDER = textwrap.dedent(
     """
     import fcntl, os, sys, time
-    fd = os.open(os.path.join(sys.argv[1], "0.lock"), os.O_RDWR | os.O_CREAT)
+    fd = os.open(os.path.join(sys.argv[1], sys.argv[2]), os.O_RDWR | os.O_CREAT)
     fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     print("held", flush=True)
-    time.sleep(float(sys.argv[2]))
+    time.sleep(float(sys.argv[3]))
     """
 )
 
 
-def _hold_slot_zero(directory: Path, seconds: float) -> subprocess.Popen[str]:
+def _hold(directory: Path, name: str, seconds: float) -> subprocess.Popen[str]:
     directory.mkdir(exist_ok=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", BRIEF_HOLDER, str(directory), str(seconds)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", BRIEF_HOLDER, str(directory), name, str(seconds)], stdout=subprocess.PIPE, text=True
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
 
 
-def test_a_waiter_is_woken_by_the_release_not_by_a_poll(tmp_path: Path) -> None:
-    holder = _hold_slot_zero(tmp_path / "w", 1.0)
+def test_a_waiter_gets_the_slot_soon_after_another_process_lets_go(tmp_path: Path) -> None:
+    holder = _hold(tmp_path / "w", "0.lock", 1.0)
     slots = HostSlots(tmp_path / "w")
     began = time.monotonic()
     with slots.slot(1, 30.0) as index:
         assert index == 0
-        assert slots._waiting == {}
     holder.wait(timeout=10)
-    assert time.monotonic() - began < 10  # far from the 30 s timeout: the release woke the waiter
+    assert time.monotonic() - began < 10  # far from the 30 s timeout
 
 
-def test_a_slot_granted_after_its_writer_left_is_given_back(tmp_path: Path) -> None:
-    holder = _hold_slot_zero(tmp_path / "w", 1.0)
-    slots = HostSlots(tmp_path / "w")
+def _nobody_holds(directory: Path, name: str) -> bool:
+    """Whether another process can take the lock file at once."""
+    code = (
+        f"import fcntl, os; fcntl.lockf(os.open({str(directory / name)!r}, os.O_RDWR), fcntl.LOCK_EX | fcntl.LOCK_NB)"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=30).returncode == 0
+
+
+def test_the_head_of_the_queue_holds_the_queue_lock_until_it_has_a_slot(tmp_path: Path) -> None:
+    directory, queue = tmp_path / "w", HOST_SLOTS["queue_file"]
+    holder = _hold(directory, "0.lock", 1.5)
+    slots = HostSlots(directory)
+    seen: list[bool] = []
+    probe = threading.Timer(0.5, lambda: seen.append(_nobody_holds(directory, queue)))
+    probe.start()
+    with slots.slot(1, 30.0) as index:
+        probe.join()
+        assert seen == [False]  # while it waited for the slot, the queue was this process's
+        assert index == 0 and _nobody_holds(directory, queue)  # then it left the queue to the next
+    holder.wait(timeout=10)
+
+
+def test_a_queue_lock_granted_after_its_writer_left_is_given_back(tmp_path: Path) -> None:
+    directory = tmp_path / "w"
+    holder = _hold(directory, HOST_SLOTS["queue_file"], 1.0)
+    slots = HostSlots(directory)
     began = time.monotonic()
     with slots.slot(1, 0.3) as index:
         assert index is None and slots.waited_out == 1
-    assert 0.3 <= time.monotonic() - began < 1.0  # left at its timeout, while the holder still held it
+    assert 0.3 <= time.monotonic() - began < 1.0  # left at its timeout, while the holder was at the head
     holder.wait(timeout=10)
     deadline = time.monotonic() + 10
     while slots._waiting and time.monotonic() < deadline:  # the helper thread: granted, then gives it back
         time.sleep(0.01)
-    assert slots._waiting == {} and slots._held == set()
-    # Another process can take it, so this one no longer holds it.
-    taker = subprocess.run(
-        [sys.executable, "-c", BRIEF_HOLDER, str(tmp_path / "w"), "0"], capture_output=True, timeout=30
-    )
-    assert taker.returncode == 0, taker.stderr
+    assert slots._waiting == {} and _nobody_holds(directory, HOST_SLOTS["queue_file"])
     with slots.slot(1, 1.0) as again:
         assert again == 0
 
 
 def test_two_threads_waiting_for_one_slot_never_hold_it_at_once(tmp_path: Path) -> None:
-    import threading
-
-    holder = _hold_slot_zero(tmp_path / "w", 0.5)
+    holder = _hold(tmp_path / "w", "0.lock", 0.5)
     slots = HostSlots(tmp_path / "w")
     inside, most, got = 0, 0, []
     guard = threading.Lock()
@@ -205,44 +221,3 @@ def test_two_threads_waiting_for_one_slot_never_hold_it_at_once(tmp_path: Path) 
         thread.join(timeout=30)
     holder.wait(timeout=10)
     assert got == [0, 0] and most == 1
-
-
-DEADLOCKER = textwrap.dedent(
-    """
-    import fcntl, os, sys
-    fds = [os.open(os.path.join(sys.argv[1], f"{i}.lock"), os.O_RDWR | os.O_CREAT) for i in (0, 1)]
-    fcntl.lockf(fds[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
-    print("held", flush=True)
-    sys.stdin.readline()
-    fcntl.lockf(fds[0], fcntl.LOCK_EX)  # blocks: the test process holds slot 0
-    print("got 0", flush=True)
-    """
-)
-
-
-def test_a_wait_the_kernel_refuses_as_a_deadlock_ends_at_the_timeout(tmp_path: Path) -> None:
-    """This process holds slot 0 and waits for 1; the other holds 1 and waits for 0. The kernel
-    refuses one wait (EDEADLK) though both writes would end: the writer retries, then goes
-    without a slot at its timeout, and nothing hangs."""
-    directory = tmp_path / "w"
-    directory.mkdir()
-    other = subprocess.Popen(
-        [sys.executable, "-c", DEADLOCKER, str(directory)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert other.stdin is not None and other.stdout is not None
-    try:
-        assert other.stdout.readline().strip() == "held"
-        slots = HostSlots(directory)
-        with slots.slot(2, 1.0) as first:
-            assert first == 0
-            other.stdin.write("go\n")
-            other.stdin.flush()
-            time.sleep(0.3)  # the other process is now blocked on slot 0
-            began = time.monotonic()
-            with slots.slot(2, 1.0) as second:
-                assert second is None
-            assert time.monotonic() - began < 5
-        assert other.stdout.readline().strip() == "got 0"  # our release let the other process on
-    finally:
-        other.kill()
-        other.wait(timeout=10)

@@ -414,6 +414,8 @@ CONGESTION: Final[dict[str, float]] = {
 HOST_SLOTS: Final[dict[str, Any]] = {
     "directory": "mlflowrest-{user}/writes-{key}",
     "key_hex_chars": 16,
+    "queue_file": "queue.lock",
+    "queue_poll_ms": 10,
     "first_poll_ms": 1,
     "max_poll_ms": 100,
     "key_examples": [
