@@ -101,46 +101,58 @@ host_slot_try <- function(state) {
   NULL
 }
 
-# Holds a slot for one write: one round over the free slots, then a wait in the kernel's queue for
-# one of them (filelock::lock with a timeout blocks in fcntl F_SETLKW and ends its own wait with a
-# timer): a release wakes the writer at once, and waiting costs no CPU, where polling every
-# max_poll_ms cost 88 us per point with 64 writers. After `timeout` seconds, or with no slots, a
-# handle without a slot.
+# Holds a slot for one write. The writer stands in the host's queue, the kernel's queue for the
+# record lock on queue_file (filelock::lock with a timeout blocks in fcntl F_SETLKW and ends its
+# own wait with a timer), asleep; at its head it tries the slots first_poll_ms apart doubling up
+# to queue_poll_ms until one is free, then leaves the queue to the next writer. One writer per
+# host polls, and writers go in turn (family-rules.yaml host_slots says why, with the figures).
+# After `timeout` seconds, or with no slots, a handle without a slot.
 host_slot_acquire <- function(state, timeout) {
+  if (is.null(state) || state$disabled) return(host_slot_handle(state, NULL))
   deadline <- as.numeric(Sys.time()) + timeout
+  queue <- host_slot_queue(state, deadline)
+  if (is.null(queue)) {
+    return(if (state$disabled) host_slot_handle(state, NULL) else host_slot_waited_out(state))
+  }
+  on.exit(filelock::unlock(queue))
+  pause <- rules_host_slots$first_poll_ms / 1000
   repeat {
     handle <- host_slot_try(state)
     if (!is.null(handle)) return(handle)
     left <- deadline - as.numeric(Sys.time())
     if (left <= 0) return(host_slot_waited_out(state))
-    handle <- host_slot_wait(state, left)
-    if (!is.null(handle)) return(handle)
+    Sys.sleep(min(pause, left))
+    pause <- min(pause * 2, rules_host_slots$queue_poll_ms / 1000)
   }
 }
 
-# Waits up to `left` seconds for one slot this session does not hold, picked at random. NULL when
-# the wait ends without it. This session holding every slot (its background logger's batches) or
-# the kernel refusing the wait as a deadlock (EDEADLK: this process holds a slot the holder's
-# process waits for) is not a wait in the queue: the writer tries again after max_poll_ms.
-host_slot_wait <- function(state, left) {
-  free <- setdiff(seq_len(state$count) - 1L, as.integer(names(state$held)))
-  pause <- min(left, rules_host_slots$max_poll_ms / 1000)
-  if (!length(free)) {
-    Sys.sleep(pause)
-    return(NULL)
-  }
-  index <- free[[sample.int(length(free), 1L)]]
-  lock <- tryCatch(
-    filelock::lock(file.path(state$directory, paste0(index, ".lock")), exclusive = TRUE,
-                   timeout = max(1, ceiling(left * 1000))),
-    error = function(e) e)
+# The queue's lock, once this writer is at the head: at once when nobody waits, else after the
+# kernel's queue. NULL at the deadline, or with the slots off (no directory, a foreign file). A
+# refused wait (EDEADLK, should this session hold a slot the head's process waits for) is tried
+# again after max_poll_ms.
+host_slot_queue <- function(state, deadline) {
+  path <- file.path(state$directory, rules_host_slots$queue_file)
+  lock <- tryCatch({
+    if (!dir.exists(state$directory) && !dir.create(state$directory, showWarnings = FALSE, recursive = TRUE) &&
+        !dir.exists(state$directory)) {  # (another process may just have made it)
+      stop("cannot create ", state$directory)
+    }
+    filelock::lock(path, exclusive = TRUE, timeout = 0)
+  }, error = function(e) e)
   if (inherits(lock, "error")) {
-    Sys.sleep(pause)
+    state$disabled <- TRUE  # read-only file system, foreign owner: writes go without slots
     return(NULL)
   }
-  if (is.null(lock)) return(NULL)  # the timeout
-  state$held[[as.character(index)]] <- lock
-  host_slot_handle(state, index)
+  repeat {
+    if (!is.null(lock)) return(lock)
+    left <- deadline - as.numeric(Sys.time())
+    if (left <= 0) return(NULL)
+    lock <- tryCatch(filelock::lock(path, exclusive = TRUE, timeout = max(1, ceiling(left * 1000))),
+                     error = function(e) {
+                       Sys.sleep(min(max(left, 0), rules_host_slots$max_poll_ms / 1000))
+                       NULL
+                     })
+  }
 }
 
 host_slot_waited_out <- function(state) {

@@ -42,7 +42,7 @@ test_that("two slots: two writes hold them, a third goes without after the timeo
   first <- host_slot_acquire(slots, 1)
   second <- host_slot_acquire(slots, 1)
   expect_setequal(c(first$index, second$index), 0:1)
-  expect_setequal(list.files(slots$directory), c("0.lock", "1.lock"))
+  expect_setequal(list.files(slots$directory), c("0.lock", "1.lock", rules_host_slots$queue_file))
   took <- elapsed(third <- host_slot_acquire(slots, 0.2))
   expect_null(third$index)
   expect_gte(took, 0.19)
@@ -135,27 +135,48 @@ test_that("log_batch and the background logger hold a slot per request in flight
   expect_length(ls(logger$slots), 0L)
 })
 
-test_that("a writer waiting in the kernel's queue gets the slot when the other process lets go", {
-  skip_if(Sys.which("python3") == "", "no python3")
-  slots <- slots_under(1L)
-  dir.create(slots$directory, recursive = TRUE)
-  out <- withr::local_tempfile()
+# Another process holding lock file `name` of the slots' directory for `seconds`; returns once it
+# holds it.
+hold_in_python <- function(slots, name, seconds) {
+  dir.create(slots$directory, recursive = TRUE, showWarnings = FALSE)
+  out <- withr::local_tempfile(.local_envir = parent.frame())
   script <- paste(
     "import fcntl, os, sys, time",
-    "fd = os.open(os.path.join(sys.argv[1], '0.lock'), os.O_RDWR | os.O_CREAT, 0o600)",
+    "fd = os.open(os.path.join(sys.argv[1], sys.argv[3]), os.O_RDWR | os.O_CREAT, 0o600)",
     "fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)",
     "open(sys.argv[2], 'w').write('held')",
-    "time.sleep(1)",
+    "time.sleep(float(sys.argv[4]))",
     sep = "\n")
-  system2("python3", c("-c", shQuote(script), shQuote(slots$directory), shQuote(out)), wait = FALSE)
+  system2("python3", c("-c", shQuote(script), shQuote(slots$directory), shQuote(out), shQuote(name), seconds),
+          wait = FALSE)
   deadline <- Sys.time() + 10
   while (!(file.exists(out) && identical(readLines(out, warn = FALSE), "held")) && Sys.time() < deadline) {
     Sys.sleep(0.02)
   }
   expect_true(file.exists(out))
+}
+
+test_that("a writer at the head of the queue gets the slot when the other process lets go", {
+  skip_if(Sys.which("python3") == "", "no python3")
+  slots <- slots_under(1L)
+  hold_in_python(slots, "0.lock", 1)
   took <- elapsed(handle <- host_slot_acquire(slots, 30))
   expect_equal(handle$index, 0L)
-  expect_lt(took, 10)  # far from the 30 s timeout: the holder's exit woke the writer
+  expect_lt(took, 10)  # far from the 30 s timeout
   host_slot_release(handle)
   expect_length(slots$held, 0L)
+})
+
+test_that("a writer behind another process in the queue waits for it, at most its timeout", {
+  skip_if(Sys.which("python3") == "", "no python3")
+  slots <- slots_under(1L)
+  hold_in_python(slots, rules_host_slots$queue_file, 1)
+  took <- elapsed(handle <- host_slot_acquire(slots, 0.3))
+  expect_null(handle$index)  # the slot itself was free: the queue came first
+  expect_gte(took, 0.29)
+  expect_equal(slots$waited_out, 1L)
+  took <- elapsed(handle <- host_slot_acquire(slots, 30))  # the other process leaves the queue
+  expect_equal(handle$index, 0L)
+  expect_lt(took, 10)
+  host_slot_release(handle)
 })
