@@ -514,10 +514,14 @@ public final class Rules {{
     public static final String HOST_SLOTS_DIRECTORY = {java_string(host["directory"])};
     /** Host write slots: hex characters of the server address's SHA-256 in the directory's name. */
     public static final int HOST_SLOTS_KEY_HEX_CHARS = {int(host["key_hex_chars"])};
-    /** Host write slots: the first sleep between rounds of tries, doubling up to the next. */
+    /** Host write slots: the first sleep between rounds of tries, doubling up to the longest. */
     public static final int HOST_SLOTS_FIRST_POLL_MS = {int(host["first_poll_ms"])};
-    /** Host write slots: the longest sleep between rounds of tries. */
+    /** Host write slots: the longest sleep between rounds of tries of a writer that must not block. */
     public static final int HOST_SLOTS_MAX_POLL_MS = {int(host["max_poll_ms"])};
+    /** Host write slots: the file whose record lock is the host's queue of waiting writers. */
+    public static final String HOST_SLOTS_QUEUE_FILE = {java_string(host["queue_file"])};
+    /** Host write slots: the longest sleep between rounds of tries at the head of the queue. */
+    public static final int HOST_SLOTS_QUEUE_POLL_MS = {int(host["queue_poll_ms"])};
     /** Host write slots: tracking URIs and the keys every SDK derives from them. */
     public static final Map<String, String> HOST_SLOTS_KEY_EXAMPLES = Map.ofEntries(
 {entries((e["uri"], e["key"]) for e in host["key_examples"])});

@@ -377,10 +377,14 @@ public final class Rules {
     public static final String HOST_SLOTS_DIRECTORY = "mlflowrest-{user}/writes-{key}";
     /** Host write slots: hex characters of the server address's SHA-256 in the directory's name. */
     public static final int HOST_SLOTS_KEY_HEX_CHARS = 16;
-    /** Host write slots: the first sleep between rounds of tries, doubling up to the next. */
+    /** Host write slots: the first sleep between rounds of tries, doubling up to the longest. */
     public static final int HOST_SLOTS_FIRST_POLL_MS = 1;
-    /** Host write slots: the longest sleep between rounds of tries. */
+    /** Host write slots: the longest sleep between rounds of tries of a writer that must not block. */
     public static final int HOST_SLOTS_MAX_POLL_MS = 100;
+    /** Host write slots: the file whose record lock is the host's queue of waiting writers. */
+    public static final String HOST_SLOTS_QUEUE_FILE = "queue.lock";
+    /** Host write slots: the longest sleep between rounds of tries at the head of the queue. */
+    public static final int HOST_SLOTS_QUEUE_POLL_MS = 10;
     /** Host write slots: tracking URIs and the keys every SDK derives from them. */
     public static final Map<String, String> HOST_SLOTS_KEY_EXAMPLES = Map.ofEntries(
             Map.entry("http://127.0.0.1:5000", "f9413619c3096789"),

@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Write slots shared by every process of this host that writes to one server, in any of the
@@ -37,19 +38,25 @@ import java.util.concurrent.TimeUnit;
  * take), so the three SDKs see each other's, and the kernel drops a dead process's locks: a
  * killed writer keeps no slot.
  *
- * <p>When every slot is taken, a writer waits in the kernel's queue for one
- * ({@link FileChannel#lock()}, F_SETLKW) rather than polling: a release wakes it at once, and
- * waiting costs no CPU (polling every max_poll_ms took the client from 150 to 410 us of CPU per
- * point with 64 writers). F_SETLKW cannot be interrupted without closing the channel, so a
- * daemon helper thread blocks in it and the writer waits for the hand-over at most its timeout;
- * a slot granted after its writer left is given back at once.
+ * <p>When every slot is taken, a writer stands in the host's queue: the kernel's queue for the
+ * record lock on {@code queue.lock} ({@link FileChannel#lock()}, F_SETLKW), taken at once when
+ * nobody waits. At its head it tries every slot without blocking, from a random one, up to
+ * queue_poll_ms apart, until one is free, then leaves the queue to the next writer. So one writer
+ * per host polls, the others wait asleep and cost no CPU, a freed slot is taken within
+ * queue_poll_ms, and writers go in turn: one that has just released a slot queues behind the
+ * others. (Every waiter polling cost 410 instead of 150 us of CPU per point with 64 writers;
+ * every waiter blocking on one random slot left freed slots idle and let a releaser take its
+ * slot again before the woken waiters ran: 20% slower than polling.) F_SETLKW cannot be
+ * interrupted without closing the channel, so a daemon helper thread blocks in it and the writer
+ * waits for the hand-over at most its timeout; a queue lock granted after its writer left is
+ * given back at once, unless the JVM's next writer takes that place in the queue over.
  *
  * <p>Record locks belong to the process, not to a channel or a thread, and closing any descriptor
  * of a file drops them all. So one registry per directory is shared by every client of the JVM:
- * it remembers which slots the JVM holds (never tried again while held: that would throw
- * OverlappingFileLockException) and which it waits for (at most one wait per slot: two threads
- * of one process waiting on a slot would both be granted it), and keeps each slot file's channel
- * open for the JVM's life.
+ * one thread of the JVM at a time stands in the host's queue (a fair in-JVM lock before
+ * {@code queue.lock}), the registry remembers which slots the JVM holds (never tried again while
+ * held: that would throw OverlappingFileLockException), and it keeps each file's channel open for
+ * the JVM's life.
  */
 public final class HostSlots {
     private static final System.Logger LOG = System.getLogger("io.mlflowrest");
@@ -62,8 +69,8 @@ public final class HostSlots {
                     ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
                     : new FileAttribute<?>[0];
     /*
-     * The threads that block in FileChannel.lock for waiting writers, at most one per slot being
-     * waited for. Never interrupted: that would close the channel, dropping every lock of the JVM
+     * The threads that block in FileChannel.lock on queue.lock for waiting writers, at most one
+     * per registry at a time. Never interrupted: that would close the channel, dropping every lock of the JVM
      * on its file. Daemons: a wait the kernel never ends must not keep the JVM alive.
      */
     private static final ExecutorService WAITERS = Executors.newCachedThreadPool(task -> {
@@ -73,6 +80,7 @@ public final class HostSlots {
     });
     private static final HostSlots NONE = new HostSlots(null, 0);
     private static final Held NO_SLOT = new Held(null, -1);
+    private static final int QUEUE = -1; // the queue's file in the registry's channels, beside the slots
 
     private final Registry registry; // null: this client takes no slots
     private final int count;
@@ -188,9 +196,8 @@ public final class HostSlots {
     }
 
     /**
-     * Takes a slot: tries every one once without blocking, from a random one; if all are taken,
-     * waits in the kernel's queue for one this JVM neither holds nor waits for, picked at random
-     * (or, when there is none, for one of the JVM's to come back). After {@code timeout}, or when
+     * Takes a slot: stands in the host's queue and, at its head, tries the slots until one is
+     * free (one round at once when nobody waits). After {@code timeout}, or when
      * the thread is interrupted (its flag kept), it goes without one: a slot is a courtesy to the
      * server, and must not turn into a hang.
      *
@@ -247,9 +254,12 @@ public final class HostSlots {
     /** The slot files of one directory, as this JVM holds them. Its monitor guards all its state. */
     private static final class Registry {
         final Path dir;
+        // Record locks are the process's: the one thread of this JVM in the host's queue holds it
+        // (fair: the JVM's writers go in turn too).
+        private final ReentrantLock head = new ReentrantLock(true);
         private final Map<Integer, FileChannel> channels = new HashMap<>(); // open for the JVM's life
         private final Map<Integer, FileLock> held = new HashMap<>();
-        private final Map<Integer, Wait> waiting = new HashMap<>(); // a helper blocks in lock() for each
+        private Wait queueWait; // the helper blocking in lock() on queue.lock, if any
         private volatile boolean disabled;
 
         Registry(Path dir) {
@@ -265,7 +275,7 @@ public final class HostSlots {
             int start = ThreadLocalRandom.current().nextInt(count); // spread the processes over the slots
             for (int step = 0; step < count && !disabled; step++) {
                 int index = (start + step) % count;
-                if (held.containsKey(index) || waiting.containsKey(index)) {
+                if (held.containsKey(index)) {
                     continue;
                 }
                 FileChannel channel = channel(index);
@@ -290,84 +300,131 @@ public final class HostSlots {
         }
 
         /**
-         * A slot's index, or -1 at the deadline or when the slots are off. Waits for a helper's
-         * hand-over, or for a notifyAll (every release, hand-over and give-back sends one), never
-         * in a loop of tries.
+         * A slot's index, or -1 at the deadline or when the slots are off: in the host's queue,
+         * then at its head rounds of tries until a slot is free.
          */
         int take(int count, long deadline) throws InterruptedException {
-            while (true) {
-                synchronized (this) {
-                    int index = tryOne(count);
-                    if (index >= 0 || disabled) {
-                        return index;
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return -1;
-                    }
-                    index = unclaimed(count);
-                    if (index < 0) {
-                        TimeUnit.NANOSECONDS.timedWait(this, left); // this JVM holds or waits on every slot
-                        continue;
-                    }
-                    FileChannel channel = channel(index);
-                    if (channel == null) {
-                        return -1;
-                    }
-                    Wait wait = new Wait(index, channel);
-                    waiting.put(index, wait);
-                    WAITERS.execute(() -> block(wait));
-                    if (handedOver(wait, deadline)) {
-                        return index;
-                    }
-                    if (wait.state == Wait.ABANDONED) {
-                        return -1;
+            if (!head.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                return -1;
+            }
+            try {
+                FileLock queue = enterQueue(deadline);
+                if (queue == null) {
+                    return -1;
+                }
+                try {
+                    return poll(count, deadline);
+                } finally {
+                    synchronized (this) {
+                        giveBack(QUEUE, queue); // the next writer of the host is at the head
                     }
                 }
-                // The kernel refused the wait (EDEADLK: this process holds a slot another waiter's
-                // process wants, though both would release soon) or it failed: try again later.
+            } finally {
+                head.unlock();
+            }
+        }
+
+        /**
+         * Holds queue.lock: at once when nobody waits, else after the kernel's queue; null at the
+         * deadline or with the slots off.
+         */
+        private FileLock enterQueue(long deadline) throws InterruptedException {
+            while (true) {
+                synchronized (this) {
+                    if (disabled) {
+                        return null;
+                    }
+                    Wait wait = queueWait;
+                    if (wait == null) {
+                        FileChannel channel = channel(QUEUE);
+                        if (channel == null) {
+                            return null;
+                        }
+                        try {
+                            FileLock lock = channel.tryLock();
+                            if (lock != null) {
+                                return lock;
+                            }
+                            if (deadline - System.nanoTime() <= 0) {
+                                return null;
+                            }
+                            wait = new Wait(channel);
+                            queueWait = wait;
+                            Wait started = wait;
+                            WAITERS.execute(() -> block(started));
+                        } catch (ClosedChannelException e) {
+                            channels.remove(QUEUE, channel); // closed under us: reopened next round
+                            wait = null;
+                        } catch (IOException | OverlappingFileLockException e) {
+                            LOG.log(System.Logger.Level.DEBUG, "entering the host write queue of {0}: {1}", dir,
+                                    e.toString());
+                            wait = null;
+                        }
+                    } else {
+                        // A writer of this JVM left the queue before its grant: take its place over.
+                        wait.state = Wait.WAITING;
+                    }
+                    if (wait != null) {
+                        FileLock lock = handedOver(wait, deadline);
+                        if (lock != null || wait.state == Wait.ABANDONED) {
+                            return lock;
+                        }
+                    }
+                }
+                // The kernel refused the wait (EDEADLK: this process holds a lock another
+                // waiter's process wants, though both would release soon) or it failed: try again.
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    return -1;
+                    return null;
                 }
                 TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(Rules.HOST_SLOTS_MAX_POLL_MS)));
             }
         }
 
-        /** A random slot of 0..count-1 this JVM neither holds nor waits for, or -1. */
-        private int unclaimed(int count) {
-            int[] free = new int[count];
-            int n = 0;
-            for (int index = 0; index < count; index++) {
-                if (!held.containsKey(index) && !waiting.containsKey(index)) {
-                    free[n++] = index;
+        /**
+         * At the head of the queue: rounds over the slots, first_poll_ms apart doubling up to
+         * queue_poll_ms, until one is free, the slots are off (-1) or the deadline (-1).
+         */
+        private int poll(int count, long deadline) throws InterruptedException {
+            long pause = TimeUnit.MILLISECONDS.toNanos(Rules.HOST_SLOTS_FIRST_POLL_MS);
+            long longest = TimeUnit.MILLISECONDS.toNanos(Rules.HOST_SLOTS_QUEUE_POLL_MS);
+            while (true) {
+                int index = tryOne(count);
+                if (index >= 0 || disabled) {
+                    return index;
                 }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return -1;
+                }
+                TimeUnit.NANOSECONDS.sleep(Math.min(pause, left));
+                pause = Math.min(pause * 2, longest);
             }
-            return n == 0 ? -1 : free[ThreadLocalRandom.current().nextInt(n)];
         }
 
         /**
-         * Waits (with the monitor held) until the helper grants the slot, fails, or the deadline
-         * passes; then abandons the wait, so a late grant is given back at once.
+         * Waits (with the monitor held) until the helper grants queue.lock (returned), fails, or
+         * the deadline passes; then abandons the wait, so a late grant is given back at once.
          */
-        private boolean handedOver(Wait wait, long deadline) throws InterruptedException {
+        private FileLock handedOver(Wait wait, long deadline) throws InterruptedException {
             try {
                 while (wait.state == Wait.WAITING) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         wait.state = Wait.ABANDONED;
-                        return false;
+                        return null;
                     }
                     TimeUnit.NANOSECONDS.timedWait(this, left);
                 }
             } catch (InterruptedException e) {
                 if (wait.state == Wait.GRANTED) {
-                    release(wait.index); // an interrupted writer goes without, as before it waited
+                    giveBack(QUEUE, wait.lock); // an interrupted writer goes without, as before it waited
+                } else if (wait.state == Wait.WAITING) {
+                    wait.state = Wait.ABANDONED;
                 }
-                wait.state = Wait.ABANDONED;
                 throw e;
             }
-            return wait.state == Wait.GRANTED;
+            return wait.state == Wait.GRANTED ? wait.lock : null;
         }
 
         /** In a helper thread: blocks in the kernel's queue, then hands the lock over or gives it back. */
@@ -383,21 +440,23 @@ public final class HostSlots {
                 failure = e; // EDEADLK ("Resource deadlock avoided"), a closed channel, ...
             }
             synchronized (this) {
-                waiting.remove(wait.index, wait);
+                if (queueWait == wait) {
+                    queueWait = null;
+                }
                 if (failure != null) {
                     if (failure instanceof ClosedChannelException) {
-                        channels.remove(wait.index, wait.channel); // reopened next round
+                        channels.remove(QUEUE, wait.channel); // reopened next round
                     }
                     if (wait.state == Wait.WAITING) {
                         wait.state = Wait.FAILED;
                     }
-                    LOG.log(System.Logger.Level.DEBUG, "waiting for host write slot {0} of {1}: {2}", wait.index,
-                            dir, failure.toString());
+                    LOG.log(System.Logger.Level.DEBUG, "waiting in the host write queue of {0}: {1}", dir,
+                            failure.toString());
                 } else if (wait.state == Wait.WAITING) {
-                    held.put(wait.index, lock);
+                    wait.lock = lock;
                     wait.state = Wait.GRANTED;
                 } else {
-                    giveBack(wait.index, lock); // its writer left: nobody may keep the slot
+                    giveBack(QUEUE, lock); // its writer left: nobody of this JVM may keep the queue
                 }
                 notifyAll();
             }
@@ -408,7 +467,8 @@ public final class HostSlots {
             if (channel == null) {
                 try {
                     Files.createDirectories(dir);
-                    channel = FileChannel.open(dir.resolve(index + ".lock"), OPEN, PRIVATE);
+                    String name = index == QUEUE ? Rules.HOST_SLOTS_QUEUE_FILE : index + ".lock";
+                    channel = FileChannel.open(dir.resolve(name), OPEN, PRIVATE);
                 } catch (IOException | UnsupportedOperationException | SecurityException e) {
                     disable(e); // read-only file system, foreign owner: writes go without slots
                     return null;
@@ -426,8 +486,7 @@ public final class HostSlots {
         synchronized void release(int index) {
             FileLock lock = held.remove(index);
             if (lock != null) {
-                giveBack(index, lock);
-                notifyAll(); // a writer of this JVM waiting for one of its slots to come back
+                giveBack(index, lock); // the head of the queue takes it within queue_poll_ms
             }
         }
 
@@ -437,25 +496,24 @@ public final class HostSlots {
             } catch (ClosedChannelException e) {
                 channels.remove(index, lock.channel()); // closing the channel dropped the lock already
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "cannot release host write slot {0} of {1}: {2}", index, dir,
-                        e.toString());
+                LOG.log(System.Logger.Level.DEBUG, "cannot release host write lock {0} of {1}: {2}",
+                        index == QUEUE ? Rules.HOST_SLOTS_QUEUE_FILE : index, dir, e.toString());
             }
         }
     }
 
-    /** One wait in the kernel's queue for a slot; its state changes under the registry's monitor. */
+    /** One wait in the kernel's queue for queue.lock; its state changes under the registry's monitor. */
     private static final class Wait {
         static final int WAITING = 0;
-        static final int GRANTED = 1; // the lock is in held: the writer's
-        static final int ABANDONED = 2; // the writer left: a late grant is given back
+        static final int GRANTED = 1; // lock is the writer's
+        static final int ABANDONED = 2; // the writer left: a late grant is given back (or taken over)
         static final int FAILED = 3; // the kernel refused or the channel closed: the writer tries again
 
-        final int index;
         final FileChannel channel;
         int state = WAITING;
+        FileLock lock;
 
-        Wait(int index, FileChannel channel) {
-            this.index = index;
+        Wait(FileChannel channel) {
             this.channel = channel;
         }
     }

@@ -26,11 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -38,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The write slots the processes of one host share per server (family-rules.yaml host_slots):
- * the key and directory every SDK derives, waiting in the kernel's queue and giving up, and POSIX
- * record locks that Python's fcntl.lockf sees (and the other way round). Each test has its own temporary directory,
+ * the key and directory every SDK derives, waiting in the host's queue (queue.lock) and giving up,
+ * and POSIX record locks that Python's fcntl.lockf sees (and the other way round). Each test has its own temporary directory,
  * so its own slots: the registry is per directory and lives as long as the JVM.
  */
 class HostSlotsTest {
@@ -59,40 +54,32 @@ class HostSlotsTest {
             "print('held', flush=True)",
             "sys.stdin.read()");
 
-    /** Tries slot file 0 of DIR once without blocking: prints "busy" or "free". */
+    /** Holds file argv 2 of DIR (argv 1) with fcntl.lockf, says "held", and keeps it until its stdin closes. */
+    private static final String PY_HOLD_FILE = String.join("\n",
+            "import fcntl, os, sys",
+            "fd = os.open(os.path.join(sys.argv[1], sys.argv[2]), os.O_RDWR | os.O_CREAT, 0o600)",
+            "fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)",
+            "print('held', flush=True)",
+            "sys.stdin.read()");
+
+    /** Tries file argv 2 (default slot 0) of DIR once without blocking: prints "busy" or "free". */
     private static final String PY_TRY = String.join("\n",
             "import fcntl, os, sys",
-            "fd = os.open(os.path.join(sys.argv[1], '0.lock'), os.O_RDWR | os.O_CREAT, 0o600)",
+            "name = sys.argv[2] if len(sys.argv) > 2 else '0.lock'",
+            "fd = os.open(os.path.join(sys.argv[1], name), os.O_RDWR | os.O_CREAT, 0o600)",
             "try:",
             "    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)",
             "    print('free', flush=True)",
             "except OSError:",
             "    print('busy', flush=True)");
 
-    /** Waits in the kernel's queue for slot file 0 of DIR (at most 10 s): prints "got", then exits. */
+    /** Waits in the kernel's queue for file argv 2 of DIR (at most 10 s): prints "got", then exits. */
     private static final String PY_WAIT = String.join("\n",
             "import fcntl, os, signal, sys",
             "signal.alarm(10)",
-            "fd = os.open(os.path.join(sys.argv[1], '0.lock'), os.O_RDWR | os.O_CREAT, 0o600)",
+            "fd = os.open(os.path.join(sys.argv[1], sys.argv[2]), os.O_RDWR | os.O_CREAT, 0o600)",
             "fcntl.lockf(fd, fcntl.LOCK_EX)",
             "print('got', flush=True)");
-
-    /**
-     * Holds slot file 1 of DIR, says "held", then waits in the kernel's queue for slot file 0 (held
-     * by the JVM): a JVM that then waits for 1 makes a cycle the kernel refuses (EDEADLK). Says
-     * "got" once it has 0, and exits, giving both back.
-     */
-    private static final String PY_CROSS = String.join("\n",
-            "import fcntl, os, sys",
-            "one = os.open(os.path.join(sys.argv[1], '1.lock'), os.O_RDWR | os.O_CREAT, 0o600)",
-            "fcntl.lockf(one, fcntl.LOCK_EX | fcntl.LOCK_NB)",
-            "zero = os.open(os.path.join(sys.argv[1], '0.lock'), os.O_RDWR | os.O_CREAT, 0o600)",
-            "print('held', flush=True)",
-            "try:",
-            "    fcntl.lockf(zero, fcntl.LOCK_EX)",
-            "    print('got', flush=True)",
-            "except OSError as e:",
-            "    print('refused: %s' % e, flush=True)");
 
     @Test
     void everySdksKeyExamplesMatch() {
@@ -257,28 +244,35 @@ class HostSlotsTest {
     }
 
     @Test
-    void aWaiterWhoseTimeoutPassesGoesWithoutAndTheLateGrantIsGivenBack(@TempDir Path tmp) throws Exception {
+    void aWaiterBehindAnotherProcessInTheQueueGoesWithoutAndTheLateGrantIsGivenBack(@TempDir Path tmp)
+            throws Exception {
         Assumptions.assumeTrue(python3(), "python3 is needed");
         HostSlots slots = HostSlots.forServer(SERVER, 1, tmp);
         Path dir = Files.createDirectories(slots.directory());
-        Process holder = start(PY_HOLD, dir.toString(), "1");
+        String queue = Rules.HOST_SLOTS_QUEUE_FILE;
+        assertEquals("queue.lock", queue);
+        // Python stands at the head of the host's queue (and no slot is taken at all)
+        Process holder = start(PY_HOLD_FILE, dir.toString(), queue);
         try {
             assertEquals("held", line(holder));
             long start = System.nanoTime();
-            assertEquals(-1, slots.acquire(Duration.ofMillis(500)).index());
+            assertEquals(-1, slots.acquire(Duration.ofMillis(500)).index(), "waits behind it in the queue");
             long waitedMs = (System.nanoTime() - start) / 1_000_000;
             assertTrue(waitedMs >= 490 && waitedMs < 5000, "waited " + waitedMs + " ms");
             assertTrue(slots.enabled(), "a wait that ends is no failure");
-            // Python gives the slot back: the kernel grants it to the abandoned wait still queued
+            assertEquals("free", python(PY_TRY, dir.toString()), "no slot was taken");
+            // Python leaves the queue: the kernel grants queue.lock to the abandoned wait still queued
             holder.getOutputStream().close();
             assertTrue(holder.waitFor(20, TimeUnit.SECONDS));
         } finally {
             holder.destroyForcibly();
         }
         // ... which gives it back at once: another process queued for it gets it
-        assertEquals("got", python(PY_WAIT, dir.toString()));
+        assertEquals("got", python(PY_WAIT, dir.toString(), queue));
+        assertEquals("free", python(PY_TRY, dir.toString(), queue));
         HostSlots.Held again = slots.acquire(Duration.ofSeconds(5));
-        assertEquals(0, again.index(), "the slot is neither kept nor still waited for");
+        assertEquals(0, again.index(), "the queue is neither kept nor still waited for");
+        assertEquals("free", python(PY_TRY, dir.toString(), queue), "left the queue with its slot");
         again.close();
     }
 
@@ -320,59 +314,30 @@ class HostSlotsTest {
     }
 
     @Test
-    void aWaitTheKernelRefusesAsADeadlockIsTriedAgain(@TempDir Path tmp) throws Exception {
+    void theWriterAtTheHeadHoldsTheQueueUntilItHasASlot(@TempDir Path tmp) throws Exception {
         Assumptions.assumeTrue(python3(), "python3 is needed");
-        HostSlots slots = HostSlots.forServer(SERVER, 2, tmp);
-        // this JVM holds slot 0
-        HostSlots.Held first = slots.acquire(Duration.ofSeconds(5));
-        HostSlots.Held second = slots.acquire(Duration.ofSeconds(5));
-        HostSlots.Held zero = first.index() == 0 ? first : second;
-        (zero == first ? second : first).close();
-        assertEquals(0, zero.index());
-        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                logged.add(new SimpleFormatter().formatMessage(record));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger logger = Logger.getLogger("io.mlflowrest");
-        Level level = logger.getLevel();
-        logger.setLevel(Level.FINE);
-        logger.addHandler(capture);
-        // Python holds 1 and waits for 0: this JVM's wait for 1 would close a cycle
-        Process crossing = start(PY_CROSS, slots.directory().toString());
+        HostSlots slots = HostSlots.forServer(SERVER, 1, tmp);
+        Path dir = Files.createDirectories(slots.directory());
+        String queue = Rules.HOST_SLOTS_QUEUE_FILE;
+        Process holder = start(PY_HOLD, dir.toString(), "1");
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            assertEquals("held", line(crossing));
-            Thread.sleep(300); // Python is queued for slot 0
-            long start = System.nanoTime();
-            Future<HostSlots.Held> waiter = pool.submit(() -> slots.acquire(Duration.ofSeconds(20)));
-            Thread.sleep(1000);
-            assertFalse(waiter.isDone(), "waits on, though the kernel refused its wait");
-            zero.close(); // Python gets 0, exits, and both come back (or this JVM's waiter takes 0 first)
-            HostSlots.Held got = waiter.get(10, TimeUnit.SECONDS);
-            assertTrue(got.index() >= 0, "a slot after the refusal");
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
-            got.close();
-            assertEquals("got", line(crossing));
-            assertTrue(slots.enabled(), "a refused wait does not turn the slots off");
-            assertTrue(logged.stream().anyMatch(m -> m.startsWith("waiting for host write slot 1")
-                    && m.toLowerCase(java.util.Locale.ROOT).contains("deadlock")), logged.toString());
+            assertEquals("held", line(holder));
+            Future<HostSlots.Held> writer = pool.submit(() -> slots.acquire(Duration.ofSeconds(20)));
+            Thread.sleep(300);
+            assertFalse(writer.isDone(), "Python holds the only slot");
+            assertEquals("busy", python(PY_TRY, dir.toString(), queue), "this JVM is at the head of the queue");
+            holder.getOutputStream().close();
+            HostSlots.Held held = writer.get(10, TimeUnit.SECONDS);
+            assertEquals(0, held.index());
+            assertEquals("free", python(PY_TRY, dir.toString(), queue), "it left the queue to the next writer");
+            assertEquals("busy", python(PY_TRY, dir.toString()), "and keeps its slot");
+            held.close();
+            assertEquals("free", python(PY_TRY, dir.toString()));
         } finally {
-            logger.removeHandler(capture);
-            logger.setLevel(level);
             pool.shutdownNow();
-            crossing.destroyForcibly();
-            assertTrue(crossing.waitFor(20, TimeUnit.SECONDS));
+            holder.destroyForcibly();
+            assertTrue(holder.waitFor(20, TimeUnit.SECONDS));
         }
     }
 
@@ -432,8 +397,10 @@ class HostSlotsTest {
     }
 
     /** Runs a short Python script and returns its first line, bounded. */
-    private static String python(String script, String arg) throws Exception {
-        Process p = new ProcessBuilder("python3", "-c", script, arg).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    private static String python(String script, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("python3", "-c", script));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "python3 finished");
             return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
