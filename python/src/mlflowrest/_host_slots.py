@@ -68,12 +68,11 @@ def slots_directory(tracking_uri: str, tmp: str | None = None) -> Path:
 
 
 class _Wait:
-    """One writer's place in the kernel's queue for a lock, which a helper thread blocks in."""
+    """The process's place in the kernel's queue for queue.lock, which a helper thread blocks in."""
 
-    __slots__ = ("abandoned", "done", "granted", "index")
+    __slots__ = ("abandoned", "done", "granted")
 
-    def __init__(self, index: int) -> None:
-        self.index = index
+    def __init__(self) -> None:
         self.granted = False  # the helper got the lock and handed it over
         self.abandoned = False  # the writer left (its timeout) before the grant
         self.done = threading.Event()
@@ -86,9 +85,9 @@ class HostSlots:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._held: set[int] = set()
-        self._waiting: dict[int, _Wait] = {}  # locks a helper thread of ours blocks on (the queue's)
-        self._files: dict[int, int] = {}  # slot -> descriptor, open for the process's life
-        self._cond = threading.Condition()
+        self._queue_wait: _Wait | None = None  # a helper thread of ours blocking on queue.lock
+        self._files: dict[int, int] = {}  # slot (or QUEUE) -> descriptor, open for the process's life
+        self._lock = threading.Lock()  # guards the state above
         self._head = threading.Lock()  # held by the one thread of this process in the host's queue
         self.disabled = fcntl is None
         self.waited_out = 0  # writes that went without a slot after the timeout
@@ -108,7 +107,7 @@ class HostSlots:
         return fd
 
     def _try_one(self, count: int) -> int | None:
-        """One round without blocking, from a random slot (spreads the processes); under _cond."""
+        """One round without blocking, from a random slot (spreads the processes); under _lock."""
         start = random.randrange(count)
         for step in range(count):
             index = (start + step) % count
@@ -127,22 +126,20 @@ class HostSlots:
 
     def _block(self, wait: _Wait) -> None:
         """In a helper thread: wait in the kernel's queue, then hand the lock over or give it back."""
-        fd = self._files[wait.index]
+        fd = self._files[QUEUE]
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX)
             got = True
         except OSError as exc:  # EDEADLK or another refusal: the writer tries again after a pause
-            log.debug("host write lock %d of %s: %s", wait.index, self.directory, exc)
+            log.debug("host write queue of %s: %s", self.directory, exc)
             got = False
-        with self._cond:
-            del self._waiting[wait.index]
+        with self._lock:
+            self._queue_wait = None
             if got and wait.abandoned:
                 fcntl.lockf(fd, fcntl.LOCK_UN)
-            elif got:
-                wait.granted = True
-                self._held.add(wait.index)
-            wait.done.set()  # under _cond: the writer reads granted and done together
-            self._cond.notify_all()
+            else:
+                wait.granted = got
+            wait.done.set()  # under _lock: the writer reads granted and done together
 
     def _take(self, count: int, deadline: float) -> int | None:
         """A slot, or None at the deadline. The writer stands in the host's queue (the kernel's
@@ -156,7 +153,7 @@ class HostSlots:
             try:
                 return self._poll(count, deadline)
             finally:
-                with self._cond:
+                with self._lock:
                     fcntl.lockf(self._files[QUEUE], fcntl.LOCK_UN)
         finally:
             self._head.release()
@@ -165,25 +162,28 @@ class HostSlots:
         """Holds queue.lock: at once when nobody waits, else after the kernel's queue; False at
         the deadline (or with the slots off)."""
         while not self.disabled:
-            with self._cond:
-                fd = self._fd(QUEUE)
-                if fd is None:
-                    return False
-                try:
-                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return True
-                except OSError:
-                    pass
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                wait = _Wait(QUEUE)
-                self._waiting[QUEUE] = wait
-            threading.Thread(target=self._block, args=(wait,), name="mlflowrest-host-slot", daemon=True).start()
-            wait.done.wait(left)
-            with self._cond:
+            with self._lock:
+                wait = self._queue_wait
+                if wait is not None:
+                    # A writer of this process left before its grant: take its place over (a second
+                    # helper on the same file would be granted the lock twice, as the process holds it).
+                    wait.abandoned = False
+                else:
+                    fd = self._fd(QUEUE)
+                    if fd is None:
+                        return False
+                    try:
+                        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        return True
+                    except OSError:
+                        pass
+                    if deadline <= time.monotonic():
+                        return False
+                    wait = self._queue_wait = _Wait()
+                    threading.Thread(target=self._block, args=(wait,), name="mlflowrest-host-slot", daemon=True).start()
+            wait.done.wait(max(0.0, deadline - time.monotonic()))
+            with self._lock:
                 if wait.granted:
-                    self._held.discard(QUEUE)
                     return True
                 if not wait.done.is_set():  # the deadline: the helper gives the lock back when granted
                     wait.abandoned = True
@@ -200,7 +200,7 @@ class HostSlots:
         queue_poll_ms, until one is free or the deadline."""
         pause = HOST_SLOTS["first_poll_ms"] / 1000
         while True:
-            with self._cond:
+            with self._lock:
                 index = self._try_one(count)
             if index is not None or self.disabled:
                 return index
@@ -211,10 +211,9 @@ class HostSlots:
             pause = min(pause * 2, HOST_SLOTS["queue_poll_ms"] / 1000)
 
     def _release(self, index: int) -> None:
-        with self._cond:
+        with self._lock:
             fcntl.lockf(self._files[index], fcntl.LOCK_UN)
             self._held.discard(index)
-            self._cond.notify_all()
 
     @contextmanager
     def slot(self, count: int, timeout: float) -> Iterator[int | None]:
@@ -235,10 +234,10 @@ class HostSlots:
     def _forget(self) -> None:
         """In a forked child: the parent's locks and waits are not the child's (it reuses the
         descriptors; no helper thread survives a fork)."""
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._head = threading.Lock()
         self._held.clear()
-        self._waiting.clear()
+        self._queue_wait = None
 
 
 _registry: dict[Path, HostSlots] = {}

@@ -190,11 +190,33 @@ def test_a_queue_lock_granted_after_its_writer_left_is_given_back(tmp_path: Path
     assert 0.3 <= time.monotonic() - began < 1.0  # left at its timeout, while the holder was at the head
     holder.wait(timeout=10)
     deadline = time.monotonic() + 10
-    while slots._waiting and time.monotonic() < deadline:  # the helper thread: granted, then gives it back
+    while slots._queue_wait and time.monotonic() < deadline:  # the helper thread: granted, then gives it back
         time.sleep(0.01)
-    assert slots._waiting == {} and _nobody_holds(directory, HOST_SLOTS["queue_file"])
+    assert slots._queue_wait is None and _nobody_holds(directory, HOST_SLOTS["queue_file"])
     with slots.slot(1, 1.0) as again:
         assert again == 0
+
+
+def test_a_writer_takes_over_the_queue_wait_a_writer_of_its_process_left(tmp_path: Path) -> None:
+    directory = tmp_path / "w"
+    holder = _hold(directory, HOST_SLOTS["queue_file"], 1.0)
+    slots = HostSlots(directory)
+    with slots.slot(1, 0.2) as index:
+        assert index is None
+    left_behind = slots._queue_wait  # its helper thread is still in the kernel's queue
+    assert left_behind is not None
+    seen: list[object] = []
+    probe = threading.Timer(0.2, lambda: seen.append(slots._queue_wait))
+    probe.start()
+    began = time.monotonic()
+    with slots.slot(1, 20.0) as index:
+        assert index == 0  # the grant came to this writer, not given back
+    probe.join()
+    # The same wait, not a second helper on the file: the process would be granted the lock twice.
+    assert seen == [left_behind]
+    assert time.monotonic() - began < 10
+    holder.wait(timeout=10)
+    assert slots._queue_wait is None and _nobody_holds(directory, HOST_SLOTS["queue_file"])
 
 
 def test_two_threads_waiting_for_one_slot_never_hold_it_at_once(tmp_path: Path) -> None:
