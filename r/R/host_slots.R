@@ -83,22 +83,30 @@ host_slot_try <- function(state) {
   for (step in seq_len(count) - 1L) {
     index <- (start + step) %% count
     if (!is.null(state$held[[as.character(index)]])) next
-    lock <- tryCatch({
-      if (!dir.exists(state$directory) && !dir.create(state$directory, showWarnings = FALSE, recursive = TRUE) &&
-          !dir.exists(state$directory)) {  # (another process may just have made it)
-        stop("cannot create ", state$directory)
-      }
-      filelock::lock(file.path(state$directory, paste0(index, ".lock")), exclusive = TRUE, timeout = 0)
-    }, error = function(e) e)
-    if (inherits(lock, "error")) {
-      state$disabled <- TRUE  # read-only file system, foreign owner: writes go without slots
-      return(host_slot_handle(state, NULL))
-    }
+    lock <- host_slot_lock_now(state, paste0(index, ".lock"))
+    if (isFALSE(lock)) return(host_slot_handle(state, NULL))
     if (is.null(lock)) next  # another process holds it
     state$held[[as.character(index)]] <- lock
     return(host_slot_handle(state, index))
   }
   NULL
+}
+
+# Locks file `name` of the slots' directory without waiting: the lock, NULL when another process
+# holds it, or FALSE when the slots cannot work here (no directory, a foreign file), which turns
+# them off. The directory is made only when opening fails: the head's tries come every few ms.
+host_slot_lock_now <- function(state, name) {
+  path <- file.path(state$directory, name)
+  # (filelock warns, then fails, on a missing directory)
+  retry <- function(e) {
+    dir.create(state$directory, showWarnings = FALSE, recursive = TRUE)  # (or another process made it)
+    give_up <- function(e) {
+      state$disabled <- TRUE  # read-only file system, foreign owner: writes go without slots
+      FALSE
+    }
+    tryCatch(filelock::lock(path, exclusive = TRUE, timeout = 0), warning = give_up, error = give_up)
+  }
+  tryCatch(filelock::lock(path, exclusive = TRUE, timeout = 0), warning = retry, error = retry)
 }
 
 # Holds a slot for one write. The writer stands in the host's queue, the kernel's queue for the
@@ -131,18 +139,9 @@ host_slot_acquire <- function(state, timeout) {
 # refused wait (EDEADLK, should this session hold a slot the head's process waits for) is tried
 # again after max_poll_ms.
 host_slot_queue <- function(state, deadline) {
+  lock <- host_slot_lock_now(state, rules_host_slots$queue_file)
+  if (isFALSE(lock)) return(NULL)
   path <- file.path(state$directory, rules_host_slots$queue_file)
-  lock <- tryCatch({
-    if (!dir.exists(state$directory) && !dir.create(state$directory, showWarnings = FALSE, recursive = TRUE) &&
-        !dir.exists(state$directory)) {  # (another process may just have made it)
-      stop("cannot create ", state$directory)
-    }
-    filelock::lock(path, exclusive = TRUE, timeout = 0)
-  }, error = function(e) e)
-  if (inherits(lock, "error")) {
-    state$disabled <- TRUE  # read-only file system, foreign owner: writes go without slots
-    return(NULL)
-  }
   repeat {
     if (!is.null(lock)) return(lock)
     left <- deadline - as.numeric(Sys.time())
